@@ -1,6 +1,59 @@
-/** Command-line entry point: parses arguments, dispatches to a command, returns the exit code. */
-export async function main(argv: readonly string[]): Promise<number> {
-  await Promise.resolve();
-  process.stdout.write(`cmbflow: ${argv.join(" ")}\n`);
-  return 0;
+/**
+ * Command-line entry point: parses arguments with commander, dispatches to a command, and
+ * returns the exit code (0 ok, 1 the command found failures or staleness, 2 bad input).
+ * Only this module decides exit codes; commands write through the CliIo they are given.
+ */
+import { Command, CommanderError } from "commander";
+import { configCommand } from "./config-command.js";
+import { dagCommand } from "./dag-command.js";
+import { runCommand } from "./run-command.js";
+import type { CliIo } from "./io.js";
+import { EXIT_OK, EXIT_USAGE, processIo } from "./io.js";
+
+/** Runs the CLI on `argv` (without node and script) and returns the exit code. */
+export async function main(argv: readonly string[], io: CliIo = processIo()): Promise<number> {
+  let code: number = EXIT_OK;
+  const done = (c: number): void => {
+    code = c;
+  };
+  const program = new Command("cmbflow")
+    .description("Run simulation pipelines on the sphere as a cached DAG of stage × simulation nodes.")
+    .version(await version(), "-V, --version")
+    .showSuggestionAfterError()
+    .exitOverride()
+    .configureOutput({ writeOut: io.stdout, writeErr: io.stderr })
+    .addHelpText(
+      "after",
+      `
+Examples:
+  cmbflow run                      run the default pipeline
+  cmbflow dag                      draw the default pipeline
+  cmbflow config --package splits  show the composed splits config
+  cmbflow dag splits=10-10 --nodes every stage's nodes for 10 sims per split`,
+    );
+  program.configureHelp({ sortSubcommands: false });
+  for (const register of [runCommand, dagCommand, configCommand]) register(program, io, done);
+  // Every subcommand reports usage errors the same way as the program.
+  for (const sub of program.commands) sub.exitOverride().configureOutput({ writeOut: io.stdout, writeErr: io.stderr }).showSuggestionAfterError();
+
+  try {
+    await program.parseAsync([...argv], { from: "user" });
+  } catch (caught) {
+    if (caught instanceof CommanderError) {
+      // Help and version "errors" are how commander stops after printing them.
+      if (caught.code === "commander.helpDisplayed" || caught.code === "commander.version" || caught.code === "commander.help") return EXIT_OK;
+      return EXIT_USAGE;
+    }
+    throw caught;
+  }
+  if (argv.length === 0) {
+    io.stdout(program.helpInformation());
+  }
+  return code;
+}
+
+async function version(): Promise<string> {
+  const { readFile } = await import("node:fs/promises");
+  const text = await readFile(new URL("../../package.json", import.meta.url), "utf8");
+  return (JSON.parse(text) as { version: string }).version;
 }

@@ -24,7 +24,7 @@ import type { ConfigIo } from "./io.js";
 import { mapNode, mergeInto } from "./node.js";
 import type { CNode, MapNode } from "./node.js";
 import type { ParsedOverride } from "./overrides.js";
-import { closestMatches, didYouMean, listNames, naturalSort } from "./suggest.js";
+import { closestMatches, didYouMean, listNames, naturalSort } from "../diagnostics/suggest.js";
 import type { ConfigSource } from "./types.js";
 import { parseConfigFile } from "./yaml-file.js";
 

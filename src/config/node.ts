@@ -3,7 +3,7 @@
  * Internal to src/config; the public result is plain `ConfigValue`s and an `origin()` lookup.
  */
 import type { SourceLocation } from "../diagnostics/diagnostic.js";
-import { closestMatches, didYouMean, listNames } from "./suggest.js";
+import { closestMatches, didYouMean, listNames } from "../diagnostics/suggest.js";
 import type { ConfigObject, ConfigValue, KeyPath } from "./types.js";
 
 /** Where a value of the composed configuration was written. */

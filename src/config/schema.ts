@@ -17,7 +17,7 @@
 import { z } from "zod";
 import type { $ZodRawIssue } from "zod/v4/core";
 import { dotted, isConfigList, isConfigObject } from "./node.js";
-import { closestMatches, didYouMean, editDistance } from "./suggest.js";
+import { closestMatches, didYouMean, editDistance } from "../diagnostics/suggest.js";
 import type { ConfigObject, ConfigValue, KeyPath } from "./types.js";
 
 /** Keys of a split entry in a splits file: `Train`, `Valid`, `Test`, `Test1`, ... */

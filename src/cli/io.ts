@@ -1,0 +1,26 @@
+/** What a command may touch of the outside world, passed in so tests can run commands in-process. */
+export interface CliIo {
+  readonly stdout: (text: string) => void;
+  readonly stderr: (text: string) => void;
+  /** The project folder: relative config and data paths resolve against it. */
+  readonly cwd: string;
+  readonly env: Readonly<Record<string, string | undefined>>;
+  /** Colour escape codes on stderr (off with NO_COLOR or when stderr is not a terminal). */
+  readonly color: boolean;
+}
+
+/** The real process's streams and environment. */
+export function processIo(): CliIo {
+  return {
+    stdout: (text) => process.stdout.write(text),
+    stderr: (text) => process.stderr.write(text),
+    cwd: process.cwd(),
+    env: process.env,
+    color: process.stderr.isTTY && process.env["NO_COLOR"] === undefined,
+  };
+}
+
+/** Exit codes: 0 success, 1 the command ran and found something (failures, staleness), 2 bad input. */
+export const EXIT_OK = 0;
+export const EXIT_FAILED = 1;
+export const EXIT_USAGE = 2;

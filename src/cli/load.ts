@@ -1,0 +1,105 @@
+/**
+ * Shared by the commands: the config options every command takes, loading the configuration
+ * and compiling the pipeline, with diagnostics printed together and exit code 2 on error.
+ */
+import { existsSync } from "node:fs";
+import { dirname, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import type { Command } from "commander";
+import { loadConfig } from "../config/index.js";
+import type { LoadedConfig } from "../config/types.js";
+import type { Diagnostic } from "../diagnostics/diagnostic.js";
+import { error } from "../diagnostics/diagnostic.js";
+import { importModule } from "../core/executor-loader.js";
+import { renderDiagnostics } from "../diagnostics/render.js";
+import type { CompiledPipeline } from "../graph/compile.js";
+import { compilePipeline } from "../graph/compile.js";
+import { builtinHandlerNames } from "../handlers/index.js";
+import type { CliIo } from "./io.js";
+
+/** The configuration shipped with cmbflow, used when the project has no ./cfg of its own. */
+export const EMBEDDED_CONFIG_DIR = resolve(dirname(fileURLToPath(import.meta.url)), "..", "..", "cfg");
+
+/** Options every config-reading command accepts. */
+export interface ConfigFlags {
+  readonly configDir?: string;
+  readonly configName: string;
+}
+
+/** Adds --config-dir and --config-name and the trailing overrides to a command. */
+export function withConfigOptions(command: Command): Command {
+  return command
+    .argument("[overrides...]", "config overrides: key.path=value, group=option, +new.key=value, ~key")
+    .option("--config-dir <dir>", "config folder (default: ./cfg, else the embedded configuration)")
+    .option("--config-name <name>", "primary config file in the config folder, without .yaml", "config");
+}
+
+/** Where to read the configuration from, and a note when falling back to the embedded one. */
+export function configDirFor(flags: ConfigFlags, io: CliIo): { dir: string; note?: string } {
+  if (flags.configDir !== undefined) return { dir: resolve(io.cwd, flags.configDir) };
+  const local = resolve(io.cwd, "cfg");
+  if (existsSync(local)) return { dir: local };
+  return { dir: EMBEDDED_CONFIG_DIR, note: `no ./cfg here: using the embedded configuration (${EMBEDDED_CONFIG_DIR})` };
+}
+
+/** Prints diagnostics together, with a count line. */
+export function printDiagnostics(diagnostics: readonly Diagnostic[], io: CliIo): void {
+  if (diagnostics.length === 0) return;
+  io.stderr(renderDiagnostics(diagnostics, { cwd: io.cwd, color: io.color }));
+  const errors = diagnostics.filter((d) => d.severity === "error").length;
+  if (errors > 1) io.stderr(`\n${String(errors)} errors\n`);
+}
+
+/** Loads the configuration, printing diagnostics; undefined when it failed. */
+export function loadForCommand(overrides: readonly string[], flags: ConfigFlags, io: CliIo): LoadedConfig | undefined {
+  const { dir, note } = configDirFor(flags, io);
+  if (note !== undefined) io.stderr(`note: ${note}\n`);
+  const loaded = loadConfig({ configDir: dir, configName: flags.configName, overrides, env: io.env });
+  if (!loaded.ok) {
+    printDiagnostics(loaded.error, io);
+    return undefined;
+  }
+  printDiagnostics(loaded.value.warnings, io);
+  return loaded.value;
+}
+
+/** What a command has once the configuration is loaded and the pipeline compiled. */
+export interface Compiled {
+  readonly config: LoadedConfig;
+  readonly pipeline: CompiledPipeline;
+  /** Folder executor and plugin module paths are relative to: the config folder's parent. */
+  readonly projectDir: string;
+}
+
+/**
+ * Loads the configuration, imports the modules its `plugins` list names (where users
+ * register their own handlers), and compiles the pipeline; undefined (diagnostics printed)
+ * when any step failed.
+ */
+export async function compileForCommand(overrides: readonly string[], flags: ConfigFlags, io: CliIo): Promise<Compiled | undefined> {
+  const config = loadForCommand(overrides, flags, io);
+  if (config === undefined) return undefined;
+  const projectDir = dirname(configDirFor(flags, io).dir);
+  const plugins = config.resolved["plugins"];
+  if (plugins !== undefined && plugins !== null) {
+    if (!Array.isArray(plugins) || !plugins.every((p) => typeof p === "string")) {
+      printDiagnostics([error("plugins must be a list of module paths", config.origin(["plugins"]))], io);
+      return undefined;
+    }
+    for (const [i, plugin] of (plugins).entries()) {
+      try {
+        await importModule(resolve(projectDir, plugin));
+      } catch (caught) {
+        const message = caught instanceof Error ? caught.message : String(caught);
+        printDiagnostics([error(`plugin ${plugin} failed to load: ${message}`, config.origin(["plugins", i]))], io);
+        return undefined;
+      }
+    }
+  }
+  const compiled = compilePipeline(config, { handlers: new Set(builtinHandlerNames()) });
+  if (!compiled.ok) {
+    printDiagnostics(compiled.error, io);
+    return undefined;
+  }
+  return { config, pipeline: compiled.value, projectDir };
+}

@@ -1,0 +1,130 @@
+/**
+ * Assets (CMB-ML's `Asset`): a named file of a stage, its path formed by the Namer from the
+ * path template, read or written by its AssetHandler. Inputs can only be read and outputs can
+ * only be written — in the types (the other method takes `never`) and at run time.
+ */
+import { access, rm } from "node:fs/promises";
+import type { AssetHandler, HandlerOptions } from "../handlers/handler.js";
+import type { ContextValue, Namer } from "./namer.js";
+import { OutputTransaction } from "./output-transaction.js";
+
+/** What an asset is, independent of any node. */
+export interface AssetSpec {
+  /** Name in the stage's assets_in / assets_out. */
+  readonly name: string;
+  /** The stage that uses it. */
+  readonly stage: string;
+  /** The stage that produces it (for inputs: the `stage:` it names). */
+  readonly producer: string;
+  /** The producer's dir_name: what `{stage}` means in this asset's path. */
+  readonly producerDir: string;
+  readonly template: string;
+  readonly handler: AssetHandler;
+  readonly options: HandlerOptions;
+}
+
+/** Misuse of an asset: writing an input, reading an output. */
+export class AssetUsageError extends Error {
+  override readonly name = "AssetUsageError";
+}
+
+/** An input file that is not there. */
+export class MissingInputError extends Error {
+  override readonly name = "MissingInputError";
+  constructor(
+    readonly asset: string,
+    readonly stage: string,
+    readonly producer: string,
+    readonly path: string,
+  ) {
+    super(
+      `input "${asset}" of stage "${stage}" is missing: ${path}` +
+        (producer === stage ? "" : ` (it is produced by stage "${producer}": run it first, e.g. cmbflow run --until ${producer})`),
+    );
+  }
+}
+
+async function exists(path: string): Promise<boolean> {
+  try {
+    await access(path);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Base of input and output assets: a path from the Namer. */
+export abstract class Asset {
+  constructor(
+    readonly spec: AssetSpec,
+    protected readonly namer: Namer,
+  ) {}
+
+  get name(): string {
+    return this.spec.name;
+  }
+
+  get pathTemplate(): string {
+    return this.spec.template;
+  }
+
+  /** The path in the Namer's current context. */
+  get path(): string {
+    return this.pathFor();
+  }
+
+  /** The path with `extra` context added (e.g. `{ freq: 100 }` for one of several files). */
+  pathFor(extra: Readonly<Record<string, ContextValue>> = {}): string {
+    return this.namer.path(this.spec.template, { ...extra, stage: this.spec.producerDir });
+  }
+}
+
+/** An asset the stage reads. */
+export class InputAsset<T = unknown> extends Asset {
+  /** Reads the file at this asset's path (with `extra` context); a missing file names the producing stage. */
+  async read(extra?: Readonly<Record<string, ContextValue>>): Promise<T> {
+    const path = this.pathFor(extra);
+    if (!(await exists(path))) throw new MissingInputError(this.spec.name, this.spec.stage, this.spec.producer, path);
+    return (await this.spec.handler.read(path, this.spec.options)) as T;
+  }
+
+  /** Inputs cannot be written. */
+  write(..._args: never[]): never {
+    throw new AssetUsageError(`asset "${this.spec.name}" is an input of stage "${this.spec.stage}": it can be read, not written`);
+  }
+}
+
+/** An asset the stage writes; writes go through the node's transaction (atomic, all or nothing). */
+export class OutputAsset<T = unknown> extends Asset {
+  constructor(
+    spec: AssetSpec,
+    namer: Namer,
+    private readonly transaction: OutputTransaction = new OutputTransaction(),
+    private readonly autoCommit = false,
+  ) {
+    super(spec, namer);
+  }
+
+  /** Writes `data` to this asset's path (with `extra` context); the file appears when the node succeeds. */
+  async write(data: T, extra?: Readonly<Record<string, ContextValue>>): Promise<void> {
+    const finalPath = this.pathFor(extra);
+    const temp = await this.transaction.tempFor(finalPath);
+    try {
+      await this.spec.handler.write(temp, data, { ...this.spec.options, finalPath });
+    } catch (error) {
+      await rm(temp, { force: true });
+      throw error;
+    }
+    // A handler may write nothing (EmptyHandler): then there is nothing to publish.
+    if (!(await exists(temp))) return;
+    await this.transaction.stage(finalPath, temp);
+    if (this.autoCommit) await this.transaction.commit();
+  }
+
+  /** Outputs cannot be read through the asset. */
+  read(..._args: never[]): never {
+    throw new AssetUsageError(
+      `asset "${this.spec.name}" is an output of stage "${this.spec.stage}": it can be written, not read (to read an earlier run's output, list it under assets_in with stage: ${this.spec.stage})`,
+    );
+  }
+}

@@ -1,0 +1,146 @@
+/**
+ * The configuration as an executor sees it: typed getters by dotted path that fail with the
+ * key and the stage named when the key does not exist, and that record every key read, so
+ * the cache can fingerprint exactly the parameters a stage depends on (CMB-ML's rule "read
+ * parameters in __init__", made checkable).
+ */
+import type { ConfigObject, ConfigValue } from "../config/types.js";
+import { suggestion } from "../diagnostics/suggest.js";
+
+/** A configuration key an executor asked for that does not exist (or has the wrong type). */
+export class ConfigKeyError extends Error {
+  override readonly name = "ConfigKeyError";
+  constructor(
+    readonly key: string,
+    readonly stage: string | undefined,
+    detail: string,
+  ) {
+    super(`${stage === undefined ? "" : `stage "${stage}": `}config key "${key}" ${detail}`);
+  }
+}
+
+/** When a read happens: while the executor is constructed, or later while it works. */
+export type ReadPhase = "construct" | "work";
+
+/** One recorded read. */
+export interface ConfigRead {
+  readonly key: string;
+  readonly phase: ReadPhase;
+}
+
+/** Read-tracking access to the resolved configuration. */
+export class Cfg {
+  readonly #root: ConfigObject;
+  readonly #reads = new Map<string, ReadPhase>();
+  #phase: ReadPhase = "construct";
+
+  /**
+   * @param root the resolved configuration
+   * @param stage the stage reading it, named in errors
+   */
+  constructor(
+    root: ConfigObject,
+    readonly stage?: string,
+  ) {
+    this.#root = root;
+  }
+
+  /** A view for `stage` over the same configuration, with its own read record. */
+  forStage(stage: string): Cfg {
+    return new Cfg(this.#root, stage);
+  }
+
+  /** Marks the end of construction: later reads are recorded as phase "work". */
+  startWork(): void {
+    this.#phase = "work";
+  }
+
+  /** Every key read, in first-read order, with the phase of its first read. */
+  reads(): ConfigRead[] {
+    return [...this.#reads].map(([key, phase]) => ({ key, phase }));
+  }
+
+  /** True when the key exists (recorded as a read: its absence is a dependency too). */
+  has(key: string): boolean {
+    this.#record(key);
+    return this.#find(key) !== undefined;
+  }
+
+  /** The value at `key` (e.g. "scenario.nside"); throws {@link ConfigKeyError} when absent. */
+  get(key: string): ConfigValue {
+    this.#record(key);
+    const value = this.#find(key);
+    if (value === undefined) throw new ConfigKeyError(key, this.stage, `does not exist${this.#hint(key)}`);
+    return value;
+  }
+
+  /** The value at `key`, or `fallback` when absent. */
+  getOr<T extends ConfigValue>(key: string, fallback: T): ConfigValue {
+    this.#record(key);
+    return this.#find(key) ?? fallback;
+  }
+
+  /** A finite number. */
+  number(key: string): number {
+    const v = this.get(key);
+    if (typeof v !== "number" || !Number.isFinite(v)) throw new ConfigKeyError(key, this.stage, `must be a number, got ${JSON.stringify(v)}`);
+    return v;
+  }
+
+  /** An integer. */
+  integer(key: string): number {
+    const v = this.number(key);
+    if (!Number.isInteger(v)) throw new ConfigKeyError(key, this.stage, `must be a whole number, got ${String(v)}`);
+    return v;
+  }
+
+  /** A string. */
+  string(key: string): string {
+    const v = this.get(key);
+    if (typeof v !== "string") throw new ConfigKeyError(key, this.stage, `must be a string, got ${JSON.stringify(v)}`);
+    return v;
+  }
+
+  /** A boolean. */
+  boolean(key: string): boolean {
+    const v = this.get(key);
+    if (typeof v !== "boolean") throw new ConfigKeyError(key, this.stage, `must be true or false, got ${JSON.stringify(v)}`);
+    return v;
+  }
+
+  /** A list. */
+  list(key: string): readonly ConfigValue[] {
+    const v = this.get(key);
+    if (!Array.isArray(v)) throw new ConfigKeyError(key, this.stage, `must be a list, got ${JSON.stringify(v)}`);
+    return v as readonly ConfigValue[];
+  }
+
+  /** A mapping. */
+  object(key: string): ConfigObject {
+    const v = this.get(key);
+    if (v === null || typeof v !== "object" || Array.isArray(v)) throw new ConfigKeyError(key, this.stage, `must be a mapping, got ${JSON.stringify(v)}`);
+    return v as ConfigObject;
+  }
+
+  #record(key: string): void {
+    if (!this.#reads.has(key)) this.#reads.set(key, this.#phase);
+  }
+
+  #find(key: string): ConfigValue | undefined {
+    let current: ConfigValue | undefined = this.#root;
+    for (const part of key.split(".")) {
+      if (current === null || typeof current !== "object") return undefined;
+      current = Array.isArray(current) ? (current as readonly ConfigValue[])[Number(part)] : (current as ConfigObject)[part];
+    }
+    return current;
+  }
+
+  #hint(key: string): string {
+    const parts = key.split(".");
+    const parentKey = parts.slice(0, -1).join(".");
+    const parent = parentKey === "" ? this.#root : this.#find(parentKey);
+    if (parent === null || typeof parent !== "object" || Array.isArray(parent)) return "";
+    const hint = suggestion(parts[parts.length - 1] ?? "", Object.keys(parent));
+    return hint === undefined ? "" : `; ${hint}`;
+  }
+}

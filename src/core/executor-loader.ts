@@ -1,0 +1,83 @@
+/**
+ * Loads a stage's executor class from its `executor:` reference, `path/to/module.ts#ExportName`.
+ * Paths are relative to the project folder (the folder holding the config folder). Modules
+ * inside cmbflow's own src/ resolve to cmbflow's compiled modules when cmbflow runs from
+ * dist/, so built-in stages share one copy of the framework with the CLI; a user's own
+ * TypeScript modules load through tsx, with no build step.
+ */
+import { existsSync } from "node:fs";
+import { dirname, extname, isAbsolute, relative, resolve } from "node:path";
+import { fileURLToPath, pathToFileURL } from "node:url";
+import type { Result } from "../diagnostics/result.js";
+import { err, ok } from "../diagnostics/result.js";
+import type { BaseStageExecutor } from "./executor.js";
+import type { Cfg } from "./cfg.js";
+
+/** A class whose instances run a stage. */
+export type ExecutorClass = new (cfg: Cfg, stage: string) => BaseStageExecutor;
+
+const HERE = dirname(fileURLToPath(import.meta.url));
+/** cmbflow's package root (this file is src/core/ or dist/core/ below it). */
+export const PACKAGE_ROOT = resolve(HERE, "..", "..");
+const RUNNING_FROM_DIST = relative(PACKAGE_ROOT, HERE).startsWith("dist");
+
+/** Where a reference points: the module file and the export. */
+export interface ExecutorRef {
+  readonly module: string;
+  readonly exportName: string;
+}
+
+/** Parses `module#Export`; the module path is resolved against `projectDir`. */
+export function parseExecutorRef(ref: string, projectDir: string): Result<ExecutorRef, string> {
+  const hash = ref.lastIndexOf("#");
+  if (hash <= 0 || hash === ref.length - 1) return err(`executor "${ref}" must be written module#ExportName, e.g. src/stages/make-cmb.ts#MakeCmbExecutor`);
+  const path = ref.slice(0, hash);
+  return ok({ module: isAbsolute(path) ? path : resolve(projectDir, path), exportName: ref.slice(hash + 1) });
+}
+
+/** The file to import for a module path: cmbflow's own sources map to dist/ when running compiled. */
+export function moduleFileFor(modulePath: string): string {
+  const rel = relative(resolve(PACKAGE_ROOT, "src"), modulePath);
+  if (RUNNING_FROM_DIST && !rel.startsWith("..") && !isAbsolute(rel)) {
+    const ext = extname(rel);
+    return resolve(PACKAGE_ROOT, "dist", ext === ".ts" ? `${rel.slice(0, -ext.length)}.js` : rel);
+  }
+  return modulePath;
+}
+
+/** Imports a module file; TypeScript outside cmbflow's own compiled tree goes through tsx. */
+export async function importModule(file: string): Promise<Record<string, unknown>> {
+  const ext = extname(file);
+  // Under vitest (running src/ directly) TypeScript imports already work; elsewhere they need tsx.
+  const native = !RUNNING_FROM_DIST && process.env["VITEST"] !== undefined;
+  if ((ext === ".ts" || ext === ".mts" || ext === ".cts") && !native) {
+    const { tsImport } = await import("tsx/esm/api");
+    return (await tsImport(pathToFileURL(file).href, import.meta.url)) as Record<string, unknown>;
+  }
+  return (await import(pathToFileURL(file).href)) as Record<string, unknown>;
+}
+
+/** Loads the executor class for `stage`; the error names the stage and the path tried. */
+export async function loadExecutorClass(ref: string, stage: string, projectDir: string): Promise<Result<ExecutorClass, string>> {
+  const parsed = parseExecutorRef(ref, projectDir);
+  if (!parsed.ok) return err(`stage "${stage}": ${parsed.error}`);
+  const file = moduleFileFor(parsed.value.module);
+  if (!existsSync(file)) {
+    return err(`stage "${stage}": executor module not found: ${file}${file === parsed.value.module ? "" : ` (for ${parsed.value.module})`}`);
+  }
+  let module: Record<string, unknown>;
+  try {
+    module = await importModule(file);
+  } catch (caught) {
+    const message = caught instanceof Error ? caught.message : String(caught);
+    return err(`stage "${stage}": executor module ${file} failed to load: ${message}`);
+  }
+  const exported = module[parsed.value.exportName];
+  if (typeof exported !== "function") {
+    const names = Object.keys(module).filter((k) => typeof module[k] === "function");
+    return err(
+      `stage "${stage}": ${file} has no export "${parsed.value.exportName}"${names.length === 0 ? "" : ` (it exports ${names.join(", ")})`}`,
+    );
+  }
+  return ok(exported as ExecutorClass);
+}

@@ -1,0 +1,117 @@
+/**
+ * The Namer fills path templates from a context (CMB-ML's `name_tracker`): `{root}`,
+ * `{src_root}`, `{dataset}`, `{working}` from the configuration, `{stage}` from the producing
+ * stage's dir_name, `{split}`, `{sim}` (from `sim_num`, formatted as prefix + digits),
+ * `{freq}`, `{epoch}`, and any other key set in context. Scoped contexts restore on exit,
+ * also when the callback throws or its promise rejects.
+ */
+import type { ParsedTemplate } from "../graph/template.js";
+import { fillTemplate, parseTemplate } from "../graph/template.js";
+
+/** A context value; numbers and strings are formatted with String(). */
+export type ContextValue = string | number;
+
+/** How `{sim}` is formed from `sim_num`. */
+export interface SimFormat {
+  /** Default "sim". */
+  readonly prefix: string;
+  /** Zero-padded width of the number; default 4 (`sim0003`). */
+  readonly digits: number;
+}
+
+/** A template key the context has no value for. */
+export class MissingContextKeyError extends Error {
+  override readonly name = "MissingContextKeyError";
+  constructor(
+    readonly key: string,
+    readonly template: string,
+    readonly stage: string | undefined,
+  ) {
+    super(
+      `key "${key}" is not in the context${stage === undefined ? "" : ` of stage "${stage}"`} while forming the path "${template}"; check the path_template in the pipeline YAML`,
+    );
+  }
+}
+
+/** Fills path templates from a scoped context. */
+export class Namer {
+  #context: Map<string, ContextValue>;
+  readonly #sim: SimFormat;
+  readonly #stage: string | undefined;
+  readonly #parsed = new Map<string, ParsedTemplate>();
+
+  /**
+   * @param base the starting context (root, src_root, dataset, working, ...)
+   * @param sim how `{sim}` is formed from `sim_num`
+   * @param stage the stage this namer serves, named in errors
+   */
+  constructor(base: Readonly<Record<string, ContextValue>>, sim: SimFormat = { prefix: "sim", digits: 4 }, stage?: string) {
+    this.#context = new Map(Object.entries(base));
+    this.#sim = sim;
+    this.#stage = stage;
+  }
+
+  /** A copy of the current context. */
+  get context(): Readonly<Record<string, ContextValue>> {
+    return Object.fromEntries(this.#context);
+  }
+
+  /** A new namer with this one's current context plus `extra`, for one node. */
+  child(extra: Readonly<Record<string, ContextValue>> = {}, stage: string | undefined = this.#stage): Namer {
+    return new Namer({ ...this.context, ...extra }, this.#sim, stage);
+  }
+
+  /** Runs `fn` with `key` set to `value`, restoring the previous context afterwards (also on error). */
+  withContext<T>(key: string, value: ContextValue, fn: () => T): T {
+    return this.withContexts({ [key]: value }, fn);
+  }
+
+  /** Runs `fn` with every key of `values` set, restoring the previous context afterwards (also on error or rejection). */
+  withContexts<T>(values: Readonly<Record<string, ContextValue>>, fn: () => T): T {
+    const saved = this.#context;
+    this.#context = new Map(saved);
+    for (const [k, v] of Object.entries(values)) this.#context.set(k, v);
+    let result: T;
+    try {
+      result = fn();
+    } catch (error) {
+      this.#context = saved;
+      throw error;
+    }
+    if (result instanceof Promise) {
+      return result.finally(() => {
+        this.#context = saved;
+      }) as T;
+    }
+    this.#context = saved;
+    return result;
+  }
+
+  /** The value `{key}` takes now, or undefined. `sim` derives from `sim_num`. */
+  lookup(key: string): string | undefined {
+    if (key === "sim" && !this.#context.has("sim")) {
+      const n = this.#context.get("sim_num");
+      return n === undefined ? undefined : `${this.#sim.prefix}${String(n).padStart(this.#sim.digits, "0")}`;
+    }
+    const v = this.#context.get(key);
+    return v === undefined ? undefined : String(v);
+  }
+
+  /** Fills `template` from the current context; throws {@link MissingContextKeyError} naming the key, template and stage. */
+  path(template: string, extra?: Readonly<Record<string, ContextValue>>): string {
+    let parsed = this.#parsed.get(template);
+    if (parsed === undefined) {
+      const result = parseTemplate(template);
+      if (!result.ok) throw new Error(`Internal error: unchecked path template "${template}"`);
+      parsed = result.value;
+      this.#parsed.set(template, parsed);
+    }
+    const lookup =
+      extra === undefined
+        ? (k: string) => this.lookup(k)
+        : (k: string) => (k in extra ? String(extra[k]) : k === "sim" && "sim_num" in extra ? this.child(extra).lookup("sim") : this.lookup(k));
+    const filled = fillTemplate(parsed, lookup);
+    if (!filled.ok) throw new MissingContextKeyError(filled.error.missing, template, this.#stage);
+    return filled.value;
+  }
+}

@@ -1,0 +1,316 @@
+/**
+ * PipelineContext (CMB-ML's): holds the executors of a pipeline, constructs and checks them
+ * all before any work (`prerunPipeline`), then runs them (`runPipeline`). The CLI builds one
+ * from the YAML's `executor:` keys; a TypeScript script can build one by hand:
+ *
+ * ```ts
+ * const pipeline = await PipelineContext.fromConfig({ configDir: "cfg" });
+ * pipeline.addPipe(MakeCmbExecutor, "make_cmb");
+ * await pipeline.prerunPipeline();
+ * const summary = await pipeline.runPipeline();
+ * ```
+ */
+import { resolve } from "node:path";
+import { loadConfig } from "../config/index.js";
+import type { LoadedConfig } from "../config/types.js";
+import type { Diagnostic } from "../diagnostics/diagnostic.js";
+import type { Result } from "../diagnostics/result.js";
+import { err, ok } from "../diagnostics/result.js";
+import type { CompiledPipeline } from "../graph/compile.js";
+import { compilePipeline } from "../graph/compile.js";
+import type { Dim } from "../graph/partition.js";
+import type { StageDef } from "../graph/stage-graph.js";
+import { builtinHandlerNames } from "../handlers/index.js";
+import { getHandler } from "../handlers/registry.js";
+import type { EventSink, NodeFailure, RunEvent, RunOutcome } from "../scheduler/events.js";
+import { Cfg } from "./cfg.js";
+import type { BaseStageExecutor, StageEnvironment, StageLogger, WorkKind } from "./executor.js";
+import { bindEnvironment, workKind } from "./executor.js";
+import type { ExecutorClass } from "./executor-loader.js";
+import { loadExecutorClass } from "./executor-loader.js";
+import { Namer } from "./namer.js";
+import { baseSeed, namerBase, simFormat } from "./namer-base.js";
+import { partitionContext, runNode } from "./run-node.js";
+
+/** Where the configuration comes from, for {@link PipelineContext.fromConfig}. */
+export interface FromConfigOptions {
+  readonly configDir: string;
+  readonly configName?: string;
+  readonly overrides?: readonly string[];
+  /** Folder executor modules resolve against; default the config folder's parent. */
+  readonly projectDir?: string;
+  /** Folder a relative data root resolves against; default the working directory. */
+  readonly workDir?: string;
+  readonly env?: Readonly<Record<string, string | undefined>>;
+}
+
+/** Options of a run. */
+export interface RunOptions {
+  /** Receives every event. */
+  readonly onEvent?: EventSink;
+  /** Only these nodes run (indices into the node graph); default all nodes of added stages. */
+  readonly nodes?: ReadonlySet<number>;
+}
+
+/** What a run did. */
+export interface RunSummary {
+  readonly outcome: RunOutcome;
+  readonly ran: number;
+  readonly failed: readonly NodeFailure[];
+  readonly durationMs: number;
+  readonly stages: readonly { readonly name: string; readonly ran: number; readonly failed: number }[];
+}
+
+interface Pipe {
+  readonly stage: string;
+  readonly Executor: ExecutorClass;
+  executor?: BaseStageExecutor;
+  kind?: WorkKind;
+  cfg?: Cfg;
+}
+
+/** Problems found before any work: every one of them, together. */
+export class PrerunError extends Error {
+  override readonly name = "PrerunError";
+  constructor(readonly problems: readonly string[]) {
+    super(problems.join("\n"));
+  }
+}
+
+/** A pipeline's executors and how to run them. */
+export class PipelineContext {
+  readonly config: LoadedConfig;
+  readonly pipeline: CompiledPipeline;
+  readonly projectDir: string;
+  readonly #pipes: Pipe[] = [];
+  readonly #rootCfg: Cfg;
+  readonly #base: Namer;
+  readonly #seed: number;
+  #prerun = false;
+
+  /**
+   * @param projectDir folder executor module paths resolve against
+   * @param workDir folder a relative data root resolves against
+   */
+  constructor(config: LoadedConfig, pipeline: CompiledPipeline, projectDir: string, workDir: string = process.cwd()) {
+    this.config = config;
+    this.pipeline = pipeline;
+    this.projectDir = projectDir;
+    this.#rootCfg = new Cfg(config.resolved);
+    this.#base = new Namer(namerBase(config.resolved, workDir), simFormat(config.resolved));
+    this.#seed = baseSeed(config.resolved);
+  }
+
+  /** Loads and compiles a configuration; diagnostics when either fails. */
+  static fromConfig(options: FromConfigOptions): Result<PipelineContext, Diagnostic[]> {
+    const loaded = loadConfig({
+      configDir: options.configDir,
+      configName: options.configName ?? "config",
+      overrides: options.overrides ?? [],
+      ...(options.env === undefined ? {} : { env: options.env }),
+    });
+    if (!loaded.ok) return loaded;
+    const compiled = compilePipeline(loaded.value, { handlers: new Set(builtinHandlerNames()) });
+    if (!compiled.ok) return compiled;
+    const projectDir = options.projectDir ?? resolve(options.configDir, "..");
+    return ok(new PipelineContext(loaded.value, compiled.value, projectDir, options.workDir ?? process.cwd()));
+  }
+
+  /** The Namer's base context: root, src_root, dataset, working. */
+  get namer(): Namer {
+    return this.#base;
+  }
+
+  /** Stage names in topological order. */
+  get stageNames(): readonly string[] {
+    return this.pipeline.stageGraph.order;
+  }
+
+  /** Adds a stage's executor. Throws when the stage is not in the pipeline or was added already. */
+  addPipe(Executor: ExecutorClass, stage: string): this {
+    if (!this.pipeline.stageGraph.stages.has(stage)) {
+      throw new Error(`stage "${stage}" is not in the pipeline; stages: ${this.stageNames.join(", ")}`);
+    }
+    if (this.#pipes.some((p) => p.stage === stage)) throw new Error(`stage "${stage}" was added twice`);
+    this.#pipes.push({ stage, Executor });
+    this.#prerun = false;
+    return this;
+  }
+
+  /** Adds every stage that has an `executor:` key, loading its module; all load errors together. */
+  async addPipesFromConfig(stages: readonly string[] = this.stageNames): Promise<Result<void, string[]>> {
+    const problems: string[] = [];
+    for (const name of stages) {
+      const def = this.#def(name);
+      if (def.executor === null) {
+        problems.push(`stage "${name}" has no executor: add executor: path/to/module.ts#ExportName to its block`);
+        continue;
+      }
+      const loaded = await loadExecutorClass(def.executor, name, this.projectDir);
+      if (loaded.ok) this.addPipe(loaded.value, name);
+      else problems.push(loaded.error);
+    }
+    return problems.length === 0 ? ok(undefined) : err(problems);
+  }
+
+  /**
+   * Constructs every executor (each reads its parameters; a key that does not exist fails
+   * here, naming key and stage) and checks that every output path of every node, and every
+   * input path a node can name alone, can be formed. Throws {@link PrerunError} with all problems.
+   */
+  prerunPipeline(): void {
+    const problems: string[] = [];
+    for (const pipe of this.#pipes) {
+      const cfg = this.#rootCfg.forStage(pipe.stage);
+      bindEnvironment(cfg, (stage) => this.#environment(stage));
+      try {
+        pipe.executor = new pipe.Executor(cfg, pipe.stage);
+        pipe.kind = workKind(pipe.executor);
+        pipe.cfg = cfg;
+        cfg.startWork();
+      } catch (caught) {
+        problems.push(caught instanceof Error ? caught.message : String(caught));
+        continue;
+      }
+      const problem = this.#checkPaths(this.#def(pipe.stage));
+      if (problem !== undefined) problems.push(problem);
+    }
+    if (problems.length > 0) throw new PrerunError(problems);
+    this.#prerun = true;
+  }
+
+  /** Runs every node of the added stages, stage by stage in topological order; stops at the first failure. */
+  async runPipeline(options: RunOptions = {}): Promise<RunSummary> {
+    if (!this.#prerun) this.prerunPipeline();
+    const emit = options.onEvent ?? (() => undefined);
+    const started = performance.now();
+    const nodes = this.pipeline.nodes;
+    const failed: NodeFailure[] = [];
+    const stageSummaries: { name: string; ran: number; failed: number }[] = [];
+    let ran = 0;
+    const ordered = nodes.stages.filter((s) => this.#pipes.some((p) => p.stage === s.stage.name));
+    emit({ type: "run-started", runId: "", nodes: ordered.reduce((n, s) => n + s.count, 0), stages: ordered.map((s) => s.stage.name) });
+    for (const stageNodes of ordered) {
+      if (failed.length > 0) break;
+      const pipe = this.#pipes.find((p) => p.stage === stageNodes.stage.name);
+      if (pipe?.executor === undefined || pipe.kind === undefined) throw new Error("Internal error: executor not constructed");
+      const stage = stageNodes.stage.name;
+      const stageStart = performance.now();
+      const selected: number[] = [];
+      for (let n = stageNodes.first; n < stageNodes.first + stageNodes.count; n++) if (options.nodes?.has(n) ?? true) selected.push(n);
+      emit({ type: "stage-started", stage, nodes: selected.length });
+      let stageRan = 0;
+      let stageFailed = 0;
+      const runtime = {
+        executor: pipe.executor,
+        kind: pipe.kind,
+        env: this.#environment(stage),
+        stages: this.pipeline.stageGraph.stages,
+        baseSeed: this.#seed,
+        log: this.#logger(stage, emit),
+      };
+      for (const n of selected) {
+        const nodeId = nodes.id(n);
+        emit({ type: "node-started", stage, nodeId });
+        const t0 = performance.now();
+        try {
+          const outputs = await runNode(runtime, { nodeId, partition: nodes.partition(n) });
+          emit({ type: "node-finished", stage, nodeId, durationMs: performance.now() - t0, outputs });
+          ran++;
+          stageRan++;
+        } catch (caught) {
+          const failure = toFailure(stage, nodeId, caught);
+          failed.push(failure);
+          stageFailed++;
+          emit({ type: "node-failed", failure, durationMs: performance.now() - t0 });
+          break;
+        }
+      }
+      this.#warnLateReads(pipe, emit);
+      emit({ type: "stage-finished", stage, ran: stageRan, failed: stageFailed, durationMs: performance.now() - stageStart });
+      stageSummaries.push({ name: stage, ran: stageRan, failed: stageFailed });
+    }
+    const outcome: RunOutcome = failed.length > 0 ? "failed" : "success";
+    const durationMs = performance.now() - started;
+    emit({ type: "run-finished", outcome, durationMs });
+    return { outcome, ran, failed, durationMs, stages: stageSummaries };
+  }
+
+  /** Config keys each executor read, by stage (for fingerprints). */
+  readsByStage(): ReadonlyMap<string, readonly string[]> {
+    return new Map(this.#pipes.map((p) => [p.stage, (p.cfg?.reads() ?? []).map((r) => r.key)]));
+  }
+
+  #def(stage: string): StageDef {
+    const def = this.pipeline.stageGraph.stages.get(stage);
+    if (def === undefined) throw new Error(`Internal error: unknown stage ${stage}`);
+    return def;
+  }
+
+  #environment(stage: string): StageEnvironment {
+    const def = this.#def(stage);
+    const scalars: Record<string, string | number> = {};
+    for (const [k, v] of Object.entries(def.block)) if (typeof v === "string" || typeof v === "number") scalars[k] = v;
+    return {
+      def,
+      namer: this.#base.child({ ...scalars, stage: def.dirName }, stage),
+      handlerFor: getHandler,
+      dirNames: new Map([...this.pipeline.stageGraph.stages].map(([name, d]) => [name, d.dirName])),
+    };
+  }
+
+  #logger(stage: string, emit: EventSink): StageLogger {
+    return {
+      info: () => undefined,
+      warn: (message) => emit({ type: "warning", message, stage }),
+    };
+  }
+
+  /** CMB-ML's rule, checkable: a parameter first read while working, not in the constructor. */
+  #warnLateReads(pipe: Pipe, emit: EventSink): void {
+    for (const read of pipe.cfg?.reads() ?? []) {
+      if (read.phase === "work") {
+        emit({
+          type: "warning",
+          stage: pipe.stage,
+          message: `stage "${pipe.stage}" read config key "${read.key}" while running, not in its constructor; read parameters in the constructor so they are part of the stage's fingerprint`,
+        });
+      }
+    }
+  }
+
+  /** The first node (if any) whose output path, or own-dimension input path, cannot be formed. */
+  #checkPaths(def: StageDef): string | undefined {
+    const env = this.#environment(def.name);
+    const stageNodes = this.pipeline.nodes.stages.find((s) => s.stage.name === def.name);
+    if (stageNodes === undefined) return undefined;
+    const nodes = this.pipeline.nodes;
+    const inputs = def.assetsIn.flatMap((input) => {
+      const producer = this.pipeline.stageGraph.stages.get(input.stage);
+      const out = producer?.assetsOut.find((a) => a.name === input.asset);
+      if (producer === undefined || out === undefined) return [];
+      // Inputs whose producer has dimensions this stage lacks are read with extra context the stage supplies.
+      const own = producer.dims.every((d: Dim) => def.dims.includes(d));
+      return own ? [{ template: out.template.source, dir: producer.dirName }] : [];
+    });
+    for (let n = stageNodes.first; n < stageNodes.first + stageNodes.count; n++) {
+      const namer = env.namer.child(partitionContext(nodes.partition(n)));
+      try {
+        for (const out of def.assetsOut) namer.path(out.template.source);
+        for (const input of inputs) namer.path(input.template, { stage: input.dir });
+      } catch (caught) {
+        return `${nodes.id(n)}: ${caught instanceof Error ? caught.message : String(caught)}`;
+      }
+    }
+    return undefined;
+  }
+}
+
+function toFailure(stage: string, nodeId: string, caught: unknown): NodeFailure {
+  if (caught instanceof Error) {
+    return { stage, nodeId, message: caught.message, ...(caught.stack === undefined ? {} : { stack: caught.stack }) };
+  }
+  return { stage, nodeId, message: String(caught) };
+}
+
+export type { RunEvent };

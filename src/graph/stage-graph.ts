@@ -1,0 +1,402 @@
+/**
+ * The stage graph: one node per pipeline stage, one edge per `assets_in` reference (labelled
+ * with the asset), built from the resolved configuration. Every problem found is a
+ * diagnostic at the YAML line that caused it; all are collected before returning.
+ */
+import { MultiDirectedGraph } from "graphology";
+import type { ConfigObject, ConfigValue, KeyPath, LoadedConfig } from "../config/types.js";
+import type { Diagnostic, SourceLocation } from "../diagnostics/diagnostic.js";
+import { error } from "../diagnostics/diagnostic.js";
+import type { Result } from "../diagnostics/result.js";
+import { err, ok } from "../diagnostics/result.js";
+import { suggestion } from "../diagnostics/suggest.js";
+import type { Dim } from "./partition.js";
+import { DIMS, isDim } from "./partition.js";
+import type { ParsedTemplate } from "./template.js";
+import { describeTemplateFailure, parseTemplate } from "./template.js";
+
+/** Tags every template may use besides the partition dimensions. */
+export const CONTEXT_TAGS: readonly string[] = ["root", "src_root", "dataset", "working", "stage"];
+
+/** One entry of a stage's `assets_out`. */
+export interface AssetOutDef {
+  readonly name: string;
+  readonly handler: string;
+  readonly template: ParsedTemplate;
+  /** Every key of the entry besides handler and path_template, passed to the handler. */
+  readonly options: ConfigObject;
+}
+
+/** One entry of a stage's `assets_in`. */
+export interface AssetInDef {
+  readonly name: string;
+  /** Producing stage. */
+  readonly stage: string;
+  /** The producing stage's asset name (`orig_name`, default `name`). */
+  readonly asset: string;
+}
+
+/** A dataset split as the splits file defines it. */
+export interface SplitDef {
+  readonly name: string;
+  /** Number of simulations after `n_sims_cap`. */
+  readonly nSims: number;
+}
+
+/** A stage with everything the node expansion and the runtime need. */
+export interface StageDef {
+  readonly name: string;
+  readonly dirName: string;
+  /** Partition dimensions: the dimension tags used in its `assets_out` templates, in DIMS order. */
+  readonly dims: readonly Dim[];
+  readonly assetsOut: readonly AssetOutDef[];
+  readonly assetsIn: readonly AssetInDef[];
+  /** The stage's `splits` patterns, or null when it runs on every split. */
+  readonly splitFilter: readonly string[] | null;
+  /** The splits it runs on (or reduces over), in the splits file's order. */
+  readonly splits: readonly SplitDef[];
+  /** Simulation numbers per split name, after `override_n_sims`. */
+  readonly sims: ReadonlyMap<string, readonly number[]>;
+  /** Values of `{freq}` (the stage's `freqs` list as strings), or null when it declares none. */
+  readonly freqs: readonly string[] | null;
+  /** Values of `{epoch}` (the stage's `epochs` list), or null when it declares none. */
+  readonly epochs: readonly number[] | null;
+  /** `module#Export` of the stage's executor, or null when the stage names none. */
+  readonly executor: string | null;
+  readonly makeStageLog: boolean;
+  /** The resolved stage block, as written. */
+  readonly block: ConfigObject;
+}
+
+/** Edge attributes: the asset the edge carries. */
+export interface StageEdge {
+  readonly asset: string;
+  /** The producer's name for it (orig_name). */
+  readonly origName: string;
+}
+
+/** The compiled stage graph. */
+export interface StageGraph {
+  /** graphology multigraph keyed by stage name; edges carry {@link StageEdge}. */
+  readonly graph: MultiDirectedGraph<StageDef, StageEdge>;
+  /** Stages in a topological order (declaration order among independent stages). */
+  readonly order: readonly string[];
+  readonly stages: ReadonlyMap<string, StageDef>;
+  /** Every split of the splits file, in order. */
+  readonly allSplits: readonly SplitDef[];
+}
+
+/** What the compiler needs from its caller. */
+export interface CompileOptions {
+  /** Names of registered asset handlers. */
+  readonly handlers: ReadonlySet<string>;
+}
+
+type Config = Pick<LoadedConfig, "resolved" | "origin">;
+
+/** Builds the stage graph of `config.resolved.pipeline`. */
+export function buildStageGraph(config: Config, options: CompileOptions): Result<StageGraph, Diagnostic[]> {
+  const diagnostics: Diagnostic[] = [];
+  const at = (path: KeyPath): SourceLocation | undefined => config.origin(path);
+  const pipeline = asObject(config.resolved["pipeline"]);
+  if (pipeline === undefined || Object.keys(pipeline).length === 0) {
+    return err([error("the pipeline is empty: no stages are defined under `pipeline`", at(["pipeline"]))]);
+  }
+  const allSplits = readSplits(config.resolved);
+  const stageNames = Object.keys(pipeline);
+  const stages = new Map<string, StageDef>();
+
+  for (const name of stageNames) {
+    const block = asObject(pipeline[name]) ?? {};
+    const stage = readStage(name, block, allSplits, options, at, diagnostics);
+    stages.set(name, stage);
+  }
+
+  const graph = new MultiDirectedGraph<StageDef, StageEdge>();
+  for (const stage of stages.values()) graph.addNode(stage.name, stage);
+  for (const stage of stages.values()) {
+    for (const input of stage.assetsIn) {
+      const where = at(["pipeline", stage.name, "assets_in", input.name, "stage"]);
+      const producer = stages.get(input.stage);
+      if (producer === undefined) {
+        const hint = suggestion(input.stage, stageNames);
+        diagnostics.push(
+          error(`stage "${stage.name}" reads "${input.name}" from unknown stage "${input.stage}"`, where, [
+            ...(hint === undefined ? [] : [hint]),
+            `stages: ${stageNames.join(", ")}`,
+          ]),
+        );
+        continue;
+      }
+      if (!producer.assetsOut.some((a) => a.name === input.asset)) {
+        const outs = producer.assetsOut.map((a) => a.name);
+        const hint = suggestion(input.asset, outs);
+        const field = input.asset === input.name ? "stage" : "orig_name";
+        diagnostics.push(
+          error(
+            `stage "${stage.name}" reads asset "${input.asset}" from stage "${producer.name}", which does not output it`,
+            at(["pipeline", stage.name, "assets_in", input.name, field]),
+            [...(hint === undefined ? [] : [hint]), `"${producer.name}" outputs: ${outs.join(", ") || "nothing"}`],
+          ),
+        );
+        continue;
+      }
+      // A stage reading its own earlier output (resuming, as CMB-ML allows) is not an edge.
+      if (producer.name === stage.name) continue;
+      graph.addDirectedEdge(producer.name, stage.name, { asset: input.name, origName: input.asset });
+    }
+  }
+
+  const order = topologicalOrder(graph, stageNames);
+  if (order === undefined) {
+    diagnostics.push(cycleDiagnostic(graph, stageNames, at));
+  }
+  if (diagnostics.length > 0 || order === undefined) return err(diagnostics);
+  return ok({ graph, order, stages, allSplits });
+}
+
+function readStage(
+  name: string,
+  block: ConfigObject,
+  allSplits: readonly SplitDef[],
+  options: CompileOptions,
+  at: (path: KeyPath) => SourceLocation | undefined,
+  diagnostics: Diagnostic[],
+): StageDef {
+  const path = (...rest: (string | number)[]): KeyPath => ["pipeline", name, ...rest];
+  const dirName = typeof block["dir_name"] === "string" ? block["dir_name"] : name;
+
+  const assetsOut: AssetOutDef[] = [];
+  const dimSet = new Set<Dim>();
+  for (const [assetName, value] of Object.entries(asObject(block["assets_out"]) ?? {})) {
+    const entry = asObject(value) ?? {};
+    const handler = typeof entry["handler"] === "string" ? entry["handler"] : "";
+    if (!options.handlers.has(handler)) {
+      const hint = suggestion(handler, options.handlers);
+      diagnostics.push(
+        error(`unknown handler "${handler}" for asset "${assetName}" of stage "${name}"`, at(path("assets_out", assetName, "handler")), [
+          ...(hint === undefined ? [] : [hint]),
+          `registered handlers: ${[...options.handlers].sort().join(", ")}`,
+        ]),
+      );
+    }
+    const source = typeof entry["path_template"] === "string" ? entry["path_template"] : "";
+    const templatePath = path("assets_out", assetName, "path_template");
+    const parsed = parseTemplate(source);
+    if (!parsed.ok) {
+      diagnostics.push(
+        error(
+          `path_template of asset "${assetName}" in stage "${name}": ${describeTemplateFailure(parsed.error)}`,
+          spanWithin(at(templatePath), source, parsed.error.index, 1),
+        ),
+      );
+      continue;
+    }
+    const known = (tag: string): boolean =>
+      isDim(tag) || CONTEXT_TAGS.includes(tag) || (tag in block && isScalar(block[tag]));
+    for (const tag of parsed.value.tags) {
+      if (!known(tag)) {
+        const candidates = [...DIMS, ...CONTEXT_TAGS, ...Object.keys(block).filter((k) => isScalar(block[k]))];
+        const hint = suggestion(tag, candidates);
+        diagnostics.push(
+          error(
+            `unknown tag "{${tag}}" in path_template of asset "${assetName}" in stage "${name}"`,
+            spanWithin(at(templatePath), source, source.indexOf(`{${tag}}`), tag.length + 2),
+            [
+              ...(hint === undefined ? [] : [hint]),
+              `known tags: ${[...DIMS, ...CONTEXT_TAGS].join(", ")}, and the stage's own scalar keys`,
+            ],
+          ),
+        );
+      }
+      if (isDim(tag)) dimSet.add(tag);
+    }
+    const rest: Record<string, ConfigValue> = {};
+    for (const [k, v] of Object.entries(entry)) if (k !== "handler" && k !== "path_template") rest[k] = v;
+    assetsOut.push({ name: assetName, handler, template: parsed.value, options: rest });
+  }
+  const dims = DIMS.filter((d) => dimSet.has(d));
+
+  const assetsIn: AssetInDef[] = [];
+  for (const [assetName, value] of Object.entries(asObject(block["assets_in"]) ?? {})) {
+    const entry = asObject(value) ?? {};
+    const stage = typeof entry["stage"] === "string" ? entry["stage"] : "";
+    const orig = typeof entry["orig_name"] === "string" ? entry["orig_name"] : assetName;
+    assetsIn.push({ name: assetName, stage, asset: orig });
+  }
+
+  // Splits: `splits: [train, valid]` selects split names matching ^train\d*$ case-insensitively.
+  let splitFilter: string[] | null = null;
+  let splits: readonly SplitDef[] = allSplits;
+  const rawFilter = block["splits"];
+  if (Array.isArray(rawFilter)) {
+    splitFilter = rawFilter.map((s) => String(s));
+    const patterns = splitFilter.map((kind) => new RegExp(`^${escapeRegExp(kind)}\\d*$`, "i"));
+    splits = allSplits.filter((s) => patterns.some((p) => p.test(s.name)));
+    if (splits.length === 0) {
+      diagnostics.push(
+        error(`stage "${name}" runs on splits [${splitFilter.join(", ")}], which match no split`, at(path("splits")), [
+          `splits: ${allSplits.map((s) => s.name).join(", ") || "none defined"}`,
+        ]),
+      );
+    }
+  }
+  if ((dims.includes("split") || dims.includes("sim")) && allSplits.length === 0) {
+    diagnostics.push(error(`stage "${name}" uses {split} or {sim}, but the splits config defines no split`, at(path("assets_out"))));
+  }
+  if (dims.includes("sim") && !dims.includes("split")) {
+    diagnostics.push(
+      error(`stage "${name}" uses {sim} without {split} in its path templates; simulations are numbered within a split`, at(path("assets_out"))),
+    );
+  }
+
+  const sims = new Map<string, readonly number[]>();
+  const override = block["override_n_sims"];
+  for (const split of splits) {
+    if (typeof override === "number") sims.set(split.name, range(override));
+    else if (Array.isArray(override)) sims.set(split.name, override.map(Number));
+    else sims.set(split.name, range(split.nSims));
+  }
+
+  const freqs = readList(block, "freqs", name, at, diagnostics, (v) => (typeof v === "string" || typeof v === "number" ? String(v) : undefined));
+  if (dims.includes("freq") && freqs === null) {
+    diagnostics.push(
+      error(`stage "${name}" uses {freq} in a path template but declares no "freqs" list`, at(path("assets_out")), [
+        "add e.g. freqs: ${scenario.detector_freqs}",
+      ]),
+    );
+  }
+  const epochs = readList(block, "epochs", name, at, diagnostics, (v) => (typeof v === "number" && Number.isInteger(v) ? v : undefined));
+  if (dims.includes("epoch") && epochs === null) {
+    diagnostics.push(error(`stage "${name}" uses {epoch} in a path template but declares no "epochs" list`, at(path("assets_out"))));
+  }
+
+  const executor = typeof block["executor"] === "string" ? block["executor"] : null;
+  const makeStageLog = block["make_stage_log"] === true;
+  return { name, dirName, dims, assetsOut, assetsIn, splitFilter, splits, sims, freqs, epochs, executor, makeStageLog, block };
+}
+
+function readList<T>(
+  block: ConfigObject,
+  key: string,
+  stage: string,
+  at: (path: KeyPath) => SourceLocation | undefined,
+  diagnostics: Diagnostic[],
+  convert: (value: ConfigValue) => T | undefined,
+): T[] | null {
+  const value = block[key];
+  if (value === undefined || value === null) return null;
+  if (!Array.isArray(value)) {
+    diagnostics.push(error(`"${key}" of stage "${stage}" must be a list`, at(["pipeline", stage, key])));
+    return null;
+  }
+  const out: T[] = [];
+  (value as readonly ConfigValue[]).forEach((item, i) => {
+    const converted = convert(item);
+    if (converted === undefined) {
+      diagnostics.push(error(`"${key}" of stage "${stage}" has an invalid entry ${JSON.stringify(item)}`, at(["pipeline", stage, key, i])));
+    } else out.push(converted);
+  });
+  return out;
+}
+
+/** Splits are the entries of the `splits` block that carry `n_sims`, in file order. */
+function readSplits(resolved: ConfigObject): SplitDef[] {
+  const block = asObject(resolved["splits"]);
+  if (block === undefined) return [];
+  const splits: SplitDef[] = [];
+  for (const [name, value] of Object.entries(block)) {
+    const entry = asObject(value);
+    if (entry === undefined || typeof entry["n_sims"] !== "number") continue;
+    const cap = entry["n_sims_cap"];
+    const nSims = typeof cap === "number" ? Math.min(entry["n_sims"], cap) : entry["n_sims"];
+    splits.push({ name, nSims });
+  }
+  return splits;
+}
+
+/** Kahn's algorithm; among ready stages, declaration order. Undefined when there is a cycle. */
+function topologicalOrder(graph: MultiDirectedGraph<StageDef, StageEdge>, declared: readonly string[]): string[] | undefined {
+  const indegree = new Map<string, number>();
+  for (const name of declared) indegree.set(name, new Set(graph.inNeighbors(name)).size);
+  const order: string[] = [];
+  const done = new Set<string>();
+  while (order.length < declared.length) {
+    const next = declared.find((n) => !done.has(n) && indegree.get(n) === 0);
+    if (next === undefined) return undefined;
+    order.push(next);
+    done.add(next);
+    for (const succ of new Set(graph.outNeighbors(next))) indegree.set(succ, (indegree.get(succ) ?? 0) - 1);
+  }
+  return order;
+}
+
+/** One diagnostic naming every edge of one cycle, at the first edge's assets_in entry. */
+function cycleDiagnostic(
+  graph: MultiDirectedGraph<StageDef, StageEdge>,
+  declared: readonly string[],
+  at: (path: KeyPath) => SourceLocation | undefined,
+): Diagnostic {
+  const state = new Map<string, "open" | "done">();
+  const stack: string[] = [];
+  let cycle: string[] | undefined;
+  const visit = (node: string): void => {
+    state.set(node, "open");
+    stack.push(node);
+    for (const next of graph.outNeighbors(node)) {
+      if (cycle !== undefined) return;
+      if (state.get(next) === "open") {
+        cycle = [...stack.slice(stack.indexOf(next)), next];
+        return;
+      }
+      if (!state.has(next)) visit(next);
+    }
+    stack.pop();
+    state.set(node, "done");
+  };
+  for (const name of declared) if (cycle === undefined && !state.has(name)) visit(name);
+  const nodes = cycle ?? [];
+  const edges: string[] = [];
+  for (let i = 0; i + 1 < nodes.length; i++) {
+    const from = nodes[i] ?? "";
+    const to = nodes[i + 1] ?? "";
+    const edge = graph.directedEdges(from, to)[0];
+    const asset = edge === undefined ? "?" : graph.getEdgeAttributes(edge).asset;
+    edges.push(`${from} → ${to} (${asset})`);
+  }
+  const first = nodes[1] ?? "";
+  const firstEdge = graph.directedEdges(nodes[0] ?? "", first)[0];
+  const firstAsset = firstEdge === undefined ? "" : graph.getEdgeAttributes(firstEdge).asset;
+  return error(
+    `the pipeline has a cycle: ${nodes.join(" → ")}`,
+    at(["pipeline", first, "assets_in", firstAsset, "stage"]),
+    edges.map((e) => `edge ${e}`),
+  );
+}
+
+/** Narrows a location that covers a whole (possibly quoted) template value to `length` characters at `index`. */
+function spanWithin(location: SourceLocation | undefined, source: string, index: number, length: number): SourceLocation | undefined {
+  if (location === undefined || index < 0) return location;
+  const width = (location.endColumn ?? location.column + 1) - location.column;
+  const singleLine = (location.endLine ?? location.line) === location.line;
+  if (!singleLine || (width !== source.length && width !== source.length + 2)) return location;
+  const offset = width === source.length + 2 ? 1 : 0;
+  const column = location.column + offset + index;
+  return { file: location.file, line: location.line, column, endLine: location.line, endColumn: column + length };
+}
+
+function asObject(value: ConfigValue | undefined): ConfigObject | undefined {
+  return value !== null && typeof value === "object" && !Array.isArray(value) ? (value as ConfigObject) : undefined;
+}
+
+function isScalar(value: ConfigValue | undefined): boolean {
+  return value === null || typeof value === "string" || typeof value === "number" || typeof value === "boolean";
+}
+
+function range(n: number): number[] {
+  return Array.from({ length: Math.max(0, n) }, (_, i) => i);
+}
+
+function escapeRegExp(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+}

@@ -1,0 +1,29 @@
+/**
+ * The one event union of a run. The terminal display, the JSON log and the summary all
+ * consume these; library code never writes to the console.
+ */
+
+/** A node failure as reported to the user. */
+export interface NodeFailure {
+  readonly stage: string;
+  readonly nodeId: string;
+  readonly message: string;
+  /** The stage code's own stack, when the failure was an exception. */
+  readonly stack?: string;
+}
+
+export type RunEvent =
+  | { readonly type: "run-started"; readonly runId: string; readonly nodes: number; readonly stages: readonly string[] }
+  | { readonly type: "stage-started"; readonly stage: string; readonly nodes: number }
+  | { readonly type: "node-started"; readonly stage: string; readonly nodeId: string }
+  | { readonly type: "node-finished"; readonly stage: string; readonly nodeId: string; readonly durationMs: number; readonly outputs: readonly string[] }
+  | { readonly type: "node-failed"; readonly failure: NodeFailure; readonly durationMs: number }
+  | { readonly type: "stage-finished"; readonly stage: string; readonly ran: number; readonly failed: number; readonly durationMs: number }
+  | { readonly type: "warning"; readonly message: string; readonly stage?: string }
+  | { readonly type: "run-finished"; readonly outcome: RunOutcome; readonly durationMs: number };
+
+/** How a run ended. */
+export type RunOutcome = "success" | "failed" | "interrupted";
+
+/** Receives events as they happen. */
+export type EventSink = (event: RunEvent) => void;

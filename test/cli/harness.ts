@@ -1,0 +1,47 @@
+/** Runs the CLI in-process against a temporary project folder, capturing its output. */
+import { mkdtempSync, mkdirSync, rmSync, writeFileSync, cpSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { dirname, join, resolve } from "node:path";
+import { main } from "../../src/cli/main.js";
+
+export const REPO = resolve(import.meta.dirname, "..", "..");
+
+export interface CliResult {
+  readonly code: number;
+  readonly stdout: string;
+  readonly stderr: string;
+}
+
+/** A temporary project folder; `files` maps relative paths to contents. Removed by `cleanup`. */
+export function tempProject(files: Record<string, string> = {}, copyDefaultCfg = false): { dir: string; cleanup: () => void } {
+  const dir = mkdtempSync(join(tmpdir(), "cmbflow-test-"));
+  if (copyDefaultCfg) cpSync(join(REPO, "cfg"), join(dir, "cfg"), { recursive: true });
+  for (const [path, text] of Object.entries(files)) {
+    mkdirSync(dirname(join(dir, path)), { recursive: true });
+    writeFileSync(join(dir, path), text);
+  }
+  return { dir, cleanup: () => rmSync(dir, { recursive: true, force: true }) };
+}
+
+/** Runs `cmbflow <args>` in `cwd` with a clean environment and no colour. */
+export async function cli(cwd: string, args: readonly string[], env: Record<string, string> = {}): Promise<CliResult> {
+  let stdout = "";
+  let stderr = "";
+  const code = await main(args, {
+    stdout: (t) => (stdout += t),
+    stderr: (t) => (stderr += t),
+    cwd,
+    env: { ...env },
+    color: false,
+  });
+  return { code, stdout, stderr };
+}
+
+/** A minimal config folder around a pipeline YAML text. */
+export function pipelineProject(pipeline: string): Record<string, string> {
+  return {
+    "cfg/config.yaml": "defaults:\n  - splits: s\n  - pipeline: p\n  - _self_\n",
+    "cfg/splits/s.yaml": 'name: "3-3"\nTrain:\n  n_sims: 3\nValid:\n  n_sims: 3\nTest:\n  n_sims: 3\n',
+    "cfg/pipeline/p.yaml": pipeline,
+  };
+}
