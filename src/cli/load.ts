@@ -10,7 +10,7 @@ import { loadConfig } from "../config/index.js";
 import type { LoadedConfig } from "../config/types.js";
 import type { Diagnostic } from "../diagnostics/diagnostic.js";
 import { error } from "../diagnostics/diagnostic.js";
-import { importModule } from "../core/executor-loader.js";
+import { importModule, loadFailure } from "../core/executor-loader.js";
 import { renderDiagnostics } from "../diagnostics/render.js";
 import type { CompiledPipeline } from "../graph/compile.js";
 import { compilePipeline } from "../graph/compile.js";
@@ -90,8 +90,7 @@ export async function compileForCommand(overrides: readonly string[], flags: Con
       try {
         await importModule(resolve(projectDir, plugin));
       } catch (caught) {
-        const message = caught instanceof Error ? caught.message : String(caught);
-        printDiagnostics([error(`plugin ${plugin} failed to load: ${message}`, config.origin(["plugins", i]))], io);
+        printDiagnostics([error(`plugin ${plugin} failed to load: ${loadFailure(caught)}`, config.origin(["plugins", i]))], io);
         return undefined;
       }
     }

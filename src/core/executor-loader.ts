@@ -45,16 +45,34 @@ export function moduleFileFor(modulePath: string): string {
   return modulePath;
 }
 
-/** Imports a module file; TypeScript outside cmbflow's own compiled tree goes through tsx. */
+let tsxRegistered = false;
+
+/**
+ * Imports a module file; TypeScript outside cmbflow's own compiled tree goes through tsx.
+ * tsx is registered globally (its ESM hooks) rather than used through `tsImport`, because
+ * tsImport loads a module's imports in an isolated namespace: the user's `import "cmbflow"`
+ * would get its own copy of the handler registry and its registrations would be lost.
+ */
 export async function importModule(file: string): Promise<Record<string, unknown>> {
   const ext = extname(file);
   // Under vitest (running src/ directly) TypeScript imports already work; elsewhere they need tsx.
   const native = !RUNNING_FROM_DIST && process.env["VITEST"] !== undefined;
-  if ((ext === ".ts" || ext === ".mts" || ext === ".cts") && !native) {
-    const { tsImport } = await import("tsx/esm/api");
-    return (await tsImport(pathToFileURL(file).href, import.meta.url)) as Record<string, unknown>;
+  if ((ext === ".ts" || ext === ".mts" || ext === ".cts") && !native && !tsxRegistered) {
+    const { register } = await import("tsx/esm/api");
+    register();
+    tsxRegistered = true;
   }
   return (await import(pathToFileURL(file).href)) as Record<string, unknown>;
+}
+
+/** A module load error in one line, with a hint for the usual cause of require() errors on TypeScript. */
+export function loadFailure(caught: unknown): string {
+  const message = caught instanceof Error ? caught.message.split("\n")[0] ?? "" : String(caught);
+  const code = (caught as { code?: unknown } | null)?.code;
+  if (typeof code === "string" && code.startsWith("ERR_REQUIRE")) {
+    return `${message} (TypeScript modules load as ES modules: give the project a package.json with "type": "module", or name the file .mts)`;
+  }
+  return message;
 }
 
 /** Loads the executor class for `stage`; the error names the stage and the path tried. */
@@ -69,8 +87,7 @@ export async function loadExecutorClass(ref: string, stage: string, projectDir: 
   try {
     module = await importModule(file);
   } catch (caught) {
-    const message = caught instanceof Error ? caught.message : String(caught);
-    return err(`stage "${stage}": executor module ${file} failed to load: ${message}`);
+    return err(`stage "${stage}": executor module ${file} failed to load: ${loadFailure(caught)}`);
   }
   const exported = module[parsed.value.exportName];
   if (typeof exported !== "function") {

@@ -53,7 +53,7 @@ describe("assets and the node transaction", () => {
 
   it("publishes nothing for a handler that writes nothing (EmptyHandler)", async () => {
     const tx = new OutputTransaction();
-    await new OutputAsset(spec(EmptyHandler as AssetHandler, "{root}/empty/marker"), new Namer({ root: dir }), tx).write(undefined);
+    await new OutputAsset(spec(EmptyHandler, "{root}/empty/marker"), new Namer({ root: dir }), tx).write(undefined);
     await tx.commit();
     expect(existsSync(join(dir, "empty/marker"))).toBe(false);
   });
@@ -69,7 +69,7 @@ describe("assets and the node transaction", () => {
       },
     };
     const tx = new OutputTransaction();
-    const out = new OutputAsset<string>(spec(failing as AssetHandler, "{root}/f/x.txt"), new Namer({ root: dir }), tx);
+    const out = new OutputAsset<string>(spec(failing, "{root}/f/x.txt"), new Namer({ root: dir }), tx);
     await expect(out.write("x")).rejects.toThrow("disk full");
     expect(readdirSync(join(dir, "f"))).toEqual([]);
   });

@@ -1,0 +1,43 @@
+/** Runs the real CLI binary (dist/, built by `npm test`) in a temporary project folder. */
+import { spawnSync } from "node:child_process";
+import { cpSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { dirname, join, resolve } from "node:path";
+
+export const REPO = resolve(import.meta.dirname, "..", "..");
+const BIN = join(REPO, "bin", "cmbflow.js");
+
+export interface Project {
+  readonly dir: string;
+  run(args: readonly string[], env?: Record<string, string>): { code: number; stdout: string; stderr: string };
+  write(path: string, text: string): void;
+  cleanup(): void;
+}
+
+/** A temporary ESM project with cmbflow in its node_modules (a link to this checkout). */
+export function makeProject(files: Record<string, string> = {}, options: { defaultCfg?: boolean } = {}): Project {
+  const dir = mkdtempSync(join(tmpdir(), "cmbflow-it-"));
+  mkdirSync(join(dir, "node_modules"));
+  symlinkSync(REPO, join(dir, "node_modules", "cmbflow"));
+  writeFileSync(join(dir, "package.json"), `${JSON.stringify({ name: "user-project", private: true, type: "module" })}\n`);
+  if (options.defaultCfg === true) cpSync(join(REPO, "cfg"), join(dir, "cfg"), { recursive: true });
+  const write = (path: string, text: string): void => {
+    mkdirSync(dirname(join(dir, path)), { recursive: true });
+    writeFileSync(join(dir, path), text);
+  };
+  for (const [path, text] of Object.entries(files)) write(path, text);
+  return {
+    dir,
+    write,
+    run(args, env = {}) {
+      const result = spawnSync(process.execPath, [BIN, ...args], {
+        cwd: dir,
+        encoding: "utf8",
+        env: { PATH: process.env["PATH"] ?? "", HOME: process.env["HOME"] ?? "", NO_COLOR: "1", ...env },
+        timeout: 120_000,
+      });
+      return { code: result.status ?? -1, stdout: result.stdout, stderr: result.stderr };
+    },
+    cleanup: () => rmSync(dir, { recursive: true, force: true }),
+  };
+}

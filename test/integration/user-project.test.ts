@@ -1,0 +1,131 @@
+import { existsSync, readdirSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { Project } from "./project.js";
+import { makeProject } from "./project.js";
+
+const FILES: Record<string, string> = {
+  "cfg/config.yaml": `defaults:
+  - splits: small
+  - pipeline: words
+  - _self_
+dataset_name: words_\${splits.name}
+plugins:
+  - handlers/shout-text.ts
+seed: 11
+`,
+  "cfg/splits/small.yaml": "name: small\nTrain:\n  n_sims: 2\nTest:\n  n_sims: 1\n",
+  "cfg/pipeline/words.yaml": `make_words:
+  assets_out:
+    words: {handler: ShoutText, path_template: "{root}/{dataset}/{stage}/{split}/{sim}/words.txt"}
+  dir_name: A_Words
+  word: hello
+  executor: stages/make-words.ts#MakeWords
+  make_stage_log: true
+count_words:
+  assets_out:
+    counts: {handler: CsvTable, path_template: "{root}/{dataset}/{stage}/counts.csv"}
+  assets_in:
+    words: {stage: make_words}
+  dir_name: B_Counts
+  executor: stages/count-words.ts#CountWords
+`,
+  "handlers/shout-text.ts": `import { readFile, writeFile } from "node:fs/promises";
+import { registerHandler, type AssetHandler } from "cmbflow";
+
+/** Writes text in capitals; a handler of the user's own. */
+const ShoutText: AssetHandler<string> = {
+  name: "ShoutText",
+  read: async (path) => readFile(path, "utf8"),
+  write: async (path, text) => writeFile(path, text.toUpperCase()),
+};
+registerHandler("ShoutText", ShoutText);
+`,
+  "stages/make-words.ts": `import { BaseStageExecutor, type Cfg, type NodeContext } from "cmbflow";
+
+export class MakeWords extends BaseStageExecutor {
+  readonly #word: string;
+  constructor(cfg: Cfg, stage: string) {
+    super(cfg, stage);
+    this.#word = cfg.string(\`pipeline.\${stage}.word\`);
+  }
+  async processSim(ctx: NodeContext): Promise<void> {
+    const n = (ctx.partition.sim ?? 0) + 1;
+    await ctx.output<string>("words").write(Array.from({ length: n }, () => this.#word).join(" "));
+  }
+}
+`,
+  "stages/count-words.ts": `import { BaseStageExecutor, type NodeContext, type ScanResult } from "cmbflow";
+
+export class CountWords extends BaseStageExecutor {
+  async scan(ctx: NodeContext): Promise<number> {
+    return (await ctx.input<string>("words").read()).split(" ").length;
+  }
+  async sift(results: readonly ScanResult<unknown>[], ctx: NodeContext): Promise<void> {
+    await ctx.output("counts").write({
+      columns: ["split", "sim", "words"],
+      rows: results.map((r) => [r.partition.split ?? "", r.partition.sim ?? 0, r.value as number]),
+    });
+  }
+}
+`,
+};
+
+describe("a user project with its own TypeScript executors and handler", () => {
+  let project: Project;
+  beforeAll(() => {
+    project = makeProject(FILES);
+  });
+  afterAll(() => project.cleanup());
+
+  it("runs with no build step, using the handler its plugin registered", () => {
+    const { code, stderr } = project.run(["run"]);
+    expect(stderr).toContain("done: 4 nodes ran");
+    expect(code).toBe(0);
+    const data = join(project.dir, "data", "words_small");
+    expect(readFileSync(join(data, "A_Words/Train/sim0001/words.txt"), "utf8")).toBe("HELLO HELLO");
+    expect(readFileSync(join(data, "B_Counts/counts.csv"), "utf8")).toBe("split,sim,words\nTrain,0,1\nTrain,1,2\nTest,0,1\n");
+  });
+
+  it("keeps a log folder per run: configs, resolved config, code snapshot stored once, summary", () => {
+    project.run(["run", "pipeline.make_words.word=bye"]);
+    const logs = join(project.dir, "data", "words_small", "Logs");
+    const runs = readdirSync(logs).filter((d) => !d.startsWith(".")).sort();
+    expect(runs).toHaveLength(2);
+    const second = join(logs, runs[1] ?? "");
+    expect(readFileSync(join(second, "config", "pipeline", "words.yaml"), "utf8")).toBe(FILES["cfg/pipeline/words.yaml"]);
+    expect(readFileSync(join(second, "config_resolved.yaml"), "utf8")).toContain("word: bye");
+    expect(readFileSync(join(second, "overrides.yaml"), "utf8")).toBe("- pipeline.make_words.word=bye\n");
+    const code = JSON.parse(readFileSync(join(second, "code.json"), "utf8")) as { files: { path: string }[] };
+    expect(code.files.map((f) => f.path)).toEqual(["stages/count-words.ts", "stages/make-words.ts"]);
+    expect(existsSync(join(second, "code", "stages", "make-words.ts"))).toBe(true);
+    // Same code in both runs: one snapshot.
+    expect(readdirSync(join(logs, ".snapshots"))).toHaveLength(1);
+    const summary = JSON.parse(readFileSync(join(second, "summary.json"), "utf8")) as { outcome: string; ran: number };
+    expect(summary).toMatchObject({ outcome: "success", ran: 4 });
+    const log = readFileSync(join(second, "run.log"), "utf8").trim().split("\n").map((l) => JSON.parse(l) as { event: string });
+    expect(log.filter((e) => e.event === "node-finished")).toHaveLength(4);
+    expect(existsSync(join(second, "dependencies.json"))).toBe(true);
+    // make_stage_log: true copies the run's log into the stage folder.
+    expect(readdirSync(join(project.dir, "data", "words_small", "A_Words", "Logs"))).toHaveLength(2);
+  });
+
+  it("names the stage and the path when an executor module or export is missing", () => {
+    project.write("cfg/pipeline/broken.yaml", FILES["cfg/pipeline/words.yaml"]?.replace("stages/make-words.ts#MakeWords", "stages/nope.ts#MakeWords").replace("stages/count-words.ts#CountWords", "stages/count-words.ts#CountWordz") ?? "");
+    const { code, stderr } = project.run(["run", "pipeline=broken"]);
+    expect(code).toBe(2);
+    expect(stderr).toBe(
+      `error: stage "make_words": executor module not found: ${join(project.dir, "stages/nope.ts")}\n` +
+        `error: stage "count_words": ${join(project.dir, "stages/count-words.ts")} has no export "CountWordz" (it exports CountWords)\n`,
+    );
+  });
+
+  it("reports a stage that throws with its node, message and the stage's own stack, and exits 1", () => {
+    project.write("stages/make-words.ts", FILES["stages/make-words.ts"]?.replace("const n = (ctx.partition.sim ?? 0) + 1;", 'const n = (ctx.partition.sim ?? 0) + 1;\n    if (n === 2) throw new Error("vocabulary exhausted");') ?? "");
+    const { code, stderr } = project.run(["run"]);
+    expect(code).toBe(1);
+    expect(stderr).toContain('error: stage "make_words" failed at node make_words[split=Train,sim=1]: vocabulary exhausted\n');
+    expect(stderr).toMatch(/ {4}at MakeWords\.processSim \(.*stages\/make-words\.ts:\d+:\d+\)/);
+    expect(stderr).toMatch(/failed: 1 node failed, 1 ran/);
+  });
+});
