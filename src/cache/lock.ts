@@ -1,0 +1,231 @@
+/**
+ * One writer at a time: `<cacheDir>/lock` holds `{pid, host, start, token}` of the process
+ * that may write the cache (state store, object store, file-digest memo). Readers (`status`,
+ * `dag`, `explain`) do not take it.
+ *
+ * Creating the lock is exclusive and atomic with its content: the JSON is written to a
+ * temporary file which is then hard-linked to the lock name; `link` fails with EEXIST when a
+ * lock exists, and a lock file is never seen half-written. (Where hard links are not
+ * supported, an O_EXCL create is used instead.)
+ *
+ * A lock whose holder runs on this host and is gone (`kill(pid, 0)` fails with ESRCH) is
+ * taken over: the stale file is renamed aside — only one contender can rename that file — and
+ * the new lock is created exclusively as above, so two contenders cannot both win. If the file
+ * renamed aside turns out not to be the stale lock (a contender replaced it in between), it is
+ * linked back. A lock from another host is always treated as held: its pid cannot be checked
+ * from here. A recycled pid (the holder died and another process got its pid) also looks
+ * held; the message names the holder and its start time so the user can judge, and removing
+ * the lock file by hand is always safe when no cmbflow run is active.
+ */
+import { link, mkdir, open, readFile, rename, rm, writeFile } from "node:fs/promises";
+import { hostname } from "node:os";
+import { join } from "node:path";
+import { assertNever, err, ok } from "../diagnostics/result.js";
+import type { Result } from "../diagnostics/result.js";
+
+/** Who holds (or held) the lock. */
+export interface LockHolder {
+  readonly pid: number;
+  readonly host: string;
+  /** When the holder took the lock, ISO 8601. */
+  readonly start: string;
+}
+
+/** Why the lock could not be taken. */
+export type LockFailure =
+  | { readonly reason: "lock-held"; readonly path: string; readonly holder: LockHolder }
+  | { readonly reason: "lock-unreadable"; readonly path: string; readonly content: string };
+
+/** The failure `acquireLock` reports when another live process holds the lock. */
+export type LockHeld = Extract<LockFailure, { reason: "lock-held" }>;
+
+/** A held lock. */
+export interface Lock {
+  readonly path: string;
+  /** This process as recorded in the lock. */
+  readonly holder: LockHolder;
+  /** The dead holder whose lock was taken over, if any (tell the user: `lockTakeoverMessage`). */
+  readonly tookOverFrom?: LockHolder;
+  /** Removes the lock file if it is still ours (a no-op otherwise, and on a second call). */
+  release(): Promise<void>;
+}
+
+/** Collaborators of `acquireLock` (defaults: the real process). */
+export interface LockOptions {
+  /** Current time; default `() => new Date()`. */
+  readonly clock?: () => Date;
+  /** Our pid; default `process.pid`. */
+  readonly pid?: number;
+  /** Our host name; default `os.hostname()`. */
+  readonly host?: string;
+}
+
+/** File name of the lock inside the cache folder. */
+export const LOCK_FILE = "lock";
+
+interface LockContent extends LockHolder {
+  /** Tells our lock from one written by another process that got the same pid. */
+  readonly token: string;
+}
+
+function codeOf(error: unknown): unknown {
+  return (error as { code?: unknown } | null)?.code;
+}
+
+function parseLock(text: string): LockContent | undefined {
+  try {
+    const value = JSON.parse(text) as Partial<LockContent> | null;
+    if (
+      typeof value?.pid === "number" &&
+      Number.isInteger(value.pid) &&
+      value.pid > 0 &&
+      typeof value.host === "string" &&
+      typeof value.start === "string" &&
+      typeof value.token === "string"
+    ) {
+      return { pid: value.pid, host: value.host, start: value.start, token: value.token };
+    }
+  } catch {
+    // Falls through to "unreadable".
+  }
+  return undefined;
+}
+
+async function readLock(path: string): Promise<string | undefined> {
+  try {
+    return await readFile(path, "utf8");
+  } catch (error) {
+    if (codeOf(error) === "ENOENT") return undefined;
+    throw error;
+  }
+}
+
+/** Whether a process with this pid exists on this host. EPERM means it exists but belongs to another user. */
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return codeOf(error) !== "ESRCH";
+  }
+}
+
+/** Creates the lock file with `text` unless one exists; false when one exists. */
+async function createExclusive(path: string, text: string): Promise<boolean> {
+  const temp = `${path}.${String(process.pid)}-${Math.random().toString(36).slice(2)}.tmp`;
+  await writeFile(temp, text);
+  try {
+    await link(temp, path);
+    return true;
+  } catch (error) {
+    const code = codeOf(error);
+    if (code === "EEXIST") return false;
+    if (code !== "EPERM" && code !== "ENOTSUP" && code !== "EOPNOTSUPP") throw error;
+  } finally {
+    await rm(temp, { force: true });
+  }
+  // No hard links on this file system: O_EXCL create. A crash between create and write can
+  // leave an empty lock, which is then reported as unreadable.
+  try {
+    const handle = await open(path, "wx");
+    try {
+      await handle.writeFile(text);
+    } finally {
+      await handle.close();
+    }
+    return true;
+  } catch (error) {
+    if (codeOf(error) === "EEXIST") return false;
+    throw error;
+  }
+}
+
+/**
+ * Takes the cache's writer lock. Fails with `lock-held` (another live process on this host, or
+ * any process on another host, holds it) or `lock-unreadable` (the lock file is not a lock
+ * cmbflow wrote). A lock of a dead process on this host is taken over and reported in
+ * `tookOverFrom`. Creates `cacheDir` if needed.
+ */
+export async function acquireLock(cacheDir: string, options: LockOptions = {}): Promise<Result<Lock, LockFailure>> {
+  await mkdir(cacheDir, { recursive: true });
+  const path = join(cacheDir, LOCK_FILE);
+  const mine: LockContent = {
+    pid: options.pid ?? process.pid,
+    host: options.host ?? hostname(),
+    start: (options.clock ?? (() => new Date()))().toISOString(),
+    token: `${String(process.pid)}-${Math.random().toString(36).slice(2)}`,
+  };
+  const text = `${JSON.stringify(mine)}\n`;
+  let tookOverFrom: LockHolder | undefined;
+  // A few rounds: each round either wins, fails, or removed a stale lock and tries again.
+  for (let round = 0; round < 4; round++) {
+    if (await createExclusive(path, text)) return ok(makeLock(path, mine, tookOverFrom));
+    const existing = await readLock(path);
+    if (existing === undefined) continue; // Released meanwhile.
+    const holder = parseLock(existing);
+    if (holder === undefined) return err({ reason: "lock-unreadable", path, content: existing });
+    const { pid, host, start } = holder;
+    if (host !== mine.host || isAlive(pid)) return err({ reason: "lock-held", path, holder: { pid, host, start } });
+    // The holder is gone. Why rename aside rather than delete: rename of one directory entry
+    // succeeds for exactly one contender, and we can then check what we actually moved.
+    const aside = `${path}.stale-${mine.token}`;
+    try {
+      await rename(path, aside);
+    } catch (error) {
+      if (codeOf(error) === "ENOENT") continue; // Another contender moved it first.
+      throw error;
+    }
+    const moved = await readLock(aside);
+    if (moved !== existing) {
+      // We moved a fresh lock that a contender created after our read: put it back.
+      try {
+        if (moved !== undefined) await link(aside, path);
+      } catch (error) {
+        if (codeOf(error) !== "EEXIST") throw error;
+      } finally {
+        await rm(aside, { force: true });
+      }
+      const current = parseLock(moved ?? "");
+      if (current !== undefined) return err({ reason: "lock-held", path, holder: { pid: current.pid, host: current.host, start: current.start } });
+      continue;
+    }
+    await rm(aside, { force: true });
+    tookOverFrom = { pid, host, start };
+  }
+  const last = parseLock((await readLock(path)) ?? "");
+  if (last === undefined) return err({ reason: "lock-unreadable", path, content: "" });
+  return err({ reason: "lock-held", path, holder: { pid: last.pid, host: last.host, start: last.start } });
+}
+
+function makeLock(path: string, mine: LockContent, tookOverFrom: LockHolder | undefined): Lock {
+  let released = false;
+  const holder: LockHolder = { pid: mine.pid, host: mine.host, start: mine.start };
+  const release = async (): Promise<void> => {
+    if (released) return;
+    released = true;
+    const current = parseLock((await readLock(path)) ?? "");
+    // Only our own lock: a lock with another token belongs to a process that took it over
+    // (which only happens if it judged us dead) and must stay.
+    if (current?.token === mine.token) await rm(path, { force: true });
+  };
+  return tookOverFrom === undefined ? { path, holder, release } : { path, holder, tookOverFrom, release };
+}
+
+/** The user-facing message for a lock failure. */
+export function lockFailureMessage(failure: LockFailure): string {
+  switch (failure.reason) {
+    case "lock-held": {
+      const { pid, host, start } = failure.holder;
+      return `The cache is locked by another cmbflow run: pid ${String(pid)} on host ${host}, started ${start} (lock file ${failure.path}). Wait for it to finish; if no such run is active, delete the lock file.`;
+    }
+    case "lock-unreadable":
+      return `The cache lock file ${failure.path} is not a cmbflow lock. If no cmbflow run is active, delete it.`;
+    default:
+      return assertNever(failure);
+  }
+}
+
+/** The message to show when `acquireLock` took over a dead process's lock. */
+export function lockTakeoverMessage(from: LockHolder): string {
+  return `Took over the cache lock of pid ${String(from.pid)} on host ${from.host} (started ${from.start}), which is no longer running.`;
+}

@@ -1,0 +1,190 @@
+import { mkdtempSync, readFileSync, rmSync, statSync, utimesSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import type { DigestFiles, StatKey } from "../../src/cache/file-digests.js";
+import { FILE_DIGESTS_FILE, FileDigestCache, racyWindowNs } from "../../src/cache/file-digests.js";
+import type { Hasher } from "../../src/cache/hash.js";
+import { hasher } from "../../src/cache/hash.js";
+
+/** Real files, with every content read counted. */
+function countingFiles(h: Hasher): DigestFiles & { reads: string[] } {
+  const reads: string[] = [];
+  return {
+    reads,
+    stat: (path) => {
+      try {
+        return Promise.resolve(statSync(path, { bigint: true }));
+      } catch {
+        return Promise.resolve(undefined);
+      }
+    },
+    read: (path) => {
+      reads.push(path);
+      return h.streamFile(path);
+    },
+  };
+}
+
+/** A clock far after every mtime in the test, so no entry is racy. */
+const later = (): bigint => BigInt(Date.now() + 60_000) * 1_000_000n;
+
+describe("FileDigestCache", () => {
+  let dir: string;
+  let cacheDir: string;
+  let h: Hasher;
+  beforeEach(async () => {
+    dir = mkdtempSync(join(tmpdir(), "cmbflow-digests-"));
+    cacheDir = join(dir, "cache");
+    h = await hasher();
+  });
+  afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+  it("reads an unchanged file once, also across save and open", async () => {
+    const path = join(dir, "a.txt");
+    writeFileSync(path, "alpha");
+    const files = countingFiles(h);
+    const cache = await FileDigestCache.open(cacheDir, h, { files, clock: later });
+    const first = await cache.digest(path);
+    expect(first).toEqual({ digest: h.digestString("alpha"), size: 5 });
+    expect(await cache.digest(path)).toEqual(first);
+    await cache.save();
+    const reopened = await FileDigestCache.open(cacheDir, h, { files, clock: later });
+    expect(await reopened.digest(path)).toEqual(first);
+    expect(files.reads).toEqual([path]);
+  });
+
+  it("re-reads a file whose mtime changed but not its content, and gives the same digest", async () => {
+    const path = join(dir, "a.txt");
+    writeFileSync(path, "alpha");
+    const files = countingFiles(h);
+    const cache = await FileDigestCache.open(cacheDir, h, { files, clock: later });
+    const first = await cache.digest(path);
+    utimesSync(path, new Date(Date.now() - 5000), new Date(Date.now() - 5000));
+    expect(await cache.digest(path)).toEqual(first);
+    expect(files.reads).toHaveLength(2);
+  });
+
+  it("detects a rewrite of the same size with different content once the mtime differs", async () => {
+    const path = join(dir, "a.txt");
+    writeFileSync(path, "alpha");
+    utimesSync(path, 1_000_000, 1_000_000);
+    const cache = await FileDigestCache.open(cacheDir, h, { clock: later });
+    expect((await cache.digest(path))?.digest).toBe(h.digestString("alpha"));
+    writeFileSync(path, "omega");
+    utimesSync(path, 1_000_001, 1_000_001);
+    expect(await cache.digest(path)).toEqual({ digest: h.digestString("omega"), size: 5 });
+  });
+
+  it("returns undefined for a missing file and forgets a file that disappeared", async () => {
+    const path = join(dir, "a.txt");
+    const cache = await FileDigestCache.open(cacheDir, h, { clock: later });
+    expect(await cache.digest(path)).toBeUndefined();
+    writeFileSync(path, "alpha");
+    await cache.digest(path);
+    expect(cache.size).toBe(1);
+    rmSync(path);
+    expect(await cache.digest(path)).toBeUndefined();
+    expect(cache.size).toBe(0);
+  });
+
+  it("does not trust an entry read within the racy window of its mtime: reads again, does not save it", async () => {
+    const path = join(dir, "a.txt");
+    writeFileSync(path, "alpha");
+    const mtimeNs = statSync(path, { bigint: true }).mtimeNs;
+    let now = mtimeNs + 1_000_000n; // read 1 ms after the write: a write in the same tick could hide
+    const files = countingFiles(h);
+    const cache = await FileDigestCache.open(cacheDir, h, { files, clock: () => now });
+    await cache.digest(path);
+    await cache.save();
+    expect(JSON.parse(readFileSync(join(cacheDir, FILE_DIGESTS_FILE), "utf8"))).toEqual({ version: 3, paths: [], entries: [] });
+    now = mtimeNs + 5_000_000_000n;
+    await cache.digest(path); // read again, now old enough to trust
+    await cache.digest(path); // trusted
+    expect(files.reads).toHaveLength(2);
+    await cache.save();
+    const saved = JSON.parse(readFileSync(join(cacheDir, FILE_DIGESTS_FILE), "utf8")) as { paths: string[] };
+    expect(saved.paths).toEqual([path]);
+  });
+
+  it("uses a 2 s racy window for whole-second mtimes (coarse file systems), else 20 ms", () => {
+    expect(racyWindowNs(1_714_557_600_000_000_000n)).toBe(2_000_000_000n);
+    expect(racyWindowNs(1_714_557_600_123_456_789n)).toBe(20_000_000n);
+  });
+
+  it("remembers outputs digested while written, without reading them", async () => {
+    const path = join(dir, "out.bin");
+    writeFileSync(path, "written by a node");
+    const files = countingFiles(h);
+    const cache = await FileDigestCache.open(cacheDir, h, { files, clock: later });
+    cache.remember(path, statSync(path, { bigint: true }), "0123456789abcdef");
+    expect(await cache.digest(path)).toEqual({ digest: "0123456789abcdef", size: 17 });
+    await cache.save();
+    const reopened = await FileDigestCache.open(cacheDir, h, { files, clock: later });
+    expect((await reopened.digest(path))?.digest).toBe("0123456789abcdef");
+    expect(files.reads).toEqual([]);
+    const st = statSync(path, { bigint: true });
+    expect(JSON.parse(readFileSync(join(cacheDir, FILE_DIGESTS_FILE), "utf8"))).toEqual({
+      version: 3,
+      paths: [path],
+      entries: [`${st.dev.toString()}:${st.ino.toString()}:17:${st.mtimeNs.toString()}:0123456789abcdef`],
+    });
+  });
+
+  it("shares one read among concurrent lookups of a path", async () => {
+    const path = join(dir, "a.txt");
+    writeFileSync(path, "alpha");
+    const files = countingFiles(h);
+    const cache = await FileDigestCache.open(cacheDir, h, { files, clock: later });
+    const results = await Promise.all([cache.digest(path), cache.digest(join(dir, ".", "a.txt")), cache.digest(path)]);
+    expect(new Set(results.map((r) => r?.digest))).toEqual(new Set([h.digestString("alpha")]));
+    expect(files.reads).toHaveLength(1);
+  });
+
+  it("does not memoise a file that keeps changing while it is read", async () => {
+    let mtime = 1_000_000_000_000n;
+    const stat = (): Promise<StatKey> => {
+      mtime += 1_000_000_000n;
+      return Promise.resolve({ dev: 1n, ino: 2n, size: 3n, mtimeNs: mtime });
+    };
+    let reads = 0;
+    const files: DigestFiles = {
+      stat,
+      read: () => {
+        reads += 1;
+        return Promise.resolve({ digest: `digest${String(reads).padStart(10, "0")}`, size: 3 });
+      },
+    };
+    const cache = await FileDigestCache.open(cacheDir, h, { files, clock: later });
+    expect(await cache.digest("/x")).toEqual({ digest: "digest0000000003", size: 3 });
+    expect(reads).toBe(3);
+    expect(cache.size).toBe(0);
+  });
+
+  it("starts empty from a corrupt memo file, and saves atomically over it", async () => {
+    const path = join(dir, "a.txt");
+    writeFileSync(path, "alpha");
+    const files = countingFiles(h);
+    const cache = await FileDigestCache.open(cacheDir, h, { files, clock: later });
+    await cache.digest(path);
+    await cache.save();
+    writeFileSync(join(cacheDir, FILE_DIGESTS_FILE), '{"version":3,"paths":["/a"],"entries":["1:2');
+    const broken = await FileDigestCache.open(cacheDir, h, { files, clock: later });
+    expect(broken.size).toBe(0);
+    await broken.digest(path);
+    await broken.save();
+    expect(files.reads).toHaveLength(2);
+    expect((await FileDigestCache.open(cacheDir, h, { files, clock: later })).size).toBe(1);
+  });
+
+  it("forgets and prunes entries", async () => {
+    const cache = await FileDigestCache.open(cacheDir, h, { clock: later });
+    const st: StatKey = { dev: 1n, ino: 1n, size: 1n, mtimeNs: 1n };
+    cache.remember("/p/a", st, "aaaaaaaaaaaaaaaa");
+    cache.remember("/p/b", st, "bbbbbbbbbbbbbbbb");
+    cache.remember("/q/c", st, "cccccccccccccccc");
+    cache.forget("/p/a");
+    cache.prune((path) => path.startsWith("/p/"));
+    expect(cache.size).toBe(1);
+  });
+});
