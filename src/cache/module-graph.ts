@@ -8,7 +8,7 @@
  * resolves to `./a.ts` when only the TypeScript source exists (TypeScript's ESM convention).
  */
 import { existsSync, readFileSync, statSync } from "node:fs";
-import { dirname, extname, resolve } from "node:path";
+import { dirname, extname, isAbsolute, join, relative, resolve } from "node:path";
 
 const SPECIFIER = /(?:^|[\s;}])(?:import|export)\s+(?:type\s+)?(?:[^'";]*?\sfrom\s+)?["']([^"']+)["']|\bimport\s*\(\s*["']([^"']+)["']\s*\)/g;
 
@@ -55,4 +55,17 @@ export function moduleClosure(entries: readonly string[]): string[] {
     }
   }
   return [...seen].sort();
+}
+
+/**
+ * A source file's stable name: relative to the project folder when inside it, `cmbflow/…`
+ * inside cmbflow's own package, else `external/<absolute path>`. Used in code fingerprints
+ * and snapshots, so they do not change when the project or cmbflow moves.
+ */
+export function sourceName(file: string, projectDir: string, packageRoot: string): string {
+  const inProject = relative(projectDir, file);
+  if (!inProject.startsWith("..") && !isAbsolute(inProject)) return inProject;
+  const inPackage = relative(packageRoot, file);
+  if (!inPackage.startsWith("..") && !isAbsolute(inPackage)) return join("cmbflow", inPackage);
+  return join("external", file.replace(/^\/+/, ""));
 }

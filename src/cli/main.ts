@@ -6,7 +6,9 @@
 import { Command, CommanderError } from "commander";
 import { configCommand } from "./config-command.js";
 import { dagCommand } from "./dag-command.js";
+import { explainCommand } from "./explain-command.js";
 import { runCommand } from "./run-command.js";
+import { statusCommand } from "./status-command.js";
 import type { CliIo } from "./io.js";
 import { EXIT_OK, EXIT_USAGE, processIo } from "./io.js";
 
@@ -32,7 +34,7 @@ Examples:
   cmbflow dag splits=10-10 --nodes every stage's nodes for 10 sims per split`,
     );
   program.configureHelp({ sortSubcommands: false });
-  for (const register of [runCommand, dagCommand, configCommand]) register(program, io, done);
+  for (const register of [runCommand, statusCommand, explainCommand, dagCommand, configCommand]) register(program, io, done);
   // Every subcommand reports usage errors the same way as the program.
   for (const sub of program.commands) sub.exitOverride().configureOutput({ writeOut: io.stdout, writeErr: io.stderr }).showSuggestionAfterError();
 

@@ -1,36 +1,63 @@
-/** `cmbflow run`: runs the pipeline's stages over their nodes, with a log folder per run. */
-import { join } from "node:path";
+/**
+ * `cmbflow run`: runs the stale nodes of the pipeline (fresh ones are skipped, restorable
+ * ones restored from the run-cache), one writer at a time, with a log folder per run.
+ */
+import { join, relative, resolve } from "node:path";
 import type { Command } from "commander";
 import pino from "pino";
-import type { RunSummary } from "../core/pipeline-context.js";
-import { PipelineContext, PrerunError } from "../core/pipeline-context.js";
+import type { CacheEngine } from "../cache/engine.js";
+import { CacheEngine as Engine, cacheSettings, reasonLabel } from "../cache/engine.js";
+import { acquireLock, lockFailureMessage, lockTakeoverMessage } from "../cache/lock.js";
 import { LogMaker, newRunId } from "../core/log-maker.js";
 import { moduleFileFor, parseExecutorRef } from "../core/executor-loader.js";
+import type { PlannedNode, RunSummary } from "../core/pipeline-context.js";
+import { PipelineContext, PrerunError } from "../core/pipeline-context.js";
+import { selectNodes } from "../graph/selection.js";
 import type { RunEvent } from "../scheduler/events.js";
 import type { CliIo } from "./io.js";
 import { EXIT_FAILED, EXIT_OK, EXIT_USAGE } from "./io.js";
-import type { ConfigFlags } from "./load.js";
+import type { Compiled, ConfigFlags } from "./load.js";
 import { compileForCommand, withConfigOptions } from "./load.js";
-import { relative } from "node:path";
 
 interface RunFlags extends ConfigFlags {
   readonly json?: boolean;
   readonly quiet?: boolean;
+  readonly force?: string[];
+  readonly forceDownstream?: boolean;
+  readonly forceAll?: boolean;
+  readonly only?: string[];
+  readonly until?: string[];
+  readonly from?: string[];
+  readonly sims?: string;
+  readonly dryRun?: boolean;
+  readonly keepGoing?: boolean;
 }
 
 /** Registers `run` on the program. */
 export function runCommand(program: Command, io: CliIo, done: (code: number) => void): void {
   const command = program
     .command("run")
-    .description("run the pipeline")
-    .option("--json", "print a JSON summary on stdout instead of progress lines")
+    .description("run the stale nodes of the pipeline")
+    .option("--force <stages...>", "run these stages' nodes even when fresh (comma-separated or repeated)")
+    .option("--force-downstream", "with --force, also every node that depends on a forced one")
+    .option("--force-all", "run every node")
+    .option("--only <stages...>", "only these stages (not their upstream)")
+    .option("--until <stages...>", "these stages and their ancestors")
+    .option("--from <stages...>", "these stages and their descendants")
+    .option("--sims <list>", "only these simulations, e.g. Train:0-9,Test:3")
+    .option("-n, --dry-run", "print what would run and why; write nothing")
+    .option("-k, --keep-going", "after a failure, go on with every node that does not depend on it")
+    .option("--json", "print a JSON summary on stdout")
     .option("-q, --quiet", "print only errors and the final line")
     .addHelpText(
       "after",
       `
 Examples:
   cmbflow run                                 the default pipeline (splits 3-3, nside 64)
-  cmbflow run splits=10-10 scenario=nside256  more and larger maps
+  cmbflow run splits=10-10 scenario=nside256  more and larger maps: only what changed runs
+  cmbflow run --force make_noise --force-downstream
+  cmbflow run --until make_obs --sims Train:0-9
+  cmbflow run --dry-run                       the plan, with reasons
   cmbflow run --config-name tutorial          CMB-ML's tutorial pipeline`,
     );
   withConfigOptions(command).action(async (overrides: string[], flags: RunFlags) => {
@@ -38,14 +65,13 @@ Examples:
   });
 }
 
-async function run(overrides: readonly string[], flags: RunFlags, io: CliIo): Promise<number> {
-  const compiled = await compileForCommand(overrides, flags, io);
-  if (compiled === undefined) return EXIT_USAGE;
+/** Builds the pipeline context with every stage's executor, printing problems; undefined on failure. */
+export async function prepareContext(compiled: Compiled, io: CliIo): Promise<PipelineContext | undefined> {
   const context = new PipelineContext(compiled.config, compiled.pipeline, compiled.projectDir, io.cwd);
   const added = await context.addPipesFromConfig();
   if (!added.ok) {
     for (const problem of added.error) io.stderr(`error: ${problem}\n`);
-    return EXIT_USAGE;
+    return undefined;
   }
   try {
     context.prerunPipeline();
@@ -53,9 +79,64 @@ async function run(overrides: readonly string[], flags: RunFlags, io: CliIo): Pr
     if (!(caught instanceof PrerunError)) throw caught;
     for (const problem of caught.problems) io.stderr(`error: ${problem}\n`);
     io.stderr(`${String(caught.problems.length)} problem${caught.problems.length === 1 ? "" : "s"} found before running; nothing was run\n`);
+    return undefined;
+  }
+  return context;
+}
+
+/** The project's cache folder. */
+export function cacheDirFor(io: CliIo): string {
+  return resolve(io.cwd, "cache");
+}
+
+async function run(overrides: readonly string[], flags: RunFlags, io: CliIo): Promise<number> {
+  const compiled = await compileForCommand(overrides, flags, io);
+  if (compiled === undefined) return EXIT_USAGE;
+  const selection = selectNodes(compiled.pipeline, flags);
+  if (!selection.ok) {
+    io.stderr(`error: ${selection.error}\n`);
     return EXIT_USAGE;
   }
+  const context = await prepareContext(compiled, io);
+  if (context === undefined) return EXIT_USAGE;
+  const settings = cacheSettings(compiled.config.resolved);
+  const cacheDir = cacheDirFor(io);
 
+  if (flags.dryRun === true) {
+    const engine = await Engine.open({ cacheDir, workDir: io.cwd, mode: "read", settings });
+    try {
+      const plan = await context.planPipeline(engine, { ...(selection.value.nodes === undefined ? {} : { nodes: selection.value.nodes }), forced: selection.value.forced });
+      printPlan(plan, flags.json === true, io);
+    } finally {
+      await engine.close();
+    }
+    return EXIT_OK;
+  }
+
+  const lock = await acquireLock(cacheDir);
+  if (!lock.ok) {
+    io.stderr(`error: ${lockFailureMessage(lock.error)}\n`);
+    return EXIT_FAILED;
+  }
+  if (lock.value.tookOverFrom !== undefined) io.stderr(`note: ${lockTakeoverMessage(lock.value.tookOverFrom)}\n`);
+  let engine: CacheEngine | undefined;
+  try {
+    engine = await Engine.open({ cacheDir, workDir: io.cwd, mode: "write", settings });
+    return await runWithLog(compiled, context, engine, selection.value, flags, io);
+  } finally {
+    await engine?.close();
+    await lock.value.release();
+  }
+}
+
+async function runWithLog(
+  compiled: Compiled,
+  context: PipelineContext,
+  engine: CacheEngine,
+  selection: { nodes: ReadonlySet<number> | undefined; forced: ReadonlySet<number> },
+  flags: RunFlags,
+  io: CliIo,
+): Promise<number> {
   const base = context.namer.context;
   const datasetDir = join(String(base["root"]), String(base["dataset"]));
   const runId = newRunId();
@@ -63,7 +144,7 @@ async function run(overrides: readonly string[], flags: RunFlags, io: CliIo): Pr
   const codeEntries = stages.flatMap((s) => {
     if (s?.executor === undefined || s.executor === null) return [];
     const ref = parseExecutorRef(s.executor, compiled.projectDir);
-    return ref.ok ? [ref.value.module.replace(/\.js$/, ".ts"), moduleFileFor(ref.value.module)] : [];
+    return ref.ok ? [ref.value.module, moduleFileFor(ref.value.module)] : [];
   });
   const logMaker = new LogMaker({ config: compiled.config, datasetDir, projectDir: compiled.projectDir, runId, codeEntries });
   await logMaker.start();
@@ -74,23 +155,22 @@ async function run(overrides: readonly string[], flags: RunFlags, io: CliIo): Pr
 
   const onEvent = (event: RunEvent): void => {
     logger.info({ ...event, event: event.type, type: undefined });
-    if (!print) {
-      if (event.type === "node-failed") printFailure(event, io);
-      return;
-    }
     switch (event.type) {
       case "stage-finished":
-        io.stderr(`  ${event.stage.padEnd(24)} ${String(event.ran).padStart(6)} ran${event.failed > 0 ? `, ${String(event.failed)} failed` : ""}  ${(event.durationMs / 1000).toFixed(2)} s\n`);
+        if (print) io.stderr(`  ${event.stage.padEnd(24)} ${describeCounts(event.counts)}  ${(event.durationMs / 1000).toFixed(2)} s\n`);
         break;
       case "node-failed":
         printFailure(event, io);
         break;
       case "warning":
-        io.stderr(`warning: ${event.message}\n`);
+        if (print) io.stderr(`warning: ${event.message}\n`);
         break;
       case "run-started":
       case "stage-started":
       case "node-started":
+      case "node-cached":
+      case "node-restored":
+      case "node-blocked":
       case "node-finished":
       case "run-finished":
         break;
@@ -99,7 +179,14 @@ async function run(overrides: readonly string[], flags: RunFlags, io: CliIo): Pr
 
   let summary: RunSummary;
   try {
-    summary = await context.runPipeline({ onEvent });
+    summary = await context.runPipeline({
+      onEvent,
+      engine,
+      runId,
+      forced: selection.forced,
+      keepGoing: flags.keepGoing === true,
+      ...(selection.nodes === undefined ? {} : { nodes: selection.nodes }),
+    });
   } finally {
     logger.flush();
   }
@@ -108,14 +195,16 @@ async function run(overrides: readonly string[], flags: RunFlags, io: CliIo): Pr
     if (s?.makeStageLog === true) await logMaker.copyToStage(context.namer.path("{root}/{dataset}/{working}{stage}", { stage: s.dirName }));
   }
 
+  const totals = { ran: 0, fresh: 0, restored: 0, failed: 0, skipped: 0 };
+  for (const s of summary.stages) for (const k of Object.keys(totals) as (keyof typeof totals)[]) totals[k] += s[k];
   if (flags.json === true) {
     io.stdout(
       `${JSON.stringify(
         {
           run_id: runId,
           outcome: summary.outcome,
-          stages: summary.stages.map((s) => ({ name: s.name, ran: s.ran, fresh: 0, restored: 0, failed: s.failed })),
-          totals: { ran: summary.ran, fresh: 0, restored: 0, failed: summary.failed.length },
+          stages: summary.stages.map((s) => ({ name: s.name, ran: s.ran, fresh: s.fresh, restored: s.restored, failed: s.failed, skipped: s.skipped })),
+          totals,
           duration_s: summary.durationMs / 1000,
           log_dir: logMaker.runDir,
         },
@@ -126,11 +215,54 @@ async function run(overrides: readonly string[], flags: RunFlags, io: CliIo): Pr
   }
   const seconds = (summary.durationMs / 1000).toFixed(2);
   if (summary.outcome === "success") {
-    if (flags.json !== true) io.stderr(`done: ${String(summary.ran)} nodes ran in ${seconds} s; outputs in ${shown(datasetDir)}\n`);
+    if (flags.json !== true) io.stderr(`done: ${describeCounts(totals)} in ${seconds} s; outputs in ${shown(datasetDir)}\n`);
     return EXIT_OK;
   }
-  io.stderr(`failed: ${String(summary.failed.length)} node${summary.failed.length === 1 ? "" : "s"} failed, ${String(summary.ran)} ran, in ${seconds} s; log in ${shown(logMaker.runDir)}\n`);
+  io.stderr(`failed: ${describeCounts(totals)} in ${seconds} s; log in ${shown(logMaker.runDir)}\n`);
   return EXIT_FAILED;
+}
+
+/** `9 ran, 3 fresh, 1 restored, 1 failed, 2 skipped`, leaving out zero counts after "ran". */
+function describeCounts(c: { ran: number; fresh: number; restored: number; failed: number; skipped: number }): string {
+  const parts = [`${String(c.ran)} ran`];
+  if (c.fresh > 0) parts.push(`${String(c.fresh)} fresh`);
+  if (c.restored > 0) parts.push(`${String(c.restored)} restored`);
+  if (c.failed > 0) parts.push(`${String(c.failed)} failed`);
+  if (c.skipped > 0) parts.push(`${String(c.skipped)} skipped`);
+  return parts.join(", ");
+}
+
+/** The dry-run plan: per stage what would happen, grouped reasons, and totals. */
+function printPlan(plan: readonly PlannedNode[], json: boolean, io: CliIo): void {
+  const stages = new Map<string, { fresh: number; stale: number; restorable: number; reasons: Map<string, number> }>();
+  for (const p of plan) {
+    const s = stages.get(p.stage) ?? { fresh: 0, stale: 0, restorable: 0, reasons: new Map<string, number>() };
+    s[p.state]++;
+    for (const label of new Set(p.reasons.map(reasonLabel))) s.reasons.set(label, (s.reasons.get(label) ?? 0) + 1);
+    stages.set(p.stage, s);
+  }
+  if (json) {
+    io.stdout(
+      `${JSON.stringify(
+        {
+          stages: [...stages].map(([name, s]) => ({ name, run: s.stale, restore: s.restorable, fresh: s.fresh, reasons: Object.fromEntries(s.reasons) })),
+          nodes: plan.filter((p) => p.state !== "fresh").map((p) => ({ id: p.id, action: p.state === "stale" ? "run" : "restore", reasons: p.reasons.map(reasonLabel) })),
+        },
+        null,
+        2,
+      )}\n`,
+    );
+    return;
+  }
+  let run = 0;
+  let restore = 0;
+  for (const [name, s] of stages) {
+    run += s.stale;
+    restore += s.restorable;
+    const reasons = [...s.reasons].map(([label, n]) => `${label}: ${String(n)}`).join(", ");
+    io.stdout(`${name.padEnd(24)} run ${String(s.stale).padStart(5)}  restore ${String(s.restorable).padStart(5)}  fresh ${String(s.fresh).padStart(5)}${reasons === "" ? "" : `  (${reasons})`}\n`);
+  }
+  io.stdout(`would run ${String(run)}, restore ${String(restore)}, of ${String(plan.length)} nodes (dry run: nothing was written)\n`);
 }
 
 /** The failure with the stage's own stack (frames inside cmbflow's runtime and Node's internals left out). */

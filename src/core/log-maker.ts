@@ -20,7 +20,7 @@ import { cp, mkdir, readFile, rename, symlink, writeFile } from "node:fs/promise
 import { dirname, join, relative, resolve } from "node:path";
 import { stringify } from "yaml";
 import type { LoadedConfig } from "../config/types.js";
-import { moduleClosure } from "../cache/module-graph.js";
+import { moduleClosure, sourceName } from "../cache/module-graph.js";
 import { PACKAGE_ROOT } from "./executor-loader.js";
 
 /** What a run's log folder is made from. */
@@ -87,7 +87,7 @@ export class LogMaker {
     for (const file of files) {
       const text = await readFile(file);
       const digest = createHash("sha256").update(text).digest("hex");
-      const stored = storedName(file, this.#options.projectDir);
+      const stored = sourceName(file, this.#options.projectDir, PACKAGE_ROOT);
       entries.push({ path: file, stored, digest });
       hash.update(`${stored}\u0000${digest}\u0000`);
     }
@@ -115,15 +115,6 @@ export class LogMaker {
     );
     await symlink(relative(this.runDir, snapshot), join(this.runDir, "code"));
   }
-}
-
-/** Project files by their path in the project; cmbflow's own under `cmbflow/`. */
-function storedName(file: string, projectDir: string): string {
-  const inProject = relative(projectDir, file);
-  if (!inProject.startsWith("..")) return inProject;
-  const inPackage = relative(PACKAGE_ROOT, file);
-  if (!inPackage.startsWith("..")) return join("cmbflow", inPackage);
-  return join("external", file.replace(/^\/+/, ""));
 }
 
 /** name → version of every package in the project's lock file (or cmbflow's own when the project has none). */

@@ -22,15 +22,21 @@ import type { Dim } from "../graph/partition.js";
 import type { StageDef } from "../graph/stage-graph.js";
 import { builtinHandlerNames } from "../handlers/index.js";
 import { getHandler } from "../handlers/registry.js";
-import type { EventSink, NodeFailure, RunEvent, RunOutcome } from "../scheduler/events.js";
+import type { CacheEngine, Fingerprint, StageParts, StaleReason } from "../cache/engine.js";
+import { reasonLabel } from "../cache/engine.js";
+import type { ContextPart } from "../cache/fingerprint.js";
+import type { NodeRecord } from "../cache/state-store.js";
+import type { ConfigObject, ConfigValue } from "../config/types.js";
+import type { StageNodes } from "../graph/node-graph.js";
+import type { EventSink, NodeFailure, RunEvent, RunOutcome, StageCounts } from "../scheduler/events.js";
 import { Cfg } from "./cfg.js";
 import type { BaseStageExecutor, StageEnvironment, StageLogger, WorkKind } from "./executor.js";
 import { bindEnvironment, workKind } from "./executor.js";
 import type { ExecutorClass } from "./executor-loader.js";
-import { loadExecutorClass } from "./executor-loader.js";
+import { loadExecutorClass, PACKAGE_ROOT, parseExecutorRef } from "./executor-loader.js";
 import { Namer } from "./namer.js";
 import { baseSeed, namerBase, simFormat } from "./namer-base.js";
-import { partitionContext, runNode } from "./run-node.js";
+import { partitionContext, runNode, seedFor } from "./run-node.js";
 
 /** Where the configuration comes from, for {@link PipelineContext.fromConfig}. */
 export interface FromConfigOptions {
@@ -50,15 +56,33 @@ export interface RunOptions {
   readonly onEvent?: EventSink;
   /** Only these nodes run (indices into the node graph); default all nodes of added stages. */
   readonly nodes?: ReadonlySet<number>;
+  /** The incremental engine: with it, fresh nodes are skipped and restorable ones restored. */
+  readonly engine?: CacheEngine;
+  /** Nodes to run even when fresh. */
+  readonly forced?: ReadonlySet<number>;
+  /** Go on with every node that does not depend on a failure. */
+  readonly keepGoing?: boolean;
+  /** Recorded with every node. */
+  readonly runId?: string;
 }
 
-/** What a run did. */
+/** What a run did, per stage and in all. */
 export interface RunSummary {
   readonly outcome: RunOutcome;
   readonly ran: number;
   readonly failed: readonly NodeFailure[];
   readonly durationMs: number;
-  readonly stages: readonly { readonly name: string; readonly ran: number; readonly failed: number }[];
+  readonly stages: readonly ({ readonly name: string } & StageCounts)[];
+}
+
+/** One node of a plan: what a run would do with it and why. */
+export interface PlannedNode {
+  readonly node: number;
+  readonly id: string;
+  readonly stage: string;
+  readonly state: "fresh" | "stale" | "restorable";
+  readonly reasons: readonly StaleReason[];
+  readonly fingerprint: Fingerprint;
 }
 
 interface Pipe {
@@ -87,6 +111,7 @@ export class PipelineContext {
   readonly #base: Namer;
   readonly #seed: number;
   #prerun = false;
+  readonly #partsCache = new Map<string, StageParts>();
 
   /**
    * @param projectDir folder executor module paths resolve against
@@ -179,28 +204,40 @@ export class PipelineContext {
     this.#prerun = true;
   }
 
-  /** Runs every node of the added stages, stage by stage in topological order; stops at the first failure. */
+  /**
+   * Runs the selected nodes of the added stages in topological order. With an engine, a
+   * fresh node is skipped, a restorable one restored, a stale one run and recorded. Stops
+   * at the first failure unless `keepGoing`, which goes on with every node that does not
+   * depend on one.
+   */
   async runPipeline(options: RunOptions = {}): Promise<RunSummary> {
     if (!this.#prerun) this.prerunPipeline();
     const emit = options.onEvent ?? (() => undefined);
+    const engine = options.engine;
+    const runId = options.runId ?? "";
     const started = performance.now();
     const nodes = this.pipeline.nodes;
+    // 0 pending, 1 done (ran, fresh or restored), 2 failed, 3 skipped.
+    const state = new Uint8Array(nodes.size);
     const failed: NodeFailure[] = [];
-    const stageSummaries: { name: string; ran: number; failed: number }[] = [];
+    const stageSummaries: ({ name: string } & StageCounts)[] = [];
+    let stopped = false;
     let ran = 0;
-    const ordered = nodes.stages.filter((s) => this.#pipes.some((p) => p.stage === s.stage.name));
-    emit({ type: "run-started", runId: "", nodes: ordered.reduce((n, s) => n + s.count, 0), stages: ordered.map((s) => s.stage.name) });
+    const ordered = nodes.stages.filter((s) => this.#pipeFor(s.stage.name) !== undefined);
+    const selectedOf = (s: StageNodes): number[] => {
+      const out: number[] = [];
+      for (let n = s.first; n < s.first + s.count; n++) if (options.nodes?.has(n) ?? true) out.push(n);
+      return out;
+    };
+    emit({ type: "run-started", runId, nodes: ordered.reduce((n, s) => n + selectedOf(s).length, 0), stages: ordered.map((s) => s.stage.name) });
     for (const stageNodes of ordered) {
-      if (failed.length > 0) break;
-      const pipe = this.#pipes.find((p) => p.stage === stageNodes.stage.name);
-      if (pipe?.executor === undefined || pipe.kind === undefined) throw new Error("Internal error: executor not constructed");
       const stage = stageNodes.stage.name;
+      const pipe = this.#pipeFor(stage);
+      if (pipe?.executor === undefined || pipe.kind === undefined) throw new Error("Internal error: executor not constructed");
+      const selected = selectedOf(stageNodes);
+      const counts = { ran: 0, fresh: 0, restored: 0, failed: 0, skipped: 0 };
       const stageStart = performance.now();
-      const selected: number[] = [];
-      for (let n = stageNodes.first; n < stageNodes.first + stageNodes.count; n++) if (options.nodes?.has(n) ?? true) selected.push(n);
       emit({ type: "stage-started", stage, nodes: selected.length });
-      let stageRan = 0;
-      let stageFailed = 0;
       const runtime = {
         executor: pipe.executor,
         kind: pipe.kind,
@@ -209,26 +246,65 @@ export class PipelineContext {
         baseSeed: this.#seed,
         log: this.#logger(stage, emit),
       };
+      const parts = engine === undefined ? undefined : this.#stageParts(engine, pipe);
       for (const n of selected) {
         const nodeId = nodes.id(n);
-        emit({ type: "node-started", stage, nodeId });
+        if (stopped) {
+          counts.skipped++;
+          state[n] = 3;
+          continue;
+        }
+        const blockedBy = this.#failedDependency(n, state);
+        if (blockedBy !== undefined) {
+          emit({ type: "node-blocked", stage, nodeId, failedDependency: nodes.id(blockedBy) });
+          counts.skipped++;
+          state[n] = 3;
+          continue;
+        }
+        const partition = nodes.partition(n);
+        let fingerprint: Fingerprint | undefined;
+        let reasons: readonly string[] = [];
+        if (engine !== undefined && parts !== undefined) {
+          fingerprint = engine.fingerprint(parts, this.#context(stage, n), this.#dependencyRecords(engine, n));
+          const verdict = await engine.assess(nodeId, fingerprint, options.forced?.has(n) ?? false);
+          if (verdict.state === "fresh") {
+            emit({ type: "node-cached", stage, nodeId });
+            counts.fresh++;
+            state[n] = 1;
+            continue;
+          }
+          if (verdict.state === "restorable" && (await engine.restore(verdict.from))) {
+            await engine.recordOutputs(nodeId, fingerprint, verdict.from.outputs, runId, new Date(), 0);
+            emit({ type: "node-restored", stage, nodeId, outputs: verdict.from.outputs.map((o) => engine.absolutePath(o.path)) });
+            counts.restored++;
+            state[n] = 1;
+            continue;
+          }
+          reasons = verdict.reasons.map(reasonLabel);
+        }
+        emit({ type: "node-started", stage, nodeId, reasons });
+        const startedAt = new Date();
         const t0 = performance.now();
         try {
-          const outputs = await runNode(runtime, { nodeId, partition: nodes.partition(n) });
-          emit({ type: "node-finished", stage, nodeId, durationMs: performance.now() - t0, outputs });
+          const outputs = await runNode(runtime, { nodeId, partition });
+          const durationMs = performance.now() - t0;
+          if (engine !== undefined && fingerprint !== undefined) await engine.record(nodeId, fingerprint, outputs, runId, startedAt, durationMs);
+          emit({ type: "node-finished", stage, nodeId, durationMs, outputs });
+          counts.ran++;
           ran++;
-          stageRan++;
+          state[n] = 1;
         } catch (caught) {
           const failure = toFailure(stage, nodeId, caught);
           failed.push(failure);
-          stageFailed++;
+          counts.failed++;
+          state[n] = 2;
           emit({ type: "node-failed", failure, durationMs: performance.now() - t0 });
-          break;
+          if (options.keepGoing !== true) stopped = true;
         }
       }
       this.#warnLateReads(pipe, emit);
-      emit({ type: "stage-finished", stage, ran: stageRan, failed: stageFailed, durationMs: performance.now() - stageStart });
-      stageSummaries.push({ name: stage, ran: stageRan, failed: stageFailed });
+      emit({ type: "stage-finished", stage, counts, durationMs: performance.now() - stageStart });
+      stageSummaries.push({ name: stage, ...counts });
     }
     const outcome: RunOutcome = failed.length > 0 ? "failed" : "success";
     const durationMs = performance.now() - started;
@@ -236,9 +312,104 @@ export class PipelineContext {
     return { outcome, ran, failed, durationMs, stages: stageSummaries };
   }
 
+  /**
+   * What a run would do, without running anything: each selected node's verdict. A node
+   * downstream of a node that would run is stale ("upstream stale": it may still turn out
+   * fresh after the run, when the upstream outputs come out byte-identical).
+   */
+  async planPipeline(engine: CacheEngine, options: Pick<RunOptions, "nodes" | "forced"> = {}): Promise<PlannedNode[]> {
+    if (!this.#prerun) this.prerunPipeline();
+    const nodes = this.pipeline.nodes;
+    const willRun = new Uint8Array(nodes.size);
+    const plan: PlannedNode[] = [];
+    for (const stageNodes of nodes.stages) {
+      const stage = stageNodes.stage.name;
+      const pipe = this.#pipeFor(stage);
+      if (pipe === undefined) continue;
+      const parts = this.#stageParts(engine, pipe);
+      for (let n = stageNodes.first; n < stageNodes.first + stageNodes.count; n++) {
+        if (!(options.nodes?.has(n) ?? true)) continue;
+        const id = nodes.id(n);
+        const fp = engine.fingerprint(parts, this.#context(stage, n), this.#dependencyRecords(engine, n));
+        const verdict = await engine.assess(id, fp, options.forced?.has(n) ?? false);
+        const upstream: string[] = [];
+        for (let k = nodes.depStart[n] ?? 0; k < (nodes.depStart[n + 1] ?? 0); k++) {
+          const d = nodes.deps[k] ?? 0;
+          if (willRun[d] === 1) upstream.push(nodes.id(d));
+        }
+        const reasons: StaleReason[] = verdict.state === "fresh" ? [] : [...verdict.reasons];
+        if (upstream.length > 0) reasons.push({ kind: "upstream-stale", nodes: upstream });
+        const stateOf: PlannedNode["state"] = reasons.length === 0 ? "fresh" : verdict.state === "restorable" && upstream.length === 0 ? "restorable" : "stale";
+        if (stateOf !== "fresh") willRun[n] = 1;
+        plan.push({ node: n, id, stage, state: stateOf, reasons, fingerprint: fp });
+      }
+    }
+    return plan;
+  }
+
   /** Config keys each executor read, by stage (for fingerprints). */
   readsByStage(): ReadonlyMap<string, readonly string[]> {
     return new Map(this.#pipes.map((p) => [p.stage, (p.cfg?.reads() ?? []).map((r) => r.key)]));
+  }
+
+  #pipeFor(stage: string): Pipe | undefined {
+    return this.#pipes.find((p) => p.stage === stage);
+  }
+
+  /** The failed or skipped dependency of node n, if any. */
+  #failedDependency(n: number, state: Uint8Array): number | undefined {
+    const nodes = this.pipeline.nodes;
+    for (let k = nodes.depStart[n] ?? 0; k < (nodes.depStart[n + 1] ?? 0); k++) {
+      const d = nodes.deps[k] ?? 0;
+      if (state[d] === 2 || state[d] === 3) return d;
+    }
+    return undefined;
+  }
+
+  /** The current records of node n's dependencies (those that have one). */
+  #dependencyRecords(engine: CacheEngine, n: number): NodeRecord[] {
+    const nodes = this.pipeline.nodes;
+    const out: NodeRecord[] = [];
+    for (let k = nodes.depStart[n] ?? 0; k < (nodes.depStart[n + 1] ?? 0); k++) {
+      const record = engine.store.get(nodes.id(nodes.deps[k] ?? 0));
+      if (record !== undefined) out.push(record);
+    }
+    return out;
+  }
+
+  /** The context part of node n: partition, seed and output paths. */
+  #context(stage: string, n: number): ContextPart {
+    const nodes = this.pipeline.nodes;
+    const partition = nodes.partition(n);
+    const def = this.#def(stage);
+    const namer = this.#environment(stage).namer.child(partitionContext(partition));
+    const outputs: string[] = [];
+    for (const out of def.assetsOut) {
+      try {
+        outputs.push(namer.path(out.template.source));
+      } catch {
+        // Whole-stage executors set the rest of the context themselves.
+      }
+    }
+    return { partition, seed: seedFor(this.#seed, stage, partition), outputs };
+  }
+
+  /** The stage-wide fingerprint parts of a pipe, computed once. */
+  #stageParts(engine: CacheEngine, pipe: Pipe): StageParts {
+    const cached = this.#partsCache.get(pipe.stage);
+    if (cached !== undefined) return cached;
+    const def = this.#def(pipe.stage);
+    const ref = def.executor === null ? undefined : parseExecutorRef(def.executor, this.projectDir);
+    const code = ref?.ok === true ? { module: ref.value.module, projectDir: this.projectDir, packageRoot: PACKAGE_ROOT } : undefined;
+    const reads = (pipe.cfg?.reads() ?? []).filter((r) => r.phase === "construct").map((r) => r.key);
+    const lookup = (key: string): ConfigValue | undefined => {
+      let v: ConfigValue | undefined = this.config.resolved;
+      for (const part of key.split(".")) v = v !== null && typeof v === "object" && !Array.isArray(v) ? (v as ConfigObject)[part] : undefined;
+      return v;
+    };
+    const parts = engine.stageParts(def, code, reads, lookup);
+    this.#partsCache.set(pipe.stage, parts);
+    return parts;
   }
 
   #def(stage: string): StageDef {

@@ -15,12 +15,25 @@ export interface NodeFailure {
 export type RunEvent =
   | { readonly type: "run-started"; readonly runId: string; readonly nodes: number; readonly stages: readonly string[] }
   | { readonly type: "stage-started"; readonly stage: string; readonly nodes: number }
-  | { readonly type: "node-started"; readonly stage: string; readonly nodeId: string }
+  | { readonly type: "node-started"; readonly stage: string; readonly nodeId: string; readonly reasons: readonly string[] }
+  | { readonly type: "node-cached"; readonly stage: string; readonly nodeId: string }
+  | { readonly type: "node-restored"; readonly stage: string; readonly nodeId: string; readonly outputs: readonly string[] }
+  | { readonly type: "node-blocked"; readonly stage: string; readonly nodeId: string; readonly failedDependency: string }
   | { readonly type: "node-finished"; readonly stage: string; readonly nodeId: string; readonly durationMs: number; readonly outputs: readonly string[] }
   | { readonly type: "node-failed"; readonly failure: NodeFailure; readonly durationMs: number }
-  | { readonly type: "stage-finished"; readonly stage: string; readonly ran: number; readonly failed: number; readonly durationMs: number }
+  | { readonly type: "stage-finished"; readonly stage: string; readonly counts: StageCounts; readonly durationMs: number }
   | { readonly type: "warning"; readonly message: string; readonly stage?: string }
   | { readonly type: "run-finished"; readonly outcome: RunOutcome; readonly durationMs: number };
+
+/** What happened to a stage's nodes in a run. */
+export interface StageCounts {
+  readonly ran: number;
+  readonly fresh: number;
+  readonly restored: number;
+  readonly failed: number;
+  /** Not run because a dependency failed (with --keep-going) or the run stopped. */
+  readonly skipped: number;
+}
 
 /** How a run ended. */
 export type RunOutcome = "success" | "failed" | "interrupted";

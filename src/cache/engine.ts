@@ -1,0 +1,292 @@
+/**
+ * The incremental engine: computes node fingerprints, decides whether a node is fresh,
+ * stale (with reasons) or restorable from the run-cache, restores outputs, and records a
+ * node after its outputs are in place. Owns the state store, the object store and the
+ * file-digest memo under the cache folder.
+ *
+ * Invariant (crash safety): a node's record is appended only after every output has been
+ * renamed into place and digested, so a record always describes complete files; a node
+ * interrupted before that has no new record and is stale on the next run.
+ */
+import { stat } from "node:fs/promises";
+import { isAbsolute, join, relative, resolve } from "node:path";
+import type { ConfigValue } from "../config/types.js";
+import type { StageDef } from "../graph/stage-graph.js";
+import { digestRecord } from "./canonical.js";
+import type { FileDigestCache as FileDigestCacheType } from "./file-digests.js";
+import { FileDigestCache } from "./file-digests.js";
+import type { CodePart, ContextPart, FingerprintRecord, InputsPart, ParamsPart, PartName, StagePart } from "./fingerprint.js";
+import { paramsPart, PART_NAMES, stagePart } from "./fingerprint.js";
+import type { Hasher } from "./hash.js";
+import { hasher as makeHasher } from "./hash.js";
+import { moduleClosure, sourceName } from "./module-graph.js";
+import type { LinkMode } from "./object-store.js";
+import { ObjectStore } from "./object-store.js";
+import type { NodeRecord, OutputRecord } from "./state-store.js";
+import { StateStore } from "./state-store.js";
+
+/** Why a node must run. */
+export type StaleReason =
+  | { readonly kind: "never-run" }
+  | { readonly kind: "forced" }
+  | { readonly kind: "stage-changed" }
+  | { readonly kind: "code-changed" }
+  | { readonly kind: "params-changed" }
+  | { readonly kind: "context-changed" }
+  | { readonly kind: "inputs-changed"; readonly nodes: readonly string[] }
+  | { readonly kind: "upstream-stale"; readonly nodes: readonly string[] }
+  | { readonly kind: "output-missing"; readonly path: string }
+  | { readonly kind: "output-modified"; readonly path: string };
+
+/** A short label per reason kind, for grouped counts (`status`, `--dry-run`). */
+export function reasonLabel(reason: StaleReason): string {
+  switch (reason.kind) {
+    case "never-run":
+      return "never run";
+    case "forced":
+      return "forced";
+    case "stage-changed":
+      return "stage definition changed";
+    case "code-changed":
+      return "code changed";
+    case "params-changed":
+      return "parameters changed";
+    case "context-changed":
+      return "partition, seed or output paths changed";
+    case "inputs-changed":
+      return "inputs changed";
+    case "upstream-stale":
+      return "upstream stale";
+    case "output-missing":
+      return "output missing";
+    case "output-modified":
+      return "output modified outside cmbflow";
+  }
+}
+
+/** The engine's judgement of one node. */
+export type Verdict =
+  | { readonly state: "fresh"; readonly record: NodeRecord }
+  | { readonly state: "restorable"; readonly reasons: readonly StaleReason[]; readonly from: NodeRecord }
+  | { readonly state: "stale"; readonly reasons: readonly StaleReason[] };
+
+/** A node's fingerprint: each part's value and digest, and the whole digest. */
+export interface Fingerprint {
+  readonly values: FingerprintRecord;
+  readonly parts: Readonly<Record<PartName, string>>;
+  readonly digest: string;
+}
+
+/** The stage-wide parts of a fingerprint, computed once per stage. */
+export interface StageParts {
+  readonly stage: { readonly value: StagePart; readonly digest: string };
+  readonly code: { readonly value: CodePart; readonly digest: string };
+  readonly params: { readonly value: ParamsPart; readonly digest: string };
+}
+
+/** Run-cache settings (config `cache.enabled`, `cache.link`). */
+export interface CacheSettings {
+  /** Keep outputs in the object store and restore them instead of recomputing. Default true. */
+  readonly enabled: boolean;
+  /** How restored outputs are made: a copy (reflink where the file system can), or a read-only hard link. */
+  readonly link: LinkMode;
+}
+
+/** Where and how the engine works. */
+export interface EngineOptions {
+  /** The cache folder (`cache/` in the project). */
+  readonly cacheDir: string;
+  /** Paths inside it are recorded relative to it (records stay valid when the project moves). */
+  readonly workDir: string;
+  /** "write" for `run` (hold the lock), "read" for `status`, `explain`, `provenance`. */
+  readonly mode: "read" | "write";
+  readonly settings: CacheSettings;
+}
+
+/** Reads the `cache:` block of the resolved config. */
+export function cacheSettings(resolved: Readonly<Record<string, ConfigValue>>): CacheSettings {
+  const block = resolved["cache"];
+  const get = (key: string): ConfigValue | undefined =>
+    block !== null && typeof block === "object" && !Array.isArray(block) ? (block as Record<string, ConfigValue>)[key] : undefined;
+  return { enabled: get("enabled") !== false, link: get("link") === "hardlink" ? "hardlink" : "copy" };
+}
+
+/** The incremental engine over one cache folder. */
+export class CacheEngine {
+  readonly store: StateStore;
+  readonly objects: ObjectStore;
+  readonly digests: FileDigestCacheType;
+  readonly hasher: Hasher;
+  readonly #options: EngineOptions;
+
+  private constructor(options: EngineOptions, store: StateStore, objects: ObjectStore, digests: FileDigestCacheType, hasher: Hasher) {
+    this.#options = options;
+    this.store = store;
+    this.objects = objects;
+    this.digests = digests;
+    this.hasher = hasher;
+  }
+
+  /** Opens the stores under `options.cacheDir`. */
+  static async open(options: EngineOptions): Promise<CacheEngine> {
+    const hasher = await makeHasher();
+    const store = await StateStore.open(join(options.cacheDir, "state"), { mode: options.mode });
+    const objects = new ObjectStore(options.cacheDir, { hasher });
+    const digests = await FileDigestCache.open(options.cacheDir, hasher);
+    return new CacheEngine(options, store, objects, digests, hasher);
+  }
+
+  get settings(): CacheSettings {
+    return this.#options.settings;
+  }
+
+  /** A path as recorded: relative to the work folder when inside it. */
+  recordedPath(path: string): string {
+    const rel = relative(this.#options.workDir, path);
+    return rel.startsWith("..") || isAbsolute(rel) ? path : rel;
+  }
+
+  /** A recorded path made absolute. */
+  absolutePath(recorded: string): string {
+    return resolve(this.#options.workDir, recorded);
+  }
+
+  /**
+   * The stage-wide parts: the stage definition, the code (executor module and its
+   * project-local imports, by content), and the parameters the executor read.
+   */
+  stageParts(
+    def: StageDef,
+    code: { readonly module: string; readonly projectDir: string; readonly packageRoot: string } | undefined,
+    reads: readonly string[],
+    lookup: (key: string) => ConfigValue | undefined,
+  ): StageParts {
+    const stage = stagePart(def);
+    const files: Record<string, string> = {};
+    if (code !== undefined) {
+      for (const file of moduleClosure([code.module])) files[sourceName(file, code.projectDir, code.packageRoot)] = this.hasher.digestFileSync(file).digest;
+    }
+    const params = paramsPart(reads, lookup, def.block);
+    const codePart: CodePart = { files };
+    return {
+      stage: { value: stage, digest: digestRecord(this.hasher, stage) },
+      code: { value: codePart, digest: digestRecord(this.hasher, codePart) },
+      params: { value: params, digest: digestRecord(this.hasher, params) },
+    };
+  }
+
+  /** The node's fingerprint from its stage parts, its context and its dependencies' records. */
+  fingerprint(stage: StageParts, context: ContextPart, dependencies: readonly NodeRecord[]): Fingerprint {
+    const inputs: Record<string, Record<string, string>> = {};
+    for (const dep of dependencies) {
+      const outputs: Record<string, string> = {};
+      for (const o of dep.outputs) outputs[o.path] = o.digest;
+      inputs[dep.node] = outputs;
+    }
+    const contextDigest = digestRecord(this.hasher, context);
+    const inputsDigest = digestRecord(this.hasher, inputs);
+    const parts: Record<PartName, string> = {
+      stage: stage.stage.digest,
+      code: stage.code.digest,
+      params: stage.params.digest,
+      context: contextDigest,
+      inputs: inputsDigest,
+    };
+    const values: FingerprintRecord = { stage: stage.stage.value, code: stage.code.value, params: stage.params.value, context, inputs: inputs };
+    return { values, parts, digest: digestRecord(this.hasher, PART_NAMES.map((p) => parts[p])) };
+  }
+
+  /**
+   * Judges a node: fresh when its record has the same fingerprint and every output is
+   * present with the recorded content; otherwise stale with every reason found, or
+   * restorable when the new fingerprint was recorded before and its outputs are in the store.
+   */
+  async assess(node: string, fp: Fingerprint, forced: boolean): Promise<Verdict> {
+    const record = this.store.get(node);
+    const reasons: StaleReason[] = [];
+    if (forced) reasons.push({ kind: "forced" });
+    if (record === undefined) {
+      reasons.push({ kind: "never-run" });
+    } else {
+      for (const part of PART_NAMES) {
+        if (record.parts[part] === fp.parts[part]) continue;
+        if (part === "inputs") reasons.push({ kind: "inputs-changed", nodes: await this.#changedInputs(record, fp) });
+        else reasons.push({ kind: `${part}-changed` });
+      }
+      if (record.fingerprint === fp.digest) {
+        for (const output of record.outputs) {
+          const now = await this.digests.digest(this.absolutePath(output.path));
+          if (now === undefined) reasons.push({ kind: "output-missing", path: output.path });
+          else if (now.digest !== output.digest) reasons.push({ kind: "output-modified", path: output.path });
+        }
+      }
+    }
+    if (reasons.length === 0 && record !== undefined) return { state: "fresh", record };
+    // A hand-edited output is re-run, not restored: the user changed something on purpose.
+    if (!forced && this.#options.settings.enabled && !reasons.some((r) => r.kind === "output-modified")) {
+      const previous = await this.store.findByFingerprint(node, fp.digest);
+      if (previous !== undefined && (await this.#allStored(previous))) return { state: "restorable", reasons, from: previous };
+    }
+    return { state: "stale", reasons };
+  }
+
+  /** Restores a previous record's outputs from the object store; false when any object is gone. */
+  async restore(from: NodeRecord): Promise<boolean> {
+    for (const output of from.outputs) {
+      const restored = await this.objects.restore(output.digest, this.absolutePath(output.path), { link: this.#options.settings.link });
+      if (!restored.ok) return false;
+      const s = await stat(this.absolutePath(output.path), { bigint: true });
+      this.digests.remember(this.absolutePath(output.path), { dev: s.dev, ino: s.ino, size: s.size, mtimeNs: s.mtimeNs }, output.digest);
+    }
+    return true;
+  }
+
+  /**
+   * Records a node whose outputs are in place: digests them (once, right after they were
+   * written), keeps them in the object store when the run-cache is on, stores the
+   * fingerprint parts, and appends the record.
+   */
+  async record(node: string, fp: Fingerprint, outputPaths: readonly string[], runId: string, start: Date, durationMs: number): Promise<NodeRecord> {
+    const outputs: OutputRecord[] = [];
+    for (const path of outputPaths) {
+      const digest = await this.hasher.streamFile(path);
+      const s = await stat(path, { bigint: true });
+      this.digests.remember(path, { dev: s.dev, ino: s.ino, size: s.size, mtimeNs: s.mtimeNs }, digest.digest);
+      if (this.#options.settings.enabled) await this.objects.put(path, digest.digest);
+      outputs.push({ path: this.recordedPath(path), digest: digest.digest, size: digest.size });
+    }
+    return this.recordOutputs(node, fp, outputs, runId, start, durationMs);
+  }
+
+  /** Appends a record for outputs already digested (a restore reuses the previous record's). */
+  async recordOutputs(node: string, fp: Fingerprint, outputs: readonly OutputRecord[], runId: string, start: Date, durationMs: number): Promise<NodeRecord> {
+    for (const part of PART_NAMES) await this.store.putBlob(fp.parts[part], fp.values[part]);
+    const record: NodeRecord = { node, fingerprint: fp.digest, parts: fp.parts, outputs, runId, start: start.toISOString(), durationMs };
+    await this.store.append(record);
+    return record;
+  }
+
+  /** Saves the digest memo and closes the state store. */
+  async close(): Promise<void> {
+    if (this.#options.mode === "write") await this.digests.save();
+    await this.store.close();
+  }
+
+  /** Dependency nodes whose recorded outputs differ from those the node last ran with. */
+  async #changedInputs(record: NodeRecord, fp: Fingerprint): Promise<string[]> {
+    const old = (await this.store.getBlob(record.parts["inputs"] ?? "")) as InputsPart | undefined;
+    if (old === undefined) return Object.keys(fp.values.inputs);
+    const changed: string[] = [];
+    for (const [dep, outputs] of Object.entries(fp.values.inputs)) {
+      const before = old[dep];
+      if (before === undefined || digestRecord(this.hasher, before) !== digestRecord(this.hasher, outputs)) changed.push(dep);
+    }
+    for (const dep of Object.keys(old)) if (!(dep in fp.values.inputs)) changed.push(dep);
+    return changed;
+  }
+
+  async #allStored(record: NodeRecord): Promise<boolean> {
+    for (const o of record.outputs) if (!(await this.objects.has(o.digest))) return false;
+    return true;
+  }
+}

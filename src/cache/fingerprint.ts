@@ -1,0 +1,83 @@
+/**
+ * Node fingerprints (DESIGN.md "Staleness"): a structured record in fixed parts, each part
+ * digested on its own and the fingerprint digested from the parts' digests, so `explain`
+ * can say which part changed and the stage-wide parts are stored once for all its nodes.
+ *
+ *   stage    the stage definition: output templates and handlers, input references, executor
+ *   code     digests of the executor module and its project-local imports
+ *   params   the config keys the executor read while constructed, with their values, and
+ *            the stage's own block
+ *   context  the node's partition, its seed and its output paths
+ *   inputs   per dependency node, the digests of the outputs it recorded
+ *
+ * The inputs part uses what the dependencies recorded (outputs are digested as they are
+ * written), so a dependency that re-ran and wrote byte-identical files leaves its dependents
+ * fresh (early cutoff), and no input file is read to decide staleness.
+ */
+import type { ConfigObject, ConfigValue } from "../config/types.js";
+import type { Partition } from "../graph/partition.js";
+import type { StageDef } from "../graph/stage-graph.js";
+
+/** Bumped when the record's meaning changes: every node is then stale once. */
+export const FINGERPRINT_VERSION = 1;
+
+/** The parts of a fingerprint, in their fixed order. */
+export const PART_NAMES = ["stage", "code", "params", "context", "inputs"] as const;
+export type PartName = (typeof PART_NAMES)[number];
+
+/** The stage part. */
+export interface StagePart {
+  readonly version: number;
+  readonly executor: string | null;
+  readonly outputs: readonly { readonly name: string; readonly handler: string; readonly template: string; readonly options: ConfigObject }[];
+  readonly inputs: readonly { readonly name: string; readonly stage: string; readonly asset: string }[];
+}
+
+/** The code part: project-relative file → content digest. */
+export interface CodePart {
+  readonly files: Readonly<Record<string, string>>;
+}
+
+/** The params part: config keys read by the executor with their values, and the stage's block. */
+export interface ParamsPart {
+  readonly reads: Readonly<Record<string, ConfigValue | null>>;
+  readonly block: ConfigObject;
+}
+
+/** The context part. */
+export interface ContextPart {
+  readonly partition: Partition;
+  readonly seed: number;
+  readonly outputs: readonly string[];
+}
+
+/** The inputs part: dependency node id → its recorded output digests (path → digest). */
+export interface InputsPart {
+  readonly [node: string]: Readonly<Record<string, string>>;
+}
+
+/** A whole fingerprint record. */
+export interface FingerprintRecord {
+  readonly stage: StagePart;
+  readonly code: CodePart;
+  readonly params: ParamsPart;
+  readonly context: ContextPart;
+  readonly inputs: InputsPart;
+}
+
+/** The stage part of a stage definition. */
+export function stagePart(def: StageDef): StagePart {
+  return {
+    version: FINGERPRINT_VERSION,
+    executor: def.executor,
+    outputs: def.assetsOut.map((a) => ({ name: a.name, handler: a.handler, template: a.template.source, options: a.options })),
+    inputs: def.assetsIn.map((a) => ({ name: a.name, stage: a.stage, asset: a.asset })),
+  };
+}
+
+/** The params part from the keys an executor read (missing keys recorded as null) and its block. */
+export function paramsPart(reads: readonly string[], lookup: (key: string) => ConfigValue | undefined, block: ConfigObject): ParamsPart {
+  const values: Record<string, ConfigValue | null> = {};
+  for (const key of [...reads].sort()) values[key] = lookup(key) ?? null;
+  return { reads: values, block };
+}

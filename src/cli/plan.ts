@@ -1,0 +1,29 @@
+/** Shared by status, explain and run --dry-run: the pipeline, its executors and the engine opened read-only. */
+import { CacheEngine, cacheSettings } from "../cache/engine.js";
+import type { PipelineContext } from "../core/pipeline-context.js";
+import type { CliIo } from "./io.js";
+import type { Compiled, ConfigFlags } from "./load.js";
+import { compileForCommand } from "./load.js";
+import { cacheDirFor, prepareContext } from "./run-command.js";
+
+/** What a reading command works with. Close the engine when done. */
+export interface ReadingSession {
+  readonly compiled: Compiled;
+  readonly context: PipelineContext;
+  readonly engine: CacheEngine;
+  /** Where paths are shown relative to. */
+  readonly cwd: string;
+}
+
+/**
+ * Loads, compiles, constructs every executor and opens the cache read-only (never waiting
+ * for a running `run`); undefined when any step failed, its problems printed.
+ */
+export async function openReadingSession(overrides: readonly string[], flags: ConfigFlags, io: CliIo): Promise<ReadingSession | undefined> {
+  const compiled = await compileForCommand(overrides, flags, io);
+  if (compiled === undefined) return undefined;
+  const context = await prepareContext(compiled, io);
+  if (context === undefined) return undefined;
+  const engine = await CacheEngine.open({ cacheDir: cacheDirFor(io), workDir: io.cwd, mode: "read", settings: cacheSettings(compiled.config.resolved) });
+  return { compiled, context, engine, cwd: io.cwd };
+}
