@@ -1,0 +1,151 @@
+#!/usr/bin/python3
+"""Golden files for the spherical-harmonic transform tests (test/healpix/sht*.test.ts).
+
+Run with the system Python that has healpy 1.16.1 (apt-get install -y python3-healpy):
+
+    /usr/bin/python3 scripts/goldens/sht.py test/fixtures/healpix/sht
+
+Writes <out>/manifest.json and little-endian float64 files <out>/<case>.f64 (about 190 KB in all).
+Deterministic: inputs come from integer formulas that JavaScript evaluates bit-identically
+(every step is one correctly rounded IEEE operation), or from numpy's seeded legacy generator
+(synfast), so the tests need no input files. Large outputs are stored as every stride-th pixel
+or coefficient (max|·| of the full output in the manifest), which the manifest records.
+
+Formulas (mirrored in test/healpix/sht-goldens.ts):
+  alm(l, m; s):  u = ((131 l + 71 m + 17 s) mod 251)/125.5 - 1,
+                 v = ((97 l + 43 m + 29 s) mod 241)/120.5 - 1,
+                 a_lm = (u/(l + 1), v/(l + 1)), Im = 0 for m = 0
+  map(p; s):     ((48271 p + 7919 s) mod 65521)/32760.5 - 1
+  unseen(p; s):  map(p; s), but UNSEEN where p mod 97 == 0
+  cl(l):         1/((l + 1)(l + 2))
+"""
+import json
+import os
+import sys
+
+import healpy as hp
+import numpy as np
+
+
+def formula_alm(lmax, mmax, s):
+    out = np.zeros(hp.Alm.getsize(lmax, mmax), dtype=np.complex128)
+    for m in range(mmax + 1):
+        for l in range(m, lmax + 1):
+            u = ((131 * l + 71 * m + 17 * s) % 251) / 125.5 - 1.0
+            v = ((97 * l + 43 * m + 29 * s) % 241) / 120.5 - 1.0
+            re = u / (l + 1)
+            im = 0.0 if m == 0 else v / (l + 1)
+            out[hp.Alm.getidx(lmax, l, m)] = complex(re, im)
+    return out
+
+
+def formula_map(nside, s, unseen=False):
+    p = np.arange(12 * nside * nside, dtype=np.int64)
+    x = ((48271 * p + 7919 * s) % 65521) / 32760.5 - 1.0
+    if unseen:
+        x[p % 97 == 0] = hp.UNSEEN
+    return x
+
+
+def formula_cl(n):
+    ell = np.arange(n, dtype=np.float64)
+    return 1.0 / ((ell + 1.0) * (ell + 2.0))
+
+
+def main():
+    if len(sys.argv) != 2:
+        sys.exit("usage: sht.py OUTPUT_DIR")
+    out = sys.argv[1]
+    os.makedirs(out, exist_ok=True)
+    cases = []
+
+    def save(name, kind, params, values, stride=1):
+        """Stores values[::stride] (complex values: every stride-th coefficient, as re, im)."""
+        values = np.ascontiguousarray(values)
+        unit = "complex" if np.iscomplexobj(values) else "real"
+        values = np.ascontiguousarray(values[::stride])
+        data = (values.view(np.float64) if unit == "complex" else values).astype("<f8")
+        data.tofile(os.path.join(out, name + ".f64"))
+        cases.append({"name": name, "kind": kind, "params": params, "file": name + ".f64",
+                      "length": int(data.size), "stride": stride, "unit": unit})
+
+    # alm2map: full maps at small nside, pixel subsets above; lmax beyond 3·nside − 1 and
+    # mmax < lmax exercise aliasing and short columns.
+    for nside, lmax, mmax, s, stride in [(8, 23, 23, 1, 1), (8, 40, 40, 2, 1), (16, 40, 20, 3, 2),
+                                         (32, 95, 95, 4, 16), (64, 128, 128, 5, 64)]:
+        alm = formula_alm(lmax, mmax, s)
+        m = hp.alm2map(alm, nside, lmax=lmax, mmax=mmax)
+        save(f"alm2map_n{nside}_l{lmax}_m{mmax}", "alm2map",
+             {"nside": nside, "lmax": lmax, "mmax": mmax, "seed": s, "max_abs": float(np.abs(m).max())}, m, stride)
+
+    # Underflow regime: polar rings at nside 512, lmax 1535 (first three rings of each cap and
+    # a stretch of the equator), where λ_mm underflows doubles for m ≳ 130.
+    nside, lmax = 512, 1535
+    alm = formula_alm(lmax, lmax, 6)
+    m = hp.alm2map(alm, nside, lmax=lmax)
+    npix = 12 * nside * nside
+    pix = np.concatenate([np.arange(0, 24), np.arange(npix // 2 - 16, npix // 2 + 16), np.arange(npix - 24, npix)])
+    data = m[pix].astype("<f8")
+    data.tofile(os.path.join(out, "alm2map_polar_n512.f64"))
+    cases.append({"name": "alm2map_polar_n512", "kind": "alm2map-pixels",
+                  "params": {"nside": nside, "lmax": lmax, "mmax": lmax, "seed": 6, "max_abs": float(np.abs(m).max())},
+                  "file": "alm2map_polar_n512.f64", "length": int(data.size), "pixels": pix.tolist()})
+
+    # map2alm (iter 0 and 3) of formula maps; one map with UNSEEN pixels; one with mmax < lmax.
+    # nside 2 is a single block of ring pairs; nside 128, lmax 383 reaches the regime where λ_mm
+    # underflows near the poles (m ≳ 140), stored every 128th coefficient.
+    for nside, lmax, mmax, s, unseen, stride in [(8, 23, 23, 1, False, 1), (16, 47, 47, 2, False, 1),
+                                                 (32, 95, 95, 3, False, 8), (8, 23, 23, 4, True, 1),
+                                                 (8, 23, 10, 5, False, 1), (2, 8, 8, 6, False, 1),
+                                                 (128, 383, 383, 7, False, 128)]:
+        mp = formula_map(nside, s, unseen)
+        for it in (0, 3):
+            a = hp.map2alm(mp, lmax=lmax, mmax=mmax, iter=it)
+            save(f"map2alm_n{nside}_l{lmax}_m{mmax}_s{s}_i{it}", "map2alm",
+                 {"nside": nside, "lmax": lmax, "mmax": mmax, "seed": s, "unseen": unseen, "iter": it,
+                  "max_abs": float(np.abs(a).max())}, a, stride)
+
+    # anafast: auto and cross spectra, iter 3 (default) and 0.
+    for nside, lmax, s1, s2, it in [(16, 47, 1, None, 3), (16, 47, 1, 2, 3), (32, 95, 3, None, 0), (32, 95, 3, 4, 3)]:
+        m1 = formula_map(nside, s1)
+        m2 = None if s2 is None else formula_map(nside, s2)
+        c = hp.anafast(m1, m2, lmax=lmax, iter=it)
+        save(f"anafast_n{nside}_s{s1}_{s2}_i{it}", "anafast",
+             {"nside": nside, "lmax": lmax, "seed": s1, "seed2": s2, "iter": it}, c)
+
+    # synfast with numpy's seeded legacy generator, healpy defaults (lmax = min(len − 1, 3 nside − 1)).
+    for nside, ncl, seed, fwhm, stride in [(8, 40, 1234, 0.0, 1), (32, 200, 42, 0.0, 16), (64, 100, 7, 0.0, 64),
+                                           (32, 200, 2024, 0.05, 16)]:
+        cl = formula_cl(ncl)
+        np.random.seed(seed)
+        m = hp.synfast(cl, nside, fwhm=fwhm)
+        save(f"synfast_n{nside}_s{seed}_f{fwhm}", "synfast",
+             {"nside": nside, "ncl": ncl, "seed": seed, "fwhm": fwhm, "max_abs": float(np.abs(m).max())}, m, stride)
+
+    # smoothing (map2alm iter 3, beam, alm2map; UNSEEN kept) of a map with UNSEEN pixels.
+    mp = formula_map(16, 9, True)
+    sm = hp.smoothing(mp, fwhm=0.1)
+    save("smoothing_n16", "smoothing", {"nside": 16, "seed": 9, "fwhm": 0.1, "unseen": True,
+                                        "max_abs": float(np.abs(sm[sm != hp.UNSEEN]).max())}, sm, 4)
+
+    # Round trip map2alm(alm2map(alm)) at lmax = 2·nside: healpy's relative alm error (no file).
+    for nside in (16, 32):
+        lmax = 2 * nside
+        alm = formula_alm(lmax, lmax, 7)
+        m = hp.alm2map(alm, nside, lmax=lmax)
+        for it in (0, 3):
+            back = hp.map2alm(m, lmax=lmax, iter=it)
+            err = float(np.abs(back - alm).max() / np.abs(alm).max())
+            cases.append({"name": f"roundtrip_n{nside}_i{it}", "kind": "roundtrip",
+                          "params": {"nside": nside, "lmax": lmax, "seed": 7, "iter": it, "rel_err": err},
+                          "file": None, "length": 0})
+
+    manifest = {"healpy": hp.__version__, "numpy": np.__version__, "generator": "scripts/goldens/sht.py",
+                "cases": cases}
+    with open(os.path.join(out, "manifest.json"), "w") as f:
+        json.dump(manifest, f, indent=1, sort_keys=True)
+        f.write("\n")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,263 @@
+/**
+ * Legendre stage of the spherical-harmonic transforms: a WebAssembly SIMD kernel (source in
+ * ./wasm/legendre.as, compiled by scripts/build-wasm.ts) driven one m at a time over a chunk of
+ * ring pairs ("lanes").
+ *
+ * | symbol  | meaning                                                          | range              |
+ * |---------|------------------------------------------------------------------|--------------------|
+ * | lane    | one ring pair (north ring and its southern mirror)              | 0 … lanes−1        |
+ * | x, s    | cos θ ≥ 0 and sin θ of the lane's northern ring                  | [0, 1), (0, 1]     |
+ * | m       | azimuthal order, processed in increasing order                   | 0 … mmax           |
+ * | l       | multipole                                                        | m … lmax           |
+ * | F       | per lane and ring (north, south): complex column over m, tiled   | 16 bytes per entry |
+ *
+ * Synthesis: F_lane,m = Σ_l a_lm λ_lm(±x). Analysis: a_lm += Σ_lanes λ_lm(x)·(N ± S) by parity of
+ * l − m. λ_mm is advanced from m − 1 to m in scaled form (mantissa and power-of-2^512 exponent),
+ * so high m near the poles neither underflows nor costs work once negligible. The recurrence runs
+ * in monic form: in cos²θ as two independent even/odd chains for synthesis, in cos θ over two
+ * blocks of lanes at once for analysis (see the kernel source for the formulas, the
+ * renormalisation and the significance threshold). Per-m tables are rebuilt for every m of every
+ * chunk from O(lmax) per-lmax tables, so no (l, m) table is ever held.
+ */
+import type { TiledColumn } from "./fft.js";
+import { ensureMemory, instantiateKernel } from "./sht-wasm.js";
+import type { WasmMemory } from "./sht-wasm.js";
+import { LEGENDRE_WASM_BASE64 } from "./wasm/legendre-wasm.generated.js";
+
+interface KernelExports {
+  readonly lmaxTables: (lmax: number, inv4: number, sq4: number, isq: number) => void;
+  readonly coefs: (
+    m: number, lmax: number, inv4: number, sq4: number, isq: number,
+    e2: number, bc: number, nrm: number, lim: number, bj: number, bf: number,
+  ) => void;
+  readonly configure: (oddBytes: number) => void;
+  readonly prescale: (m: number, lmax: number, src: number, dst: number, nrm: number) => void;
+  readonly finish: (m: number, lmax: number, p: number, a: number, nrm: number) => void;
+  readonly advanceMM: (m: number, n: number, s: number, v: number, k: number) => void;
+  readonly synth: KernelFn;
+  readonly analyze: KernelFn;
+}
+
+type KernelFn = (
+  m: number, lmax: number, nblk: number,
+  x: number, y: number, v: number, k: number, dead: number,
+  e2: number, bc: number, nrm: number, lim: number, bj: number, bf: number,
+  a: number, f: number, fstride: number, soff: number, ws?: number,
+) => number;
+
+/** 1/√(4π) = λ_00. */
+const LAMBDA_00 = 1 / Math.sqrt(4 * Math.PI);
+
+/** Lanes per kernel block: two f64x2 vectors. */
+export const LANES_PER_BLOCK = 4;
+
+/**
+ * m per tile of F. For one m the kernel touches one entry per lane; with F tiled as
+ * [m / TILE][lane][north, south][m mod TILE] those entries lie 2 KiB apart instead of a whole
+ * column (~50 KiB at lmax 1535) apart, which keeps the pages touched per m within the TLB.
+ */
+const TILE = 64;
+
+/**
+ * A Legendre kernel instance with its own WebAssembly memory, laid out for one chunk of lanes and
+ * one (lmax, mmax). Reuse it across calls: memory only grows (see {@link releaseLegendreKernel}).
+ * Not re-entrant.
+ */
+export class LegendreKernel {
+  readonly #memory: WasmMemory;
+  readonly #k: KernelExports;
+  #f64: Float64Array;
+  #lanes = 0;
+  #lmax = -1;
+  #mmax = 0;
+  // Byte offsets of the regions (see layout()).
+  #x = 0;
+  #y = 0;
+  #s = 0;
+  #v = 0;
+  #kexp = 0;
+  #dead = 0;
+  #inv4 = 0;
+  #sq4 = 0;
+  #isq = 0;
+  #e2 = 0;
+  #bc = 0;
+  #nrm = 0;
+  #lim = 0;
+  #bj = 0;
+  #bf = 0;
+  #col = 0;
+  #cols = 0;
+  #part = 0;
+  #ws = 0;
+  #f = 0;
+
+  constructor() {
+    const { exports, memory } = instantiateKernel<KernelExports>(LEGENDRE_WASM_BASE64);
+    this.#memory = memory;
+    this.#k = exports;
+    this.#f64 = new Float64Array(memory.buffer);
+  }
+
+  /**
+   * Lays out memory for `lanes` ring pairs (rounded up to a multiple of {@link LANES_PER_BLOCK}),
+   * multipoles up to lmax and m up to mmax, after an analysis output region of `almBytes` at
+   * offset 0 (kept across calls with the same size); grows the memory when needed. Returns the
+   * padded lane count.
+   */
+  layout(lanes: number, lmax: number, mmax: number, almBytes = 0): number {
+    const padded = Math.ceil(lanes / LANES_PER_BLOCK) * LANES_PER_BLOCK;
+    // The analysis output alm sits first, so it keeps its offset across chunks.
+    let at = Math.ceil(almBytes / 16) * 16;
+    const take = (bytes: number): number => {
+      const start = at;
+      at += Math.ceil(bytes / 16) * 16;
+      return start;
+    };
+    this.#x = take(8 * padded);
+    this.#y = take(8 * padded);
+    this.#s = take(8 * padded);
+    this.#v = take(8 * padded);
+    this.#kexp = take(8 * padded);
+    this.#dead = take(8 * padded);
+    this.#inv4 = take(8 * (lmax + 5));
+    this.#sq4 = take(8 * (lmax + 5));
+    this.#isq = take(8 * (2 * lmax + 9));
+    this.#e2 = take(8 * (lmax + 6));
+    // Parity-split arrays: even half, then odd half, each `odd` bytes.
+    const odd = 16 * ((lmax + 8) >> 1);
+    this.#bc = take(2 * odd);
+    this.#nrm = take(8 * (lmax + 6));
+    this.#lim = take(8 * (lmax + 6));
+    this.#bj = take(4 * (lmax + 8));
+    this.#bf = take(8 * (lmax + 8));
+    this.#col = take(16 * (lmax + 2));
+    this.#cols = take(2 * odd);
+    this.#part = take(2 * odd);
+    this.#ws = take(512);
+    this.#f = take(32 * padded * TILE * Math.ceil((mmax + 1) / TILE));
+    ensureMemory(this.#memory, at);
+    if (this.#f64.buffer !== this.#memory.buffer) this.#f64 = new Float64Array(this.#memory.buffer);
+    // Regions move with lane count and lmax, so per-lmax tables are rebuilt on every layout.
+    this.#k.lmaxTables(lmax, this.#inv4, this.#sq4, this.#isq);
+    this.#f64.fill(0, this.#part >> 3, (this.#part + 2 * odd) >> 3);
+    this.#k.configure(odd);
+    this.#lanes = padded;
+    this.#lmax = lmax;
+    this.#mmax = mmax;
+    return padded;
+  }
+
+  /** Size of the kernel's WebAssembly memory in bytes. */
+  get memoryBytes(): number {
+    return this.#memory.buffer.byteLength;
+  }
+
+  /** The kernel memory as doubles (valid until the next layout()). */
+  get f64(): Float64Array {
+    return this.#f64;
+  }
+
+  /** The lane's F column for its north (`south` false) or south ring, tiled over m. */
+  column(lane: number, south: boolean): TiledColumn {
+    return {
+      data: this.#f64,
+      base: (this.#f + 32 * TILE * lane + (south ? 16 * TILE : 0)) / 8,
+      tile: TILE,
+      stride: (32 * TILE * this.#lanes) / 8,
+    };
+  }
+
+  /** Zeroes the lane's F column for the north or south ring. */
+  clearColumn(lane: number, south: boolean): void {
+    const c = this.column(lane, south);
+    for (let m0 = 0, at = c.base; m0 <= this.#mmax; m0 += TILE, at += c.stride) this.#f64.fill(0, at, at + 2 * TILE);
+  }
+
+  /** Byte offset of F(lane 0, north, m) and the kernel's lane stride and south offset. */
+  #fAt(m: number): number {
+    return this.#f + 32 * TILE * this.#lanes * Math.floor(m / TILE) + 16 * (m % TILE);
+  }
+
+  /** Double index of the a_lm column (l = m … lmax, interleaved re/im from l = m). */
+  get colIndex(): number {
+    return this.#col >> 3;
+  }
+
+  /**
+   * Sets lane geometry (cos θ, sin θ of the northern rings `from` … `from + count − 1`) and resets
+   * the λ_mm state to m = 0. Padding lanes are dead.
+   */
+  setLanes(cosTheta: Float64Array, sinTheta: Float64Array, from: number, count: number): void {
+    const f = this.#f64;
+    const x = this.#x >> 3, y = this.#y >> 3, s = this.#s >> 3;
+    const v = this.#v >> 3, k = this.#kexp >> 3, d = this.#dead >> 3;
+    for (let i = 0; i < this.#lanes; i++) {
+      const live = i < count;
+      const c = live ? cosTheta[from + i]! : 0;
+      f[x + i] = c;
+      f[y + i] = c * c;
+      f[s + i] = live ? sinTheta[from + i]! : 1;
+      f[v + i] = live ? LAMBDA_00 : 0;
+      f[k + i] = 0;
+      f[d + i] = live ? 0 : 1;
+    }
+  }
+
+  /** Prepares order m: λ_mm advanced from m − 1 (m > 0) and the per-m recurrence tables. */
+  beginM(m: number): void {
+    if (m > 0) this.#k.advanceMM(m, this.#lanes, this.#s, this.#v, this.#kexp);
+    this.#k.coefs(
+      m, this.#lmax, this.#inv4, this.#sq4, this.#isq,
+      this.#e2, this.#bc, this.#nrm, this.#lim, this.#bj, this.#bf,
+    );
+  }
+
+  /**
+   * Synthesis for order m: the caller has copied a_lm (l = m … lmax) into the column at
+   * {@link colIndex}; writes F(·, m) for every lane. Returns false when every lane is dead from
+   * m + 1 on (λ_lm negligible for all larger m).
+   */
+  synth(m: number): boolean {
+    this.#k.prescale(m, this.#lmax, this.#col, this.#cols, this.#nrm);
+    return 0 < this.#k.synth(
+      m, this.#lmax, this.#lanes / LANES_PER_BLOCK,
+      this.#x, this.#y, this.#v, this.#kexp, this.#dead,
+      this.#e2, this.#bc, this.#nrm, this.#lim, this.#bj, this.#bf,
+      this.#cols, this.#fAt(m), 32 * TILE, 16 * TILE,
+    );
+  }
+
+  /**
+   * Analysis for order m: reads F(·, m) and adds Σ_lanes λ_lm·(N ± S) for l = m … lmax into the
+   * output alm region (offset 0) at the column of m, `colStart` doubles in. Returns false when every
+   * lane is dead from m + 1 on.
+   */
+  analyze(m: number, colStart: number): boolean {
+    const live = this.#k.analyze(
+      m, this.#lmax, this.#lanes / LANES_PER_BLOCK,
+      this.#x, this.#y, this.#v, this.#kexp, this.#dead,
+      this.#e2, this.#bc, this.#nrm, this.#lim, this.#bj, this.#bf,
+      this.#part, this.#fAt(m), 32 * TILE, 16 * TILE, this.#ws,
+    );
+    this.#k.finish(m, this.#lmax, this.#part, 8 * colStart, this.#nrm);
+    return live > 0;
+  }
+}
+
+let shared: LegendreKernel | undefined;
+
+/** The process-wide kernel instance (created on first use). */
+export function legendreKernel(): LegendreKernel {
+  shared ??= new LegendreKernel();
+  return shared;
+}
+
+/**
+ * Drops the process-wide instance when its memory exceeds `maxBytes`: WebAssembly memory cannot
+ * shrink, so after a large transform the next call starts with a fresh, small instance instead of
+ * pinning the large one.
+ */
+export function releaseLegendreKernel(maxBytes: number): void {
+  if (shared !== undefined && shared.memoryBytes > maxBytes) shared = undefined;
+}
