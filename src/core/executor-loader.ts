@@ -27,12 +27,23 @@ export interface ExecutorRef {
   readonly exportName: string;
 }
 
-/** Parses `module#Export`; the module path is resolved against `projectDir`. */
+/** Prefix of module paths relative to cmbflow's own package, for its built-in stages. */
+export const PACKAGE_PREFIX = "cmbflow:";
+
+/**
+ * Parses `module#Export`. The module path is resolved against `projectDir`, or against
+ * cmbflow's package root when it starts with `cmbflow:` (the built-in stages), so a config
+ * copied into another project still finds them.
+ */
 export function parseExecutorRef(ref: string, projectDir: string): Result<ExecutorRef, string> {
   const hash = ref.lastIndexOf("#");
-  if (hash <= 0 || hash === ref.length - 1) return err(`executor "${ref}" must be written module#ExportName, e.g. src/stages/make-cmb.ts#MakeCmbExecutor`);
+  if (hash <= 0 || hash === ref.length - 1) {
+    return err(`executor "${ref}" must be written module#ExportName, e.g. stages/my-stage.ts#MyExecutor or cmbflow:src/stages/make-cmb.ts#MakeCmbExecutor`);
+  }
   const path = ref.slice(0, hash);
-  return ok({ module: isAbsolute(path) ? path : resolve(projectDir, path), exportName: ref.slice(hash + 1) });
+  const exportName = ref.slice(hash + 1);
+  if (path.startsWith(PACKAGE_PREFIX)) return ok({ module: resolve(PACKAGE_ROOT, path.slice(PACKAGE_PREFIX.length)), exportName });
+  return ok({ module: isAbsolute(path) ? path : resolve(projectDir, path), exportName });
 }
 
 /** The file to import for a module path: cmbflow's own sources map to dist/ when running compiled. */
