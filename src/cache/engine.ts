@@ -230,13 +230,23 @@ export class CacheEngine {
     return { state: "stale", reasons };
   }
 
-  /** Restores a previous record's outputs from the object store; false when any object is gone. */
+  /**
+   * Restores a previous record's outputs from the object store; false when an object is
+   * gone or corrupt (a corrupt object is removed, so the node runs instead and stores a
+   * good copy). Each restored file is digested again: the store is trusted with nothing.
+   */
   async restore(from: NodeRecord): Promise<boolean> {
     for (const output of from.outputs) {
-      const restored = await this.objects.restore(output.digest, this.absolutePath(output.path), { link: this.#options.settings.link });
+      const target = this.absolutePath(output.path);
+      const restored = await this.objects.restore(output.digest, target, { link: this.#options.settings.link });
       if (!restored.ok) return false;
-      const s = await stat(this.absolutePath(output.path), { bigint: true });
-      this.digests.remember(this.absolutePath(output.path), { dev: s.dev, ino: s.ino, size: s.size, mtimeNs: s.mtimeNs }, output.digest);
+      const check = await this.hasher.streamFile(target);
+      if (check.digest !== output.digest) {
+        await this.objects.remove(output.digest);
+        return false;
+      }
+      const s = await stat(target, { bigint: true });
+      this.digests.remember(target, { dev: s.dev, ino: s.ino, size: s.size, mtimeNs: s.mtimeNs }, output.digest);
     }
     return true;
   }

@@ -265,7 +265,7 @@ export class PipelineContext {
         let fingerprint: Fingerprint | undefined;
         let reasons: readonly string[] = [];
         if (engine !== undefined && parts !== undefined) {
-          fingerprint = engine.fingerprint(parts, this.#context(stage, n), this.#dependencyRecords(engine, n));
+          fingerprint = engine.fingerprint(parts, this.#context(engine, stage, n), this.#dependencyRecords(engine, n));
           const verdict = await engine.assess(nodeId, fingerprint, options.forced?.has(n) ?? false);
           if (verdict.state === "fresh") {
             emit({ type: "node-cached", stage, nodeId });
@@ -330,7 +330,7 @@ export class PipelineContext {
       for (let n = stageNodes.first; n < stageNodes.first + stageNodes.count; n++) {
         if (!(options.nodes?.has(n) ?? true)) continue;
         const id = nodes.id(n);
-        const fp = engine.fingerprint(parts, this.#context(stage, n), this.#dependencyRecords(engine, n));
+        const fp = engine.fingerprint(parts, this.#context(engine, stage, n), this.#dependencyRecords(engine, n));
         const verdict = await engine.assess(id, fp, options.forced?.has(n) ?? false);
         const upstream: string[] = [];
         for (let k = nodes.depStart[n] ?? 0; k < (nodes.depStart[n + 1] ?? 0); k++) {
@@ -377,8 +377,8 @@ export class PipelineContext {
     return out;
   }
 
-  /** The context part of node n: partition, seed and output paths. */
-  #context(stage: string, n: number): ContextPart {
+  /** The context part of node n: partition, seed and output paths (as recorded: relative to the work folder). */
+  #context(engine: CacheEngine, stage: string, n: number): ContextPart {
     const nodes = this.pipeline.nodes;
     const partition = nodes.partition(n);
     const def = this.#def(stage);
@@ -386,7 +386,7 @@ export class PipelineContext {
     const outputs: string[] = [];
     for (const out of def.assetsOut) {
       try {
-        outputs.push(namer.path(out.template.source));
+        outputs.push(engine.recordedPath(namer.path(out.template.source)));
       } catch {
         // Whole-stage executors set the rest of the context themselves.
       }

@@ -1,0 +1,399 @@
+/**
+ * `cmbflow cache du | gc [--keep-last N] | verify`: the size of the cache folder, clean-up of the
+ * run-cache's object store, and a re-digest of the stored objects and the recorded outputs.
+ *
+ * These work on the cache folder alone (`./cache`), without the configuration: they concern
+ * what was recorded, whichever config recorded it.
+ *
+ * `gc` is a writer (it removes objects and compacts the state logs), so it takes the cache
+ * lock and refuses while a `run` holds it; `du` and `verify` only read and never wait.
+ * Objects a node may still be restored from are kept: those of each node's latest record and,
+ * with `--keep-last N`, of its last N distinct fingerprints (the state store remembers at most
+ * 5 per node). A superseded record whose objects were removed stays in the history; the engine
+ * only restores a record whose objects are all present, so it is just not restorable any more.
+ */
+import { existsSync } from "node:fs";
+import { rmdir, stat } from "node:fs/promises";
+import { dirname, join, relative } from "node:path";
+import type { Command } from "commander";
+import { InvalidArgumentError } from "commander";
+import type { CacheEngine } from "../cache/engine.js";
+import { CacheEngine as Engine } from "../cache/engine.js";
+import { FILE_DIGESTS_FILE } from "../cache/file-digests.js";
+import { acquireLock, lockFailureMessage, lockTakeoverMessage } from "../cache/lock.js";
+import type { Lock } from "../cache/lock.js";
+import { OBJECTS_DIR } from "../cache/object-store.js";
+import type { VerifiedObject } from "../cache/object-store.js";
+import { STATE_FILES } from "../cache/state-store.js";
+import type { CliIo } from "./io.js";
+import { EXIT_FAILED, EXIT_OK } from "./io.js";
+import { cacheDirFor } from "./run-command.js";
+
+interface JsonFlag {
+  readonly json?: boolean;
+}
+
+interface GcFlags extends JsonFlag {
+  readonly keepLast: number;
+}
+
+interface VerifyFlags extends JsonFlag {
+  readonly removeCorrupt?: boolean;
+}
+
+/** The state folder inside the cache folder (as `CacheEngine.open` lays it out). */
+const STATE_DIR = "state";
+
+/** Settings only matter to `run`; these commands never store or restore outputs. */
+const SETTINGS = { enabled: true, link: "copy" } as const;
+
+/** Registers `cache` and its subcommands `du`, `gc` and `verify` on the program. */
+export function cacheCommand(program: Command, io: CliIo, done: (code: number) => void): void {
+  const cache = program
+    .command("cache")
+    .description("size, clean-up and check of the cache folder (./cache)")
+    .addHelpText(
+      "after",
+      `
+Examples:
+  cmbflow cache du                 objects, state logs and records, with their sizes
+  cmbflow cache gc                 remove the objects no node's current record uses
+  cmbflow cache gc --keep-last 3   ... but keep each node's last 3 fingerprints restorable
+  cmbflow cache verify             re-digest objects and outputs; exit 1 when anything is wrong`,
+    );
+  cache
+    .command("du")
+    .description("sizes of the object store and the state logs, and the number of node records")
+    .option("--json", "print the sizes as JSON")
+    .addHelpText("after", "\nSizes are apparent sizes: objects cloned with reflinks share blocks with the outputs.\n\nExamples:\n  cmbflow cache du\n  cmbflow cache du --json")
+    .action(async (flags: JsonFlag) => {
+      done(await du(flags, io));
+    });
+  cache
+    .command("gc")
+    .description("remove stored objects no node's last N fingerprints use, stale temporary files, and compact the state logs")
+    .option("--keep-last <n>", "keep the objects of each node's last N distinct fingerprints (1: only the current one)", positiveInteger, 1)
+    .option("--json", "print what was freed as JSON")
+    .addHelpText(
+      "after",
+      `
+Takes the cache lock: refused while a cmbflow run is active.
+
+Examples:
+  cmbflow cache gc                 after a config change: free the objects of old outputs
+  cmbflow cache gc --keep-last 2   keep the previous version of every node restorable`,
+    )
+    .action(async (flags: GcFlags) => {
+      done(await gc(flags, io));
+    });
+  cache
+    .command("verify")
+    .description("re-digest every stored object and every recorded output; exit 1 when any is corrupt, modified or missing")
+    .option("--remove-corrupt", "remove corrupt objects (takes the cache lock), so they are never restored")
+    .option("--json", "print the findings as JSON")
+    .addHelpText(
+      "after",
+      `
+Every file is read again (the digest memo is not trusted), so this takes as long as reading the
+data once. Run it when no cmbflow run is active: an output being rewritten may show as modified.
+
+Examples:
+  cmbflow cache verify
+  cmbflow cache verify --remove-corrupt`,
+    )
+    .action(async (flags: VerifyFlags) => {
+      done(await verify(flags, io));
+    });
+}
+
+function positiveInteger(value: string): number {
+  if (!/^\d+$/.test(value) || Number(value) < 1) throw new InvalidArgumentError("expected a whole number ≥ 1.");
+  return Number(value);
+}
+
+function shownPath(path: string, io: CliIo): string {
+  const rel = relative(io.cwd, path);
+  return rel === "" ? "." : rel.startsWith("..") ? path : rel;
+}
+
+/** Bytes as `512 B`, `1.5 KiB`, `2.9 MiB`, ... (binary units). */
+function formatBytes(bytes: number): string {
+  if (bytes < 1024) return `${String(bytes)} B`;
+  const units = ["KiB", "MiB", "GiB", "TiB"] as const;
+  let value = bytes / 1024;
+  let unit = 0;
+  while (value >= 1024 && unit < units.length - 1) {
+    value /= 1024;
+    unit++;
+  }
+  return `${value.toFixed(1)} ${units[unit] ?? "TiB"}`;
+}
+
+function plural(n: number, word: string): string {
+  return `${String(n)} ${word}${n === 1 ? "" : "s"}`;
+}
+
+async function sizeOf(path: string): Promise<number> {
+  return stat(path).then(
+    (s) => s.size,
+    () => 0,
+  );
+}
+
+/** Sizes of the state logs, by file name. */
+async function stateSizes(cacheDir: string): Promise<Record<string, number>> {
+  const sizes: Record<string, number> = {};
+  for (const file of Object.values(STATE_FILES)) sizes[file] = await sizeOf(join(cacheDir, STATE_DIR, file));
+  return sizes;
+}
+
+function sum(sizes: Readonly<Record<string, number>>): number {
+  return Object.values(sizes).reduce((a, b) => a + b, 0);
+}
+
+/** The cache folder, or undefined (message printed) when there is none. */
+function existingCacheDir(io: CliIo): string | undefined {
+  const cacheDir = cacheDirFor(io);
+  if (existsSync(cacheDir)) return cacheDir;
+  io.stderr(`error: no cache folder at ${shownPath(cacheDir, io)}: run cmbflow cache in the project folder where cmbflow run was run\n`);
+  return undefined;
+}
+
+async function du(flags: JsonFlag, io: CliIo): Promise<number> {
+  const cacheDir = existingCacheDir(io);
+  if (cacheDir === undefined) return EXIT_FAILED;
+  const engine = await Engine.open({ cacheDir, workDir: io.cwd, mode: "read", settings: SETTINGS });
+  try {
+    const objects = await engine.objects.du();
+    const state = await stateSizes(cacheDir);
+    let earlier = 0;
+    for (const record of engine.store.entries()) earlier += (await engine.store.history(record.node)).length - 1;
+    const memo = await sizeOf(join(cacheDir, FILE_DIGESTS_FILE));
+    const total = objects.bytes + sum(state) + memo;
+    if (flags.json === true) {
+      io.stdout(
+        `${JSON.stringify(
+          {
+            objects: { count: objects.objects, bytes: objects.bytes },
+            state: { bytes: sum(state), files: state },
+            records: { nodes: engine.store.size, earlier_fingerprints: earlier },
+            digest_memo_bytes: memo,
+            total_bytes: total,
+          },
+          null,
+          2,
+        )}\n`,
+      );
+      return EXIT_OK;
+    }
+    const files = Object.entries(state)
+      .map(([name, bytes]) => `${name} ${formatBytes(bytes)}`)
+      .join(", ");
+    const rows: [string, string, string][] = [
+      ["objects", `${plural(objects.objects, "file")}, ${formatBytes(objects.bytes)}`, shownPath(join(cacheDir, OBJECTS_DIR), io)],
+      ["state logs", formatBytes(sum(state)), `${shownPath(join(cacheDir, STATE_DIR), io)} (${files})`],
+      ["records", `${plural(engine.store.size, "node")}, ${plural(earlier, "earlier fingerprint")}`, ""],
+      ["digest memo", formatBytes(memo), shownPath(join(cacheDir, FILE_DIGESTS_FILE), io)],
+      ["total", formatBytes(total), ""],
+    ];
+    const width = Math.max(...rows.map((r) => r[1].length));
+    for (const [label, value, where] of rows) io.stdout(`${label.padEnd(12)} ${where === "" ? value : `${value.padEnd(width)}  ${where}`}\n`);
+    return EXIT_OK;
+  } finally {
+    await engine.close();
+  }
+}
+
+/** Takes the cache lock for a writing subcommand; undefined (message printed) when another process holds it. */
+async function lockFor(what: string, cacheDir: string, io: CliIo): Promise<Lock | undefined> {
+  const lock = await acquireLock(cacheDir);
+  if (!lock.ok) {
+    io.stderr(`error: ${what} needs the cache to itself. ${lockFailureMessage(lock.error)}\n`);
+    return undefined;
+  }
+  if (lock.value.tookOverFrom !== undefined) io.stderr(`note: ${lockTakeoverMessage(lock.value.tookOverFrom)}\n`);
+  return lock.value;
+}
+
+async function gc(flags: GcFlags, io: CliIo): Promise<number> {
+  const cacheDir = existingCacheDir(io);
+  if (cacheDir === undefined) return EXIT_FAILED;
+  const lock = await lockFor("cache gc", cacheDir, io);
+  if (lock === undefined) return EXIT_FAILED;
+  try {
+    // Measured before opening: opening for writing may already compact.
+    const stateBefore = sum(await stateSizes(cacheDir));
+    const engine = await Engine.open({ cacheDir, workDir: io.cwd, mode: "write", settings: SETTINGS });
+    let freed: Awaited<ReturnType<typeof collect>>;
+    try {
+      freed = await collect(engine, flags.keepLast);
+    } finally {
+      await engine.close();
+    }
+    const stateAfter = sum(await stateSizes(cacheDir));
+    if (flags.json === true) {
+      io.stdout(
+        `${JSON.stringify(
+          {
+            keep_last: flags.keepLast,
+            removed: { objects: freed.removed, bytes: freed.removedBytes },
+            kept: { objects: freed.kept, bytes: freed.keptBytes },
+            temp_files_removed: freed.temps,
+            digest_memo_entries_removed: freed.memo,
+            state_bytes: { before: stateBefore, after: stateAfter },
+          },
+          null,
+          2,
+        )}\n`,
+      );
+      return EXIT_OK;
+    }
+    const which = flags.keepLast === 1 ? "current fingerprint" : `last ${String(flags.keepLast)} fingerprints`;
+    io.stdout(`removed ${plural(freed.removed, "object")} (${formatBytes(freed.removedBytes)}) not used by any node's ${which}\n`);
+    io.stdout(`kept ${plural(freed.kept, "object")} (${formatBytes(freed.keptBytes)})\n`);
+    io.stdout(`removed ${plural(freed.temps, "stale temporary file")}\n`);
+    if (freed.memo > 0) io.stdout(`forgot ${plural(freed.memo, "file")} in the digest memo that no record lists\n`);
+    io.stdout(`state logs ${formatBytes(stateBefore)} → ${formatBytes(stateAfter)} (compacted)\n`);
+    return EXIT_OK;
+  } finally {
+    await lock.release();
+  }
+}
+
+/** The clean-up itself, under the lock. */
+async function collect(engine: CacheEngine, keepLast: number): Promise<{ removed: number; removedBytes: number; kept: number; keptBytes: number; temps: number; memo: number }> {
+  const keep = new Set<string>();
+  const outputs = new Set<string>();
+  for (const record of [...engine.store.entries()]) {
+    for (const o of record.outputs) outputs.add(engine.absolutePath(o.path));
+    // history() is newest first and starts with the current record.
+    for (const r of (await engine.store.history(record.node)).slice(0, keepLast)) for (const o of r.outputs) keep.add(o.digest);
+  }
+  const listed: { digest: string; size: number }[] = [];
+  for await (const object of engine.objects.list()) listed.push(object);
+  let removed = 0;
+  let removedBytes = 0;
+  let kept = 0;
+  let keptBytes = 0;
+  const folders = new Set<string>();
+  for (const object of listed) {
+    if (keep.has(object.digest)) {
+      kept++;
+      keptBytes += object.size;
+    } else if (await engine.objects.remove(object.digest)) {
+      removed++;
+      removedBytes += object.size;
+      folders.add(dirname(engine.objects.pathOf(object.digest)));
+    }
+  }
+  for (const folder of folders) await rmdir(folder).catch(() => undefined); // Only when empty.
+  // Why no age limit: we hold the lock, so no `put` is in progress and every temporary file is stale.
+  const temps = await engine.objects.removeTemps(0);
+  const memoBefore = engine.digests.size;
+  engine.digests.prune((path) => outputs.has(path));
+  const memo = memoBefore - engine.digests.size;
+  await engine.store.compact();
+  return { removed, removedBytes, kept, keptBytes, temps, memo };
+}
+
+interface OutputProblem {
+  readonly path: string;
+  readonly node: string;
+  readonly recorded: string;
+  /** The digest now; undefined when the file is missing. */
+  readonly actual: string | undefined;
+}
+
+function codeOf(error: unknown): unknown {
+  return (error as { code?: unknown } | null)?.code;
+}
+
+async function verify(flags: VerifyFlags, io: CliIo): Promise<number> {
+  const cacheDir = existingCacheDir(io);
+  if (cacheDir === undefined) return EXIT_FAILED;
+  let lock: Lock | undefined;
+  if (flags.removeCorrupt === true) {
+    lock = await lockFor("cache verify --remove-corrupt", cacheDir, io);
+    if (lock === undefined) return EXIT_FAILED;
+  }
+  try {
+    const engine = await Engine.open({ cacheDir, workDir: io.cwd, mode: "read", settings: SETTINGS });
+    try {
+      const corrupt: VerifiedObject[] = [];
+      let objects = 0;
+      let objectBytes = 0;
+      for await (const object of engine.objects.verify()) {
+        objects++;
+        objectBytes += object.size;
+        if (!object.ok) corrupt.push(object);
+      }
+      let removed = 0;
+      if (flags.removeCorrupt === true) for (const object of corrupt) if (await engine.objects.remove(object.digest)) removed++;
+
+      const problems: OutputProblem[] = [];
+      let outputs = 0;
+      for (const record of engine.store.entries()) {
+        for (const output of record.outputs) {
+          outputs++;
+          // Read again rather than asking the digest memo: verify is for changes a stat does not show.
+          let actual: string | undefined;
+          try {
+            actual = (await engine.hasher.streamFile(engine.absolutePath(output.path))).digest;
+          } catch (error) {
+            if (codeOf(error) !== "ENOENT" && codeOf(error) !== "ENOTDIR") throw error;
+          }
+          if (actual !== output.digest) problems.push({ path: output.path, node: record.node, recorded: output.digest, actual });
+        }
+      }
+      const modified = problems.filter((p) => p.actual !== undefined);
+      const missing = problems.filter((p) => p.actual === undefined);
+      const { skippedLines, tornTail } = engine.store.stats;
+      const ok = corrupt.length === 0 && problems.length === 0 && skippedLines === 0;
+
+      if (flags.json === true) {
+        io.stdout(
+          `${JSON.stringify(
+            {
+              ok,
+              objects: {
+                checked: objects,
+                bytes: objectBytes,
+                corrupt: corrupt.map((o) => ({ digest: o.digest, actual: o.actual ?? null, path: shownPath(engine.objects.pathOf(o.digest), io) })),
+                removed,
+              },
+              outputs: {
+                checked: outputs,
+                modified: modified.map((p) => ({ path: p.path, node: p.node, recorded: p.recorded, actual: p.actual ?? null })),
+                missing: missing.map((p) => ({ path: p.path, node: p.node })),
+              },
+              state: { records: engine.store.size, skipped_lines: skippedLines, torn_tail: tornTail },
+            },
+            null,
+            2,
+          )}\n`,
+        );
+        return ok ? EXIT_OK : EXIT_FAILED;
+      }
+
+      io.stdout(`objects  ${String(objects)} checked (${formatBytes(objectBytes)}): ${corrupt.length === 0 ? "all match their digests" : `${String(corrupt.length)} corrupt`}\n`);
+      for (const o of corrupt) io.stdout(`  corrupt   ${shownPath(engine.objects.pathOf(o.digest), io)}: its content's digest is ${o.actual ?? "?"}${flags.removeCorrupt === true ? " (removed)" : ""}\n`);
+      io.stdout(`outputs  ${String(outputs)} checked: ${problems.length === 0 ? "all match their records" : `${String(modified.length)} modified outside cmbflow, ${String(missing.length)} missing`}\n`);
+      for (const p of modified) io.stdout(`  modified  ${p.path} (${p.node}): recorded ${p.recorded}, now ${p.actual ?? "?"}\n`);
+      for (const p of missing) io.stdout(`  missing   ${p.path} (${p.node})\n`);
+      io.stdout(`records  ${plural(engine.store.size, "node")}${skippedLines > 0 ? `; ${plural(skippedLines, "unreadable line")} in ${STATE_FILES.nodes} ignored` : ""}${tornTail ? `; an incomplete last line (an interrupted write; the next run removes it)` : ""}\n`);
+      if (ok) {
+        io.stdout("all is well\n");
+        return EXIT_OK;
+      }
+      if (corrupt.length > 0 && flags.removeCorrupt !== true) io.stderr("error: corrupt objects would be restored with the wrong content: remove them with cmbflow cache verify --remove-corrupt\n");
+      if (corrupt.length > 0 && flags.removeCorrupt === true) io.stderr(`removed ${plural(removed, "corrupt object")}: outputs that needed ${removed === 1 ? "it" : "them"} will be recomputed instead of restored\n`);
+      if (problems.length > 0) io.stderr(`error: ${plural(problems.length, "recorded output")} ${problems.length === 1 ? "does" : "do"} not match ${problems.length === 1 ? "its record" : "their records"}: cmbflow run will re-run (or restore) ${problems.length === 1 ? "its node" : "their nodes"}\n`);
+      if (skippedLines > 0) io.stderr(`error: ${STATE_FILES.nodes} has unreadable lines: the records on them are lost and their nodes will run again\n`);
+      return EXIT_FAILED;
+    } finally {
+      await engine.close();
+    }
+  } finally {
+    await lock?.release();
+  }
+}

@@ -1,0 +1,218 @@
+import { appendFileSync, chmodSync, existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { hostname } from "node:os";
+import { join } from "node:path";
+import { Command, CommanderError } from "commander";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { cacheCommand } from "../../src/cli/cache-command.js";
+import type { CliIo } from "../../src/cli/io.js";
+import type { CliResult } from "./harness.js";
+import { cli, tempProject } from "./harness.js";
+
+/** `cmbflow cache ...` in-process, on a program with this command registered the way main.ts registers commands. */
+async function cache(cwd: string, args: readonly string[]): Promise<CliResult> {
+  let stdout = "";
+  let stderr = "";
+  let code = 0;
+  const io: CliIo = { stdout: (t) => (stdout += t), stderr: (t) => (stderr += t), cwd, env: {}, color: false };
+  const program = new Command("cmbflow").exitOverride().configureOutput({ writeOut: io.stdout, writeErr: io.stderr });
+  cacheCommand(program, io, (c) => {
+    code = c;
+  });
+  for (const sub of program.commands) sub.exitOverride().configureOutput({ writeOut: io.stdout, writeErr: io.stderr });
+  try {
+    await program.parseAsync(["cache", ...args], { from: "user" });
+  } catch (caught) {
+    if (!(caught instanceof CommanderError)) throw caught;
+    code = caught.code === "commander.helpDisplayed" ? 0 : 2;
+  }
+  return { code, stdout, stderr };
+}
+
+const BASE = ["splits=1-1", "scenario=nside16"];
+/** Changes make_noise at 30 GHz and everything downstream of it. */
+const CHANGED = [...BASE, "scenario.detectors.30.depth_ukarcmin=151"];
+const DATA = "data/T_16_1-1/Simulation_Working";
+
+/** Digests of the objects in the store, from the folder itself. */
+function objectsOnDisk(dir: string): string[] {
+  const root = join(dir, "cache", "objects");
+  if (!existsSync(root)) return [];
+  return readdirSync(root)
+    .filter((p) => !p.startsWith("."))
+    .flatMap((p) => readdirSync(join(root, p)).filter((n) => !n.startsWith(".")))
+    .sort();
+}
+
+/** Distinct output digests of the nodes' latest records (nodes.jsonl is compact after gc: one line per node). */
+function currentDigests(dir: string): Set<string> {
+  const digests = new Set<string>();
+  const latest = new Map<string, { outputs: { digest: string }[] }>();
+  for (const line of readFileSync(join(dir, "cache", "state", "nodes.jsonl"), "utf8").trim().split("\n")) {
+    const record = JSON.parse(line) as { node: string; outputs: { digest: string }[] };
+    latest.set(record.node, record);
+  }
+  for (const record of latest.values()) for (const o of record.outputs) digests.add(o.digest);
+  return digests;
+}
+
+/** Totals of `run --dry-run --json`: how many nodes would run and how many would be restored. */
+async function plan(dir: string, overrides: readonly string[]): Promise<{ run: number; restore: number }> {
+  const { code, stdout } = await cli(dir, ["run", ...overrides, "--dry-run", "--json"]);
+  expect(code).toBe(0);
+  const stages = (JSON.parse(stdout) as { stages: { run: number; restore: number }[] }).stages;
+  return { run: stages.reduce((n, s) => n + s.run, 0), restore: stages.reduce((n, s) => n + s.restore, 0) };
+}
+
+describe("cmbflow cache", () => {
+  let project: { dir: string; cleanup: () => void };
+  beforeAll(async () => {
+    project = tempProject({}, true);
+    expect((await cli(project.dir, ["run", ...BASE])).code).toBe(0);
+  });
+  afterAll(() => project.cleanup());
+
+  it("du counts objects, state logs and node records", async () => {
+    const { code, stdout } = await cache(project.dir, ["du", "--json"]);
+    expect(code).toBe(0);
+    const du = JSON.parse(stdout) as { objects: { count: number; bytes: number }; state: { bytes: number; files: Record<string, number> }; records: { nodes: number; earlier_fingerprints: number }; total_bytes: number };
+    // 25 nodes; ps_analysis and ps_summary write two files each: 27 outputs, all distinct.
+    expect(du.records).toEqual({ nodes: 25, earlier_fingerprints: 0 });
+    expect(du.objects.count).toBe(27);
+    expect(objectsOnDisk(project.dir)).toHaveLength(27);
+    expect(du.objects.bytes).toBeGreaterThan(27 * 1000);
+    expect(Object.keys(du.state.files)).toEqual(["nodes.jsonl", "history.jsonl", "blobs.jsonl"]);
+    expect(du.state.files["nodes.jsonl"]).toBeGreaterThan(0);
+    expect(du.total_bytes).toBeGreaterThan(du.objects.bytes + du.state.bytes - 1);
+
+    const text = await cache(project.dir, ["du"]);
+    expect(text.stdout).toMatch(/^objects {6}27 files, [\d.]+ KiB +cache\/objects$/m);
+    expect(text.stdout).toContain("\nrecords      25 nodes, 0 earlier fingerprints\n");
+  });
+
+  it("verify finds nothing wrong after a clean run", async () => {
+    const { code, stdout, stderr } = await cache(project.dir, ["verify"]);
+    expect(stderr).toBe("");
+    expect(stdout).toMatch(/^objects {2}27 checked \([\d.]+ KiB\): all match their digests\noutputs {2}27 checked: all match their records\nrecords {2}25 nodes\nall is well\n$/);
+    expect(code).toBe(0);
+  });
+
+  it("gc after a config change and its revert keeps what --keep-last says and frees the rest", async () => {
+    expect((await cli(project.dir, ["run", ...CHANGED])).code).toBe(0);
+    const reverted = await cli(project.dir, ["run", ...BASE]);
+    expect(reverted.code).toBe(0);
+    expect(reverted.stderr).toMatch(/restored/);
+    const all = objectsOnDisk(project.dir);
+    const current = currentDigests(project.dir);
+    expect(all.length).toBeGreaterThan(current.size);
+    const changedPlan = await plan(project.dir, CHANGED);
+    expect(changedPlan.restore).toBeGreaterThan(0);
+
+    // The changed config is each affected node's previous fingerprint: --keep-last 2 keeps it restorable.
+    const keep2 = await cache(project.dir, ["gc", "--keep-last", "2"]);
+    expect(keep2.code).toBe(0);
+    expect(keep2.stdout).toContain("removed 0 objects (0 B) not used by any node's last 2 fingerprints\n");
+    expect(objectsOnDisk(project.dir)).toEqual(all);
+    expect(await plan(project.dir, CHANGED)).toEqual(changedPlan);
+
+    // Default: only the current fingerprints' objects stay.
+    const keep1 = await cache(project.dir, ["gc"]);
+    expect(keep1.code).toBe(0);
+    const freed = all.length - current.size;
+    expect(keep1.stdout).toMatch(new RegExp(`^removed ${String(freed)} objects? \\([\\d.]+ (B|KiB)\\) not used by any node's current fingerprint\\nkept ${String(current.size)} objects`));
+    expect(keep1.stdout).toMatch(/^state logs [\d.]+ KiB → [\d.]+ KiB \(compacted\)$/m);
+    expect(objectsOnDisk(project.dir)).toEqual([...current].sort());
+    // What was freed is recomputed now, not restored. (Nodes whose changed-config outputs are
+    // byte-identical to the current ones, e.g. make_noise at 100 GHz, which reads every
+    // detector's keys, stay restorable: their objects are the current outputs.)
+    const afterGc = await plan(project.dir, CHANGED);
+    expect(afterGc.run).toBeGreaterThan(changedPlan.run);
+    expect(afterGc.run + afterGc.restore).toBe(changedPlan.run + changedPlan.restore);
+    expect((await cache(project.dir, ["verify"])).code).toBe(0);
+  });
+
+  it("gc removes stale temporary files of interrupted stores", async () => {
+    const [first] = objectsOnDisk(project.dir);
+    const temp = join(project.dir, "cache", "objects", (first ?? "").slice(0, 2), `.${first ?? ""}.999-abc.tmp`);
+    writeFileSync(temp, "half an object");
+    const { code, stdout } = await cache(project.dir, ["gc"]);
+    expect(code).toBe(0);
+    expect(stdout).toContain("removed 1 stale temporary file\n");
+    expect(existsSync(temp)).toBe(false);
+  });
+
+  it("gc refuses while another process holds the cache lock", async () => {
+    const lock = join(project.dir, "cache", "lock");
+    const start = "2026-01-01T00:00:00.000Z";
+    // This test process is alive, so its pid makes a lock that is held.
+    writeFileSync(lock, `${JSON.stringify({ pid: process.pid, host: hostname(), start, token: "someone-else" })}\n`);
+    try {
+      const before = objectsOnDisk(project.dir);
+      const { code, stdout, stderr } = await cache(project.dir, ["gc"]);
+      expect(stdout).toBe("");
+      expect(stderr).toBe(
+        `error: cache gc needs the cache to itself. The cache is locked by another cmbflow run: pid ${String(process.pid)} on host ${hostname()}, started ${start} (lock file ${lock}). Wait for it to finish; if no such run is active, delete the lock file.\n`,
+      );
+      expect(code).toBe(1);
+      expect(objectsOnDisk(project.dir)).toEqual(before);
+      expect(existsSync(lock)).toBe(true);
+    } finally {
+      rmSync(lock, { force: true });
+    }
+  });
+
+  it("rejects --keep-last 0 as a usage error", async () => {
+    const { code, stderr } = await cache(project.dir, ["gc", "--keep-last", "0"]);
+    expect(stderr).toBe("error: option '--keep-last <n>' argument '0' is invalid. expected a whole number ≥ 1.\n");
+    expect(code).toBe(2);
+  });
+
+  it("verify detects a corrupt object and an output modified by hand, and --remove-corrupt removes the object", async () => {
+    const [victim] = objectsOnDisk(project.dir);
+    const objectPath = `cache/objects/${(victim ?? "").slice(0, 2)}/${victim ?? ""}`;
+    chmodSync(join(project.dir, objectPath), 0o644);
+    writeFileSync(join(project.dir, objectPath), "not what it was");
+    const output = `${DATA}/A_PS_Setup/cmb_ps_theory.txt`;
+    appendFileSync(join(project.dir, output), "# edited by hand\n");
+
+    const { code, stdout, stderr } = await cache(project.dir, ["verify"]);
+    expect(code).toBe(1);
+    expect(stdout).toMatch(new RegExp(`^objects {2}\\d+ checked \\([\\d.]+ KiB\\): 1 corrupt\\n {2}corrupt {3}${objectPath}: its content's digest is [0-9a-f]{16}\\n`));
+    expect(stdout).toMatch(new RegExp(`^outputs {2}27 checked: 1 modified outside cmbflow, 0 missing\\n {2}modified {2}${output} \\(ps_setup\\): recorded [0-9a-f]{16}, now [0-9a-f]{16}$`, "m"));
+    expect(stderr).toBe(
+      "error: corrupt objects would be restored with the wrong content: remove them with cmbflow cache verify --remove-corrupt\n" +
+        "error: 1 recorded output does not match its record: cmbflow run will re-run (or restore) its node\n",
+    );
+
+    const json = JSON.parse((await cache(project.dir, ["verify", "--json"])).stdout) as { ok: boolean; objects: { corrupt: { digest: string }[] }; outputs: { modified: { path: string; node: string }[]; missing: unknown[] } };
+    expect(json.ok).toBe(false);
+    expect(json.objects.corrupt.map((o) => o.digest)).toEqual([victim]);
+    expect(json.outputs.modified.map((o) => [o.path, o.node])).toEqual([[output, "ps_setup"]]);
+    expect(json.outputs.missing).toEqual([]);
+
+    const removed = await cache(project.dir, ["verify", "--remove-corrupt"]);
+    expect(removed.code).toBe(1);
+    expect(removed.stdout).toContain(`: its content's digest is `);
+    expect(removed.stdout).toContain(" (removed)\n");
+    expect(existsSync(join(project.dir, objectPath))).toBe(false);
+
+    // The object is gone; the hand-edited output is still reported until a run replaces it.
+    const after = await cache(project.dir, ["verify"]);
+    expect(after.code).toBe(1);
+    expect(after.stdout).toMatch(/: all match their digests\n/);
+    expect(after.stdout).toContain("1 modified outside cmbflow");
+  });
+
+  it("refuses when there is no cache folder", async () => {
+    const empty = tempProject();
+    try {
+      for (const sub of ["du", "gc", "verify"]) {
+        const { code, stderr } = await cache(empty.dir, [sub]);
+        expect(stderr).toBe("error: no cache folder at cache: run cmbflow cache in the project folder where cmbflow run was run\n");
+        expect(code).toBe(1);
+      }
+      expect(existsSync(join(empty.dir, "cache"))).toBe(false);
+    } finally {
+      empty.cleanup();
+    }
+  });
+});

@@ -1,0 +1,52 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { cli, tempProject } from "./harness.js";
+
+const SMALL = ["scenario=nside16", "splits=1-1"];
+
+describe("cmbflow status and explain", () => {
+  let project: { dir: string; cleanup: () => void };
+  beforeAll(async () => {
+    project = tempProject({}, true);
+    const first = await cli(project.dir, ["run", "-q", ...SMALL]);
+    if (first.code !== 0) throw new Error(first.stderr);
+  }, 120_000);
+  afterAll(() => project.cleanup());
+
+  it("reports everything fresh after a run, with exit 0", async () => {
+    const { code, stdout } = await cli(project.dir, ["status", ...SMALL]);
+    expect(code).toBe(0);
+    expect(stdout).toContain("all 25 nodes are fresh\n");
+    expect(stdout).toContain("make_cmb                3 fresh       0 stale\n");
+  });
+
+  it("counts stale nodes and their reasons per stage, with exit 1", async () => {
+    const { code, stdout } = await cli(project.dir, ["status", "--json", ...SMALL, "scenario.detectors.30.depth_ukarcmin=300"]);
+    expect(code).toBe(1);
+    const stages = (JSON.parse(stdout) as { stages: { name: string; total: number; fresh: number; stale: number; reasons: Record<string, number> }[] }).stages;
+    const byName = Object.fromEntries(stages.map((s) => [s.name, s]));
+    expect(byName["make_cmb"]).toMatchObject({ total: 3, fresh: 3, stale: 0 });
+    // Every make_noise node reads all detectors' depths in its constructor, so all 9 are stale.
+    expect(byName["make_noise"]).toMatchObject({ total: 9, fresh: 0, stale: 9, reasons: { "parameters changed": 9 } });
+    expect(byName["make_obs"]).toMatchObject({ stale: 9, reasons: { "parameters changed": 9, "upstream stale": 9 } });
+    expect(byName["ps_setup"]).toMatchObject({ fresh: 1, stale: 0 });
+  });
+
+  it("explains a parameter change with where the new value was set, back to the root cause", async () => {
+    const { code, stdout } = await cli(project.dir, ["explain", "ps_analysis[split=Test,sim=0]", ...SMALL, "scenario.lmax=20"]);
+    expect(code).toBe(0);
+    expect(stdout).toMatch(/^ps_analysis\[split=Test,sim=0\] is stale \(last run \S+ at \S+, [\d.]+ s\):\n/);
+    expect(stdout).toContain('  parameters changed\n    scenario.lmax: 32 → 20   (override "scenario.lmax=20")\n');
+    expect(stdout).toContain("  upstream stale\n    make_cmb[split=Test,sim=0] is stale");
+    expect(stdout).toMatch(/ps_setup is stale[^\n]*:\n\s+parameters changed\n\s+scenario\.lmax: 32 → 20/);
+  });
+
+  it("says a fresh node is fresh, and names unknown nodes", async () => {
+    const fresh = await cli(project.dir, ["explain", "make_cmb[split=Train,sim=0]", ...SMALL]);
+    expect(fresh.stdout).toMatch(/^make_cmb\[split=Train,sim=0\] is fresh \(last run /);
+    const unknown = await cli(project.dir, ["explain", "make_cmb[split=Train,sim=5]", ...SMALL]);
+    expect(unknown.code).toBe(2);
+    expect(unknown.stderr).toBe("error: stage \"make_cmb\" has no node make_cmb[split=Train,sim=5]; its nodes look like make_cmb[split=Train,sim=0]\n");
+    const bad = await cli(project.dir, ["explain", "make_cmb[sim=x]", ...SMALL]);
+    expect(bad.stderr).toBe('error: sim must be a whole number in node id "make_cmb[sim=x]", got "x"\n');
+  });
+});
