@@ -44,6 +44,11 @@ export * from "./healpix/synalm.js";
 export * from "./healpix/beams.js";
 export * from "./healpix/noise.js";
 export * from "./healpix/stats.js";
+export * from "./healpix/fft.js";
+export * from "./healpix/sht.js";
+export * from "./healpix/spectra.js";
+export * from "./healpix/synfast.js";
+export * from "./healpix/smoothing.js";
 
 // FITS I/O.
 export * from "./fits/index.js";

@@ -154,7 +154,9 @@ async function runWithLog(
   if (print) io.stderr(`run ${runId}: log in ${shown(logMaker.runDir)}\n`);
 
   const onEvent = (event: RunEvent): void => {
-    logger.info({ ...event, event: event.type, type: undefined });
+    // Fresh nodes are counted in their stage's stage-finished line, not logged one by one:
+    // a no-op run over 100k nodes would otherwise write 100k lines.
+    if (event.type !== "node-cached") logger.info({ ...event, event: event.type, type: undefined });
     switch (event.type) {
       case "stage-finished":
         if (print) io.stderr(`  ${event.stage.padEnd(24)} ${describeCounts(event.counts)}  ${(event.durationMs / 1000).toFixed(2)} s\n`);
