@@ -38,3 +38,26 @@ export function checkLmax(lmax: number, mmax: number = lmax): void {
     throw new RangeError(`mmax must be an integer in 0…lmax (${String(lmax)}), got ${String(mmax)}`);
   }
 }
+
+/**
+ * lmax and mmax of an interleaved complex alm array of `almLength` numbers: given, derived
+ * from `mmax` and the size, or from the size alone (mmax = lmax). RangeError when the
+ * length fits no layout or disagrees with the given lmax/mmax.
+ */
+export function almShape(almLength: number, lmax: number | undefined, mmax: number | undefined): [number, number] {
+  if (!Number.isInteger(almLength / 2)) throw new RangeError(`alm length must be even (interleaved complex), got ${String(almLength)}`);
+  const size = almLength / 2;
+  let l: number;
+  if (lmax !== undefined) l = lmax;
+  else if (mmax !== undefined) {
+    if (!Number.isInteger(mmax) || mmax < 0) throw new RangeError(`mmax must be a non-negative integer, got ${String(mmax)}`);
+    l = (size - ((mmax + 1) * (mmax + 2)) / 2) / (mmax + 1) + mmax;
+  } else l = lmaxFromSize(size);
+  const mm = mmax ?? l;
+  checkLmax(l, mm);
+  const expected = almSize(l, mm);
+  if (expected !== size) {
+    throw new RangeError(`alm has ${String(size)} coefficients but lmax=${String(l)}, mmax=${String(mm)} needs ${String(expected)}`);
+  }
+  return [l, mm];
+}

@@ -31,7 +31,7 @@
  * Measured at nside 1024, lmax 3071: alm2map raises the resident set by ~2.3 float64 maps
  * including its output.
  */
-import { almSize, checkLmax, lmaxFromSize } from "./alm.js";
+import { almShape, almSize, checkLmax } from "./alm.js";
 import { ringFft } from "./fft.js";
 import { LANES_PER_BLOCK, legendreKernel, releaseLegendreKernel } from "./legendre.js";
 import type { LegendreKernel } from "./legendre.js";
@@ -197,23 +197,6 @@ function analyzeAdd(map: FloatMap, lmax: number, mmax: number, pairs: RingPairs,
   for (let l = 0; l <= lmax; l++) alm[2 * l + 1] = 0;
 }
 
-function resolveAlmShape(almLength: number, lmax: number | undefined, mmax: number | undefined): [number, number] {
-  if (!Number.isInteger(almLength / 2)) throw new RangeError(`alm length must be even (interleaved complex), got ${String(almLength)}`);
-  const size = almLength / 2;
-  let l: number;
-  if (lmax !== undefined) l = lmax;
-  else if (mmax !== undefined) {
-    if (!Number.isInteger(mmax) || mmax < 0) throw new RangeError(`mmax must be a non-negative integer, got ${String(mmax)}`);
-    l = (size - ((mmax + 1) * (mmax + 2)) / 2) / (mmax + 1) + mmax;
-  } else l = lmaxFromSize(size);
-  const mm = mmax ?? l;
-  checkLmax(l, mm);
-  const expected = almSize(l, mm);
-  if (expected !== size) {
-    throw new RangeError(`alm has ${String(size)} coefficients but lmax=${String(l)}, mmax=${String(mm)} needs ${String(expected)}`);
-  }
-  return [l, mm];
-}
 
 function checkMapLength(length: number, nside: number, what: string): void {
   const npix = 12 * nside * nside;
@@ -232,7 +215,7 @@ export function alm2map(alm: Float64Array, nside: number, options?: Alm2MapOptio
 export function alm2map(alm: Float64Array, nside: number, options?: Alm2MapOptions): FloatMap;
 export function alm2map(alm: Float64Array, nside: number, options: Alm2MapOptions = {}): FloatMap {
   checkNside(nside);
-  const [lmax, mmax] = resolveAlmShape(alm.length, options.lmax, options.mmax);
+  const [lmax, mmax] = almShape(alm.length, options.lmax, options.mmax);
   const npix = 12 * nside * nside;
   let out: FloatMap;
   if (options.out !== undefined) {

@@ -11,7 +11,7 @@
  * As in healpy, Im a_l0 is ignored and the divisor stays 2l + 1 when mmax < l (the missing m
  * count as zero).
  */
-import { almSize, checkLmax, lmaxFromSize } from "./alm.js";
+import { almShape } from "./alm.js";
 import { map2alm } from "./sht.js";
 import type { FloatMap } from "./sht.js";
 
@@ -47,23 +47,6 @@ export interface AnafastResult {
   readonly alm2?: Float64Array;
 }
 
-function almShape(length: number, lmax: number | undefined, mmax: number | undefined): [number, number] {
-  if (!Number.isInteger(length / 2)) throw new RangeError(`alm length must be even (interleaved complex), got ${String(length)}`);
-  const size = length / 2;
-  let l: number;
-  if (lmax !== undefined) l = lmax;
-  else if (mmax !== undefined) {
-    if (!Number.isInteger(mmax) || mmax < 0) throw new RangeError(`mmax must be a non-negative integer, got ${String(mmax)}`);
-    l = (size - ((mmax + 1) * (mmax + 2)) / 2) / (mmax + 1) + mmax;
-  } else l = lmaxFromSize(size);
-  const mm = mmax ?? l;
-  checkLmax(l, mm);
-  const expected = almSize(l, mm);
-  if (expected !== size) {
-    throw new RangeError(`alm has ${String(size)} coefficients but lmax=${String(l)}, mmax=${String(mm)} needs ${String(expected)}`);
-  }
-  return [l, mm];
-}
 
 /**
  * Power spectrum of `alm` (auto) or cross spectrum with `alm2` (same layout), as healpy's
