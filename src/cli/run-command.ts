@@ -9,7 +9,7 @@ import type { CacheEngine } from "../cache/engine.js";
 import { CacheEngine as Engine, cacheSettings, reasonLabel } from "../cache/engine.js";
 import { acquireLock, lockFailureMessage, lockTakeoverMessage } from "../cache/lock.js";
 import { LogMaker, newRunId } from "../core/log-maker.js";
-import { moduleFileFor, parseExecutorRef } from "../core/executor-loader.js";
+import { parseExecutorRef } from "../core/executor-loader.js";
 import type { PlannedNode, RunSummary } from "../core/pipeline-context.js";
 import { PipelineContext, PrerunError } from "../core/pipeline-context.js";
 import { selectNodes } from "../graph/selection.js";
@@ -144,7 +144,8 @@ async function runWithLog(
   const codeEntries = stages.flatMap((s) => {
     if (s?.executor === undefined || s.executor === null) return [];
     const ref = parseExecutorRef(s.executor, compiled.projectDir);
-    return ref.ok ? [ref.value.module, moduleFileFor(ref.value.module)] : [];
+    // The source module: for built-in stages that is cmbflow's src/, not its compiled dist/ copy.
+    return ref.ok ? [ref.value.module] : [];
   });
   const logMaker = new LogMaker({ config: compiled.config, datasetDir, projectDir: compiled.projectDir, runId, codeEntries });
   await logMaker.start();
@@ -166,6 +167,9 @@ async function runWithLog(
         break;
       case "warning":
         if (print) io.stderr(`warning: ${event.message}\n`);
+        break;
+      case "stage-log":
+        if (print && event.level === "warn") io.stderr(`warning: ${event.stage}: ${event.message}\n`);
         break;
       case "run-started":
       case "stage-started":

@@ -6,7 +6,7 @@
 import { access, rm } from "node:fs/promises";
 import type { AssetHandler, HandlerOptions } from "../handlers/handler.js";
 import type { ContextValue, Namer } from "./namer.js";
-import { OutputTransaction } from "./output-transaction.js";
+import type { OutputTransaction } from "./output-transaction.js";
 
 /** What an asset is, independent of any node. */
 export interface AssetSpec {
@@ -99,8 +99,7 @@ export class OutputAsset<T = unknown> extends Asset {
   constructor(
     spec: AssetSpec,
     namer: Namer,
-    private readonly transaction: OutputTransaction = new OutputTransaction(),
-    private readonly autoCommit = false,
+    private readonly transaction: OutputTransaction,
   ) {
     super(spec, namer);
   }
@@ -118,7 +117,6 @@ export class OutputAsset<T = unknown> extends Asset {
     // A handler may write nothing (EmptyHandler): then there is nothing to publish.
     if (!(await exists(temp))) return;
     await this.transaction.stage(finalPath, temp);
-    if (this.autoCommit) await this.transaction.commit();
   }
 
   /** Outputs cannot be read through the asset. */

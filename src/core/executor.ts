@@ -55,8 +55,6 @@ export interface StageEnvironment {
   /** Base namer context: root, src_root, dataset, working, stage (this stage's dir_name). */
   readonly namer: Namer;
   readonly handlerFor: (name: string) => AssetHandler;
-  /** dir_name of every stage, for `{stage}` in input paths. */
-  readonly dirNames: ReadonlyMap<string, string>;
 }
 
 /** Links a Cfg to the environment of the pipeline it was made for; set by PipelineContext. */

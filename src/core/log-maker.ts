@@ -34,9 +34,13 @@ export interface LogMakerOptions {
   readonly codeEntries: readonly string[];
 }
 
-/** A run id: UTC time to the second plus 4 random hex digits, sortable and safe in paths. */
+/**
+ * A run id: UTC time to the millisecond plus 4 random hex digits, safe in paths; ids of runs
+ * started one after another sort in time order (to the second was not enough: two quick
+ * runs then sorted by their random suffix).
+ */
 export function newRunId(now: Date = new Date()): string {
-  const stamp = now.toISOString().replace(/\.\d+Z$/, "").replace(/:/g, "-");
+  const stamp = now.toISOString().replace("Z", "").replace(/:/g, "-").replace(".", "-");
   return `${stamp}_${createHash("sha256").update(`${String(now.getTime())}${String(Math.random())}`).digest("hex").slice(0, 4)}`;
 }
 

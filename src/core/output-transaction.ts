@@ -33,11 +33,6 @@ export class OutputTransaction {
     return [...this.#pending.keys()];
   }
 
-  /** The temporary file holding a final path's pending content, if any. */
-  pendingFor(finalPath: string): string | undefined {
-    return this.#pending.get(finalPath);
-  }
-
   /** Renames every pending file into place. */
   async commit(): Promise<void> {
     for (const [finalPath, tempPath] of this.#pending) await rename(tempPath, finalPath);

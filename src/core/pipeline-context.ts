@@ -426,14 +426,13 @@ export class PipelineContext {
       def,
       namer: this.#base.child({ ...scalars, stage: def.dirName }, stage),
       handlerFor: getHandler,
-      dirNames: new Map([...this.pipeline.stageGraph.stages].map(([name, d]) => [name, d.dirName])),
     };
   }
 
   #logger(stage: string, emit: EventSink): StageLogger {
     return {
-      info: () => undefined,
-      warn: (message) => emit({ type: "warning", message, stage }),
+      info: (message, fields) => emit({ type: "stage-log", level: "info", stage, message, ...(fields === undefined ? {} : { fields }) }),
+      warn: (message, fields) => emit({ type: "stage-log", level: "warn", stage, message, ...(fields === undefined ? {} : { fields }) }),
     };
   }
 

@@ -23,6 +23,13 @@ export type RunEvent =
   | { readonly type: "node-failed"; readonly failure: NodeFailure; readonly durationMs: number }
   | { readonly type: "stage-finished"; readonly stage: string; readonly counts: StageCounts; readonly durationMs: number }
   | { readonly type: "warning"; readonly message: string; readonly stage?: string }
+  | {
+      readonly type: "stage-log";
+      readonly level: "info" | "warn";
+      readonly stage: string;
+      readonly message: string;
+      readonly fields?: Readonly<Record<string, unknown>>;
+    }
   | { readonly type: "run-finished"; readonly outcome: RunOutcome; readonly durationMs: number };
 
 /** What happened to a stage's nodes in a run. */

@@ -57,7 +57,12 @@ describe("the default pipeline", () => {
     expect(existsSync(join(work, "F_PS_Analysis", "Test", "sim0009", "obs_cl.npy"))).toBe(true);
     expect(existsSync(join(work, "F_PS_Analysis", "Train"))).toBe(false);
     expect(existsSync(join(work, "G_PS_Summary", "ps_summary.png"))).toBe(true);
-    expect(readdirSync(join(dataset, "Logs")).filter((d) => !d.startsWith("."))).toHaveLength(1);
+    const logs = readdirSync(join(dataset, "Logs")).filter((d) => !d.startsWith("."));
+    expect(logs).toHaveLength(1);
+    // The code snapshot holds the stages' sources, not cmbflow's compiled copies of them.
+    const code = JSON.parse(readFileSync(join(dataset, "Logs", logs[0] ?? "", "code.json"), "utf8")) as { files: { path: string }[] };
+    expect(code.files.map((f) => f.path)).toContain("cmbflow/src/stages/make-cmb.ts");
+    expect(code.files.filter((f) => f.path.startsWith("cmbflow/dist/"))).toEqual([]);
   });
 
   it("computes dataset statistics over the training split only", () => {

@@ -51,6 +51,7 @@ export class MakeWords extends BaseStageExecutor {
   }
   async processSim(ctx: NodeContext): Promise<void> {
     const n = (ctx.partition.sim ?? 0) + 1;
+    ctx.log.info("words made", { n });
     await ctx.output<string>("words").write(Array.from({ length: n }, () => this.#word).join(" "));
   }
 }
@@ -105,6 +106,8 @@ describe("a user project with its own TypeScript executors and handler", () => {
     expect(summary).toMatchObject({ outcome: "success", ran: 4 });
     const log = readFileSync(join(second, "run.log"), "utf8").trim().split("\n").map((l) => JSON.parse(l) as { event: string });
     expect(log.filter((e) => e.event === "node-finished")).toHaveLength(4);
+    // A stage's own log lines go to the run's JSON log.
+    expect(log.filter((e) => e.event === "stage-log" && (e as { message?: string }).message === "words made")).toHaveLength(3);
     expect(existsSync(join(second, "dependencies.json"))).toBe(true);
     // make_stage_log: true copies the run's log into the stage folder.
     expect(readdirSync(join(project.dir, "data", "words_small", "A_Words", "Logs"))).toHaveLength(2);
