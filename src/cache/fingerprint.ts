@@ -18,8 +18,11 @@ import type { ConfigObject, ConfigValue } from "../config/types.js";
 import type { Partition } from "../graph/partition.js";
 import type { StageDef } from "../graph/stage-graph.js";
 
-/** Bumped when the record's meaning changes: every node is then stale once. */
-export const FINGERPRINT_VERSION = 1;
+/**
+ * Bumped when the record's meaning or digesting changes: every node is then stale once.
+ * 2: the context and inputs parts are digested from fixed-order JSON arrays.
+ */
+export const FINGERPRINT_VERSION = 2;
 
 /** The parts of a fingerprint, in their fixed order. */
 export const PART_NAMES = ["stage", "code", "params", "context", "inputs"] as const;

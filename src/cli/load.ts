@@ -9,8 +9,7 @@ import type { Command } from "commander";
 import { loadConfig } from "../config/index.js";
 import type { LoadedConfig } from "../config/types.js";
 import type { Diagnostic } from "../diagnostics/diagnostic.js";
-import { error } from "../diagnostics/diagnostic.js";
-import { importModule, loadFailure } from "../core/executor-loader.js";
+import { loadPlugins } from "../core/plugins.js";
 import { renderDiagnostics } from "../diagnostics/render.js";
 import type { CompiledPipeline } from "../graph/compile.js";
 import { compilePipeline } from "../graph/compile.js";
@@ -80,20 +79,10 @@ export async function compileForCommand(overrides: readonly string[], flags: Con
   const config = loadForCommand(overrides, flags, io);
   if (config === undefined) return undefined;
   const projectDir = dirname(configDirFor(flags, io).dir);
-  const plugins = config.resolved["plugins"];
-  if (plugins !== undefined && plugins !== null) {
-    if (!Array.isArray(plugins) || !plugins.every((p) => typeof p === "string")) {
-      printDiagnostics([error("plugins must be a list of module paths", config.origin(["plugins"]))], io);
-      return undefined;
-    }
-    for (const [i, plugin] of (plugins).entries()) {
-      try {
-        await importModule(resolve(projectDir, plugin));
-      } catch (caught) {
-        printDiagnostics([error(`plugin ${plugin} failed to load: ${loadFailure(caught)}`, config.origin(["plugins", i]))], io);
-        return undefined;
-      }
-    }
+  const plugins = await loadPlugins(config, projectDir);
+  if (!plugins.ok) {
+    printDiagnostics([plugins.error], io);
+    return undefined;
   }
   const compiled = compilePipeline(config, { handlers: new Set(builtinHandlerNames()) });
   if (!compiled.ok) {

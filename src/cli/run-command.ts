@@ -15,9 +15,11 @@ import { PipelineContext, PrerunError } from "../core/pipeline-context.js";
 import { selectNodes } from "../graph/selection.js";
 import type { RunEvent } from "../scheduler/events.js";
 import type { CliIo } from "./io.js";
-import { EXIT_FAILED, EXIT_OK, EXIT_USAGE } from "./io.js";
+import { EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE } from "./io.js";
 import type { Compiled, ConfigFlags } from "./load.js";
-import { compileForCommand, withConfigOptions } from "./load.js";
+import { compileForCommand, configDirFor, withConfigOptions } from "./load.js";
+import type { NodeRunner } from "../scheduler/node-runner.js";
+import { defaultThreads, PoolRunner } from "../scheduler/pool-runner.js";
 
 interface RunFlags extends ConfigFlags {
   readonly json?: boolean;
@@ -31,7 +33,48 @@ interface RunFlags extends ConfigFlags {
   readonly sims?: string;
   readonly dryRun?: boolean;
   readonly keepGoing?: boolean;
+  readonly jobs?: string;
+  readonly nodeTimeout?: string;
+  readonly workerMemory?: string;
+  readonly grace?: string;
 }
+
+/** The numeric run options, checked. */
+interface RunLimits {
+  readonly jobs: number;
+  readonly nodeTimeoutMs?: number;
+  readonly workerMemoryMb?: number;
+  readonly graceMs: number;
+}
+
+/** Parses -j, --node-timeout, --worker-memory and --grace; a message naming the flag and value at fault. */
+export function parseLimits(flags: RunFlags): { ok: true; value: RunLimits } | { ok: false; error: string } {
+  const number = (flag: string, raw: string | undefined, integer: boolean): number | string | undefined => {
+    if (raw === undefined) return undefined;
+    const value = Number(raw);
+    if (raw.trim() === "" || !Number.isFinite(value) || value <= 0 || (integer && !Number.isInteger(value))) {
+      return `${flag} must be a positive ${integer ? "integer" : "number"}, not "${raw}"`;
+    }
+    return value;
+  };
+  const jobs = number("--jobs", flags.jobs, true);
+  const timeout = number("--node-timeout", flags.nodeTimeout, false);
+  const memory = number("--worker-memory", flags.workerMemory, true);
+  const grace = number("--grace", flags.grace, false);
+  for (const v of [jobs, timeout, memory, grace]) if (typeof v === "string") return { ok: false, error: v };
+  return {
+    ok: true,
+    value: {
+      jobs: typeof jobs === "number" ? jobs : defaultThreads(),
+      ...(typeof timeout === "number" ? { nodeTimeoutMs: timeout * 1000 } : {}),
+      ...(typeof memory === "number" ? { workerMemoryMb: memory } : {}),
+      graceMs: (typeof grace === "number" ? grace : DEFAULT_GRACE_S) * 1000,
+    },
+  };
+}
+
+/** Seconds running nodes get to finish after the first Ctrl-C. */
+const DEFAULT_GRACE_S = 60;
 
 /** Registers `run` on the program. */
 export function runCommand(program: Command, io: CliIo, done: (code: number) => void): void {
@@ -47,6 +90,10 @@ export function runCommand(program: Command, io: CliIo, done: (code: number) => 
     .option("--sims <list>", "only these simulations, e.g. Train:0-9,Test:3")
     .option("-n, --dry-run", "print what would run and why; write nothing")
     .option("-k, --keep-going", "after a failure, go on with every node that does not depend on it")
+    .option("-j, --jobs <n>", "worker threads (default: the available cores)")
+    .option("--node-timeout <seconds>", "fail a node that runs longer than this (its worker is replaced)")
+    .option("--worker-memory <MiB>", "heap limit of each worker thread; a node passing it fails")
+    .option("--grace <seconds>", `after Ctrl-C, how long running nodes may take to finish (default ${String(DEFAULT_GRACE_S)})`)
     .option("--json", "print a JSON summary on stdout")
     .option("-q, --quiet", "print only errors and the final line")
     .addHelpText(
@@ -97,6 +144,11 @@ async function run(overrides: readonly string[], flags: RunFlags, io: CliIo): Pr
     io.stderr(`error: ${selection.error}\n`);
     return EXIT_USAGE;
   }
+  const limits = parseLimits(flags);
+  if (!limits.ok) {
+    io.stderr(`error: ${limits.error}\n`);
+    return EXIT_USAGE;
+  }
   const context = await prepareContext(compiled, io);
   if (context === undefined) return EXIT_USAGE;
   const settings = cacheSettings(compiled.config.resolved);
@@ -122,7 +174,24 @@ async function run(overrides: readonly string[], flags: RunFlags, io: CliIo): Pr
   let engine: CacheEngine | undefined;
   try {
     engine = await Engine.open({ cacheDir, workDir: io.cwd, mode: "write", settings });
-    return await runWithLog(compiled, context, engine, selection.value, flags, io);
+    const runner = new PoolRunner({
+      source: {
+        configDir: configDirFor(flags, io).dir,
+        configName: flags.configName,
+        overrides,
+        projectDir: compiled.projectDir,
+        workDir: io.cwd,
+        env: io.env,
+      },
+      threads: limits.value.jobs,
+      ...(limits.value.nodeTimeoutMs === undefined ? {} : { nodeTimeoutMs: limits.value.nodeTimeoutMs }),
+      ...(limits.value.workerMemoryMb === undefined ? {} : { workerMemoryMb: limits.value.workerMemoryMb }),
+    });
+    try {
+      return await runWithLog(compiled, context, engine, runner, selection.value, flags, limits.value, io);
+    } finally {
+      await runner.close();
+    }
   } finally {
     await engine?.close();
     await lock.value.release();
@@ -133,8 +202,10 @@ async function runWithLog(
   compiled: Compiled,
   context: PipelineContext,
   engine: CacheEngine,
+  runner: NodeRunner,
   selection: { nodes: ReadonlySet<number> | undefined; forced: ReadonlySet<number> },
   flags: RunFlags,
+  limits: RunLimits,
   io: CliIo,
 ): Promise<number> {
   const base = context.namer.context;
@@ -183,17 +254,40 @@ async function runWithLog(
     }
   };
 
+  // Ctrl-C or SIGTERM: stop scheduling and let running nodes finish within the grace
+  // period; a second one, or the end of the grace period, stops them at once.
+  const interrupt = new AbortController();
+  let graceTimer: NodeJS.Timeout | undefined;
+  const onSignal = (signal: NodeJS.Signals): void => {
+    if (!interrupt.signal.aborted) {
+      io.stderr(`\n${signal}: stopping; running nodes may finish within ${String(limits.graceMs / 1000)} s (Ctrl-C again stops them now)\n`);
+      interrupt.abort();
+      graceTimer = setTimeout(() => void runner.terminate(), limits.graceMs);
+      graceTimer.unref();
+      return;
+    }
+    io.stderr(`${signal}: stopping running nodes now\n`);
+    void runner.terminate();
+  };
+  process.on("SIGINT", onSignal);
+  process.on("SIGTERM", onSignal);
+
   let summary: RunSummary;
   try {
     summary = await context.runPipeline({
       onEvent,
       engine,
+      runner,
+      signal: interrupt.signal,
       runId,
       forced: selection.forced,
       keepGoing: flags.keepGoing === true,
       ...(selection.nodes === undefined ? {} : { nodes: selection.nodes }),
     });
   } finally {
+    process.off("SIGINT", onSignal);
+    process.off("SIGTERM", onSignal);
+    clearTimeout(graceTimer);
     logger.flush();
   }
   await logMaker.finish({ runId, ...summary });
@@ -223,6 +317,10 @@ async function runWithLog(
   if (summary.outcome === "success") {
     if (flags.json !== true) io.stderr(`done: ${describeCounts(totals)} in ${seconds} s; outputs in ${shown(datasetDir)}\n`);
     return EXIT_OK;
+  }
+  if (summary.outcome === "interrupted") {
+    io.stderr(`interrupted: ${describeCounts(totals)} in ${seconds} s; the next run resumes with the nodes left\n`);
+    return EXIT_INTERRUPTED;
   }
   io.stderr(`failed: ${describeCounts(totals)} in ${seconds} s; log in ${shown(logMaker.runDir)}\n`);
   return EXIT_FAILED;
@@ -278,6 +376,6 @@ function printFailure(event: Extract<RunEvent, { type: "node-failed" }>, io: Cli
   const frames = (failure.stack ?? "")
     .split("\n")
     .slice(1)
-    .filter((line) => line.trim().startsWith("at ") && !/node:internal|\/core\/(run-node|pipeline-context)\.[jt]s/.test(line));
+    .filter((line) => line.trim().startsWith("at ") && !/node:internal|node_modules\/piscina\/|\/(core\/(run-node|pipeline-context)|scheduler\/[a-z-]+)\.[jt]s/.test(line));
   for (const frame of frames) io.stderr(`    ${frame.trim()}\n`);
 }

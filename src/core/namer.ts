@@ -91,10 +91,14 @@ export class Namer {
   lookup(key: string): string | undefined {
     if (key === "sim" && !this.#context.has("sim")) {
       const n = this.#context.get("sim_num");
-      return n === undefined ? undefined : `${this.#sim.prefix}${String(n).padStart(this.#sim.digits, "0")}`;
+      return n === undefined ? undefined : this.#formatSim(n);
     }
     const v = this.#context.get(key);
     return v === undefined ? undefined : String(v);
+  }
+
+  #formatSim(n: ContextValue): string {
+    return `${this.#sim.prefix}${String(n).padStart(this.#sim.digits, "0")}`;
   }
 
   /** Fills `template` from the current context; throws {@link MissingContextKeyError} naming the key, template and stage. */
@@ -109,7 +113,13 @@ export class Namer {
     const lookup =
       extra === undefined
         ? (k: string) => this.lookup(k)
-        : (k: string) => (k in extra ? String(extra[k]) : k === "sim" && "sim_num" in extra ? this.child(extra).lookup("sim") : this.lookup(k));
+        : (k: string) => {
+            const v = extra[k];
+            if (v !== undefined) return String(v);
+            const simNum = extra["sim_num"];
+            if (k === "sim" && simNum !== undefined) return this.#formatSim(simNum);
+            return this.lookup(k);
+          };
     const filled = fillTemplate(parsed, lookup);
     if (!filled.ok) throw new MissingContextKeyError(filled.error.missing, template, this.#stage);
     return filled.value;

@@ -4,10 +4,45 @@
  * interrupted node never leaves a half-written file at an output path, and a file at an
  * output path is always complete.
  */
-import { mkdir, rename, rm } from "node:fs/promises";
+import { mkdir, readdir, rename, rm } from "node:fs/promises";
 import { basename, dirname, join } from "node:path";
+import { threadId } from "node:worker_threads";
 
 let counter = 0;
+
+/** The name of a temporary file for `base`: hidden, and marked with the writing process's pid so it can be swept. */
+export function tempName(base: string, tag: string): string {
+  return `.${base}.cmbflow-${tag}.tmp`;
+}
+
+/**
+ * Removes the temporary files this process left beside `finalPaths` (a node whose worker was
+ * stopped mid-write cannot remove its own). Returns how many were removed.
+ */
+export async function sweepTemporaries(finalPaths: readonly string[], pid: number = process.pid): Promise<number> {
+  let removed = 0;
+  const byDir = new Map<string, Set<string>>();
+  for (const path of finalPaths) {
+    const names = byDir.get(dirname(path)) ?? new Set<string>();
+    names.add(basename(path));
+    byDir.set(dirname(path), names);
+  }
+  for (const [dir, names] of byDir) {
+    let entries: string[];
+    try {
+      entries = await readdir(dir);
+    } catch {
+      continue;
+    }
+    for (const entry of entries) {
+      const match = /^\.(.+)\.cmbflow-(\d+)-\d+-\d+\.tmp$/.exec(entry);
+      if (match === null || match[2] !== String(pid) || !names.has(match[1] ?? "")) continue;
+      await rm(join(dir, entry), { force: true });
+      removed++;
+    }
+  }
+  return removed;
+}
 
 /** The pending outputs of one node. */
 export class OutputTransaction {
@@ -18,7 +53,7 @@ export class OutputTransaction {
     const dir = dirname(finalPath);
     await mkdir(dir, { recursive: true });
     counter += 1;
-    return join(dir, `.${basename(finalPath)}.cmbflow-${String(process.pid)}-${String(counter)}.tmp`);
+    return join(dir, tempName(basename(finalPath), `${String(process.pid)}-${String(threadId)}-${String(counter)}`));
   }
 
   /** Records that `tempPath` holds the content for `finalPath`; a second write to the same final path replaces the first. */

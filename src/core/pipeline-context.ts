@@ -22,21 +22,26 @@ import type { Dim } from "../graph/partition.js";
 import type { StageDef } from "../graph/stage-graph.js";
 import { builtinHandlerNames } from "../handlers/index.js";
 import { getHandler } from "../handlers/registry.js";
-import type { CacheEngine, Fingerprint, StageParts, StaleReason } from "../cache/engine.js";
+import type { CacheEngine, Fingerprint, StageParts, StaleReason, Verdict } from "../cache/engine.js";
+import { hasher as makeHasher } from "../cache/hash.js";
+import type { NodeRunner } from "../scheduler/node-runner.js";
+import type { Judgement, NodeJudge, ScheduleSummary } from "../scheduler/scheduler.js";
+import { schedule } from "../scheduler/scheduler.js";
+import { InProcessRunner, WorkHost } from "../scheduler/work-host.js";
 import { reasonLabel } from "../cache/engine.js";
 import type { ContextPart } from "../cache/fingerprint.js";
 import type { NodeRecord } from "../cache/state-store.js";
 import type { ConfigObject, ConfigValue } from "../config/types.js";
-import type { StageNodes } from "../graph/node-graph.js";
 import type { EventSink, NodeFailure, RunEvent, RunOutcome, StageCounts } from "../scheduler/events.js";
 import { Cfg } from "./cfg.js";
-import type { BaseStageExecutor, StageEnvironment, StageLogger, WorkKind } from "./executor.js";
+import type { BaseStageExecutor, StageEnvironment, WorkKind } from "./executor.js";
 import { bindEnvironment, workKind } from "./executor.js";
 import type { ExecutorClass } from "./executor-loader.js";
 import { loadExecutorClass, PACKAGE_ROOT, parseExecutorRef } from "./executor-loader.js";
 import { Namer } from "./namer.js";
 import { baseSeed, namerBase, simFormat } from "./namer-base.js";
-import { partitionContext, runNode, seedFor } from "./run-node.js";
+import type { NodeRuntime } from "./run-node.js";
+import { partitionContext, scanPartitions, seedFor } from "./run-node.js";
 
 /** Where the configuration comes from, for {@link PipelineContext.fromConfig}. */
 export interface FromConfigOptions {
@@ -64,6 +69,10 @@ export interface RunOptions {
   readonly keepGoing?: boolean;
   /** Recorded with every node. */
   readonly runId?: string;
+  /** Runs the work; default this thread, one node at a time. */
+  readonly runner?: NodeRunner;
+  /** Aborting stops scheduling (Ctrl-C): running nodes finish, the rest are skipped. */
+  readonly signal?: AbortSignal;
 }
 
 /** What a run did, per stage and in all. */
@@ -112,6 +121,7 @@ export class PipelineContext {
   readonly #seed: number;
   #prerun = false;
   readonly #partsCache = new Map<string, StageParts>();
+  readonly #environments = new Map<string, StageEnvironment>();
 
   /**
    * @param projectDir folder executor module paths resolve against
@@ -180,19 +190,15 @@ export class PipelineContext {
 
   /**
    * Constructs every executor (each reads its parameters; a key that does not exist fails
-   * here, naming key and stage) and checks that every output path of every node, and every
-   * input path a node can name alone, can be formed. Throws {@link PrerunError} with all problems.
+   * here, naming key and stage) and checks that each stage's output paths, and the input
+   * paths a node can name alone, can be formed (for one node per stage: a stage's nodes all
+   * have the same context keys). Throws {@link PrerunError} with all problems.
    */
   prerunPipeline(): void {
     const problems: string[] = [];
     for (const pipe of this.#pipes) {
-      const cfg = this.#rootCfg.forStage(pipe.stage);
-      bindEnvironment(cfg, (stage) => this.#environment(stage));
       try {
-        pipe.executor = new pipe.Executor(cfg, pipe.stage);
-        pipe.kind = workKind(pipe.executor);
-        pipe.cfg = cfg;
-        cfg.startWork();
+        this.#construct(pipe);
       } catch (caught) {
         problems.push(caught instanceof Error ? caught.message : String(caught));
         continue;
@@ -205,111 +211,97 @@ export class PipelineContext {
   }
 
   /**
-   * Runs the selected nodes of the added stages in topological order. With an engine, a
-   * fresh node is skipped, a restorable one restored, a stale one run and recorded. Stops
-   * at the first failure unless `keepGoing`, which goes on with every node that does not
-   * depend on one.
+   * Runs the selected nodes of the added stages, each once its dependencies are done. With
+   * an engine, a fresh node is skipped, a restorable one restored, a stale one run and
+   * recorded. Stops starting nodes at the first failure unless `keepGoing`, which goes on
+   * with every node that does not depend on one. Work runs on `runner` (default: this
+   * thread, one node at a time).
    */
   async runPipeline(options: RunOptions = {}): Promise<RunSummary> {
     if (!this.#prerun) this.prerunPipeline();
-    const emit = options.onEvent ?? (() => undefined);
-    const engine = options.engine;
-    const runId = options.runId ?? "";
     const started = performance.now();
-    const nodes = this.pipeline.nodes;
-    // 0 pending, 1 done (ran, fresh or restored), 2 failed, 3 skipped.
-    const state = new Uint8Array(nodes.size);
-    const failed: NodeFailure[] = [];
-    const stageSummaries: ({ name: string } & StageCounts)[] = [];
-    let stopped = false;
-    let ran = 0;
-    const ordered = nodes.stages.filter((s) => this.#pipeFor(s.stage.name) !== undefined);
-    const selectedOf = (s: StageNodes): number[] => {
-      const out: number[] = [];
-      for (let n = s.first; n < s.first + s.count; n++) if (options.nodes?.has(n) ?? true) out.push(n);
-      return out;
-    };
-    emit({ type: "run-started", runId, nodes: ordered.reduce((n, s) => n + selectedOf(s).length, 0), stages: ordered.map((s) => s.stage.name) });
-    for (const stageNodes of ordered) {
-      const stage = stageNodes.stage.name;
-      const pipe = this.#pipeFor(stage);
-      if (pipe?.executor === undefined || pipe.kind === undefined) throw new Error("Internal error: executor not constructed");
-      const selected = selectedOf(stageNodes);
-      const counts = { ran: 0, fresh: 0, restored: 0, failed: 0, skipped: 0 };
-      const stageStart = performance.now();
-      emit({ type: "stage-started", stage, nodes: selected.length });
-      const runtime = {
-        executor: pipe.executor,
-        kind: pipe.kind,
-        env: this.#environment(stage),
-        stages: this.pipeline.stageGraph.stages,
-        baseSeed: this.#seed,
-        log: this.#logger(stage, emit),
-      };
-      const parts = engine === undefined ? undefined : this.#stageParts(engine, pipe);
-      for (const n of selected) {
-        const nodeId = nodes.id(n);
-        if (stopped) {
-          counts.skipped++;
-          state[n] = 3;
-          continue;
-        }
-        const blockedBy = this.#failedDependency(n, state);
-        if (blockedBy !== undefined) {
-          emit({ type: "node-blocked", stage, nodeId, failedDependency: nodes.id(blockedBy) });
-          counts.skipped++;
-          state[n] = 3;
-          continue;
-        }
-        const partition = nodes.partition(n);
-        let fingerprint: Fingerprint | undefined;
-        let reasons: readonly string[] = [];
-        if (engine !== undefined && parts !== undefined) {
-          fingerprint = engine.fingerprint(parts, this.#context(engine, stage, n), this.#dependencyRecords(engine, n));
-          const verdict = await engine.assess(nodeId, fingerprint, options.forced?.has(n) ?? false);
-          if (verdict.state === "fresh") {
-            emit({ type: "node-cached", stage, nodeId });
-            counts.fresh++;
-            state[n] = 1;
-            continue;
-          }
-          if (verdict.state === "restorable" && (await engine.restore(verdict.from))) {
-            await engine.recordOutputs(nodeId, fingerprint, verdict.from.outputs, runId, new Date(), 0);
-            emit({ type: "node-restored", stage, nodeId, outputs: verdict.from.outputs.map((o) => engine.absolutePath(o.path)) });
-            counts.restored++;
-            state[n] = 1;
-            continue;
-          }
-          reasons = verdict.reasons.map(reasonLabel);
-        }
-        emit({ type: "node-started", stage, nodeId, reasons });
-        const startedAt = new Date();
-        const t0 = performance.now();
-        try {
-          const outputs = await runNode(runtime, { nodeId, partition });
-          const durationMs = performance.now() - t0;
-          if (engine !== undefined && fingerprint !== undefined) await engine.record(nodeId, fingerprint, outputs, runId, startedAt, durationMs);
-          emit({ type: "node-finished", stage, nodeId, durationMs, outputs });
-          counts.ran++;
-          ran++;
-          state[n] = 1;
-        } catch (caught) {
-          const failure = toFailure(stage, nodeId, caught);
-          failed.push(failure);
-          counts.failed++;
-          state[n] = 2;
-          emit({ type: "node-failed", failure, durationMs: performance.now() - t0 });
-          if (options.keepGoing !== true) stopped = true;
-        }
-      }
-      this.#warnLateReads(pipe, emit);
-      emit({ type: "stage-finished", stage, counts, durationMs: performance.now() - stageStart });
-      stageSummaries.push({ name: stage, ...counts });
+    const runner = options.runner ?? new InProcessRunner(new WorkHost(this, options.engine?.hasher ?? (await makeHasher())));
+    const engine = options.engine;
+    const stages = this.pipeline.nodes.stages.map((s) => s.stage.name).filter((name) => this.#pipeFor(name) !== undefined);
+    let summary: ScheduleSummary;
+    try {
+      summary = await schedule({
+        graph: this.pipeline.nodes,
+        stages,
+        ...(options.nodes === undefined ? {} : { selected: options.nodes }),
+        ...(options.forced === undefined ? {} : { forced: options.forced }),
+        runner,
+        ...(engine === undefined ? {} : { judge: this.#judge(engine, options.runId ?? "") }),
+        kindOf: (stage) => this.#pipeFor(stage)?.kind ?? "process-sim",
+        scanPartitions: (n) => scanPartitions(this.#def(this.#stageOf(n)), this.pipeline.nodes.partition(n)),
+        outputPaths: (n) => this.#outputPaths(this.#stageOf(n), n),
+        keepGoing: options.keepGoing === true,
+        onEvent: options.onEvent ?? (() => undefined),
+        ...(options.runId === undefined ? {} : { runId: options.runId }),
+        ...(options.signal === undefined ? {} : { signal: options.signal }),
+      });
+    } finally {
+      if (options.runner === undefined) await runner.close();
     }
-    const outcome: RunOutcome = failed.length > 0 ? "failed" : "success";
     const durationMs = performance.now() - started;
-    emit({ type: "run-finished", outcome, durationMs });
-    return { outcome, ran, failed, durationMs, stages: stageSummaries };
+    options.onEvent?.({ type: "run-finished", outcome: summary.outcome, durationMs });
+    return { ...summary, durationMs };
+  }
+
+  /** The scheduler's view of the engine: fingerprints from this pipeline's stage parts and node contexts. */
+  #judge(engine: CacheEngine, runId: string): NodeJudge {
+    interface Token {
+      readonly fp: Fingerprint;
+      readonly verdict: Verdict;
+    }
+    const tokenOf = (judgement: Judgement): Token | undefined => (judgement.fresh ? undefined : (judgement.token as Token));
+    return {
+      assess: async (n, forced) => {
+        const nodes = this.pipeline.nodes;
+        const stage = this.#stageOf(n);
+        const pipe = this.#pipeFor(stage);
+        if (pipe === undefined) throw new Error(`Internal error: stage ${stage} was not added`);
+        const fp = engine.fingerprint(this.#stageParts(engine, pipe), this.#context(engine, stage, n), this.#dependencyRecords(engine, n));
+        const verdict = await engine.assess(nodes.id(n), fp, forced);
+        if (verdict.state === "fresh") return { fresh: true };
+        const token: Token = { fp, verdict };
+        return { fresh: false, reasons: verdict.reasons.map(reasonLabel), restorable: verdict.state === "restorable", token };
+      },
+      restore: async (n, judgement) => {
+        const token = tokenOf(judgement);
+        if (token?.verdict.state !== "restorable") return undefined;
+        const { fp, verdict } = token;
+        if (!(await engine.restore(verdict.from))) return undefined;
+        await engine.recordOutputs(this.pipeline.nodes.id(n), fp, verdict.from.outputs, runId, new Date(), 0);
+        return verdict.from.outputs.map((o) => engine.absolutePath(o.path));
+      },
+      record: async (n, judgement, outputs, startedAt, durationMs) => {
+        const fp = tokenOf(judgement)?.fp;
+        if (fp === undefined) throw new Error(`Internal error: node ${this.pipeline.nodes.id(n)} has no fingerprint`);
+        await engine.recordWritten(this.pipeline.nodes.id(n), fp, outputs, runId, startedAt, durationMs);
+      },
+    };
+  }
+
+  #stageOf(n: number): string {
+    const s = this.pipeline.nodes.stages[this.pipeline.nodes.stageIndex[n] ?? 0];
+    if (s === undefined) throw new Error(`Internal error: node ${String(n)} has no stage`);
+    return s.stage.name;
+  }
+
+  /** Node n's output paths, where they can be formed alone (whole-stage executors set the rest of the context themselves). */
+  #outputPaths(stage: string, n: number): string[] {
+    const env = this.#environment(stage);
+    const extra = partitionContext(this.pipeline.nodes.partition(n));
+    const out: string[] = [];
+    for (const asset of env.def.assetsOut) {
+      try {
+        out.push(env.namer.path(asset.template.source, extra));
+      } catch {
+        // Not formable from the partition alone.
+      }
+    }
+    return out;
   }
 
   /**
@@ -347,6 +339,41 @@ export class PipelineContext {
     return plan;
   }
 
+  /**
+   * What one stage's nodes run with, its executor constructed on first use. A worker thread
+   * builds only the stages it is given work for; the executor module is loaded from the
+   * stage's `executor:` key when the stage was not added by hand.
+   */
+  async stageRuntime(stage: string): Promise<Omit<NodeRuntime, "log">> {
+    let pipe = this.#pipeFor(stage);
+    if (pipe === undefined) {
+      const added = await this.addPipesFromConfig([stage]);
+      if (!added.ok) throw new Error(added.error.join("\n"));
+      pipe = this.#pipeFor(stage);
+    }
+    if (pipe === undefined) throw new Error(`Internal error: stage ${stage} has no executor`);
+    const { executor, kind } = pipe.executor === undefined || pipe.kind === undefined ? this.#construct(pipe) : { executor: pipe.executor, kind: pipe.kind };
+    return { executor, kind, env: this.#environment(stage), stages: this.pipeline.stageGraph.stages, baseSeed: this.#seed };
+  }
+
+  /** Config keys a stage's executor read while working rather than in its constructor. */
+  lateReads(stage: string): string[] {
+    return (this.#pipeFor(stage)?.cfg?.reads() ?? []).filter((r) => r.phase === "work").map((r) => r.key);
+  }
+
+  /** Constructs a pipe's executor with its read-tracking config view; throws what the constructor threw. */
+  #construct(pipe: Pipe): { executor: BaseStageExecutor; kind: WorkKind } {
+    const cfg = this.#rootCfg.forStage(pipe.stage);
+    bindEnvironment(cfg, (stage) => this.#environment(stage));
+    const executor = new pipe.Executor(cfg, pipe.stage);
+    const kind = workKind(executor);
+    pipe.executor = executor;
+    pipe.kind = kind;
+    pipe.cfg = cfg;
+    cfg.startWork();
+    return { executor, kind };
+  }
+
   /** Config keys each executor read, by stage (for fingerprints). */
   readsByStage(): ReadonlyMap<string, readonly string[]> {
     return new Map(this.#pipes.map((p) => [p.stage, (p.cfg?.reads() ?? []).map((r) => r.key)]));
@@ -354,16 +381,6 @@ export class PipelineContext {
 
   #pipeFor(stage: string): Pipe | undefined {
     return this.#pipes.find((p) => p.stage === stage);
-  }
-
-  /** The failed or skipped dependency of node n, if any. */
-  #failedDependency(n: number, state: Uint8Array): number | undefined {
-    const nodes = this.pipeline.nodes;
-    for (let k = nodes.depStart[n] ?? 0; k < (nodes.depStart[n + 1] ?? 0); k++) {
-      const d = nodes.deps[k] ?? 0;
-      if (state[d] === 2 || state[d] === 3) return d;
-    }
-    return undefined;
   }
 
   /** The current records of node n's dependencies (those that have one). */
@@ -379,18 +396,8 @@ export class PipelineContext {
 
   /** The context part of node n: partition, seed and output paths (as recorded: relative to the work folder). */
   #context(engine: CacheEngine, stage: string, n: number): ContextPart {
-    const nodes = this.pipeline.nodes;
-    const partition = nodes.partition(n);
-    const def = this.#def(stage);
-    const namer = this.#environment(stage).namer.child(partitionContext(partition));
-    const outputs: string[] = [];
-    for (const out of def.assetsOut) {
-      try {
-        outputs.push(engine.recordedPath(namer.path(out.template.source)));
-      } catch {
-        // Whole-stage executors set the rest of the context themselves.
-      }
-    }
+    const partition = this.pipeline.nodes.partition(n);
+    const outputs = this.#outputPaths(stage, n).map((p) => engine.recordedPath(p));
     return { partition, seed: seedFor(this.#seed, stage, partition), outputs };
   }
 
@@ -418,35 +425,16 @@ export class PipelineContext {
     return def;
   }
 
+  /** A stage's environment, made once: its namer is shared by the stage's nodes (each forms paths from a child or with extra context). */
   #environment(stage: string): StageEnvironment {
+    const cached = this.#environments.get(stage);
+    if (cached !== undefined) return cached;
     const def = this.#def(stage);
     const scalars: Record<string, string | number> = {};
     for (const [k, v] of Object.entries(def.block)) if (typeof v === "string" || typeof v === "number") scalars[k] = v;
-    return {
-      def,
-      namer: this.#base.child({ ...scalars, stage: def.dirName }, stage),
-      handlerFor: getHandler,
-    };
-  }
-
-  #logger(stage: string, emit: EventSink): StageLogger {
-    return {
-      info: (message, fields) => emit({ type: "stage-log", level: "info", stage, message, ...(fields === undefined ? {} : { fields }) }),
-      warn: (message, fields) => emit({ type: "stage-log", level: "warn", stage, message, ...(fields === undefined ? {} : { fields }) }),
-    };
-  }
-
-  /** CMB-ML's rule, checkable: a parameter first read while working, not in the constructor. */
-  #warnLateReads(pipe: Pipe, emit: EventSink): void {
-    for (const read of pipe.cfg?.reads() ?? []) {
-      if (read.phase === "work") {
-        emit({
-          type: "warning",
-          stage: pipe.stage,
-          message: `stage "${pipe.stage}" read config key "${read.key}" while running, not in its constructor; read parameters in the constructor so they are part of the stage's fingerprint`,
-        });
-      }
-    }
+    const env = { def, namer: this.#base.child({ ...scalars, stage: def.dirName }, stage), handlerFor: getHandler };
+    this.#environments.set(stage, env);
+    return env;
   }
 
   /** The first node (if any) whose output path, or own-dimension input path, cannot be formed. */
@@ -463,7 +451,9 @@ export class PipelineContext {
       const own = producer.dims.every((d: Dim) => def.dims.includes(d));
       return own ? [{ template: out.template.source, dir: producer.dirName }] : [];
     });
-    for (let n = stageNodes.first; n < stageNodes.first + stageNodes.count; n++) {
+    // Every node of a stage has the same dimensions, so the same context keys: when the
+    // first node's paths can be formed, every node's can.
+    for (let n = stageNodes.first; n < stageNodes.first + Math.min(1, stageNodes.count); n++) {
       const namer = env.namer.child(partitionContext(nodes.partition(n)));
       try {
         for (const out of def.assetsOut) namer.path(out.template.source);
@@ -474,13 +464,6 @@ export class PipelineContext {
     }
     return undefined;
   }
-}
-
-function toFailure(stage: string, nodeId: string, caught: unknown): NodeFailure {
-  if (caught instanceof Error) {
-    return { stage, nodeId, message: caught.message, ...(caught.stack === undefined ? {} : { stack: caught.stack }) };
-  }
-  return { stage, nodeId, message: String(caught) };
 }
 
 export type { RunEvent };

@@ -120,20 +120,49 @@ export async function runNode(runtime: NodeRuntime, task: NodeTask): Promise<rea
       case "scan-sift": {
         const results: ScanResult<unknown>[] = [];
         for (const partition of scanPartitions(env.def, task.partition)) {
-          const namer = env.namer.child(partitionContext(partition));
-          const scanTask = { nodeId: task.nodeId, partition };
-          const value: unknown = await executor.scan?.(nodeContext(runtime, scanTask, namer, transaction));
-          results.push({ partition, value });
+          results.push({ partition, value: await runScan(runtime, { nodeId: task.nodeId, partition }) });
         }
-        const namer = env.namer.child(partitionContext(task.partition));
-        await executor.sift?.(results, nodeContext(runtime, task, namer, transaction));
-        break;
+        return await runSift(runtime, task, results);
       }
       case "execute":
         // The whole stage: the executor loops itself and sets context on the stage's namer.
         await executor.execute?.(nodeContext(runtime, task, env.namer, transaction));
         break;
     }
+    const paths = transaction.paths;
+    await transaction.commit();
+    return paths;
+  } catch (error) {
+    await transaction.abort();
+    throw error;
+  }
+}
+
+/**
+ * Runs one scan of a reduction node, for one simulation, and returns its value. A scan
+ * reads; it does not write outputs (its sift does, once, so the node's outputs still
+ * commit together): a write fails the scan, naming the asset.
+ */
+export async function runScan(runtime: NodeRuntime, task: NodeTask): Promise<unknown> {
+  const transaction = new OutputTransaction();
+  const namer = runtime.env.namer.child(partitionContext(task.partition));
+  try {
+    const value: unknown = await work(runtime.executor).scan?.(nodeContext(runtime, task, namer, transaction));
+    if (transaction.paths.length > 0) {
+      throw new Error(`stage "${runtime.env.def.name}" wrote ${transaction.paths.join(", ")} in scan; write outputs in sift, which runs once per node`);
+    }
+    return value;
+  } finally {
+    await transaction.abort();
+  }
+}
+
+/** Runs the sift of a reduction node over its scans' results and commits its outputs; returns the output paths. */
+export async function runSift(runtime: NodeRuntime, task: NodeTask, results: readonly ScanResult<unknown>[]): Promise<readonly string[]> {
+  const transaction = new OutputTransaction();
+  const namer = runtime.env.namer.child(partitionContext(task.partition));
+  try {
+    await work(runtime.executor).sift?.(results, nodeContext(runtime, task, namer, transaction));
     const paths = transaction.paths;
     await transaction.commit();
     return paths;

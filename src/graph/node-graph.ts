@@ -149,7 +149,9 @@ function makeNodeGraph(
   let dependentStart: Uint32Array | undefined;
   let dependentList: Uint32Array | undefined;
   const partition = (node: number): Partition => partitionOf(stageList, coords, splitNames, stageIndex, node);
-  const id = (node: number): string => formatNodeId(stageList[stageIndex[node] ?? 0]?.stage.name ?? "", partition(node));
+  // Ids are formed on first use and kept: a run asks for each node's id several times.
+  const idCache = new Array<string | undefined>(stageIndex.length);
+  const id = (node: number): string => (idCache[node] ??= formatNodeId(stageList[stageIndex[node] ?? 0]?.stage.name ?? "", partition(node)));
   return {
     size: stageIndex.length,
     stages: stageList,

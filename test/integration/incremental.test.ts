@@ -383,7 +383,7 @@ describe("a failing node, and the lock", () => {
   afterAll(() => project.cleanup());
 
   it("stops at the first failure without --keep-going", () => {
-    const result = project.run(["run", "pipeline.gen.fail_sim=1", "--json"]);
+    const result = project.run(["run", "pipeline.gen.fail_sim=1", "--json", "-j", "1"]);
     expect(stagesOf(result, "failed")).toEqual({
       gen: counts({ ran: 1, failed: 1, skipped: 2 }),
       twice: counts({ skipped: 4 }),

@@ -125,7 +125,7 @@ describe("a user project with its own TypeScript executors and handler", () => {
 
   it("reports a stage that throws with its node, message and the stage's own stack, and exits 1", () => {
     project.write("stages/make-words.ts", FILES["stages/make-words.ts"]?.replace("const n = (ctx.partition.sim ?? 0) + 1;", 'const n = (ctx.partition.sim ?? 0) + 1;\n    if (n === 2) throw new Error("vocabulary exhausted");') ?? "");
-    const { code, stderr } = project.run(["run"]);
+    const { code, stderr } = project.run(["run", "-j", "1"]);
     expect(code).toBe(1);
     expect(stderr).toContain('error: stage "make_words" failed at node make_words[split=Train,sim=1]: vocabulary exhausted\n');
     expect(stderr).toMatch(/ {4}at MakeWords\.processSim \(.*stages\/make-words\.ts:\d+:\d+\)/);

@@ -1,0 +1,29 @@
+/**
+ * A project's `plugins:` list: modules imported before the pipeline compiles, where users
+ * register their own handlers. The CLI imports them once; every worker thread imports them
+ * again, since each thread has its own handler registry.
+ */
+import { resolve } from "node:path";
+import type { LoadedConfig } from "../config/types.js";
+import type { Diagnostic } from "../diagnostics/diagnostic.js";
+import { error } from "../diagnostics/diagnostic.js";
+import type { Result } from "../diagnostics/result.js";
+import { err, ok } from "../diagnostics/result.js";
+import { importModule, loadFailure } from "./executor-loader.js";
+
+/** Imports every module of the config's `plugins` list (paths relative to `projectDir`); a diagnostic naming the entry at fault. */
+export async function loadPlugins(config: LoadedConfig, projectDir: string): Promise<Result<void, Diagnostic>> {
+  const plugins = config.resolved["plugins"];
+  if (plugins === undefined || plugins === null) return ok(undefined);
+  if (!Array.isArray(plugins) || !plugins.every((p) => typeof p === "string")) {
+    return err(error("plugins must be a list of module paths", config.origin(["plugins"])));
+  }
+  for (const [i, plugin] of plugins.entries()) {
+    try {
+      await importModule(resolve(projectDir, plugin));
+    } catch (caught) {
+      return err(error(`plugin ${plugin} failed to load: ${loadFailure(caught)}`, config.origin(["plugins", i])));
+    }
+  }
+  return ok(undefined);
+}

@@ -1,0 +1,68 @@
+/**
+ * "Run it": the interface between the scheduler and whatever runs a node's work — a pool of
+ * worker threads (pool-runner.ts) or the calling thread (in-process, for pipelines built by
+ * hand from executor classes, which a worker cannot load by name).
+ *
+ * A unit of work is one node (`processSim` or `execute`), one scan of a reduction, or a
+ * reduction's sift over its scans' results. Results are plain data, so they cross threads.
+ */
+import type { Partition } from "../graph/partition.js";
+import type { ScanResult } from "../core/executor.js";
+
+/** One unit of work. */
+export type WorkTask =
+  | { readonly kind: "node"; readonly stage: string; readonly nodeId: string; readonly partition: Partition }
+  | { readonly kind: "scan"; readonly stage: string; readonly nodeId: string; readonly partition: Partition }
+  | { readonly kind: "sift"; readonly stage: string; readonly nodeId: string; readonly partition: Partition; readonly results: readonly ScanResult<unknown>[] };
+
+/** A line the stage logged through `ctx.log`. */
+export interface StageLogLine {
+  readonly level: "info" | "warn";
+  readonly message: string;
+  readonly fields?: Readonly<Record<string, unknown>>;
+}
+
+/** An output as written: its path and content digest, taken as it was written. */
+export interface WrittenOutput {
+  readonly path: string;
+  readonly digest: string;
+  readonly size: number;
+}
+
+/** What a unit of work came to. */
+export type WorkResult =
+  | {
+      readonly ok: true;
+      /** Outputs committed (node and sift). */
+      readonly outputs: readonly WrittenOutput[];
+      /** The scan's value (scan). */
+      readonly value?: unknown;
+      readonly logs: readonly StageLogLine[];
+      /** Config keys the stage read while working, not in its constructor. */
+      readonly lateReads: readonly string[];
+    }
+  | {
+      readonly ok: false;
+      /** The stage's exception, its stack as the stage threw it. */
+      readonly message: string;
+      readonly stack?: string;
+      readonly logs: readonly StageLogLine[];
+      readonly lateReads: readonly string[];
+    };
+
+/** Runs units of work. */
+export interface NodeRunner {
+  /** How many units run at once. */
+  readonly parallelism: number;
+  /** How many nodes the scheduler keeps in flight to keep the runner busy (at least `parallelism`). */
+  readonly inFlight: number;
+  /**
+   * Runs one unit. Rejects (rather than resolving `ok: false`) only when the unit could not
+   * finish at all: its worker died, it timed out, or the runner was stopped.
+   */
+  run(task: WorkTask, signal?: AbortSignal): Promise<WorkResult>;
+  /** Stops every unit at once (a second Ctrl-C); their promises reject. */
+  terminate(): Promise<void>;
+  /** Lets running units finish, then releases the runner. */
+  close(): Promise<void>;
+}

@@ -1,0 +1,15 @@
+/**
+ * Where a pipeline comes from, as plain data: what a worker thread needs to build the same
+ * pipeline the main thread runs.
+ */
+export interface PipelineSource {
+  readonly configDir: string;
+  readonly configName: string;
+  readonly overrides: readonly string[];
+  /** Folder executor and plugin module paths resolve against. */
+  readonly projectDir: string;
+  /** Folder a relative data root resolves against. */
+  readonly workDir: string;
+  /** Environment for `${oc.env:...}` interpolations. */
+  readonly env: Readonly<Record<string, string | undefined>>;
+}

@@ -1,0 +1,96 @@
+/**
+ * Runs units of work on a piscina pool of worker threads. A unit whose worker dies — the
+ * stage called `process.exit`, ran out of memory, or passed the node timeout — rejects with
+ * a message saying which; piscina replaces the worker and the pool carries on.
+ */
+import { availableParallelism } from "node:os";
+import { existsSync } from "node:fs";
+import { join } from "node:path";
+import { Piscina } from "piscina";
+import { PACKAGE_ROOT } from "../core/executor-loader.js";
+import type { NodeRunner, WorkResult, WorkTask } from "./node-runner.js";
+import type { PipelineSource } from "./pipeline-source.js";
+
+/** How the pool is made. */
+export interface PoolOptions {
+  readonly source: PipelineSource;
+  /** Worker threads; default the available cores. */
+  readonly threads?: number;
+  /** A unit running longer than this fails and its worker is replaced. */
+  readonly nodeTimeoutMs?: number;
+  /** Heap limit of each worker (V8 old generation), in MiB; a unit passing it fails. */
+  readonly workerMemoryMb?: number;
+}
+
+/** The compiled worker entry: workers always run cmbflow's dist/, also when the main thread runs its sources (tests). */
+export const WORKER_FILE = join(PACKAGE_ROOT, "dist", "scheduler", "worker.js");
+
+/** The default number of workers. */
+export function defaultThreads(): number {
+  return availableParallelism();
+}
+
+/** A pool of worker threads. */
+export class PoolRunner implements NodeRunner {
+  readonly parallelism: number;
+  readonly inFlight: number;
+  #pool: Piscina<WorkTask, WorkResult> | undefined;
+  readonly #options: PoolOptions;
+  readonly #terminate = new AbortController();
+
+  constructor(options: PoolOptions) {
+    if (!existsSync(WORKER_FILE)) throw new Error(`the worker entry ${WORKER_FILE} is missing: run npm run build`);
+    this.#options = options;
+    this.parallelism = Math.max(1, options.threads ?? defaultThreads());
+    // No unit waits inside the pool: once a failure or Ctrl-C stops the run, nothing queued
+    // there could be held back from starting.
+    this.inFlight = this.parallelism;
+  }
+
+  /** The pool, started on first use: a run where every node is fresh starts no thread. */
+  #started(): Piscina<WorkTask, WorkResult> {
+    this.#pool ??= new Piscina<WorkTask, WorkResult>({
+      filename: WORKER_FILE,
+      minThreads: this.parallelism,
+      maxThreads: this.parallelism,
+      idleTimeout: Number.POSITIVE_INFINITY,
+      workerData: this.#options.source,
+      ...(this.#options.workerMemoryMb === undefined ? {} : { resourceLimits: { maxOldGenerationSizeMb: this.#options.workerMemoryMb } }),
+    });
+    return this.#pool;
+  }
+
+  async run(task: WorkTask, signal?: AbortSignal): Promise<WorkResult> {
+    const timeout = this.#options.nodeTimeoutMs === undefined ? undefined : AbortSignal.timeout(this.#options.nodeTimeoutMs);
+    const signals = [this.#terminate.signal, ...(timeout === undefined ? [] : [timeout]), ...(signal === undefined ? [] : [signal])];
+    try {
+      return await this.#started().run(task, { signal: AbortSignal.any(signals) });
+    } catch (caught) {
+      throw new Error(this.#lostMessage(caught, timeout), { cause: caught });
+    }
+  }
+
+  async terminate(): Promise<void> {
+    this.#terminate.abort();
+    await this.#pool?.destroy();
+  }
+
+  async close(): Promise<void> {
+    if (this.#terminate.signal.aborted) return;
+    await this.#pool?.close();
+  }
+
+  /** Why a unit could not finish, in the user's terms. */
+  #lostMessage(caught: unknown, timeout: AbortSignal | undefined): string {
+    if (this.#terminate.signal.aborted) return "stopped: the run was interrupted while this node was running";
+    if (timeout?.aborted === true) return `timed out after ${String((this.#options.nodeTimeoutMs ?? 0) / 1000)} s (--node-timeout); its worker was stopped`;
+    const code = (caught as { code?: unknown } | undefined)?.code;
+    if (code === "ERR_WORKER_OUT_OF_MEMORY") {
+      return `its worker ran out of memory${this.#options.workerMemoryMb === undefined ? "" : ` (limit ${String(this.#options.workerMemoryMb)} MiB, --worker-memory)`}`;
+    }
+    const message = caught instanceof Error ? caught.message : String(caught);
+    const exited = /exited with code (-?\d+)|exit code (-?\d+)/i.exec(message);
+    if (exited !== null) return `its worker exited (code ${exited[1] ?? exited[2] ?? "?"}) while running the node: did the stage call process.exit?`;
+    return `its worker died: ${message}`;
+  }
+}

@@ -1,0 +1,298 @@
+/**
+ * The scheduler: takes ready nodes from the planner, judges each (fresh nodes are done at
+ * once, restorable ones restored), and hands the rest to a runner, keeping at most
+ * the runner's `inFlight` nodes in flight so a run of 100k nodes never holds 100k tasks. A
+ * reduction's scans run in parallel; its sift runs once every scan is in.
+ *
+ * Failures: a node whose stage threw fails with the stage's message and stack; a node
+ * whose worker died or timed out fails the same way, its temporary files swept. By default
+ * nothing new starts after a failure and running nodes finish; with `keepGoing` every node
+ * that does not depend on a failure still runs. An abort of `signal` (Ctrl-C) stops
+ * scheduling the same way; the runner's `terminate` (a second Ctrl-C) stops running nodes.
+ */
+import PQueue from "p-queue";
+import type { ScanResult, WorkKind } from "../core/executor.js";
+import { sweepTemporaries } from "../core/output-transaction.js";
+import type { NodeGraph } from "../graph/node-graph.js";
+import type { Partition } from "../graph/partition.js";
+import type { EventSink, NodeFailure, RunOutcome, StageCounts } from "./events.js";
+import type { NodeRunner, WorkResult, WrittenOutput } from "./node-runner.js";
+import { Planner } from "./planner.js";
+
+/** The incremental engine's view of a node, as the scheduler needs it. */
+export type Judgement =
+  | { readonly fresh: true }
+  | { readonly fresh: false; readonly reasons: readonly string[]; readonly restorable: boolean; readonly token: unknown };
+
+/** Decides, restores and records nodes (implemented over the cache engine). */
+export interface NodeJudge {
+  /** Whether node n must run, and why. Called when all its dependencies are done. */
+  assess(node: number, forced: boolean): Promise<Judgement>;
+  /** Restores a restorable node's outputs; their paths, or undefined when the store could not (the node then runs). */
+  restore(node: number, judgement: Judgement): Promise<readonly string[] | undefined>;
+  /** Records a node that ran, after its outputs are in place. */
+  record(node: number, judgement: Judgement, outputs: readonly WrittenOutput[], startedAt: Date, durationMs: number): Promise<void>;
+}
+
+/** Everything a schedule needs, passed in (so tests swap in fakes). */
+export interface ScheduleOptions {
+  readonly graph: NodeGraph;
+  /** Stages that run, in topological order; nodes of other stages count as done. */
+  readonly stages: readonly string[];
+  /** Nodes to run, among those stages' nodes; default all. */
+  readonly selected?: ReadonlySet<number>;
+  readonly forced?: ReadonlySet<number>;
+  readonly runner: NodeRunner;
+  /** Without a judge every node runs and nothing is recorded. */
+  readonly judge?: NodeJudge;
+  readonly kindOf: (stage: string) => WorkKind;
+  /** The simulations a reduction node scans. */
+  readonly scanPartitions: (node: number) => Partition[];
+  /** A node's output paths, where they can be formed (for sweeping temporaries). */
+  readonly outputPaths: (node: number) => readonly string[];
+  readonly keepGoing: boolean;
+  readonly onEvent: EventSink;
+  /** Recorded with the run-started event. */
+  readonly runId?: string;
+  /** Aborting stops scheduling: running nodes finish, the rest are skipped. */
+  readonly signal?: AbortSignal;
+}
+
+/** What a schedule did. */
+export interface ScheduleSummary {
+  readonly outcome: RunOutcome;
+  readonly ran: number;
+  readonly failed: readonly NodeFailure[];
+  readonly stages: readonly ({ readonly name: string } & StageCounts)[];
+}
+
+interface StageTally {
+  readonly name: string;
+  remaining: number;
+  started: boolean;
+  startedAt: number;
+  readonly counts: { ran: number; fresh: number; restored: number; failed: number; skipped: number };
+  readonly lateReads: Set<string>;
+}
+
+/** Runs the selected nodes; resolves when every one is done, failed or skipped. */
+export async function schedule(options: ScheduleOptions): Promise<ScheduleSummary> {
+  const { graph, runner, judge, onEvent: emit } = options;
+  const stageNames = new Set(options.stages);
+  const selected = new Set<number>();
+  const tallies = new Map<number, StageTally>();
+  for (const [si, s] of graph.stages.entries()) {
+    if (!stageNames.has(s.stage.name)) continue;
+    const tally: StageTally = {
+      name: s.stage.name,
+      remaining: 0,
+      started: false,
+      startedAt: 0,
+      counts: { ran: 0, fresh: 0, restored: 0, failed: 0, skipped: 0 },
+      lateReads: new Set(),
+    };
+    for (let n = s.first; n < s.first + s.count; n++) {
+      if (options.selected !== undefined && !options.selected.has(n)) continue;
+      selected.add(n);
+      tally.remaining++;
+    }
+    tallies.set(si, tally);
+  }
+  const planner = new Planner(graph, selected);
+  const failed: NodeFailure[] = [];
+  let ran = 0;
+  let stopping = false;
+  let interrupted = false;
+  const tallyOf = (n: number): StageTally => {
+    const t = tallies.get(graph.stageIndex[n] ?? 0);
+    if (t === undefined) throw new Error(`Internal error: node ${graph.id(n)} of a stage that does not run`);
+    return t;
+  };
+  const startStage = (t: StageTally): void => {
+    if (t.started) return;
+    t.started = true;
+    t.startedAt = performance.now();
+    emit({ type: "stage-started", stage: t.name, nodes: t.remaining });
+  };
+  const finishStage = (t: StageTally): void => {
+    for (const key of t.lateReads) {
+      emit({
+        type: "warning",
+        stage: t.name,
+        message: `stage "${t.name}" read config key "${key}" while running, not in its constructor; read parameters in the constructor so they are part of the stage's fingerprint`,
+      });
+    }
+    emit({ type: "stage-finished", stage: t.name, counts: { ...t.counts }, durationMs: performance.now() - t.startedAt });
+  };
+  const settle = (n: number, outcome: keyof StageTally["counts"]): void => {
+    const t = tallyOf(n);
+    startStage(t);
+    t.counts[outcome]++;
+    t.remaining--;
+    if (t.remaining === 0) finishStage(t);
+  };
+  const stop = (): void => {
+    if (stopping) return;
+    stopping = true;
+    for (const n of planner.stop()) settle(n, "skipped");
+  };
+  const onAbort = (): void => {
+    interrupted = true;
+    stop();
+  };
+  options.signal?.addEventListener("abort", onAbort, { once: true });
+  if (options.signal?.aborted === true) onAbort();
+
+  emit({ type: "run-started", runId: options.runId ?? "", nodes: selected.size, stages: options.stages });
+  for (const t of tallies.values()) {
+    if (t.remaining === 0) {
+      startStage(t);
+      finishStage(t);
+    }
+  }
+
+  const absorb = (n: number, result: WorkResult): void => {
+    const t = tallyOf(n);
+    for (const key of result.lateReads) t.lateReads.add(key);
+    for (const line of result.logs) emit({ type: "stage-log", level: line.level, stage: t.name, message: line.message, ...(line.fields === undefined ? {} : { fields: line.fields }) });
+  };
+
+  const fail = (n: number, failure: NodeFailure, durationMs: number): void => {
+    failed.push(failure);
+    emit({ type: "node-failed", failure, durationMs });
+    settle(n, "failed");
+    for (const { node, blockedBy } of planner.fail(n)) {
+      emit({ type: "node-blocked", stage: tallyOf(node).name, nodeId: graph.id(node), failedDependency: graph.id(blockedBy) });
+      settle(node, "skipped");
+    }
+    if (!options.keepGoing) stop();
+  };
+
+  /** A reduction: its scans in parallel (at most `parallelism` at once), then its sift. */
+  const runReduction = async (n: number, stage: string, nodeId: string, partition: Partition): Promise<WorkResult> => {
+    const partitions = options.scanPartitions(n);
+    const results: ScanResult<unknown>[] = new Array<ScanResult<unknown>>(partitions.length);
+    let next = 0;
+    let failure: WorkResult | undefined;
+    const lane = async (): Promise<void> => {
+      while (failure === undefined && next < partitions.length) {
+        const k = next++;
+        const p = partitions[k] ?? partition;
+        const result = await runner.run({ kind: "scan", stage, nodeId, partition: p });
+        absorb(n, { ...result, lateReads: result.lateReads });
+        if (!result.ok) failure = result;
+        else results[k] = { partition: p, value: result.value };
+      }
+    };
+    await Promise.all(Array.from({ length: Math.max(1, Math.min(runner.parallelism, partitions.length)) }, lane));
+    if (failure !== undefined) return failure;
+    return runner.run({ kind: "sift", stage, nodeId, partition, results });
+  };
+
+  const job = async (n: number, judgement: Judgement): Promise<void> => {
+    const t = tallyOf(n);
+    const stage = t.name;
+    const nodeId = graph.id(n);
+    if (judge !== undefined && !judgement.fresh && judgement.restorable) {
+      const outputs = await judge.restore(n, judgement);
+      if (outputs !== undefined) {
+        emit({ type: "node-restored", stage, nodeId, outputs });
+        settle(n, "restored");
+        planner.done(n);
+        return;
+      }
+    }
+    emit({ type: "node-started", stage, nodeId, reasons: judgement.fresh ? [] : judgement.reasons });
+    const startedAt = new Date();
+    const t0 = performance.now();
+    const partition = graph.partition(n);
+    let result: WorkResult;
+    try {
+      result = options.kindOf(stage) === "scan-sift" ? await runReduction(n, stage, nodeId, partition) : await runner.run({ kind: "node", stage, nodeId, partition });
+    } catch (caught) {
+      // The work could not finish: its worker is gone, so nobody else removes its temporary files.
+      await sweepTemporaries(options.outputPaths(n));
+      fail(n, { stage, nodeId, message: caught instanceof Error ? caught.message : String(caught) }, performance.now() - t0);
+      return;
+    }
+    absorb(n, result);
+    const durationMs = performance.now() - t0;
+    if (!result.ok) {
+      fail(n, { stage, nodeId, message: result.message, ...(result.stack === undefined ? {} : { stack: result.stack }) }, durationMs);
+      return;
+    }
+    try {
+      await judge?.record(n, judgement, result.outputs, startedAt, durationMs);
+    } catch (caught) {
+      fail(n, { stage, nodeId, message: `recording the node failed: ${caught instanceof Error ? caught.message : String(caught)}` }, durationMs);
+      return;
+    }
+    emit({ type: "node-finished", stage, nodeId, durationMs, outputs: result.outputs.map((o) => o.path) });
+    ran++;
+    settle(n, "ran");
+    planner.done(n);
+  };
+
+  // Wake-up for the dispatch loop: a job finished (and may have made nodes ready).
+  let wake: (() => void) | undefined;
+  let woken = false;
+  const notify = (): void => {
+    if (wake === undefined) {
+      woken = true;
+      return;
+    }
+    const w = wake;
+    wake = undefined;
+    w();
+  };
+  const queue = new PQueue({ concurrency: Math.max(1, runner.inFlight) });
+  const forced = options.forced;
+  // Jobs queued or running (p-queue's own counts change only after a job's promise settles).
+  let inFlight = 0;
+  try {
+    for (;;) {
+      // Fill the queue until one job waits behind the running ones (back-pressure).
+      while (!stopping && queue.size === 0) {
+        const n = planner.next();
+        if (n === undefined) break;
+        const judgement: Judgement = judge === undefined ? { fresh: false, reasons: [], restorable: false, token: undefined } : await judge.assess(n, forced?.has(n) ?? false);
+        if (judgement.fresh) {
+          emit({ type: "node-cached", stage: tallyOf(n).name, nodeId: graph.id(n) });
+          settle(n, "fresh");
+          planner.done(n);
+          continue;
+        }
+        inFlight++;
+        void queue.add(async () => {
+          try {
+            // Queued before a failure or an interrupt stopped the run: it does not start.
+            if (stopping) {
+              planner.abandon(n);
+              settle(n, "skipped");
+            } else {
+              await job(n, judgement);
+            }
+          } catch (caught) {
+            fail(n, { stage: tallyOf(n).name, nodeId: graph.id(n), message: caught instanceof Error ? caught.message : String(caught) }, 0);
+          } finally {
+            inFlight--;
+            notify();
+          }
+        });
+      }
+      if (inFlight === 0 && (stopping || planner.readyCount === 0)) break;
+      if (!woken) {
+        await new Promise<void>((resolve) => {
+          wake = resolve;
+        });
+      }
+      woken = false;
+    }
+  } finally {
+    options.signal?.removeEventListener("abort", onAbort);
+  }
+  if (planner.unfinished > 0) throw new Error(`Internal error: ${String(planner.unfinished)} nodes neither ran nor were skipped`);
+  const outcome: RunOutcome = interrupted ? "interrupted" : failed.length > 0 ? "failed" : "success";
+  const stages = [...tallies.values()].map((t) => ({ name: t.name, ...t.counts }));
+  return { outcome, ran, failed, stages };
+}

@@ -1,0 +1,82 @@
+/**
+ * Runs units of work against one PipelineContext: the same code in a worker thread and, for
+ * pipelines built by hand, in the calling thread. A stage's exception becomes an `ok: false`
+ * result carrying the stage's own message and stack; outputs are digested right after they
+ * are committed, in the thread that wrote them.
+ */
+import type { Hasher } from "../cache/hash.js";
+import type { PipelineContext } from "../core/pipeline-context.js";
+import { runNode, runScan, runSift } from "../core/run-node.js";
+import type { StageLogger } from "../core/executor.js";
+import type { NodeRunner, StageLogLine, WorkResult, WorkTask, WrittenOutput } from "./node-runner.js";
+
+/** Runs work for one pipeline. */
+export class WorkHost {
+  readonly #context: PipelineContext;
+  readonly #hasher: Hasher;
+
+  constructor(context: PipelineContext, hasher: Hasher) {
+    this.#context = context;
+    this.#hasher = hasher;
+  }
+
+  async run(task: WorkTask): Promise<WorkResult> {
+    const logs: StageLogLine[] = [];
+    const log: StageLogger = {
+      info: (message, fields) => logs.push({ level: "info", message, ...(fields === undefined ? {} : { fields }) }),
+      warn: (message, fields) => logs.push({ level: "warn", message, ...(fields === undefined ? {} : { fields }) }),
+    };
+    try {
+      const runtime = { ...(await this.#context.stageRuntime(task.stage)), log };
+      const unit = { nodeId: task.nodeId, partition: task.partition };
+      switch (task.kind) {
+        case "node":
+          return this.#done(task, await this.#digested(await runNode(runtime, unit)), logs);
+        case "scan":
+          return this.#done(task, [], logs, await runScan(runtime, unit));
+        case "sift":
+          return this.#done(task, await this.#digested(await runSift(runtime, unit, task.results)), logs);
+      }
+    } catch (caught) {
+      const lateReads = this.#context.lateReads(task.stage);
+      if (caught instanceof Error) return { ok: false, message: caught.message, ...(caught.stack === undefined ? {} : { stack: caught.stack }), logs, lateReads };
+      return { ok: false, message: String(caught), logs, lateReads };
+    }
+  }
+
+  #done(task: WorkTask, outputs: readonly WrittenOutput[], logs: readonly StageLogLine[], value?: unknown): WorkResult {
+    return { ok: true, outputs, ...(value === undefined ? {} : { value }), logs, lateReads: this.#context.lateReads(task.stage) };
+  }
+
+  async #digested(paths: readonly string[]): Promise<WrittenOutput[]> {
+    const out: WrittenOutput[] = [];
+    for (const path of paths) {
+      const d = await this.#hasher.streamFile(path);
+      out.push({ path, digest: d.digest, size: d.size });
+    }
+    return out;
+  }
+}
+
+/** Runs work in the calling thread, one unit at a time. */
+export class InProcessRunner implements NodeRunner {
+  readonly parallelism = 1;
+  readonly inFlight = 1;
+  readonly #host: WorkHost;
+
+  constructor(host: WorkHost) {
+    this.#host = host;
+  }
+
+  run(task: WorkTask): Promise<WorkResult> {
+    return this.#host.run(task);
+  }
+
+  async terminate(): Promise<void> {
+    // Work in the calling thread cannot be stopped from outside; it ends with its node.
+  }
+
+  async close(): Promise<void> {
+    // Nothing is held.
+  }
+}

@@ -1,0 +1,35 @@
+/**
+ * The worker-thread entry (piscina): each thread loads the configuration, imports the
+ * project's plugins and compiles the pipeline once, from the same {@link PipelineSource}
+ * the main thread used, then runs units of work; a stage's executor is constructed in the
+ * thread on its first unit. Nothing but plain data crosses between threads.
+ */
+import { workerData } from "piscina";
+import { hasher } from "../cache/hash.js";
+import { loadConfig } from "../config/index.js";
+import { PipelineContext } from "../core/pipeline-context.js";
+import { loadPlugins } from "../core/plugins.js";
+import { renderDiagnostics } from "../diagnostics/render.js";
+import { compilePipeline } from "../graph/compile.js";
+import { builtinHandlerNames } from "../handlers/index.js";
+import type { WorkResult, WorkTask } from "./node-runner.js";
+import type { PipelineSource } from "./pipeline-source.js";
+import { WorkHost } from "./work-host.js";
+
+let host: Promise<WorkHost> | undefined;
+
+async function makeHost(source: PipelineSource): Promise<WorkHost> {
+  const loaded = loadConfig({ configDir: source.configDir, configName: source.configName, overrides: source.overrides, env: source.env });
+  if (!loaded.ok) throw new Error(`the worker could not load the configuration:\n${renderDiagnostics(loaded.error, { cwd: source.workDir })}`);
+  const plugins = await loadPlugins(loaded.value, source.projectDir);
+  if (!plugins.ok) throw new Error(`the worker could not load a plugin: ${plugins.error.message}`);
+  const compiled = compilePipeline(loaded.value, { handlers: new Set(builtinHandlerNames()) });
+  if (!compiled.ok) throw new Error(`the worker could not compile the pipeline:\n${renderDiagnostics(compiled.error, { cwd: source.workDir })}`);
+  return new WorkHost(new PipelineContext(loaded.value, compiled.value, source.projectDir, source.workDir), await hasher());
+}
+
+/** Runs one unit of work. */
+export default async function run(task: WorkTask): Promise<WorkResult> {
+  host ??= makeHost(workerData as PipelineSource);
+  return (await host).run(task);
+}

@@ -1,0 +1,147 @@
+import { mkdtempSync, readdirSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import type { NodeGraph } from "../../src/graph/node-graph.js";
+import type { RunEvent } from "../../src/scheduler/events.js";
+import type { NodeRunner, WorkResult, WorkTask } from "../../src/scheduler/node-runner.js";
+import type { Judgement, NodeJudge, ScheduleOptions } from "../../src/scheduler/scheduler.js";
+import { schedule } from "../../src/scheduler/scheduler.js";
+import { scanPartitions } from "../../src/core/run-node.js";
+import { schedulerGraph } from "./fixture.js";
+
+const ok = (value?: unknown): WorkResult => ({ ok: true, outputs: [], ...(value === undefined ? {} : { value }), logs: [], lateReads: [] });
+
+/** A runner whose units finish after a few event-loop turns; records what ran and how many at once. */
+class FakeRunner implements NodeRunner {
+  readonly tasks: WorkTask[] = [];
+  running = 0;
+  maxRunning = 0;
+  constructor(
+    readonly parallelism: number,
+    readonly inFlight: number,
+    readonly outcome: (task: WorkTask) => WorkResult | "lost" = () => ok(),
+  ) {}
+  async run(task: WorkTask): Promise<WorkResult> {
+    this.tasks.push(task);
+    this.running++;
+    this.maxRunning = Math.max(this.maxRunning, this.running);
+    for (let i = 0; i < 3; i++) await new Promise((r) => setImmediate(r));
+    this.running--;
+    const outcome = task.kind === "scan" ? ok(task.partition.sim) : this.outcome(task);
+    if (outcome === "lost") throw new Error("its worker exited (code 1) while running the node");
+    return outcome;
+  }
+  async terminate(): Promise<void> {}
+  async close(): Promise<void> {}
+}
+
+function options(graph: NodeGraph, runner: NodeRunner, extra: Partial<ScheduleOptions> = {}): ScheduleOptions & { events: RunEvent[] } {
+  const events: RunEvent[] = [];
+  return {
+    graph,
+    stages: graph.stages.map((s) => s.stage.name),
+    runner,
+    kindOf: (stage) => (stage === "r" ? "scan-sift" : "process-sim"),
+    scanPartitions: (n) => scanPartitions(graph.stages[graph.stageIndex[n] ?? 0]?.stage ?? graph.stages[0]!.stage, graph.partition(n)),
+    outputPaths: () => [],
+    keepGoing: false,
+    onEvent: (e) => events.push(e),
+    events,
+    ...extra,
+  };
+}
+
+const counts = (summary: Awaited<ReturnType<typeof schedule>>): Record<string, string> =>
+  Object.fromEntries(summary.stages.map((s) => [s.name, `${String(s.ran)} ran ${String(s.fresh)} fresh ${String(s.restored)} restored ${String(s.failed)} failed ${String(s.skipped)} skipped`]));
+
+describe("schedule", () => {
+  it("runs every node after its dependencies, with no more in flight than the runner asks for, over 10k nodes", async () => {
+    const graph = schedulerGraph(5000);
+    const runner = new FakeRunner(2, 2);
+    const order: string[] = [];
+    const opts = options(graph, runner);
+    const summary = await schedule({ ...opts, onEvent: (e) => e.type === "node-finished" && order.push(e.nodeId) });
+    expect(summary.outcome).toBe("success");
+    expect(summary.ran).toBe(10_001);
+    expect(runner.maxRunning).toBe(2);
+    const at = new Map(order.map((id, i) => [id, i]));
+    for (let sim = 0; sim < 5000; sim++) expect(at.get(`a[split=Train,sim=${String(sim)}]`)).toBeLessThan(at.get(`b[split=Train,sim=${String(sim)}]`) ?? -1);
+    expect(order.at(-1)).toBe("r");
+  });
+
+  it("runs a reduction's scans in parallel and its sift once, with the scans' results in simulation order", async () => {
+    const runner = new FakeRunner(2, 2);
+    await schedule(options(schedulerGraph(5), runner, { stages: ["r"] }));
+    expect(runner.tasks.filter((t) => t.kind === "scan").map((t) => t.partition.sim)).toEqual([0, 1, 2, 3, 4]);
+    expect(runner.maxRunning).toBe(2);
+    const sift = runner.tasks.filter((t) => t.kind === "sift");
+    expect(sift).toHaveLength(1);
+    expect(sift[0]?.kind === "sift" ? sift[0].results.map((r) => r.value) : []).toEqual([0, 1, 2, 3, 4]);
+  });
+
+  it("stops starting nodes after a failure; with keepGoing runs everything that does not depend on it", async () => {
+    const failing = (task: WorkTask): WorkResult =>
+      task.nodeId === "a[split=Train,sim=1]" ? { ok: false, message: "cursed", stack: "Error: cursed\n    at stage.ts:1:1", logs: [], lateReads: [] } : ok();
+    const stopped = await schedule(options(schedulerGraph(), new FakeRunner(1, 1, failing)));
+    expect(stopped.outcome).toBe("failed");
+    expect(stopped.failed).toEqual([{ stage: "a", nodeId: "a[split=Train,sim=1]", message: "cursed", stack: "Error: cursed\n    at stage.ts:1:1" }]);
+    expect(counts(stopped)).toEqual({ a: "1 ran 0 fresh 0 restored 1 failed 1 skipped", b: "0 ran 0 fresh 0 restored 0 failed 3 skipped", r: "0 ran 0 fresh 0 restored 0 failed 1 skipped" });
+
+    const opts = options(schedulerGraph(), new FakeRunner(2, 2, failing), { keepGoing: true });
+    const going = await schedule(opts);
+    expect(counts(going)).toEqual({ a: "2 ran 0 fresh 0 restored 1 failed 0 skipped", b: "2 ran 0 fresh 0 restored 0 failed 1 skipped", r: "0 ran 0 fresh 0 restored 0 failed 1 skipped" });
+    expect(opts.events.filter((e) => e.type === "node-blocked")).toEqual([
+      { type: "node-blocked", stage: "b", nodeId: "b[split=Train,sim=1]", failedDependency: "a[split=Train,sim=1]" },
+      { type: "node-blocked", stage: "r", nodeId: "r", failedDependency: "b[split=Train,sim=1]" },
+    ]);
+  });
+
+  it("fails only the node whose worker died, and removes the temporary files it left", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "cmbflow-sched-"));
+    const left = `.a.fits.cmbflow-${String(process.pid)}-3-1.tmp`;
+    writeFileSync(join(dir, left), "half");
+    writeFileSync(join(dir, "other.txt"), "kept");
+    const runner = new FakeRunner(2, 2, (task) => (task.nodeId === "a[split=Train,sim=0]" ? "lost" : ok()));
+    const summary = await schedule(
+      options(schedulerGraph(), runner, { keepGoing: true, outputPaths: (n) => (n === 0 ? [join(dir, "a.fits")] : []) }),
+    );
+    expect(summary.failed.map((f) => [f.nodeId, f.message])).toEqual([["a[split=Train,sim=0]", "its worker exited (code 1) while running the node"]]);
+    expect(summary.ran).toBe(4);
+    expect(readdirSync(dir)).toEqual(["other.txt"]);
+  });
+
+  it("on abort lets running nodes finish, skips the rest and reports the run interrupted", async () => {
+    const interrupt = new AbortController();
+    const runner = new FakeRunner(2, 2, (task) => {
+      if (task.nodeId === "a[split=Train,sim=0]") interrupt.abort();
+      return ok();
+    });
+    const summary = await schedule(options(schedulerGraph(), runner, { signal: interrupt.signal }));
+    expect(summary.outcome).toBe("interrupted");
+    // a0 and a1 were running together when the interrupt came; both finish, nothing else starts.
+    expect(counts(summary)).toEqual({ a: "2 ran 0 fresh 0 restored 0 failed 1 skipped", b: "0 ran 0 fresh 0 restored 0 failed 3 skipped", r: "0 ran 0 fresh 0 restored 0 failed 1 skipped" });
+  });
+
+  it("asks the judge first: fresh nodes never reach the runner, restorable ones are restored, the rest run and are recorded", async () => {
+    const graph = schedulerGraph();
+    const recorded: string[] = [];
+    const judge: NodeJudge = {
+      assess: (n) => {
+        const sim = graph.partition(n).sim;
+        const j: Judgement = sim === 0 ? { fresh: true } : { fresh: false, reasons: ["never run"], restorable: sim === 1, token: n };
+        return Promise.resolve(j);
+      },
+      restore: (n) => Promise.resolve([`/restored/${graph.id(n)}`]),
+      record: (n) => {
+        recorded.push(graph.id(n));
+        return Promise.resolve();
+      },
+    };
+    const runner = new FakeRunner(2, 2);
+    const summary = await schedule(options(graph, runner, { judge }));
+    expect(counts(summary)).toEqual({ a: "1 ran 1 fresh 1 restored 0 failed 0 skipped", b: "1 ran 1 fresh 1 restored 0 failed 0 skipped", r: "1 ran 0 fresh 0 restored 0 failed 0 skipped" });
+    expect(runner.tasks.filter((t) => t.kind === "node").map((t) => t.nodeId)).toEqual(["a[split=Train,sim=2]", "b[split=Train,sim=2]"]);
+    expect(recorded.sort()).toEqual(["a[split=Train,sim=2]", "b[split=Train,sim=2]", "r"]);
+  });
+});
