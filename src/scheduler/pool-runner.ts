@@ -89,7 +89,7 @@ export class PoolRunner implements NodeRunner {
       return `its worker ran out of memory${this.#options.workerMemoryMb === undefined ? "" : ` (limit ${String(this.#options.workerMemoryMb)} MiB, --worker-memory)`}`;
     }
     const message = caught instanceof Error ? caught.message : String(caught);
-    const exited = /exited with code (-?\d+)|exit code (-?\d+)/i.exec(message);
+    const exited = /exited with code:? (-?\d+)|exit code:? (-?\d+)/i.exec(message);
     if (exited !== null) return `its worker exited (code ${exited[1] ?? exited[2] ?? "?"}) while running the node: did the stage call process.exit?`;
     return `its worker died: ${message}`;
   }

@@ -1,0 +1,244 @@
+/**
+ * The parallel scheduler through the real binary: worker threads, nodes whose worker dies,
+ * time-outs, and Ctrl-C with a real signal.
+ */
+import { spawn } from "node:child_process";
+import { createHash } from "node:crypto";
+import { readdirSync, readFileSync, statSync } from "node:fs";
+import { join, relative } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { Project } from "./project.js";
+import { makeProject, REPO } from "./project.js";
+
+const FILES: Record<string, string> = {
+  "cfg/config.yaml": `defaults:
+  - pipeline: jobs
+  - _self_
+dataset_name: jobs
+seed: 5
+splits:
+  name: eight
+  Train:
+    n_sims: 8
+`,
+  "cfg/pipeline/jobs.yaml": `work:
+  assets_out:
+    out: {handler: PlainText, path_template: "{root}/{dataset}/{stage}/{split}/{sim}/out.txt"}
+  dir_name: A_Work
+  executor: stages/work.ts#Work
+  exit_sim: -1
+  hang_sim: -1
+  oom_sim: -1
+  sleep_ms: 0
+after:
+  assets_out:
+    out: {handler: PlainText, path_template: "{root}/{dataset}/{stage}/{split}/{sim}/after.txt"}
+  assets_in:
+    out: {stage: work}
+  dir_name: B_After
+  executor: stages/work.ts#After
+`,
+  "stages/work.ts": `import { setTimeout as sleep } from "node:timers/promises";
+import { BaseStageExecutor, type Cfg, type NodeContext } from "cmbflow";
+
+/** Writes its output first, then misbehaves as configured: exits, hangs, runs out of memory or sleeps. */
+export class Work extends BaseStageExecutor {
+  readonly #exit: number;
+  readonly #hang: number;
+  readonly #oom: number;
+  readonly #sleep: number;
+  constructor(cfg: Cfg, stage: string) {
+    super(cfg, stage);
+    this.#exit = cfg.number(\`pipeline.\${stage}.exit_sim\`);
+    this.#hang = cfg.number(\`pipeline.\${stage}.hang_sim\`);
+    this.#oom = cfg.number(\`pipeline.\${stage}.oom_sim\`);
+    this.#sleep = cfg.number(\`pipeline.\${stage}.sleep_ms\`);
+  }
+  async processSim(ctx: NodeContext): Promise<void> {
+    const sim = ctx.partition.sim ?? 0;
+    await ctx.output<string>("out").write(\`sim \${String(sim)} seed \${String(ctx.seed)}\\n\`);
+    if (sim === this.#exit) process.exit(3);
+    if (sim === this.#hang) for (;;) Math.sqrt(sim);
+    if (sim === this.#oom) {
+      const hoard: number[][] = [];
+      for (;;) hoard.push(Array.from({ length: 1e6 }, (_, i) => i + 0.5));
+    }
+    if (this.#sleep > 0) await sleep(this.#sleep);
+  }
+}
+
+export class After extends BaseStageExecutor {
+  async processSim(ctx: NodeContext): Promise<void> {
+    await ctx.output<string>("out").write((await ctx.input<string>("out").read()).toUpperCase());
+  }
+}
+`,
+};
+
+/** Every file under a dataset except logs, with its content digest. */
+function outputs(dir: string, dataset = "jobs"): Record<string, string> {
+  const root = join(dir, "data", dataset);
+  const out: Record<string, string> = {};
+  const walk = (d: string): void => {
+    for (const entry of readdirSync(d)) {
+      const path = join(d, entry);
+      if (statSync(path).isDirectory()) {
+        if (entry !== "Logs") walk(path);
+      } else {
+        out[relative(root, path)] = createHash("sha256").update(readFileSync(path)).digest("hex");
+      }
+    }
+  };
+  walk(root);
+  return out;
+}
+
+interface Totals {
+  ran: number;
+  fresh: number;
+  failed: number;
+  skipped: number;
+  restored: number;
+}
+const totals = (stdout: string): Totals => (JSON.parse(stdout) as { totals: Totals }).totals;
+/** Nodes done (ran, fresh or restored: \`after\` nodes are fresh when their input came out the same), failed and skipped. */
+const done = (stdout: string): { done: number; failed: number; skipped: number } => {
+  const t = totals(stdout);
+  return { done: t.ran + t.fresh + t.restored, failed: t.failed, skipped: t.skipped };
+};
+
+describe("the parallel scheduler", () => {
+  let project: Project;
+  beforeAll(() => {
+    project = makeProject(FILES);
+  });
+  afterAll(() => project.cleanup());
+
+  it("writes the same files with one worker and with two, in whatever order the nodes ran", () => {
+    const one = project.run(["run", "-j", "1", "--json"]);
+    expect(one.code).toBe(0);
+    const serial = outputs(project.dir);
+    expect(Object.keys(serial)).toHaveLength(16);
+    const two = project.run(["run", "-j", "2", "--force-all", "--json"]);
+    expect(two.code).toBe(0);
+    expect(totals(two.stdout).ran).toBe(16);
+    expect(outputs(project.dir)).toEqual(serial);
+  });
+
+  it("synthesises the same maps and spectra of the default pipeline with one worker and with two", () => {
+    const maps = makeProject({}, { defaultCfg: true });
+    try {
+      expect(maps.run(["run", "-j", "1"]).code).toBe(0);
+      const datasets = readdirSync(join(maps.dir, "data"));
+      expect(datasets).toHaveLength(1);
+      const serial = outputs(maps.dir, datasets[0]);
+      expect(Object.keys(serial).filter((p) => p.endsWith(".fits")).length).toBeGreaterThan(10);
+      const parallel = maps.run(["run", "-j", "2", "--force-all", "--json"]);
+      expect(parallel.code).toBe(0);
+      expect(totals(parallel.stdout).ran).toBeGreaterThan(10);
+      expect(outputs(maps.dir, datasets[0])).toEqual(serial);
+    } finally {
+      maps.cleanup();
+    }
+  });
+
+  it("fails only the node whose stage called process.exit; the pool replaces the worker and goes on", () => {
+    const result = project.run(["run", "pipeline.work.exit_sim=2", "--keep-going", "--json"]);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain('error: stage "work" failed at node work[split=Train,sim=2]: its worker exited (code 3) while running the node');
+    expect(done(result.stdout)).toEqual({ done: 14, failed: 1, skipped: 1 });
+    // The half-written output of the dead worker was swept, not left beside the old file.
+    expect(readdirSync(join(project.dir, "data/jobs/A_Work/Train/sim0002"))).toEqual(["out.txt"]);
+  });
+
+  it("fails a node that passes --node-timeout, and one that passes --worker-memory, each alone", () => {
+    const hang = project.run(["run", "pipeline.work.hang_sim=1", "--node-timeout", "2", "--keep-going", "--json"]);
+    expect(hang.code).toBe(1);
+    expect(hang.stderr).toContain("failed at node work[split=Train,sim=1]: timed out after 2 s (--node-timeout); its worker was stopped");
+    expect(done(hang.stdout)).toEqual({ done: 14, failed: 1, skipped: 1 });
+
+    const oom = project.run(["run", "pipeline.work.oom_sim=4", "--worker-memory", "64", "--keep-going", "--json"]);
+    expect(oom.code).toBe(1);
+    expect(oom.stderr).toContain("failed at node work[split=Train,sim=4]: its worker ran out of memory (limit 64 MiB, --worker-memory)");
+    expect(done(oom.stdout)).toEqual({ done: 14, failed: 1, skipped: 1 });
+  });
+
+  it("names the flag and value at fault", () => {
+    const bad = project.run(["run", "-j", "two"]);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toBe('error: --jobs must be a positive integer, not "two"\n');
+    expect(project.run(["run", "--node-timeout", "-1"]).stderr).toBe('error: --node-timeout must be a positive number, not "-1"\n');
+  });
+});
+
+/** Starts `cmbflow run` in the background; resolves with its exit code and output. */
+function start(dir: string, args: readonly string[]): { done: Promise<{ code: number | null; stderr: string }>; kill: (signal: NodeJS.Signals) => void; stderr: () => string } {
+  const child = spawn(process.execPath, [join(REPO, "bin", "cmbflow.js"), "run", ...args], {
+    cwd: dir,
+    env: { PATH: process.env["PATH"] ?? "", HOME: process.env["HOME"] ?? "", NO_COLOR: "1" },
+  });
+  let stderr = "";
+  child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
+  const done = new Promise<{ code: number | null; stderr: string }>((resolve) => child.on("close", (code) => resolve({ code, stderr })));
+  return { done, kill: (signal) => child.kill(signal), stderr: () => stderr };
+}
+
+async function until(what: () => boolean, ms = 60_000): Promise<void> {
+  const t0 = Date.now();
+  while (!what()) {
+    if (Date.now() - t0 > ms) throw new Error("timed out waiting");
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+/** Files (not folders) under dir whose name ends .tmp. */
+function temporaries(dir: string): string[] {
+  const out: string[] = [];
+  const walk = (d: string): void => {
+    for (const entry of readdirSync(d, { withFileTypes: true })) {
+      if (entry.isDirectory()) walk(join(d, entry.name));
+      else if (entry.name.endsWith(".tmp")) out.push(join(d, entry.name));
+    }
+  };
+  walk(dir);
+  return out;
+}
+
+describe("Ctrl-C", () => {
+  let project: Project;
+  beforeAll(() => {
+    project = makeProject(FILES);
+  });
+  afterAll(() => project.cleanup());
+
+  it("on SIGINT lets running nodes finish, exits 130, and the next run does only what was left", async () => {
+    const run = start(project.dir, ["pipeline.work.sleep_ms=1500", "-j", "2"]);
+    // Wait until the first two nodes are running (their outputs are being written), then interrupt.
+    await until(() => temporaries(project.dir).length >= 2);
+    run.kill("SIGINT");
+    const { code, stderr } = await run.done;
+    expect(stderr).toContain("SIGINT: stopping; running nodes may finish within 60 s");
+    expect(stderr).toMatch(/interrupted: 2 ran, 14 skipped in /);
+    expect(code).toBe(130);
+    expect(temporaries(project.dir)).toEqual([]);
+    const next = project.run(["run", "pipeline.work.sleep_ms=1500", "--json"]);
+    expect(totals(next.stdout)).toMatchObject({ ran: 14, fresh: 2 });
+  }, 60_000);
+
+  it("a second SIGINT stops running nodes at once; their temporary files are removed and nothing half-done is recorded", async () => {
+    const run = start(project.dir, ["pipeline.work.sleep_ms=30000", "--force-all", "-j", "2"]);
+    await until(() => temporaries(project.dir).length >= 2);
+    const t0 = Date.now();
+    run.kill("SIGINT");
+    await until(() => run.stderr().includes("SIGINT: stopping;"));
+    run.kill("SIGINT");
+    const { code, stderr } = await run.done;
+    expect(Date.now() - t0).toBeLessThan(10_000);
+    expect(stderr).toContain("SIGINT: stopping running nodes now");
+    expect(code).toBe(130);
+    expect(temporaries(project.dir)).toEqual([]);
+    const dry = project.run(["run", "pipeline.work.sleep_ms=30000", "--dry-run", "--json"]);
+    const plan = JSON.parse(dry.stdout) as { stages: { name: string; run: number }[] };
+    expect(plan.stages.find((s) => s.name === "work")?.run).toBe(8);
+  }, 60_000);
+});
