@@ -1,3 +1,6 @@
+import { createLogUpdate } from "log-update";
+import type { FrameSink } from "./progress.js";
+
 /** What a command may touch of the outside world, passed in so tests can run commands in-process. */
 export interface CliIo {
   readonly stdout: (text: string) => void;
@@ -7,6 +10,10 @@ export interface CliIo {
   readonly env: Readonly<Record<string, string | undefined>>;
   /** Colour escape codes on stderr (off with NO_COLOR or when stderr is not a terminal). */
   readonly color: boolean;
+  /** stderr is a terminal: `run` shows a live display there instead of plain lines. */
+  readonly terminal: boolean;
+  /** Makes the sink the live display draws into (log-update on stderr). */
+  readonly frames?: () => FrameSink;
 }
 
 /** The real process's streams and environment. */
@@ -17,6 +24,8 @@ export function processIo(): CliIo {
     cwd: process.cwd(),
     env: process.env,
     color: process.stderr.isTTY && process.env["NO_COLOR"] === undefined,
+    terminal: process.stderr.isTTY,
+    frames: () => createLogUpdate(process.stderr),
   };
 }
 

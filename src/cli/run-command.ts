@@ -18,6 +18,7 @@ import type { CliIo } from "./io.js";
 import { EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE } from "./io.js";
 import type { Compiled, ConfigFlags } from "./load.js";
 import { compileForCommand, configDirFor, withConfigOptions } from "./load.js";
+import { ProgressDisplay } from "./progress.js";
 import type { NodeRunner } from "../scheduler/node-runner.js";
 import { defaultThreads, PoolRunner } from "../scheduler/pool-runner.js";
 
@@ -225,22 +226,26 @@ async function runWithLog(
   const shown = (path: string): string => (relative(io.cwd, path).startsWith("..") ? path : relative(io.cwd, path));
   if (print) io.stderr(`run ${runId}: log in ${shown(logMaker.runDir)}\n`);
 
+  // On a terminal a live display; otherwise (or with --quiet / --json) plain lines.
+  const live = print && io.terminal && io.frames !== undefined ? new ProgressDisplay({ sink: io.frames(), color: io.color }) : undefined;
+  const say = (text: string): void => (live === undefined ? io.stderr(text) : live.print(text, io.stderr));
   const onEvent = (event: RunEvent): void => {
     // Fresh nodes are counted in their stage's stage-finished line, not logged one by one:
     // a no-op run over 100k nodes would otherwise write 100k lines.
     if (event.type !== "node-cached") logger.info({ ...event, event: event.type, type: undefined });
+    live?.onEvent(event);
     switch (event.type) {
       case "stage-finished":
-        if (print) io.stderr(`  ${event.stage.padEnd(24)} ${describeCounts(event.counts)}  ${(event.durationMs / 1000).toFixed(2)} s\n`);
+        if (print && live === undefined) io.stderr(`  ${event.stage.padEnd(24)} ${describeCounts(event.counts)}  ${(event.durationMs / 1000).toFixed(2)} s\n`);
         break;
       case "node-failed":
-        printFailure(event, io);
+        say(failureText(event));
         break;
       case "warning":
-        if (print) io.stderr(`warning: ${event.message}\n`);
+        if (print) say(`warning: ${event.message}\n`);
         break;
       case "stage-log":
-        if (print && event.level === "warn") io.stderr(`warning: ${event.stage}: ${event.message}\n`);
+        if (print && event.level === "warn") say(`warning: ${event.stage}: ${event.message}\n`);
         break;
       case "run-started":
       case "stage-started":
@@ -260,13 +265,13 @@ async function runWithLog(
   let graceTimer: NodeJS.Timeout | undefined;
   const onSignal = (signal: NodeJS.Signals): void => {
     if (!interrupt.signal.aborted) {
-      io.stderr(`\n${signal}: stopping; running nodes may finish within ${String(limits.graceMs / 1000)} s (Ctrl-C again stops them now)\n`);
+      say(`\n${signal}: stopping; running nodes may finish within ${String(limits.graceMs / 1000)} s (Ctrl-C again stops them now)\n`);
       interrupt.abort();
       graceTimer = setTimeout(() => void runner.terminate(), limits.graceMs);
       graceTimer.unref();
       return;
     }
-    io.stderr(`${signal}: stopping running nodes now\n`);
+    say(`${signal}: stopping running nodes now\n`);
     void runner.terminate();
   };
   process.on("SIGINT", onSignal);
@@ -288,6 +293,7 @@ async function runWithLog(
     process.off("SIGINT", onSignal);
     process.off("SIGTERM", onSignal);
     clearTimeout(graceTimer);
+    live?.finish();
     logger.flush();
   }
   await logMaker.finish({ runId, ...summary });
@@ -369,13 +375,12 @@ function printPlan(plan: readonly PlannedNode[], json: boolean, io: CliIo): void
   io.stdout(`would run ${String(run)}, restore ${String(restore)}, of ${String(plan.length)} nodes (dry run: nothing was written)\n`);
 }
 
-/** The failure with the stage's own stack (frames inside cmbflow's runtime and Node's internals left out). */
-function printFailure(event: Extract<RunEvent, { type: "node-failed" }>, io: CliIo): void {
+/** The failure with the stage's own stack (frames inside cmbflow's runtime, piscina and Node's internals left out). */
+function failureText(event: Extract<RunEvent, { type: "node-failed" }>): string {
   const { failure } = event;
-  io.stderr(`error: stage "${failure.stage}" failed at node ${failure.nodeId}: ${failure.message}\n`);
   const frames = (failure.stack ?? "")
     .split("\n")
     .slice(1)
     .filter((line) => line.trim().startsWith("at ") && !/node:internal|node_modules\/piscina\/|\/(core\/(run-node|pipeline-context)|scheduler\/[a-z-]+)\.[jt]s/.test(line));
-  for (const frame of frames) io.stderr(`    ${frame.trim()}\n`);
+  return `error: stage "${failure.stage}" failed at node ${failure.nodeId}: ${failure.message}\n${frames.map((frame) => `    ${frame.trim()}\n`).join("")}`;
 }

@@ -255,6 +255,7 @@ export async function schedule(options: ScheduleOptions): Promise<ScheduleSummar
       while (!stopping && queue.size === 0) {
         const n = planner.next();
         if (n === undefined) break;
+        startStage(tallyOf(n));
         const judgement: Judgement = judge === undefined ? { fresh: false, reasons: [], restorable: false, token: undefined } : await judge.assess(n, forced?.has(n) ?? false);
         if (judgement.fresh) {
           emit({ type: "node-cached", stage: tallyOf(n).name, nodeId: graph.id(n) });

@@ -13,7 +13,7 @@ async function cache(cwd: string, args: readonly string[]): Promise<CliResult> {
   let stdout = "";
   let stderr = "";
   let code = 0;
-  const io: CliIo = { stdout: (t) => (stdout += t), stderr: (t) => (stderr += t), cwd, env: {}, color: false };
+  const io: CliIo = { stdout: (t) => (stdout += t), stderr: (t) => (stderr += t), cwd, env: {}, color: false, terminal: false };
   const program = new Command("cmbflow").exitOverride().configureOutput({ writeOut: io.stdout, writeErr: io.stderr });
   cacheCommand(program, io, (c) => {
     code = c;

@@ -3,6 +3,7 @@ import { mkdtempSync, mkdirSync, rmSync, writeFileSync, cpSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { main } from "../../src/cli/main.js";
+import type { FrameSink } from "../../src/cli/progress.js";
 
 export const REPO = resolve(import.meta.dirname, "..", "..");
 
@@ -23,8 +24,8 @@ export function tempProject(files: Record<string, string> = {}, copyDefaultCfg =
   return { dir, cleanup: () => rmSync(dir, { recursive: true, force: true }) };
 }
 
-/** Runs `cmbflow <args>` in `cwd` with a clean environment and no colour. */
-export async function cli(cwd: string, args: readonly string[], env: Record<string, string> = {}): Promise<CliResult> {
+/** Runs `cmbflow <args>` in `cwd` with a clean environment and no colour; with `terminal`, as if stderr were a terminal drawing frames into it. */
+export async function cli(cwd: string, args: readonly string[], env: Record<string, string> = {}, terminal?: FrameSink): Promise<CliResult> {
   let stdout = "";
   let stderr = "";
   const code = await main(args, {
@@ -33,8 +34,24 @@ export async function cli(cwd: string, args: readonly string[], env: Record<stri
     cwd,
     env: { ...env },
     color: false,
+    terminal: terminal !== undefined,
+    ...(terminal === undefined ? {} : { frames: () => terminal }),
   });
   return { code, stdout, stderr };
+}
+
+/** A fake terminal: keeps every frame drawn. */
+export function frameRecorder(): FrameSink & { readonly frames: string[]; persisted: boolean } {
+  const frames: string[] = [];
+  const sink = Object.assign((text: string) => void frames.push(text), {
+    frames,
+    persisted: false,
+    clear: () => undefined,
+    done: () => {
+      sink.persisted = true;
+    },
+  });
+  return sink;
 }
 
 /** A minimal config folder around a pipeline YAML text. */

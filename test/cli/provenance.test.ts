@@ -12,7 +12,7 @@ async function provenance(cwd: string, args: readonly string[]): Promise<CliResu
   let stdout = "";
   let stderr = "";
   let code = 0;
-  const io: CliIo = { stdout: (t) => (stdout += t), stderr: (t) => (stderr += t), cwd, env: {}, color: false };
+  const io: CliIo = { stdout: (t) => (stdout += t), stderr: (t) => (stderr += t), cwd, env: {}, color: false, terminal: false };
   const program = new Command("cmbflow").exitOverride().configureOutput({ writeOut: io.stdout, writeErr: io.stderr });
   provenanceCommand(program, io, (c) => {
     code = c;

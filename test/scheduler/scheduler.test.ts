@@ -145,3 +145,15 @@ describe("schedule", () => {
     expect(recorded.sort()).toEqual(["a[split=Train,sim=2]", "b[split=Train,sim=2]", "r"]);
   });
 });
+
+describe("schedule events", () => {
+  it("announces a stage before any of its nodes, and finishes it after the last", async () => {
+    const opts = options(schedulerGraph(), new FakeRunner(2, 2));
+    await schedule(opts);
+    for (const stage of ["a", "b", "r"]) {
+      const mine = opts.events.filter((e) => ("stage" in e && e.stage === stage) || (e.type === "node-failed" && e.failure.stage === stage));
+      expect(mine[0]?.type).toBe("stage-started");
+      expect(mine.at(-1)?.type).toBe("stage-finished");
+    }
+  });
+});
