@@ -185,6 +185,7 @@ async function run(overrides: readonly string[], flags: RunFlags, io: CliIo): Pr
         env: io.env,
       },
       threads: limits.value.jobs,
+      keepGoing: flags.keepGoing === true,
       ...(limits.value.nodeTimeoutMs === undefined ? {} : { nodeTimeoutMs: limits.value.nodeTimeoutMs }),
       ...(limits.value.workerMemoryMb === undefined ? {} : { workerMemoryMb: limits.value.workerMemoryMb }),
     });

@@ -107,7 +107,7 @@ export class OutputAsset<T = unknown> extends Asset {
   /** Writes `data` to this asset's path (with `extra` context); the file appears when the node succeeds. */
   async write(data: T, extra?: Readonly<Record<string, ContextValue>>): Promise<void> {
     const finalPath = this.pathFor(extra);
-    const temp = await this.transaction.tempFor(finalPath);
+    const temp = this.transaction.tempFor(finalPath);
     try {
       await this.spec.handler.write(temp, data, { ...this.spec.options, finalPath });
     } catch (error) {

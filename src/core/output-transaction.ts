@@ -4,7 +4,8 @@
  * interrupted node never leaves a half-written file at an output path, and a file at an
  * output path is always complete.
  */
-import { mkdir, readdir, rename, rm } from "node:fs/promises";
+import { mkdirSync, renameSync } from "node:fs";
+import { readdir, rm } from "node:fs/promises";
 import { basename, dirname, join } from "node:path";
 import { threadId } from "node:worker_threads";
 
@@ -49,9 +50,11 @@ export class OutputTransaction {
   readonly #pending = new Map<string, string>();
 
   /** A fresh temporary path beside `finalPath` (same folder, so the rename is atomic), its folder created. */
-  async tempFor(finalPath: string): Promise<string> {
+  tempFor(finalPath: string): string {
     const dir = dirname(finalPath);
-    await mkdir(dir, { recursive: true });
+    // Synchronous: a node runs in a worker thread of its own, where blocking costs nothing
+    // and a thread-pool round trip per file operation would cost more than the operation.
+    mkdirSync(dir, { recursive: true });
     counter += 1;
     return join(dir, tempName(basename(finalPath), `${String(process.pid)}-${String(threadId)}-${String(counter)}`));
   }
@@ -69,8 +72,8 @@ export class OutputTransaction {
   }
 
   /** Renames every pending file into place. */
-  async commit(): Promise<void> {
-    for (const [finalPath, tempPath] of this.#pending) await rename(tempPath, finalPath);
+  commit(): void {
+    for (const [finalPath, tempPath] of this.#pending) renameSync(tempPath, finalPath);
     this.#pending.clear();
   }
 

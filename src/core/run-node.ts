@@ -130,7 +130,7 @@ export async function runNode(runtime: NodeRuntime, task: NodeTask): Promise<rea
         break;
     }
     const paths = transaction.paths;
-    await transaction.commit();
+    transaction.commit();
     return paths;
   } catch (error) {
     await transaction.abort();
@@ -164,7 +164,7 @@ export async function runSift(runtime: NodeRuntime, task: NodeTask, results: rea
   try {
     await work(runtime.executor).sift?.(results, nodeContext(runtime, task, namer, transaction));
     const paths = transaction.paths;
-    await transaction.commit();
+    transaction.commit();
     return paths;
   } catch (error) {
     await transaction.abort();

@@ -42,8 +42,8 @@ export function synalm(cl: ArrayLike<number>, lmax: number, rng: RandomState, ou
     if (!Number.isFinite(c)) throw new RangeError(`cl[${String(l)}] must be finite, got ${String(c)}`);
     sqrtCl[l] = c > 0 ? Math.sqrt(c) : 0;
   }
-  for (let k = 0; k < size; k++) alm[2 * k] = rng.standardNormal();
-  for (let k = 0; k < size; k++) alm[2 * k + 1] = rng.standardNormal();
+  rng.fillStandardNormal(alm, 0, 2, size);
+  rng.fillStandardNormal(alm, 1, 2, size);
   for (let l = 0; l <= lmax; l++) {
     const k = almIndex(l, 0, lmax);
     const s = sqrtCl[l]!;

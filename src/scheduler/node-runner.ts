@@ -43,6 +43,8 @@ export type WorkResult =
     }
   | {
       readonly ok: false;
+      /** The unit never started: the run stopped while it waited in the runner's queue. */
+      readonly notStarted?: true;
       /** The stage's exception, its stack as the stage threw it. */
       readonly message: string;
       readonly stack?: string;
@@ -61,6 +63,8 @@ export interface NodeRunner {
    * finish at all: its worker died, it timed out, or the runner was stopped.
    */
   run(task: WorkTask, signal?: AbortSignal): Promise<WorkResult>;
+  /** Units waiting in the runner's queue will not start (they resolve `notStarted`); running ones go on. */
+  holdBack(): void;
   /** Stops every unit at once (a second Ctrl-C); their promises reject. */
   terminate(): Promise<void>;
   /** Lets running units finish, then releases the runner. */

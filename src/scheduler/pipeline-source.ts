@@ -13,3 +13,12 @@ export interface PipelineSource {
   /** Environment for `${oc.env:...}` interpolations. */
   readonly env: Readonly<Record<string, string | undefined>>;
 }
+
+/** What each worker thread is started with. */
+export interface WorkerData {
+  readonly source: PipelineSource;
+  /** One Int32 shared by all threads: non-zero once the run stopped, so queued units do not start. */
+  readonly holdBack: SharedArrayBuffer;
+  /** Whether a failure leaves the run going (--keep-going); otherwise the failing thread holds the rest back. */
+  readonly keepGoing: boolean;
+}

@@ -9,7 +9,7 @@ import { join } from "node:path";
 import { Piscina } from "piscina";
 import { PACKAGE_ROOT } from "../core/executor-loader.js";
 import type { NodeRunner, WorkResult, WorkTask } from "./node-runner.js";
-import type { PipelineSource } from "./pipeline-source.js";
+import type { PipelineSource, WorkerData } from "./pipeline-source.js";
 
 /** How the pool is made. */
 export interface PoolOptions {
@@ -20,6 +20,8 @@ export interface PoolOptions {
   readonly nodeTimeoutMs?: number;
   /** Heap limit of each worker (V8 old generation), in MiB; a unit passing it fails. */
   readonly workerMemoryMb?: number;
+  /** --keep-going: a failed unit does not hold back the queued ones. */
+  readonly keepGoing?: boolean;
 }
 
 /** The compiled worker entry: workers always run cmbflow's dist/, also when the main thread runs its sources (tests). */
@@ -37,14 +39,15 @@ export class PoolRunner implements NodeRunner {
   #pool: Piscina<WorkTask, WorkResult> | undefined;
   readonly #options: PoolOptions;
   readonly #terminate = new AbortController();
+  readonly #holdBack = new SharedArrayBuffer(4);
 
   constructor(options: PoolOptions) {
     if (!existsSync(WORKER_FILE)) throw new Error(`the worker entry ${WORKER_FILE} is missing: run npm run build`);
     this.#options = options;
     this.parallelism = Math.max(1, options.threads ?? defaultThreads());
-    // No unit waits inside the pool: once a failure or Ctrl-C stops the run, nothing queued
-    // there could be held back from starting.
-    this.inFlight = this.parallelism;
+    // One unit waits per worker besides the running one, so a worker never idles while the
+    // main thread records the last node; once the run stops, waiting units are held back.
+    this.inFlight = 2 * this.parallelism;
   }
 
   /** The pool, started on first use: a run where every node is fresh starts no thread. */
@@ -54,7 +57,7 @@ export class PoolRunner implements NodeRunner {
       minThreads: this.parallelism,
       maxThreads: this.parallelism,
       idleTimeout: Number.POSITIVE_INFINITY,
-      workerData: this.#options.source,
+      workerData: { source: this.#options.source, holdBack: this.#holdBack, keepGoing: this.#options.keepGoing === true } satisfies WorkerData,
       ...(this.#options.workerMemoryMb === undefined ? {} : { resourceLimits: { maxOldGenerationSizeMb: this.#options.workerMemoryMb } }),
     });
     return this.#pool;
@@ -68,6 +71,10 @@ export class PoolRunner implements NodeRunner {
     } catch (caught) {
       throw new Error(this.#lostMessage(caught, timeout), { cause: caught });
     }
+  }
+
+  holdBack(): void {
+    Atomics.store(new Int32Array(this.#holdBack), 0, 1);
   }
 
   async terminate(): Promise<void> {

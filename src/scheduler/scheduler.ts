@@ -134,6 +134,7 @@ export async function schedule(options: ScheduleOptions): Promise<ScheduleSummar
   const stop = (): void => {
     if (stopping) return;
     stopping = true;
+    runner.holdBack();
     for (const n of planner.stop()) settle(n, "skipped");
   };
   const onAbort = (): void => {
@@ -213,6 +214,11 @@ export async function schedule(options: ScheduleOptions): Promise<ScheduleSummar
       // The work could not finish: its worker is gone, so nobody else removes its temporary files.
       await sweepTemporaries(options.outputPaths(n));
       fail(n, { stage, nodeId, message: caught instanceof Error ? caught.message : String(caught) }, performance.now() - t0);
+      return;
+    }
+    if (!result.ok && result.notStarted === true) {
+      planner.abandon(n);
+      settle(n, "skipped");
       return;
     }
     absorb(n, result);

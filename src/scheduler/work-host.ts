@@ -31,11 +31,11 @@ export class WorkHost {
       const unit = { nodeId: task.nodeId, partition: task.partition };
       switch (task.kind) {
         case "node":
-          return this.#done(task, await this.#digested(await runNode(runtime, unit)), logs);
+          return this.#done(task, this.#digested(await runNode(runtime, unit)), logs);
         case "scan":
           return this.#done(task, [], logs, await runScan(runtime, unit));
         case "sift":
-          return this.#done(task, await this.#digested(await runSift(runtime, unit, task.results)), logs);
+          return this.#done(task, this.#digested(await runSift(runtime, unit, task.results)), logs);
       }
     } catch (caught) {
       const lateReads = this.#context.lateReads(task.stage);
@@ -48,10 +48,11 @@ export class WorkHost {
     return { ok: true, outputs, ...(value === undefined ? {} : { value }), logs, lateReads: this.#context.lateReads(task.stage) };
   }
 
-  async #digested(paths: readonly string[]): Promise<WrittenOutput[]> {
+  #digested(paths: readonly string[]): WrittenOutput[] {
     const out: WrittenOutput[] = [];
     for (const path of paths) {
-      const d = await this.#hasher.streamFile(path);
+      // Synchronous in the worker thread (see OutputTransaction.tempFor).
+      const d = this.#hasher.digestFileSync(path);
       out.push({ path, digest: d.digest, size: d.size });
     }
     return out;
@@ -70,6 +71,10 @@ export class InProcessRunner implements NodeRunner {
 
   run(task: WorkTask): Promise<WorkResult> {
     return this.#host.run(task);
+  }
+
+  holdBack(): void {
+    // Nothing waits: the scheduler keeps one unit in flight.
   }
 
   async terminate(): Promise<void> {

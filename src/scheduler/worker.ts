@@ -13,10 +13,15 @@ import { renderDiagnostics } from "../diagnostics/render.js";
 import { compilePipeline } from "../graph/compile.js";
 import { builtinHandlerNames } from "../handlers/index.js";
 import type { WorkResult, WorkTask } from "./node-runner.js";
-import type { PipelineSource } from "./pipeline-source.js";
+import type { PipelineSource, WorkerData } from "./pipeline-source.js";
 import { WorkHost } from "./work-host.js";
 
-let host: Promise<WorkHost> | undefined;
+// Built as soon as the thread starts, while the main thread is still judging nodes.
+const data = workerData as WorkerData;
+const host: Promise<WorkHost> = makeHost(data.source);
+const held = new Int32Array(data.holdBack);
+// A failure is reported with the first unit of work, not as an unhandled rejection.
+host.catch(() => undefined);
 
 async function makeHost(source: PipelineSource): Promise<WorkHost> {
   const loaded = loadConfig({ configDir: source.configDir, configName: source.configName, overrides: source.overrides, env: source.env });
@@ -30,6 +35,11 @@ async function makeHost(source: PipelineSource): Promise<WorkHost> {
 
 /** Runs one unit of work. */
 export default async function run(task: WorkTask): Promise<WorkResult> {
-  host ??= makeHost(workerData as PipelineSource);
-  return (await host).run(task);
+  // Queued before the run stopped: do not start.
+  if (Atomics.load(held, 0) !== 0) return { ok: false, notStarted: true, message: "not started: the run stopped", logs: [], lateReads: [] };
+  const result = await (await host).run(task);
+  // Without --keep-going a failure stops the run: hold back queued units at once, before the
+  // main thread hears of it (this thread would otherwise take the next one first).
+  if (!result.ok && !data.keepGoing) Atomics.store(held, 0, 1);
+  return result;
 }

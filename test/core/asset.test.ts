@@ -41,7 +41,7 @@ describe("assets and the node transaction", () => {
     await out.write("hello");
     const final = join(dir, "S_Dir/Train/sim0000/x.txt");
     expect(existsSync(final)).toBe(false);
-    await tx.commit();
+    tx.commit();
     expect(readFileSync(final, "utf8")).toBe("hello");
 
     const tx2 = new OutputTransaction();
@@ -54,7 +54,7 @@ describe("assets and the node transaction", () => {
   it("publishes nothing for a handler that writes nothing (EmptyHandler)", async () => {
     const tx = new OutputTransaction();
     await new OutputAsset(spec(EmptyHandler, "{root}/empty/marker"), new Namer({ root: dir }), tx).write(undefined);
-    await tx.commit();
+    tx.commit();
     expect(existsSync(join(dir, "empty/marker"))).toBe(false);
   });
 

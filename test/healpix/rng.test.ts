@@ -78,3 +78,19 @@ describe("RandomState matches numpy's legacy RandomState", () => {
     expect(() => new RandomState(1.5)).toThrow(new RangeError("seed must be an integer in 0…4294967295, got 1.5"));
   });
 });
+
+describe("RandomState.fillStandardNormal", () => {
+  it("gives the same numbers as standardNormal calls, strided, across a twist and with the cached normal carried both ways", () => {
+    const a = new RandomState(2024);
+    const b = new RandomState(2024);
+    a.standardNormal(); // leaves a cached normal
+    b.standardNormal();
+    const filled = new Float64Array(2 * 1001).fill(Number.NaN);
+    a.fillStandardNormal(filled, 1, 2, 1001); // odd count: the last pair's second normal is cached
+    const expected = Array.from({ length: 1001 }, () => b.standardNormal());
+    expect(Array.from({ length: 1001 }, (_, i) => filled[1 + 2 * i])).toEqual(expected);
+    expect(Array.from({ length: 1001 }, (_, i) => filled[2 * i])).toEqual(new Array(1001).fill(Number.NaN));
+    expect(a.standardNormal()).toBe(b.standardNormal());
+    expect(a.randomSample()).toBe(b.randomSample());
+  });
+});

@@ -22,7 +22,14 @@ class FakeRunner implements NodeRunner {
     readonly inFlight: number,
     readonly outcome: (task: WorkTask) => WorkResult | "lost" = () => ok(),
   ) {}
+  held = false;
   async run(task: WorkTask): Promise<WorkResult> {
+    // Waits in the queue for a free worker, like a unit queued in a worker pool.
+    for (;;) {
+      await new Promise((r) => setImmediate(r));
+      if (this.held) return { ok: false, notStarted: true, message: "not started", logs: [], lateReads: [] };
+      if (this.running < this.parallelism) break;
+    }
     this.tasks.push(task);
     this.running++;
     this.maxRunning = Math.max(this.maxRunning, this.running);
@@ -31,6 +38,9 @@ class FakeRunner implements NodeRunner {
     const outcome = task.kind === "scan" ? ok(task.partition.sim) : this.outcome(task);
     if (outcome === "lost") throw new Error("its worker exited (code 1) while running the node");
     return outcome;
+  }
+  holdBack(): void {
+    this.held = true;
   }
   async terminate(): Promise<void> {}
   async close(): Promise<void> {}
@@ -95,6 +105,14 @@ describe("schedule", () => {
       { type: "node-blocked", stage: "b", nodeId: "b[split=Train,sim=1]", failedDependency: "a[split=Train,sim=1]" },
       { type: "node-blocked", stage: "r", nodeId: "r", failedDependency: "b[split=Train,sim=1]" },
     ]);
+  });
+
+  it("holds back units queued in the runner once a failure stops the run", async () => {
+    const runner = new FakeRunner(1, 4, (task) => (task.nodeId === "a[split=Train,sim=0]" ? { ok: false, message: "cursed", logs: [], lateReads: [] } : ok()));
+    const summary = await schedule(options(schedulerGraph(), runner));
+    // a0, a1, a2 were all queued; a0 failed first, so a1 and a2 never started.
+    expect(runner.tasks.map((t) => t.nodeId)).toEqual(["a[split=Train,sim=0]"]);
+    expect(counts(summary)).toEqual({ a: "0 ran 0 fresh 0 restored 1 failed 2 skipped", b: "0 ran 0 fresh 0 restored 0 failed 3 skipped", r: "0 ran 0 fresh 0 restored 0 failed 1 skipped" });
   });
 
   it("fails only the node whose worker died, and removes the temporary files it left", async () => {
