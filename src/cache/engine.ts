@@ -9,7 +9,7 @@
  * interrupted before that has no new record and is stale on the next run.
  */
 import { stat } from "node:fs/promises";
-import { isAbsolute, join, relative, resolve } from "node:path";
+import { isAbsolute, join, relative, resolve, sep } from "node:path";
 import type { ConfigValue } from "../config/types.js";
 import type { StageDef } from "../graph/stage-graph.js";
 import { digestRecord } from "./canonical.js";
@@ -118,9 +118,11 @@ export class CacheEngine {
   readonly digests: FileDigestCacheType;
   readonly hasher: Hasher;
   readonly #options: EngineOptions;
+  readonly #workPrefix: string;
 
   private constructor(options: EngineOptions, store: StateStore, objects: ObjectStore, digests: FileDigestCacheType, hasher: Hasher) {
     this.#options = options;
+    this.#workPrefix = `${resolve(options.workDir)}${sep}`;
     this.store = store;
     this.objects = objects;
     this.digests = digests;
@@ -142,6 +144,9 @@ export class CacheEngine {
 
   /** A path as recorded: relative to the work folder when inside it. */
   recordedPath(path: string): string {
+    // The common case without path.relative's normalising: an absolute path inside the work folder.
+    const prefix = this.#workPrefix;
+    if (path.startsWith(prefix) && !path.includes("/..") && !path.includes("/./") && !path.includes("//")) return path.slice(prefix.length);
     const rel = relative(this.#options.workDir, path);
     return rel.startsWith("..") || isAbsolute(rel) ? path : rel;
   }
@@ -197,7 +202,8 @@ export class CacheEngine {
       inputs: inputsDigest,
     };
     const values: FingerprintRecord = { stage: stage.stage.value, code: stage.code.value, params: stage.params.value, context, inputs: inputs };
-    return { values, parts, digest: digestRecord(this.hasher, PART_NAMES.map((p) => parts[p])) };
+    // JSON.stringify of an array of hex strings is exactly its canonical JSON.
+    return { values, parts, digest: this.hasher.digestString(JSON.stringify(PART_NAMES.map((p) => parts[p]))) };
   }
 
   /**
@@ -219,7 +225,9 @@ export class CacheEngine {
       }
       if (record.fingerprint === fp.digest) {
         for (const output of record.outputs) {
-          const now = await this.digests.digest(this.absolutePath(output.path));
+          const path = this.absolutePath(output.path);
+          const peeked = this.digests.peek(path);
+          const now = peeked === null ? undefined : (peeked ?? (await this.digests.digest(path)));
           if (now === undefined) reasons.push({ kind: "output-missing", path: output.path });
           else if (now.digest !== output.digest) reasons.push({ kind: "output-modified", path: output.path });
         }

@@ -36,6 +36,8 @@ export interface DigestFiles {
   stat(path: string): Promise<StatKey | undefined>;
   /** Reads and digests the whole file; rejects with ENOENT when it is gone. */
   read(path: string): Promise<FileDigest>;
+  /** `stat` without a promise, when the collaborator can (enables {@link FileDigestCache.peek}). */
+  readonly statSync?: (path: string) => StatKey | undefined;
 }
 
 /** Collaborators and tuning for `FileDigestCache.open`. */
@@ -101,6 +103,7 @@ function defaultFiles(hasher: Pick<Hasher, "streamFile">): DigestFiles {
       }
     },
     read: (path) => hasher.streamFile(path),
+    statSync: (path) => statSync(path, { bigint: true, throwIfNoEntry: false }),
   };
 }
 
@@ -180,6 +183,23 @@ export class FileDigestCache {
     const work = this.#digest(abs).finally(() => this.#inFlight.delete(abs));
     this.#inFlight.set(abs, work);
     return work;
+  }
+
+  /**
+   * The memoised digest of a file whose stat still matches, without a promise: `null` when
+   * the file does not exist, undefined when only {@link digest} can tell (no trusted entry
+   * matches, or the file-access collaborator has no `statSync`). A no-op run checks every
+   * output this way.
+   */
+  peek(path: string): FileDigest | null | undefined {
+    const statNow = this.#files.statSync;
+    if (statNow === undefined) return undefined;
+    const abs = resolve(path);
+    if (this.#inFlight.has(abs) || this.#racy.has(abs)) return undefined;
+    const stat = statNow(abs);
+    if (stat === undefined) return this.#entries.has(abs) ? undefined : null;
+    const known = digestIfKey(this.#entries.get(abs), statKey(stat));
+    return known === undefined ? undefined : { digest: known, size: Number(stat.size) };
   }
 
   async #digest(abs: string): Promise<FileDigest | undefined> {

@@ -54,6 +54,26 @@ describe("FileDigestCache", () => {
     expect(files.reads).toEqual([path]);
   });
 
+  it("peeks without a promise: the memoised digest while the stat matches, null for a missing file, undefined when only a read can tell", async () => {
+    const path = join(dir, "a.txt");
+    const cache = await FileDigestCache.open(cacheDir, h, { clock: later });
+    expect(cache.peek(path)).toBeNull();
+    writeFileSync(path, "alpha");
+    expect(cache.peek(path)).toBeUndefined();
+    const read = await cache.digest(path);
+    expect(cache.peek(path)).toEqual(read);
+    utimesSync(path, new Date(Date.now() - 5000), new Date(Date.now() - 5000));
+    expect(cache.peek(path)).toBeUndefined();
+    rmSync(path);
+    // Missing now, but memoised: only digest() forgets the entry, so peek defers to it.
+    expect(cache.peek(path)).toBeUndefined();
+    expect(await cache.digest(path)).toBeUndefined();
+    expect(cache.peek(path)).toBeNull();
+    // A collaborator without statSync cannot be peeked through.
+    const counting = await FileDigestCache.open(cacheDir, h, { files: countingFiles(h), clock: later });
+    expect(counting.peek(path)).toBeUndefined();
+  });
+
   it("re-reads a file whose mtime changed but not its content, and gives the same digest", async () => {
     const path = join(dir, "a.txt");
     writeFileSync(path, "alpha");
