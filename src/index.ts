@@ -18,6 +18,12 @@ export type { FromConfigOptions, RunOptions, RunSummary } from "./core/pipeline-
 export { LogMaker, newRunId } from "./core/log-maker.js";
 export type { RunEvent, RunOutcome, NodeFailure } from "./scheduler/events.js";
 
+// Running nodes in parallel: pass `runner: new PoolRunner({ source })` to runPipeline.
+export { defaultThreads, PoolRunner } from "./scheduler/pool-runner.js";
+export type { PoolOptions } from "./scheduler/pool-runner.js";
+export type { PipelineSource } from "./scheduler/pipeline-source.js";
+export type { NodeRunner, WorkResult, WorkTask, WrittenOutput } from "./scheduler/node-runner.js";
+
 // Asset handlers.
 export { builtinHandlerNames, getHandler, handlerNames, hasHandler, HandlerError, HealpyMap, registerHandler } from "./handlers/index.js";
 export type { AssetHandler, HandlerOptions, HealpyMapData } from "./handlers/index.js";

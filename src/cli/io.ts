@@ -1,4 +1,3 @@
-import { createLogUpdate } from "log-update";
 import type { FrameSink } from "./progress.js";
 
 /** What a command may touch of the outside world, passed in so tests can run commands in-process. */
@@ -12,8 +11,8 @@ export interface CliIo {
   readonly color: boolean;
   /** stderr is a terminal: `run` shows a live display there instead of plain lines. */
   readonly terminal: boolean;
-  /** Makes the sink the live display draws into (log-update on stderr). */
-  readonly frames?: () => FrameSink;
+  /** Makes the sink the live display draws into (log-update on stderr, loaded only when a display is shown). */
+  readonly frames?: () => Promise<FrameSink>;
 }
 
 /** The real process's streams and environment. */
@@ -25,7 +24,7 @@ export function processIo(): CliIo {
     env: process.env,
     color: process.stderr.isTTY && process.env["NO_COLOR"] === undefined,
     terminal: process.stderr.isTTY,
-    frames: () => createLogUpdate(process.stderr),
+    frames: async () => (await import("log-update")).createLogUpdate(process.stderr),
   };
 }
 

@@ -228,7 +228,7 @@ async function runWithLog(
   if (print) io.stderr(`run ${runId}: log in ${shown(logMaker.runDir)}\n`);
 
   // On a terminal a live display; otherwise (or with --quiet / --json) plain lines.
-  const live = print && io.terminal && io.frames !== undefined ? new ProgressDisplay({ sink: io.frames(), color: io.color }) : undefined;
+  const live = print && io.terminal && io.frames !== undefined ? new ProgressDisplay({ sink: await io.frames(), color: io.color }) : undefined;
   const say = (text: string): void => (live === undefined ? io.stderr(text) : live.print(text, io.stderr));
   const onEvent = (event: RunEvent): void => {
     // Fresh nodes are counted in their stage's stage-finished line, not logged one by one:

@@ -35,7 +35,7 @@ export async function cli(cwd: string, args: readonly string[], env: Record<stri
     env: { ...env },
     color: false,
     terminal: terminal !== undefined,
-    ...(terminal === undefined ? {} : { frames: () => terminal }),
+    ...(terminal === undefined ? {} : { frames: () => Promise.resolve(terminal) }),
   });
   return { code, stdout, stderr };
 }
