@@ -24,6 +24,8 @@ import type { LinkMode } from "./object-store.js";
 import { ObjectStore } from "./object-store.js";
 import type { NodeRecord, OutputRecord } from "./state-store.js";
 import { StateStore } from "./state-store.js";
+import { ScanCache } from "./scan-cache.js";
+import type { Partition } from "../graph/partition.js";
 
 /** Why a node must run. */
 export type StaleReason =
@@ -117,6 +119,8 @@ export class CacheEngine {
   readonly objects: ObjectStore;
   readonly digests: FileDigestCacheType;
   readonly hasher: Hasher;
+  /** Per-simulation scan results of reductions. */
+  readonly scans: ScanCache;
   readonly #options: EngineOptions;
   readonly #workPrefix: string;
 
@@ -127,6 +131,7 @@ export class CacheEngine {
     this.objects = objects;
     this.digests = digests;
     this.hasher = hasher;
+    this.scans = new ScanCache(options.cacheDir, hasher);
   }
 
   /** Opens the stores under `options.cacheDir`. */
@@ -204,6 +209,27 @@ export class CacheEngine {
     const values: FingerprintRecord = { stage: stage.stage.value, code: stage.code.value, params: stage.params.value, context, inputs: inputs };
     // JSON.stringify of an array of hex strings is exactly its canonical JSON.
     return { values, parts, digest: this.hasher.digestString(JSON.stringify(PART_NAMES.map((p) => parts[p]))) };
+  }
+
+  /**
+   * The scan-cache key of one simulation of a reduction: its stage parts, the partition, and
+   * the recorded outputs of the dependencies that simulation reads (see scan-cache.ts).
+   */
+  scanKey(stage: StageParts, partition: Partition, inputs: readonly NodeRecord[]): string {
+    const p = partition;
+    return this.hasher.digestString(
+      JSON.stringify([
+        "scan/1",
+        stage.stage.digest,
+        stage.code.digest,
+        stage.params.digest,
+        p.split ?? null,
+        p.sim ?? null,
+        p.freq ?? null,
+        p.epoch ?? null,
+        inputs.map((dep) => [dep.node, dep.outputs.map((o) => [o.path, o.digest])]),
+      ]),
+    );
   }
 
   /**

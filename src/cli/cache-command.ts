@@ -19,6 +19,7 @@ import type { Command } from "commander";
 import { InvalidArgumentError } from "commander";
 import type { CacheEngine } from "../cache/engine.js";
 import { CacheEngine as Engine } from "../cache/engine.js";
+import { SCANS_DIR } from "../cache/scan-cache.js";
 import { FILE_DIGESTS_FILE } from "../cache/file-digests.js";
 import { acquireLock, lockFailureMessage, lockTakeoverMessage } from "../cache/lock.js";
 import type { Lock } from "../cache/lock.js";
@@ -169,7 +170,8 @@ async function du(flags: JsonFlag, io: CliIo): Promise<number> {
     let earlier = 0;
     for (const record of engine.store.entries()) earlier += (await engine.store.history(record.node)).length - 1;
     const memo = await sizeOf(join(cacheDir, FILE_DIGESTS_FILE));
-    const total = objects.bytes + sum(state) + memo;
+    const scans = await engine.scans.du();
+    const total = objects.bytes + sum(state) + memo + scans.bytes;
     if (flags.json === true) {
       io.stdout(
         `${JSON.stringify(
@@ -178,6 +180,7 @@ async function du(flags: JsonFlag, io: CliIo): Promise<number> {
             state: { bytes: sum(state), files: state },
             records: { nodes: engine.store.size, earlier_fingerprints: earlier },
             digest_memo_bytes: memo,
+            scan_results: { count: scans.results, bytes: scans.bytes },
             total_bytes: total,
           },
           null,
@@ -194,6 +197,7 @@ async function du(flags: JsonFlag, io: CliIo): Promise<number> {
       ["state logs", formatBytes(sum(state)), `${shownPath(join(cacheDir, STATE_DIR), io)} (${files})`],
       ["records", `${plural(engine.store.size, "node")}, ${plural(earlier, "earlier fingerprint")}`, ""],
       ["digest memo", formatBytes(memo), shownPath(join(cacheDir, FILE_DIGESTS_FILE), io)],
+      ["scan results", `${plural(scans.results, "file")}, ${formatBytes(scans.bytes)}`, shownPath(join(cacheDir, SCANS_DIR), io)],
       ["total", formatBytes(total), ""],
     ];
     const width = Math.max(...rows.map((r) => r[1].length));
@@ -239,6 +243,7 @@ async function gc(flags: GcFlags, io: CliIo): Promise<number> {
             removed: { objects: freed.removed, bytes: freed.removedBytes },
             kept: { objects: freed.kept, bytes: freed.keptBytes },
             temp_files_removed: freed.temps,
+            scan_results_removed: { count: freed.scans, bytes: freed.scanBytes },
             digest_memo_entries_removed: freed.memo,
             state_bytes: { before: stateBefore, after: stateAfter },
           },
@@ -252,6 +257,7 @@ async function gc(flags: GcFlags, io: CliIo): Promise<number> {
     io.stdout(`removed ${plural(freed.removed, "object")} (${formatBytes(freed.removedBytes)}) not used by any node's ${which}\n`);
     io.stdout(`kept ${plural(freed.kept, "object")} (${formatBytes(freed.keptBytes)})\n`);
     io.stdout(`removed ${plural(freed.temps, "stale temporary file")}\n`);
+    if (freed.scans > 0) io.stdout(`removed ${plural(freed.scans, "scan result")} (${formatBytes(freed.scanBytes)}) unused since the oldest current record was made\n`);
     if (freed.memo > 0) io.stdout(`forgot ${plural(freed.memo, "file")} in the digest memo that no record lists\n`);
     io.stdout(`state logs ${formatBytes(stateBefore)} → ${formatBytes(stateAfter)} (compacted)\n`);
     return EXIT_OK;
@@ -261,10 +267,17 @@ async function gc(flags: GcFlags, io: CliIo): Promise<number> {
 }
 
 /** The clean-up itself, under the lock. */
-async function collect(engine: CacheEngine, keepLast: number): Promise<{ removed: number; removedBytes: number; kept: number; keptBytes: number; temps: number; memo: number }> {
+async function collect(
+  engine: CacheEngine,
+  keepLast: number,
+): Promise<{ removed: number; removedBytes: number; kept: number; keptBytes: number; temps: number; memo: number; scans: number; scanBytes: number }> {
   const keep = new Set<string>();
   const outputs = new Set<string>();
+  // Scan results are kept while the run of any current record may have used them.
+  let oldestRecord = Number.POSITIVE_INFINITY;
   for (const record of [...engine.store.entries()]) {
+    const started = Date.parse(record.start);
+    if (Number.isFinite(started)) oldestRecord = Math.min(oldestRecord, started);
     for (const o of record.outputs) outputs.add(engine.absolutePath(o.path));
     // history() is newest first and starts with the current record.
     for (const r of (await engine.store.history(record.node)).slice(0, keepLast)) for (const o of r.outputs) keep.add(o.digest);
@@ -292,8 +305,9 @@ async function collect(engine: CacheEngine, keepLast: number): Promise<{ removed
   const memoBefore = engine.digests.size;
   engine.digests.prune((path) => outputs.has(path));
   const memo = memoBefore - engine.digests.size;
+  const scans = await engine.scans.removeUnusedSince(oldestRecord);
   await engine.store.compact();
-  return { removed, removedBytes, kept, keptBytes, temps, memo };
+  return { removed, removedBytes, kept, keptBytes, temps, memo, scans: scans.removed, scanBytes: scans.bytes };
 }
 
 interface OutputProblem {

@@ -25,7 +25,8 @@ import { getHandler } from "../handlers/registry.js";
 import type { CacheEngine, Fingerprint, StageParts, StaleReason, Verdict } from "../cache/engine.js";
 import { hasher as makeHasher } from "../cache/hash.js";
 import type { NodeRunner } from "../scheduler/node-runner.js";
-import type { Judgement, NodeJudge, ScheduleSummary } from "../scheduler/scheduler.js";
+import type { Judgement, NodeJudge, ScanMemo, ScheduleSummary } from "../scheduler/scheduler.js";
+import type { Partition } from "../graph/partition.js";
 import { schedule } from "../scheduler/scheduler.js";
 import { InProcessRunner, WorkHost } from "../scheduler/work-host.js";
 import { reasonLabel } from "../cache/engine.js";
@@ -234,6 +235,7 @@ export class PipelineContext {
         ...(engine === undefined ? {} : { judge: this.#judge(engine, options.runId ?? "") }),
         kindOf: (stage) => this.#pipeFor(stage)?.kind ?? "process-sim",
         scanPartitions: (n) => scanPartitions(this.#def(this.#stageOf(n)), this.pipeline.nodes.partition(n)),
+        ...(engine === undefined || !engine.settings.enabled ? {} : { scans: this.#scanMemo(engine) }),
         outputPaths: (n) => this.#outputPaths(this.#stageOf(n), n),
         keepGoing: options.keepGoing === true,
         onEvent: options.onEvent ?? (() => undefined),
@@ -280,6 +282,44 @@ export class PipelineContext {
         if (fp === undefined) throw new Error(`Internal error: node ${this.pipeline.nodes.id(n)} has no fingerprint`);
         await engine.recordWritten(this.pipeline.nodes.id(n), fp, outputs, runId, startedAt, durationMs);
       },
+    };
+  }
+
+  /** Scan results per simulation, keyed by the stage parts and the records of the dependencies each simulation reads. */
+  #scanMemo(engine: CacheEngine): ScanMemo {
+    const nodes = this.pipeline.nodes;
+    return {
+      keys: (n, partitions) => {
+        const pipe = this.#pipeFor(this.#stageOf(n));
+        if (pipe === undefined) return [];
+        const parts = this.#stageParts(engine, pipe);
+        // Dependencies by the simulation they belong to; those without a sim (a theory
+        // spectrum, say) are read by every scan.
+        const common: NodeRecord[] = [];
+        const bySim = new Map<string, { partition: Partition; record: NodeRecord }[]>();
+        for (let k = nodes.depStart[n] ?? 0; k < (nodes.depStart[n + 1] ?? 0); k++) {
+          const d = nodes.deps[k] ?? 0;
+          const record = engine.store.get(nodes.id(d));
+          if (record === undefined) return partitions.map(() => undefined);
+          const dp = nodes.partition(d);
+          if (dp.sim === undefined) {
+            common.push(record);
+          } else {
+            const key = `${dp.split ?? ""}/${String(dp.sim)}`;
+            const list = bySim.get(key) ?? [];
+            list.push({ partition: dp, record });
+            bySim.set(key, list);
+          }
+        }
+        return partitions.map((p) => {
+          const own = (bySim.get(`${p.split ?? ""}/${String(p.sim)}`) ?? [])
+            .filter(({ partition: dp }) => (p.freq === undefined || dp.freq === undefined || dp.freq === p.freq) && (p.epoch === undefined || dp.epoch === undefined || dp.epoch === p.epoch))
+            .map(({ record }) => record);
+          return engine.scanKey(parts, p, [...common, ...own]);
+        });
+      },
+      get: (key) => engine.scans.get(key),
+      put: (key, value) => engine.scans.put(key, value),
     };
   }
 

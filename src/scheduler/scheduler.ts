@@ -34,6 +34,14 @@ export interface NodeJudge {
   record(node: number, judgement: Judgement, outputs: readonly WrittenOutput[], startedAt: Date, durationMs: number): Promise<void>;
 }
 
+/** Per-simulation scan results of reductions (implemented over the cache engine's scan cache). */
+export interface ScanMemo {
+  /** The keys of node n's scans of `partitions`, in order; undefined where a scan cannot be keyed (it then always runs). */
+  keys(node: number, partitions: readonly Partition[]): readonly (string | undefined)[];
+  get(key: string): Promise<{ readonly value: unknown } | undefined>;
+  put(key: string, value: unknown): Promise<void>;
+}
+
 /** Everything a schedule needs, passed in (so tests swap in fakes). */
 export interface ScheduleOptions {
   readonly graph: NodeGraph;
@@ -48,6 +56,8 @@ export interface ScheduleOptions {
   readonly kindOf: (stage: string) => WorkKind;
   /** The simulations a reduction node scans. */
   readonly scanPartitions: (node: number) => Partition[];
+  /** Scan results kept per simulation; without it every scan runs. */
+  readonly scans?: ScanMemo;
   /** A node's output paths, where they can be formed (for sweeping temporaries). */
   readonly outputPaths: (node: number) => readonly string[];
   readonly keepGoing: boolean;
@@ -169,24 +179,42 @@ export async function schedule(options: ScheduleOptions): Promise<ScheduleSummar
     if (!options.keepGoing) stop();
   };
 
-  /** A reduction: its scans in parallel (at most `parallelism` at once), then its sift. */
+  /**
+   * A reduction: its scans in parallel (at most `parallelism` at once), each taken from the
+   * scan memo when a result for the same inputs is kept (not for a forced node), then its sift.
+   */
   const runReduction = async (n: number, stage: string, nodeId: string, partition: Partition): Promise<WorkResult> => {
     const partitions = options.scanPartitions(n);
+    const keys = options.scans?.keys(n, partitions) ?? [];
+    const reuse = !(options.forced?.has(n) ?? false);
     const results: ScanResult<unknown>[] = new Array<ScanResult<unknown>>(partitions.length);
     let next = 0;
+    let scanned = 0;
     let failure: WorkResult | undefined;
     const lane = async (): Promise<void> => {
       while (failure === undefined && next < partitions.length) {
         const k = next++;
         const p = partitions[k] ?? partition;
+        const key = keys[k];
+        const kept = reuse && key !== undefined ? await options.scans?.get(key) : undefined;
+        if (kept !== undefined) {
+          results[k] = { partition: p, value: kept.value };
+          continue;
+        }
         const result = await runner.run({ kind: "scan", stage, nodeId, partition: p });
-        absorb(n, { ...result, lateReads: result.lateReads });
-        if (!result.ok) failure = result;
-        else results[k] = { partition: p, value: result.value };
+        absorb(n, result);
+        if (!result.ok) {
+          failure = result;
+          continue;
+        }
+        scanned++;
+        results[k] = { partition: p, value: result.value };
+        if (key !== undefined) await options.scans?.put(key, result.value);
       }
     };
     await Promise.all(Array.from({ length: Math.max(1, Math.min(runner.parallelism, partitions.length)) }, lane));
     if (failure !== undefined) return failure;
+    emit({ type: "stage-log", level: "info", stage, message: `${nodeId}: scanned ${String(scanned)} of ${String(partitions.length)} simulations, the rest from the scan cache`, fields: { scanned, total: partitions.length } });
     return runner.run({ kind: "sift", stage, nodeId, partition, results });
   };
 

@@ -242,3 +242,96 @@ describe("Ctrl-C", () => {
     expect(plan.stages.find((s) => s.name === "work")?.run).toBe(8);
   }, 60_000);
 });
+
+describe("the scan cache of reductions", () => {
+  const files: Record<string, string> = {
+    ...FILES,
+    "cfg/pipeline/jobs.yaml": `${FILES["cfg/pipeline/jobs.yaml"] ?? ""}sum:
+  assets_out:
+    total: {handler: PlainText, path_template: "{root}/{dataset}/{stage}/total.txt"}
+  assets_in:
+    out: {stage: after}
+  dir_name: C_Sum
+  executor: stages/sum.ts#Sum
+  scale: 1
+`,
+    "stages/sum.ts": `import { BaseStageExecutor, type Cfg, type NodeContext, type ScanResult } from "cmbflow";
+
+export class Sum extends BaseStageExecutor {
+  readonly #scale: number;
+  constructor(cfg: Cfg, stage: string) {
+    super(cfg, stage);
+    this.#scale = cfg.number(\`pipeline.\${stage}.scale\`);
+  }
+  async scan(ctx: NodeContext): Promise<Float64Array> {
+    ctx.log.info("scanned", { sim: ctx.partition.sim });
+    const text = await ctx.input<string>("out").read();
+    return Float64Array.of(this.#scale * Number(/SIM (\\d+)/.exec(text)?.[1]));
+  }
+  async sift(results: readonly ScanResult<unknown>[], ctx: NodeContext): Promise<void> {
+    const values = results.map((r) => (r.value as Float64Array)[0] ?? 0);
+    await ctx.output<string>("total").write(\`\${String(values.length)} sims, sum \${String(values.reduce((a, b) => a + b, 0))}\\n\`);
+  }
+}
+`,
+  };
+  let project: Project;
+  beforeAll(() => {
+    project = makeProject(files);
+  });
+  afterAll(() => project.cleanup());
+
+  /** The sims the last run scanned, from the stage's own log lines in run.log. */
+  const scannedSims = (): number[] => {
+    const logs = join(project.dir, "data", "jobs", "Logs");
+    const last = readdirSync(logs).sort().at(-1) ?? "";
+    return readFileSync(join(logs, last, "run.log"), "utf8")
+      .split("\n")
+      .filter((line) => line.includes('"message":"scanned"'))
+      .map((line) => (JSON.parse(line) as { fields: { sim: number } }).fields.sim)
+      .sort((a, b) => a - b);
+  };
+  const total = (): string => readFileSync(join(project.dir, "data/jobs/C_Sum/total.txt"), "utf8");
+
+  it("scans every simulation the first time", () => {
+    expect(project.run(["run", "--json"]).code).toBe(0);
+    expect(scannedSims()).toEqual([0, 1, 2, 3, 4, 5, 6, 7]);
+    expect(total()).toBe("8 sims, sum 28\n");
+  });
+
+  it("after more sims, scans only the new ones and sifts over all", () => {
+    const result = project.run(["run", "splits.Train.n_sims=10", "--json"]);
+    expect(result.code).toBe(0);
+    expect(scannedSims()).toEqual([8, 9]);
+    expect(total()).toBe("10 sims, sum 45\n");
+  });
+
+  it("scans everything again after a parameter of the reduction changes, or when it is forced", () => {
+    expect(project.run(["run", "splits.Train.n_sims=10", "pipeline.sum.scale=2", "--json"]).code).toBe(0);
+    expect(scannedSims()).toHaveLength(10);
+    expect(total()).toBe("10 sims, sum 90\n");
+    expect(project.run(["run", "splits.Train.n_sims=10", "pipeline.sum.scale=2", "--force", "sum", "--json"]).code).toBe(0);
+    expect(scannedSims()).toHaveLength(10);
+  });
+
+  it("scans a simulation again when its input changed", () => {
+    // work's output for sim 3 changes with the seed: every sim's input changes, so all are scanned.
+    expect(project.run(["run", "splits.Train.n_sims=10", "pipeline.sum.scale=2", "seed=6", "--json"]).code).toBe(0);
+    expect(scannedSims()).toHaveLength(10);
+  });
+
+  it("counts scan results in cache du, and gc removes those no current record's run used", () => {
+    const du = (): { count: number; bytes: number } => (JSON.parse(project.run(["cache", "du", "--json"]).stdout) as { scan_results: { count: number; bytes: number } }).scan_results;
+    // Keys so far: 8 + 2 (scale 1), 10 (scale 2; the forced run rewrote the same 10), 10 (seed 6).
+    expect(du().count).toBe(30);
+    const gc = JSON.parse(project.run(["cache", "gc", "--json"]).stdout) as { scan_results_removed: { count: number } };
+    expect(gc.scan_results_removed.count).toBe(20);
+    expect(du().count).toBe(10);
+    // The ones kept are the ones the current records were made with: a hand-edited total
+    // makes the reduction run again (not restore), and it sifts without scanning anything.
+    project.write("data/jobs/C_Sum/total.txt", "edited\n");
+    expect(project.run(["run", "splits.Train.n_sims=10", "pipeline.sum.scale=2", "seed=6"]).code).toBe(0);
+    expect(scannedSims()).toEqual([]);
+    expect(total()).toBe("10 sims, sum 90\n");
+  });
+});

@@ -1,0 +1,119 @@
+/**
+ * Scan results of reductions, kept per simulation (DESIGN.md: "scans are cached per sim, so
+ * adding sims scans only the new ones"). A reduction's sift still runs over every result,
+ * but a simulation whose scan inputs and stage are unchanged is not scanned again.
+ *
+ * Key: a digest of the stage's stage, code and parameter parts, the scanned partition, and
+ * the recorded outputs (path and digest) of the dependency nodes that partition reads. So a
+ * code or parameter change, or a changed input, re-scans; a new simulation scans only itself.
+ *
+ * On disk: `cache/scans/<first two hex digits>/<key>.v8`, written whole (temporary file and
+ * rename): 16 hex digits of the payload's digest, a newline, then the value as
+ * `v8.serialize` (what crosses between worker threads, typed arrays included). A file whose
+ * payload does not match its digest is ignored and removed. Reading a result touches its
+ * mtime, so `cache gc` can drop results no recent run used.
+ */
+import { mkdir, readdir, readFile, rename, rm, stat, utimes, writeFile } from "node:fs/promises";
+import { dirname, join } from "node:path";
+import { deserialize, serialize } from "node:v8";
+import type { Hasher } from "./hash.js";
+
+/** Folder of scan results inside the cache folder. */
+export const SCANS_DIR = "scans";
+const DIGEST_CHARS = 16;
+
+/** Per-simulation scan results under one cache folder. */
+export class ScanCache {
+  readonly #dir: string;
+  readonly #hasher: Hasher;
+
+  constructor(cacheDir: string, hasher: Hasher) {
+    this.#dir = join(cacheDir, SCANS_DIR);
+    this.#hasher = hasher;
+  }
+
+  pathOf(key: string): string {
+    return join(this.#dir, key.slice(0, 2), `${key}.v8`);
+  }
+
+  /** The stored value under `key`, or undefined when there is none (or it was damaged: then it is removed). */
+  async get(key: string): Promise<{ readonly value: unknown } | undefined> {
+    const path = this.pathOf(key);
+    let bytes: Buffer;
+    try {
+      bytes = await readFile(path);
+    } catch {
+      return undefined;
+    }
+    const payload = bytes.subarray(DIGEST_CHARS + 1);
+    if (bytes.length <= DIGEST_CHARS || bytes.toString("latin1", 0, DIGEST_CHARS) !== this.#hasher.digestBytes(payload)) {
+      await rm(path, { force: true });
+      return undefined;
+    }
+    const now = new Date();
+    await utimes(path, now, now).catch(() => undefined);
+    return { value: deserialize(payload) as unknown };
+  }
+
+  /** Stores `value` under `key`, replacing any previous file whole. */
+  async put(key: string, value: unknown): Promise<void> {
+    const payload = serialize(value);
+    const path = this.pathOf(key);
+    await mkdir(dirname(path), { recursive: true });
+    const temp = `${path}.${String(process.pid)}-${Math.random().toString(36).slice(2)}.tmp`;
+    try {
+      await writeFile(temp, Buffer.concat([Buffer.from(`${this.#hasher.digestBytes(payload)}\n`, "latin1"), payload]));
+      await rename(temp, path);
+    } catch (error) {
+      await rm(temp, { force: true });
+      throw error;
+    }
+  }
+
+  /** Count and bytes of stored results. */
+  async du(): Promise<{ readonly results: number; readonly bytes: number }> {
+    let results = 0;
+    let bytes = 0;
+    for await (const { size } of this.#files()) {
+      results++;
+      bytes += size;
+    }
+    return { results, bytes };
+  }
+
+  /** Removes results not read or written since `since` (ms since the epoch); returns how many and their bytes. */
+  async removeUnusedSince(since: number): Promise<{ readonly removed: number; readonly bytes: number }> {
+    let removed = 0;
+    let bytes = 0;
+    for await (const file of this.#files()) {
+      if (file.mtimeMs >= since) continue;
+      await rm(file.path, { force: true });
+      removed++;
+      bytes += file.size;
+    }
+    return { removed, bytes };
+  }
+
+  async *#files(): AsyncIterable<{ readonly path: string; readonly size: number; readonly mtimeMs: number }> {
+    let shards: string[];
+    try {
+      shards = await readdir(this.#dir);
+    } catch {
+      return;
+    }
+    for (const shard of shards) {
+      let names: string[];
+      try {
+        names = await readdir(join(this.#dir, shard));
+      } catch {
+        continue;
+      }
+      for (const name of names) {
+        if (!name.endsWith(".v8")) continue;
+        const path = join(this.#dir, shard, name);
+        const s = await stat(path).catch(() => undefined);
+        if (s !== undefined) yield { path, size: s.size, mtimeMs: s.mtimeMs };
+      }
+    }
+  }
+}
