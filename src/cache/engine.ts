@@ -15,8 +15,8 @@ import type { StageDef } from "../graph/stage-graph.js";
 import { digestRecord } from "./canonical.js";
 import type { FileDigestCache as FileDigestCacheType } from "./file-digests.js";
 import { FileDigestCache } from "./file-digests.js";
-import type { CodePart, ContextPart, FingerprintRecord, InputsPart, ParamsPart, PartName, StagePart } from "./fingerprint.js";
-import { paramsPart, PART_NAMES, stagePart } from "./fingerprint.js";
+import type { CodePart, ContextInput, ContextPart, FingerprintRecord, InputsPart, ParamsPart, PartName, StagePart } from "./fingerprint.js";
+import { contextDigestText, paramsPart, PART_NAMES, stagePart } from "./fingerprint.js";
 import type { Hasher } from "./hash.js";
 import { hasher as makeHasher } from "./hash.js";
 import { moduleClosure, sourceName } from "./module-graph.js";
@@ -158,6 +158,8 @@ export class CacheEngine {
 
   /** A recorded path made absolute. */
   absolutePath(recorded: string): string {
+    // The common case without path.resolve's normalising: a plain relative path.
+    if (!isAbsolute(recorded) && !recorded.startsWith(".") && !recorded.includes("/.") && !recorded.includes("//")) return this.#workPrefix + recorded;
     return resolve(this.#options.workDir, recorded);
   }
 
@@ -185,19 +187,16 @@ export class CacheEngine {
     };
   }
 
-  /** The node's fingerprint from its stage parts, its context and its dependencies' records. */
-  fingerprint(stage: StageParts, context: ContextPart, dependencies: readonly NodeRecord[]): Fingerprint {
-    const inputs: Record<string, Record<string, string>> = {};
-    for (const dep of dependencies) {
-      const outputs: Record<string, string> = {};
-      for (const o of dep.outputs) outputs[o.path] = o.digest;
-      inputs[dep.node] = outputs;
-    }
-    // These two parts differ per node, so they are digested from a fixed-order JSON array
+  /**
+   * The node's fingerprint from its stage parts, its context and its dependencies' records.
+   * Only the digests are computed here; the structured record (`values`) is built when first
+   * asked for — when the node is recorded or explained, not for the fresh nodes of a no-op run.
+   */
+  fingerprint(stage: StageParts, context: ContextInput, dependencies: readonly NodeRecord[]): Fingerprint {
+    // These two parts differ per node, so they are digested from fixed-order JSON arrays
     // (JSON.stringify, which is injective for strings, numbers and arrays) rather than the
-    // general canonical writer: the same record gives the same digest, four times faster.
-    const p = context.partition;
-    const contextDigest = this.hasher.digestString(JSON.stringify([p.split ?? null, p.sim ?? null, p.freq ?? null, p.epoch ?? null, context.seed, context.outputs]));
+    // general canonical writer.
+    const contextDigest = this.hasher.digestString(contextDigestText(context));
     const inputsDigest = this.hasher.digestString(JSON.stringify(dependencies.map((dep) => [dep.node, dep.outputs.map((o) => [o.path, o.digest])])));
     const parts: Record<PartName, string> = {
       stage: stage.stage.digest,
@@ -206,9 +205,26 @@ export class CacheEngine {
       context: contextDigest,
       inputs: inputsDigest,
     };
-    const values: FingerprintRecord = { stage: stage.stage.value, code: stage.code.value, params: stage.params.value, context, inputs: inputs };
+    let values: FingerprintRecord | undefined;
     // JSON.stringify of an array of hex strings is exactly its canonical JSON.
-    return { values, parts, digest: this.hasher.digestString(JSON.stringify(PART_NAMES.map((p) => parts[p]))) };
+    const digest = this.hasher.digestString(JSON.stringify(PART_NAMES.map((p) => parts[p])));
+    return {
+      get values(): FingerprintRecord {
+        if (values === undefined) {
+          const inputs: Record<string, Record<string, string>> = {};
+          for (const dep of dependencies) {
+            const outputs: Record<string, string> = {};
+            for (const o of dep.outputs) outputs[o.path] = o.digest;
+            inputs[dep.node] = outputs;
+          }
+          const contextPart: ContextPart = { partition: context.partition, baseSeed: context.baseSeed, seed: context.seed(), outputs: context.outputs };
+          values = { stage: stage.stage.value, code: stage.code.value, params: stage.params.value, context: contextPart, inputs };
+        }
+        return values;
+      },
+      parts,
+      digest,
+    };
   }
 
   /**
@@ -230,6 +246,21 @@ export class CacheEngine {
         inputs.map((dep) => [dep.node, dep.outputs.map((o) => [o.path, o.digest])]),
       ]),
     );
+  }
+
+  /**
+   * The common case of {@link assess}, decided without a promise: the node's record has this
+   * fingerprint and every output's memoised digest still matches its stat. Undefined when
+   * anything else may hold (then call `assess`).
+   */
+  assessNow(node: string, fp: Fingerprint, forced: boolean): Verdict | undefined {
+    if (forced) return undefined;
+    const record = this.store.get(node);
+    if (record?.fingerprint !== fp.digest) return undefined;
+    for (const output of record.outputs) {
+      if (this.digests.peek(this.absolutePath(output.path))?.digest !== output.digest) return undefined;
+    }
+    return { state: "fresh", record };
   }
 
   /**

@@ -18,7 +18,7 @@
  */
 import { mkdir, readFile, rename, rm, writeFile } from "node:fs/promises";
 import { statSync } from "node:fs";
-import { join, resolve } from "node:path";
+import { isAbsolute, join, resolve } from "node:path";
 import type { FileDigest, Hasher } from "./hash.js";
 
 /** The stat fields the memo is keyed by; a `fs.BigIntStats` (`stat(path, {bigint: true})`) is one. */
@@ -194,7 +194,7 @@ export class FileDigestCache {
   peek(path: string): FileDigest | null | undefined {
     const statNow = this.#files.statSync;
     if (statNow === undefined) return undefined;
-    const abs = resolve(path);
+    const abs = isAbsolute(path) && !path.includes("/.") && !path.includes("//") ? path : resolve(path);
     if (this.#inFlight.has(abs) || this.#racy.has(abs)) return undefined;
     const stat = statNow(abs);
     if (stat === undefined) return this.#entries.has(abs) ? undefined : null;

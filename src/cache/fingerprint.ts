@@ -16,11 +16,19 @@
  */
 import type { ConfigObject, ConfigValue } from "../config/types.js";
 import type { Partition } from "../graph/partition.js";
+import { NODE_SEED_VERSION } from "../healpix/seeds.js";
+
+/** The digest input of a context part, a fixed-order JSON array. */
+export function contextDigestText(context: Pick<ContextPart, "partition" | "baseSeed" | "outputs">): string {
+  const p = context.partition;
+  return JSON.stringify([p.split ?? null, p.sim ?? null, p.freq ?? null, p.epoch ?? null, NODE_SEED_VERSION, context.baseSeed, context.outputs]);
+}
 import type { StageDef } from "../graph/stage-graph.js";
 
 /**
  * Bumped when the record's meaning or digesting changes: every node is then stale once.
- * 2: the context and inputs parts are digested from fixed-order JSON arrays.
+ * 2: the context and inputs parts are digested from fixed-order JSON arrays, the context
+ *    from the base seed rather than the node's seed.
  */
 export const FINGERPRINT_VERSION = 2;
 
@@ -47,10 +55,24 @@ export interface ParamsPart {
   readonly block: ConfigObject;
 }
 
-/** The context part. */
+/**
+ * The context part. Its digest covers the partition, the base seed (with the seed scheme's
+ * version) and the output paths; `seed`, the node's own seed, is kept for provenance and is
+ * not digested: it is a fixed function of the base seed, the stage and the partition, and
+ * the stage and partition are the node's identity. (So a no-op run need not hash a seed per node.)
+ */
 export interface ContextPart {
   readonly partition: Partition;
+  readonly baseSeed: number;
   readonly seed: number;
+  readonly outputs: readonly string[];
+}
+
+/** What a node's context part is made from; `seed` is computed only when the record is stored or shown. */
+export interface ContextInput {
+  readonly partition: Partition;
+  readonly baseSeed: number;
+  readonly seed: () => number;
   readonly outputs: readonly string[];
 }
 

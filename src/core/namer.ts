@@ -8,6 +8,9 @@
 import type { ParsedTemplate } from "../graph/template.js";
 import { fillTemplate, parseTemplate } from "../graph/template.js";
 
+/** The context keys a node's partition sets (see `partitionContext`), and `sim`, formed from `sim_num`. */
+const PARTITION_TAGS = new Set(["split", "sim", "sim_num", "freq", "epoch"]);
+
 /** A context value; numbers and strings are formatted with String(). */
 export type ContextValue = string | number;
 
@@ -99,6 +102,50 @@ export class Namer {
 
   #formatSim(n: ContextValue): string {
     return `${this.#sim.prefix}${String(n).padStart(this.#sim.digits, "0")}`;
+  }
+
+  /**
+   * `template` made into a function of a partition's context (`split`, `sim_num`, `freq`,
+   * `epoch`): every other tag is filled once, now, from the current context, so forming the
+   * paths of many nodes costs a few string joins each. The function gives what
+   * `path(template, partition)` gives, or undefined where that would throw.
+   */
+  former(template: string): (partition: Readonly<Record<string, ContextValue>>) => string | undefined {
+    const parsed = parseTemplate(template);
+    if (!parsed.ok) throw new Error(`Internal error: unchecked path template "${template}"`);
+    // Literal runs (context tags already filled) alternate with partition tags.
+    const pieces: (string | { readonly tag: string })[] = [];
+    let literal = "";
+    let missing = false;
+    for (const part of parsed.value.parts) {
+      if (typeof part === "string") {
+        literal += part;
+      } else if (PARTITION_TAGS.has(part.tag)) {
+        pieces.push(literal, part);
+        literal = "";
+      } else {
+        const value = this.lookup(part.tag);
+        if (value === undefined) missing = true;
+        literal += value ?? "";
+      }
+    }
+    pieces.push(literal);
+    return (partition) => {
+      if (missing) return undefined;
+      let out = "";
+      for (const piece of pieces) {
+        if (typeof piece === "string") {
+          out += piece;
+          continue;
+        }
+        const v = partition[piece.tag];
+        const simNum = partition["sim_num"];
+        const value = v !== undefined ? String(v) : piece.tag === "sim" && simNum !== undefined ? this.#formatSim(simNum) : this.lookup(piece.tag);
+        if (value === undefined) return undefined;
+        out += value;
+      }
+      return out;
+    };
   }
 
   /** Fills `template` from the current context; throws {@link MissingContextKeyError} naming the key, template and stage. */

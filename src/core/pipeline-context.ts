@@ -30,7 +30,7 @@ import type { Partition } from "../graph/partition.js";
 import { schedule } from "../scheduler/scheduler.js";
 import { InProcessRunner, WorkHost } from "../scheduler/work-host.js";
 import { reasonLabel } from "../cache/engine.js";
-import type { ContextPart } from "../cache/fingerprint.js";
+import type { ContextInput } from "../cache/fingerprint.js";
 import type { NodeRecord } from "../cache/state-store.js";
 import type { ConfigObject, ConfigValue } from "../config/types.js";
 import type { EventSink, NodeFailure, RunEvent, RunOutcome, StageCounts } from "../scheduler/events.js";
@@ -39,6 +39,7 @@ import type { BaseStageExecutor, StageEnvironment, WorkKind } from "./executor.j
 import { bindEnvironment, workKind } from "./executor.js";
 import type { ExecutorClass } from "./executor-loader.js";
 import { loadExecutorClass, PACKAGE_ROOT, parseExecutorRef } from "./executor-loader.js";
+import type { ContextValue } from "./namer.js";
 import { Namer } from "./namer.js";
 import { baseSeed, namerBase, simFormat } from "./namer-base.js";
 import type { NodeRuntime } from "./run-node.js";
@@ -123,6 +124,8 @@ export class PipelineContext {
   #prerun = false;
   readonly #partsCache = new Map<string, StageParts>();
   readonly #environments = new Map<string, StageEnvironment>();
+  /** Per stage, its output templates made into functions of a partition. */
+  readonly #formers = new Map<string, ((partition: Readonly<Record<string, ContextValue>>) => string | undefined)[]>();
 
   /**
    * @param projectDir folder executor module paths resolve against
@@ -258,16 +261,18 @@ export class PipelineContext {
     }
     const tokenOf = (judgement: Judgement): Token | undefined => (judgement.fresh ? undefined : (judgement.token as Token));
     return {
-      assess: async (n, forced) => {
-        const nodes = this.pipeline.nodes;
+      assess: (n, forced) => {
         const stage = this.#stageOf(n);
         const pipe = this.#pipeFor(stage);
         if (pipe === undefined) throw new Error(`Internal error: stage ${stage} was not added`);
+        const id = this.pipeline.nodes.id(n);
         const fp = engine.fingerprint(this.#stageParts(engine, pipe), this.#context(engine, stage, n), this.#dependencyRecords(engine, n));
-        const verdict = await engine.assess(nodes.id(n), fp, forced);
-        if (verdict.state === "fresh") return { fresh: true };
-        const token: Token = { fp, verdict };
-        return { fresh: false, reasons: verdict.reasons.map(reasonLabel), restorable: verdict.state === "restorable", token };
+        if (engine.assessNow(id, fp, forced) !== undefined) return { fresh: true };
+        return engine.assess(id, fp, forced).then((verdict): Judgement => {
+          if (verdict.state === "fresh") return { fresh: true };
+          const token: Token = { fp, verdict };
+          return { fresh: false, reasons: verdict.reasons.map(reasonLabel), restorable: verdict.state === "restorable", token };
+        });
       },
       restore: async (n, judgement) => {
         const token = tokenOf(judgement);
@@ -330,16 +335,19 @@ export class PipelineContext {
   }
 
   /** Node n's output paths, where they can be formed alone (whole-stage executors set the rest of the context themselves). */
-  #outputPaths(stage: string, n: number): string[] {
-    const env = this.#environment(stage);
-    const extra = partitionContext(this.pipeline.nodes.partition(n));
+  #outputPaths(stage: string, n: number, partition: Partition = this.pipeline.nodes.partition(n)): string[] {
+    let formers = this.#formers.get(stage);
+    if (formers === undefined) {
+      const env = this.#environment(stage);
+      formers = env.def.assetsOut.map((asset) => env.namer.former(asset.template.source));
+      this.#formers.set(stage, formers);
+    }
+    const extra = partitionContext(partition);
     const out: string[] = [];
-    for (const asset of env.def.assetsOut) {
-      try {
-        out.push(env.namer.path(asset.template.source, extra));
-      } catch {
-        // Not formable from the partition alone.
-      }
+    for (const form of formers) {
+      const path = form(extra);
+      // Undefined: not formable from the partition alone (a whole-stage executor sets the rest).
+      if (path !== undefined) out.push(path);
     }
     return out;
   }
@@ -434,11 +442,12 @@ export class PipelineContext {
     return out;
   }
 
-  /** The context part of node n: partition, seed and output paths (as recorded: relative to the work folder). */
-  #context(engine: CacheEngine, stage: string, n: number): ContextPart {
+  /** The context part of node n: partition, seeds and output paths (as recorded: relative to the work folder). */
+  #context(engine: CacheEngine, stage: string, n: number): ContextInput {
     const partition = this.pipeline.nodes.partition(n);
-    const outputs = this.#outputPaths(stage, n).map((p) => engine.recordedPath(p));
-    return { partition, seed: seedFor(this.#seed, stage, partition), outputs };
+    const outputs = this.#outputPaths(stage, n, partition).map((p) => engine.recordedPath(p));
+    const baseSeed = this.#seed;
+    return { partition, baseSeed, seed: () => seedFor(baseSeed, stage, partition), outputs };
   }
 
   /** The stage-wide fingerprint parts of a pipe, computed once. */

@@ -26,8 +26,8 @@ export type Judgement =
 
 /** Decides, restores and records nodes (implemented over the cache engine). */
 export interface NodeJudge {
-  /** Whether node n must run, and why. Called when all its dependencies are done. */
-  assess(node: number, forced: boolean): Promise<Judgement>;
+  /** Whether node n must run, and why. Called when all its dependencies are done; answers at once when it can (a fresh node). */
+  assess(node: number, forced: boolean): Judgement | Promise<Judgement>;
   /** Restores a restorable node's outputs; their paths, or undefined when the store could not (the node then runs). */
   restore(node: number, judgement: Judgement): Promise<readonly string[] | undefined>;
   /** Records a node that ran, after its outputs are in place. */
@@ -290,7 +290,9 @@ export async function schedule(options: ScheduleOptions): Promise<ScheduleSummar
         const n = planner.next();
         if (n === undefined) break;
         startStage(tallyOf(n));
-        const judgement: Judgement = judge === undefined ? { fresh: false, reasons: [], restorable: false, token: undefined } : await judge.assess(n, forced?.has(n) ?? false);
+        const judged = judge === undefined ? { fresh: false, reasons: [], restorable: false, token: undefined } : judge.assess(n, forced?.has(n) ?? false);
+        // No await for an answer given at once: a no-op run judges every node this way.
+        const judgement: Judgement = judged instanceof Promise ? await judged : judged;
         if (judgement.fresh) {
           emit({ type: "node-cached", stage: tallyOf(n).name, nodeId: graph.id(n) });
           settle(n, "fresh");

@@ -47,3 +47,24 @@ describe("Namer", () => {
     expect(namer.child({ freq: 100 }).path("{freq}")).toBe("100");
   });
 });
+
+describe("Namer.former", () => {
+  it("forms what path() forms, for any partition, and undefined where path() throws", () => {
+    const namer = new Namer({ root: "/data", dataset: "ds", stage: "B_Make" }, { prefix: "sim", digits: 4 }, "make");
+    const templates = ["{root}/{dataset}/{stage}/{split}/{sim}/map_{freq}.fits", "{root}/{stage}/{{literal}}/{sim_num}-{epoch}.txt", "{root}/{stage}/stats.yaml", "{root}/{detector}/x"];
+    const partitions = [{ split: "Train", sim_num: 3, freq: 100 }, { split: "Test", sim_num: 12345 }, { epoch: 2, sim_num: 0 }, {}];
+    for (const template of templates) {
+      const form = namer.former(template);
+      for (const partition of partitions) {
+        let expected: string | undefined;
+        try {
+          expected = namer.path(template, partition);
+        } catch {
+          expected = undefined;
+        }
+        expect(form(partition)).toBe(expected);
+      }
+    }
+    expect(namer.former(templates[0] ?? "")({ split: "Train", sim_num: 3, freq: 100 })).toBe("/data/ds/B_Make/Train/sim0003/map_100.fits");
+  });
+});
