@@ -150,12 +150,12 @@ async function run(overrides: readonly string[], flags: RunFlags, io: CliIo): Pr
     io.stderr(`error: ${limits.error}\n`);
     return EXIT_USAGE;
   }
-  const context = await prepareContext(compiled, io);
-  if (context === undefined) return EXIT_USAGE;
   const settings = cacheSettings(compiled.config.resolved);
   const cacheDir = cacheDirFor(io);
 
   if (flags.dryRun === true) {
+    const context = await prepareContext(compiled, io);
+    if (context === undefined) return EXIT_USAGE;
     const engine = await Engine.open({ cacheDir, workDir: io.cwd, mode: "read", settings });
     try {
       const plan = await context.planPipeline(engine, { ...(selection.value.nodes === undefined ? {} : { nodes: selection.value.nodes }), forced: selection.value.forced });
@@ -166,15 +166,27 @@ async function run(overrides: readonly string[], flags: RunFlags, io: CliIo): Pr
     return EXIT_OK;
   }
 
+  // Loading the executors (a project's TypeScript is compiled off the main thread) overlaps
+  // taking the lock and opening the stores.
+  const preparing = prepareContext(compiled, io);
   const lock = await acquireLock(cacheDir);
   if (!lock.ok) {
+    await preparing;
     io.stderr(`error: ${lockFailureMessage(lock.error)}\n`);
     return EXIT_FAILED;
   }
   if (lock.value.tookOverFrom !== undefined) io.stderr(`note: ${lockTakeoverMessage(lock.value.tookOverFrom)}\n`);
   let engine: CacheEngine | undefined;
   try {
-    engine = await Engine.open({ cacheDir, workDir: io.cwd, mode: "write", settings });
+    const opening = Engine.open({ cacheDir, workDir: io.cwd, mode: "write", settings });
+    // Handled below, after the executors are in; this only keeps an early failure from being "unhandled".
+    opening.catch(() => undefined);
+    const context = await preparing.catch(async (caught: unknown) => {
+      await opening.then((e) => e.close()).catch(() => undefined);
+      throw caught;
+    });
+    engine = await opening;
+    if (context === undefined) return EXIT_USAGE;
     const runner = new PoolRunner({
       source: {
         configDir: configDirFor(flags, io).dir,

@@ -9,7 +9,14 @@
  */
 import { writeFile } from "node:fs/promises";
 
-import { PNG } from "pngjs";
+import type { PNG as PngClass } from "pngjs";
+
+/** pngjs, loaded on first use: most commands never read or write a figure. */
+let pngjs: Promise<typeof PngClass> | undefined;
+function loadPng(): Promise<typeof PngClass> {
+  pngjs ??= import("pngjs").then((m) => m.PNG);
+  return pngjs;
+}
 
 import { HandlerError } from "./handler.js";
 import type { AssetHandler, HandlerOptions } from "./handler.js";
@@ -37,7 +44,8 @@ function isRgbaImage(data: FigureData): data is RgbaImage {
 }
 
 /** Encodes RGBA pixels as an 8-bit RGBA PNG. */
-export function encodePng(image: RgbaImage): Buffer {
+export async function encodePng(image: RgbaImage): Promise<Buffer> {
+  const PNG = await loadPng();
   const png = new PNG({ width: image.width, height: image.height });
   png.data = image.data;
   return PNG.sync.write(png, { colorType: 6 });
@@ -51,6 +59,7 @@ export const Figure: FigureHandler = {
     if (bytes.length < PNG_SIGNATURE.length || !bytes.subarray(0, PNG_SIGNATURE.length).equals(PNG_SIGNATURE)) {
       throw new HandlerError(path, "not a PNG file (bad signature)");
     }
+    const PNG = await loadPng();
     try {
       const png = PNG.sync.read(bytes);
       return { width: png.width, height: png.height, data: png.data };
@@ -79,6 +88,6 @@ export const Figure: FigureHandler = {
       if (!spec.ok) throw new HandlerError(where, spec.error);
       image = renderPlot(spec.value);
     }
-    await writeFile(path, encodePng(image));
+    await writeFile(path, await encodePng(image));
   },
 };

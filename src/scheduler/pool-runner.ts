@@ -6,7 +6,7 @@
 import { availableParallelism } from "node:os";
 import { existsSync } from "node:fs";
 import { join } from "node:path";
-import { Piscina } from "piscina";
+import type { Piscina } from "piscina";
 import { PACKAGE_ROOT } from "../core/executor-loader.js";
 import type { NodeRunner, WorkResult, WorkTask } from "./node-runner.js";
 import type { PipelineSource, WorkerData } from "./pipeline-source.js";
@@ -36,7 +36,7 @@ export function defaultThreads(): number {
 export class PoolRunner implements NodeRunner {
   readonly parallelism: number;
   readonly inFlight: number;
-  #pool: Piscina<WorkTask, WorkResult> | undefined;
+  #pool: Promise<Piscina<WorkTask, WorkResult>> | undefined;
   readonly #options: PoolOptions;
   readonly #terminate = new AbortController();
   readonly #holdBack = new SharedArrayBuffer(4);
@@ -50,16 +50,22 @@ export class PoolRunner implements NodeRunner {
     this.inFlight = 2 * this.parallelism;
   }
 
-  /** The pool, started on first use: a run where every node is fresh starts no thread. */
-  #started(): Piscina<WorkTask, WorkResult> {
-    this.#pool ??= new Piscina<WorkTask, WorkResult>({
-      filename: WORKER_FILE,
-      minThreads: this.parallelism,
-      maxThreads: this.parallelism,
-      idleTimeout: Number.POSITIVE_INFINITY,
-      workerData: { source: this.#options.source, holdBack: this.#holdBack, keepGoing: this.#options.keepGoing === true } satisfies WorkerData,
-      ...(this.#options.workerMemoryMb === undefined ? {} : { resourceLimits: { maxOldGenerationSizeMb: this.#options.workerMemoryMb } }),
-    });
+  /**
+   * The pool, started on first use: a run where every node is fresh starts no thread (and
+   * does not even load piscina).
+   */
+  #started(): Promise<Piscina<WorkTask, WorkResult>> {
+    this.#pool ??= import("piscina").then(
+      ({ Piscina: Pool }) =>
+        new Pool<WorkTask, WorkResult>({
+          filename: WORKER_FILE,
+          minThreads: this.parallelism,
+          maxThreads: this.parallelism,
+          idleTimeout: Number.POSITIVE_INFINITY,
+          workerData: { source: this.#options.source, holdBack: this.#holdBack, keepGoing: this.#options.keepGoing === true } satisfies WorkerData,
+          ...(this.#options.workerMemoryMb === undefined ? {} : { resourceLimits: { maxOldGenerationSizeMb: this.#options.workerMemoryMb } }),
+        }),
+    );
     return this.#pool;
   }
 
@@ -67,7 +73,7 @@ export class PoolRunner implements NodeRunner {
     const timeout = this.#options.nodeTimeoutMs === undefined ? undefined : AbortSignal.timeout(this.#options.nodeTimeoutMs);
     const signals = [this.#terminate.signal, ...(timeout === undefined ? [] : [timeout]), ...(signal === undefined ? [] : [signal])];
     try {
-      return await this.#started().run(task, { signal: AbortSignal.any(signals) });
+      return await (await this.#started()).run(task, { signal: AbortSignal.any(signals) });
     } catch (caught) {
       throw new Error(this.#lostMessage(caught, timeout), { cause: caught });
     }
@@ -79,12 +85,12 @@ export class PoolRunner implements NodeRunner {
 
   async terminate(): Promise<void> {
     this.#terminate.abort();
-    await this.#pool?.destroy();
+    await (await this.#pool)?.destroy();
   }
 
   async close(): Promise<void> {
     if (this.#terminate.signal.aborted) return;
-    await this.#pool?.close();
+    await (await this.#pool)?.close();
   }
 
   /** Why a unit could not finish, in the user's terms. */
