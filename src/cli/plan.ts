@@ -5,6 +5,7 @@ import type { CliIo } from "./io.js";
 import type { Compiled, ConfigFlags } from "./load.js";
 import { compileForCommand } from "./load.js";
 import { cacheDirFor, prepareContext } from "./run-command.js";
+import { ExecutorMemo } from "../cache/executor-memo.js";
 
 /** What a reading command works with. Close the engine when done. */
 export interface ReadingSession {
@@ -16,14 +17,16 @@ export interface ReadingSession {
 }
 
 /**
- * Loads, compiles, constructs every executor and opens the cache read-only (never waiting
+ * Loads, compiles, constructs every executor (or describes it from the executor memo) and opens the cache read-only (never waiting
  * for a running `run`); undefined when any step failed, its problems printed.
  */
 export async function openReadingSession(overrides: readonly string[], flags: ConfigFlags, io: CliIo): Promise<ReadingSession | undefined> {
   const compiled = await compileForCommand(overrides, flags, io);
   if (compiled === undefined) return undefined;
-  const context = await prepareContext(compiled, io);
+  // Readers use the executor memo a run left, but never write it.
+  const cacheDir = cacheDirFor(io);
+  const context = await prepareContext(compiled, io, await ExecutorMemo.open(cacheDir));
   if (context === undefined) return undefined;
-  const engine = await CacheEngine.open({ cacheDir: cacheDirFor(io), workDir: io.cwd, mode: "read", settings: cacheSettings(compiled.config.resolved) });
+  const engine = await CacheEngine.open({ cacheDir, workDir: io.cwd, mode: "read", settings: cacheSettings(compiled.config.resolved) });
   return { compiled, context, engine, cwd: io.cwd };
 }

@@ -9,7 +9,9 @@ import type { CacheEngine } from "../cache/engine.js";
 import { CacheEngine as Engine, cacheSettings, reasonLabel } from "../cache/engine.js";
 import { acquireLock, lockFailureMessage, lockTakeoverMessage } from "../cache/lock.js";
 import { LogMaker, newRunId } from "../core/log-maker.js";
-import { parseExecutorRef } from "../core/executor-loader.js";
+import { PACKAGE_ROOT, parseExecutorRef } from "../core/executor-loader.js";
+import { ExecutorMemo } from "../cache/executor-memo.js";
+import { hasher } from "../cache/hash.js";
 import type { PlannedNode, RunSummary } from "../core/pipeline-context.js";
 import { PipelineContext, PrerunError } from "../core/pipeline-context.js";
 import { selectNodes } from "../graph/selection.js";
@@ -113,10 +115,33 @@ Examples:
   });
 }
 
-/** Builds the pipeline context with every stage's executor, printing problems; undefined on failure. */
-export async function prepareContext(compiled: Compiled, io: CliIo): Promise<PipelineContext | undefined> {
+/**
+ * Builds the pipeline context with every stage's executor, printing problems; undefined on
+ * failure. With a memo, a stage whose executor code and configuration are unchanged since
+ * it was last constructed is described from the memo instead of loaded (see
+ * cache/executor-memo.ts); the stages constructed here are remembered in it.
+ */
+export async function prepareContext(compiled: Compiled, io: CliIo, memo?: ExecutorMemo): Promise<PipelineContext | undefined> {
   const context = new PipelineContext(compiled.config, compiled.pipeline, compiled.projectDir, io.cwd);
-  const added = await context.addPipesFromConfig();
+  const keys = new Map<string, string>();
+  const toLoad: string[] = [];
+  const h = memo === undefined ? undefined : await hasher();
+  const configDigest = h === undefined ? "" : ExecutorMemo.configDigest(h, compiled.config.resolved);
+  for (const name of compiled.pipeline.stageGraph.order) {
+    const ref = compiled.pipeline.stageGraph.stages.get(name)?.executor ?? null;
+    const parsed = ref === null ? undefined : parseExecutorRef(ref, compiled.projectDir);
+    if (h !== undefined && ref !== null && parsed?.ok === true) {
+      try {
+        keys.set(name, ExecutorMemo.key(h, name, { ref, module: parsed.value.module, projectDir: compiled.projectDir, packageRoot: PACKAGE_ROOT }, configDigest));
+      } catch {
+        // The module is missing or unreadable: loading it reports why.
+      }
+    }
+    const known = keys.has(name) ? memo?.get(keys.get(name) ?? "") : undefined;
+    if (known === undefined) toLoad.push(name);
+    else context.describePipe(name, known);
+  }
+  const added = await context.addPipesFromConfig(toLoad);
   if (!added.ok) {
     for (const problem of added.error) io.stderr(`error: ${problem}\n`);
     return undefined;
@@ -128,6 +153,12 @@ export async function prepareContext(compiled: Compiled, io: CliIo): Promise<Pip
     for (const problem of caught.problems) io.stderr(`error: ${problem}\n`);
     io.stderr(`${String(caught.problems.length)} problem${caught.problems.length === 1 ? "" : "s"} found before running; nothing was run\n`);
     return undefined;
+  }
+  if (memo !== undefined) {
+    for (const [stage, descriptor] of context.descriptors()) {
+      const key = keys.get(stage);
+      if (key !== undefined) memo.set(key, descriptor);
+    }
   }
   return context;
 }
@@ -154,7 +185,7 @@ async function run(overrides: readonly string[], flags: RunFlags, io: CliIo): Pr
   const cacheDir = cacheDirFor(io);
 
   if (flags.dryRun === true) {
-    const context = await prepareContext(compiled, io);
+    const context = await prepareContext(compiled, io, await ExecutorMemo.open(cacheDir));
     if (context === undefined) return EXIT_USAGE;
     const engine = await Engine.open({ cacheDir, workDir: io.cwd, mode: "read", settings });
     try {
@@ -168,7 +199,8 @@ async function run(overrides: readonly string[], flags: RunFlags, io: CliIo): Pr
 
   // Loading the executors (a project's TypeScript is compiled off the main thread) overlaps
   // taking the lock and opening the stores.
-  const preparing = prepareContext(compiled, io);
+  const memo = await ExecutorMemo.open(cacheDir);
+  const preparing = prepareContext(compiled, io, memo);
   const lock = await acquireLock(cacheDir);
   if (!lock.ok) {
     await preparing;
@@ -201,6 +233,7 @@ async function run(overrides: readonly string[], flags: RunFlags, io: CliIo): Pr
       ...(limits.value.nodeTimeoutMs === undefined ? {} : { nodeTimeoutMs: limits.value.nodeTimeoutMs }),
       ...(limits.value.workerMemoryMb === undefined ? {} : { workerMemoryMb: limits.value.workerMemoryMb }),
     });
+    await memo.save();
     try {
       return await runWithLog(compiled, context, engine, runner, selection.value, flags, limits.value, io);
     } finally {

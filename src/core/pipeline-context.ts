@@ -23,6 +23,7 @@ import type { StageDef } from "../graph/stage-graph.js";
 import { builtinHandlerNames } from "../handlers/index.js";
 import { getHandler } from "../handlers/registry.js";
 import type { CacheEngine, Fingerprint, StageParts, StaleReason, Verdict } from "../cache/engine.js";
+import type { ExecutorDescriptor } from "../cache/executor-memo.js";
 import { hasher as makeHasher } from "../cache/hash.js";
 import type { NodeRunner } from "../scheduler/node-runner.js";
 import type { Judgement, NodeJudge, ScanMemo, ScheduleSummary } from "../scheduler/scheduler.js";
@@ -98,7 +99,10 @@ export interface PlannedNode {
 
 interface Pipe {
   readonly stage: string;
-  readonly Executor: ExecutorClass;
+  /** Undefined for a described pipe (see `describePipe`) until a node of it runs in this thread. */
+  Executor?: ExecutorClass;
+  /** What an earlier construction declared, when the pipe was described rather than loaded. */
+  readonly descriptor?: ExecutorDescriptor;
   executor?: BaseStageExecutor;
   kind?: WorkKind;
   cfg?: Cfg;
@@ -176,6 +180,30 @@ export class PipelineContext {
     return this;
   }
 
+  /**
+   * Adds a stage by what its executor declared when last constructed with the same code and
+   * configuration (see cache/executor-memo.ts), without loading its module: fingerprints
+   * and the schedule need only its work grain and the keys its constructor read. The
+   * executor is loaded only if a node of the stage runs in this thread.
+   */
+  describePipe(stage: string, descriptor: ExecutorDescriptor): this {
+    if (!this.pipeline.stageGraph.stages.has(stage)) throw new Error(`stage "${stage}" is not in the pipeline; stages: ${this.stageNames.join(", ")}`);
+    if (this.#pipes.some((p) => p.stage === stage)) throw new Error(`stage "${stage}" was added twice`);
+    this.#pipes.push({ stage, descriptor, kind: descriptor.kind });
+    this.#prerun = false;
+    return this;
+  }
+
+  /** What each constructed or described stage's executor declared: work grain and constructor reads. */
+  descriptors(): ReadonlyMap<string, ExecutorDescriptor> {
+    const out = new Map<string, ExecutorDescriptor>();
+    for (const pipe of this.#pipes) {
+      if (pipe.descriptor !== undefined) out.set(pipe.stage, pipe.descriptor);
+      else if (pipe.kind !== undefined && pipe.cfg !== undefined) out.set(pipe.stage, { kind: pipe.kind, reads: this.#constructReads(pipe) });
+    }
+    return out;
+  }
+
   /** Adds every stage that has an `executor:` key, loading its module; all load errors together. */
   async addPipesFromConfig(stages: readonly string[] = this.stageNames): Promise<Result<void, string[]>> {
     const problems: string[] = [];
@@ -202,7 +230,8 @@ export class PipelineContext {
     const problems: string[] = [];
     for (const pipe of this.#pipes) {
       try {
-        this.#construct(pipe);
+        // A described pipe was constructed, with this code and configuration, by an earlier run.
+        if (pipe.descriptor === undefined) this.#construct(pipe);
       } catch (caught) {
         problems.push(caught instanceof Error ? caught.message : String(caught));
         continue;
@@ -400,6 +429,13 @@ export class PipelineContext {
       pipe = this.#pipeFor(stage);
     }
     if (pipe === undefined) throw new Error(`Internal error: stage ${stage} has no executor`);
+    if (pipe.Executor === undefined) {
+      const ref = this.#def(stage).executor;
+      if (ref === null) throw new Error(`Internal error: described stage ${stage} has no executor key`);
+      const loaded = await loadExecutorClass(ref, stage, this.projectDir);
+      if (!loaded.ok) throw new Error(loaded.error);
+      pipe.Executor = loaded.value;
+    }
     const { executor, kind } = pipe.executor === undefined || pipe.kind === undefined ? this.#construct(pipe) : { executor: pipe.executor, kind: pipe.kind };
     return { executor, kind, env: this.#environment(stage), stages: this.pipeline.stageGraph.stages, baseSeed: this.#seed };
   }
@@ -411,6 +447,7 @@ export class PipelineContext {
 
   /** Constructs a pipe's executor with its read-tracking config view; throws what the constructor threw. */
   #construct(pipe: Pipe): { executor: BaseStageExecutor; kind: WorkKind } {
+    if (pipe.Executor === undefined) throw new Error(`Internal error: stage ${pipe.stage} has no executor class loaded`);
     const cfg = this.#rootCfg.forStage(pipe.stage);
     bindEnvironment(cfg, (stage) => this.#environment(stage));
     const executor = new pipe.Executor(cfg, pipe.stage);
@@ -425,6 +462,10 @@ export class PipelineContext {
   /** Config keys each executor read, by stage (for fingerprints). */
   readsByStage(): ReadonlyMap<string, readonly string[]> {
     return new Map(this.#pipes.map((p) => [p.stage, (p.cfg?.reads() ?? []).map((r) => r.key)]));
+  }
+
+  #constructReads(pipe: Pipe): string[] {
+    return (pipe.cfg?.reads() ?? []).filter((r) => r.phase === "construct").map((r) => r.key);
   }
 
   #pipeFor(stage: string): Pipe | undefined {
@@ -457,7 +498,7 @@ export class PipelineContext {
     const def = this.#def(pipe.stage);
     const ref = def.executor === null ? undefined : parseExecutorRef(def.executor, this.projectDir);
     const code = ref?.ok === true ? { module: ref.value.module, projectDir: this.projectDir, packageRoot: PACKAGE_ROOT } : undefined;
-    const reads = (pipe.cfg?.reads() ?? []).filter((r) => r.phase === "construct").map((r) => r.key);
+    const reads = pipe.descriptor?.reads ?? this.#constructReads(pipe);
     const lookup = (key: string): ConfigValue | undefined => {
       let v: ConfigValue | undefined = this.config.resolved;
       for (const part of key.split(".")) v = v !== null && typeof v === "object" && !Array.isArray(v) ? (v as ConfigObject)[part] : undefined;

@@ -335,3 +335,46 @@ export class Sum extends BaseStageExecutor {
     expect(total()).toBe("10 sims, sum 90\n");
   });
 });
+
+describe("the executor memo", () => {
+  // The stage module notes every time the main thread (not a worker) loads it.
+  const files: Record<string, string> = {
+    ...FILES,
+    "stages/work.ts": `import { appendFileSync } from "node:fs";
+import { isMainThread } from "node:worker_threads";
+${(FILES["stages/work.ts"] ?? "").replace('import { setTimeout as sleep } from "node:timers/promises";\n', 'import { setTimeout as sleep } from "node:timers/promises";\n')}
+if (isMainThread) appendFileSync("main-loads.txt", "loaded\\n");
+`,
+  };
+  let project: Project;
+  beforeAll(() => {
+    project = makeProject(files);
+  });
+  afterAll(() => project.cleanup());
+  const mainLoads = (): number => {
+    try {
+      return readFileSync(join(project.dir, "main-loads.txt"), "utf8").split("\n").filter((l) => l !== "").length;
+    } catch {
+      return 0;
+    }
+  };
+
+  it("loads a stage's executor in the main thread only when its code or the configuration changed", () => {
+    expect(project.run(["run"]).code).toBe(0);
+    expect(mainLoads()).toBe(1);
+    // Nothing changed: status, a dry run and a run all describe the stage from the memo.
+    expect(project.run(["run", "--json"]).code).toBe(0);
+    expect(project.run(["status"]).code).toBe(0);
+    expect(project.run(["run", "--dry-run"]).code).toBe(0);
+    expect(mainLoads()).toBe(1);
+    // Another configuration: constructed again (its constructor may read other keys).
+    expect(project.run(["run", "pipeline.work.sleep_ms=1", "--json"]).code).toBe(0);
+    expect(mainLoads()).toBe(2);
+    // Edited code: constructed again.
+    project.write("stages/work.ts", `${files["stages/work.ts"] ?? ""}// edited\n`);
+    const edited = project.run(["run", "pipeline.work.sleep_ms=1", "--json"]);
+    expect(edited.code).toBe(0);
+    expect(mainLoads()).toBe(3);
+    expect(totals(edited.stdout).ran).toBeGreaterThanOrEqual(8);
+  });
+});

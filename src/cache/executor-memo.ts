@@ -1,0 +1,112 @@
+/**
+ * What constructing a stage's executor told us last time — its work grain and the config keys
+ * its constructor read — keyed by everything that could change it: the executor reference,
+ * the content of its module and every project-local module it imports, and the whole
+ * resolved configuration. With the same key the answer is the same (a constructor sees
+ * nothing else through the framework), so a run whose stages are all unchanged needs no
+ * executor in the main thread: the user's TypeScript is not even compiled there. Workers
+ * still load and construct executors for the nodes they run.
+ *
+ * On disk: `cache/executors.json`, `{"version": 1, "entries": {key: {kind, reads}}}`, replaced
+ * whole (temporary file and rename). A missing or unreadable file is an empty memo.
+ */
+import { readFile, rename, rm, writeFile } from "node:fs/promises";
+import { join } from "node:path";
+import type { WorkKind } from "../core/executor.js";
+import { canonicalJson } from "./canonical.js";
+import type { Hasher } from "./hash.js";
+import { moduleClosure, sourceName } from "./module-graph.js";
+
+/** What a stage's constructed executor declared. */
+export interface ExecutorDescriptor {
+  readonly kind: WorkKind;
+  /** Config keys its constructor read, sorted. */
+  readonly reads: readonly string[];
+}
+
+/** Where an executor's code is. */
+export interface ExecutorSource {
+  /** The `executor:` value as written. */
+  readonly ref: string;
+  /** The module file it resolves to. */
+  readonly module: string;
+  readonly projectDir: string;
+  readonly packageRoot: string;
+}
+
+export const EXECUTOR_MEMO_FILE = "executors.json";
+const VERSION = 1;
+const KINDS: readonly WorkKind[] = ["process-sim", "scan-sift", "execute"];
+
+/** The memo of one cache folder. */
+export class ExecutorMemo {
+  readonly #file: string;
+  readonly #entries: Map<string, ExecutorDescriptor>;
+  #dirty = false;
+
+  private constructor(file: string, entries: Map<string, ExecutorDescriptor>) {
+    this.#file = file;
+    this.#entries = entries;
+  }
+
+  static async open(cacheDir: string): Promise<ExecutorMemo> {
+    const file = join(cacheDir, EXECUTOR_MEMO_FILE);
+    const entries = new Map<string, ExecutorDescriptor>();
+    try {
+      const saved = JSON.parse(await readFile(file, "utf8")) as { version?: unknown; entries?: unknown };
+      if (saved.version === VERSION && typeof saved.entries === "object" && saved.entries !== null) {
+        for (const [key, value] of Object.entries(saved.entries as Record<string, unknown>)) {
+          const d = value as { kind?: unknown; reads?: unknown } | null;
+          if (d !== null && KINDS.includes(d.kind as WorkKind) && Array.isArray(d.reads) && d.reads.every((r) => typeof r === "string")) {
+            entries.set(key, { kind: d.kind as WorkKind, reads: d.reads });
+          }
+        }
+      }
+    } catch {
+      // Missing or unreadable: start empty; the next run writes a good one.
+    }
+    return new ExecutorMemo(file, entries);
+  }
+
+  /**
+   * The key of a stage's executor: stage name, reference, the digests of its module closure
+   * (as the fingerprint's code part names them), and the resolved configuration's digest.
+   */
+  static key(hasher: Pick<Hasher, "digestString" | "digestFileSync">, stage: string, source: ExecutorSource, configDigest: string): string {
+    const files = moduleClosure([source.module])
+      .map((file) => [sourceName(file, source.projectDir, source.packageRoot), hasher.digestFileSync(file).digest])
+      .sort(([a], [b]) => ((a ?? "") < (b ?? "") ? -1 : 1));
+    return hasher.digestString(JSON.stringify(["executor/1", stage, source.ref, files, configDigest]));
+  }
+
+  /** The digest of a resolved configuration, for {@link key}. */
+  static configDigest(hasher: Pick<Hasher, "digestString">, resolved: unknown): string {
+    return hasher.digestString(canonicalJson(resolved));
+  }
+
+  get(key: string): ExecutorDescriptor | undefined {
+    return this.#entries.get(key);
+  }
+
+  set(key: string, descriptor: ExecutorDescriptor): void {
+    const old = this.#entries.get(key);
+    if (old?.kind === descriptor.kind && old.reads.join("\n") === descriptor.reads.join("\n")) return;
+    this.#entries.set(key, { kind: descriptor.kind, reads: [...descriptor.reads].sort() });
+    this.#dirty = true;
+  }
+
+  /** Writes the memo when it changed, keeping at most `limit` entries (the newest). */
+  async save(limit = 1000): Promise<void> {
+    if (!this.#dirty) return;
+    const kept = [...this.#entries].slice(-limit);
+    const temp = `${this.#file}.${String(process.pid)}.tmp`;
+    try {
+      await writeFile(temp, `${JSON.stringify({ version: VERSION, entries: Object.fromEntries(kept) })}\n`);
+      await rename(temp, this.#file);
+      this.#dirty = false;
+    } catch (error) {
+      await rm(temp, { force: true });
+      throw error;
+    }
+  }
+}
