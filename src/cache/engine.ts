@@ -206,8 +206,9 @@ export class CacheEngine {
       inputs: inputsDigest,
     };
     let values: FingerprintRecord | undefined;
-    // JSON.stringify of an array of hex strings is exactly its canonical JSON.
-    const digest = this.hasher.digestString(JSON.stringify(PART_NAMES.map((p) => parts[p])));
+    // The parts' digests joined in their fixed order: each is exactly 16 hex digits, so the
+    // joined string is injective (no "ab" + "c" = "a" + "bc").
+    const digest = this.hasher.digestString(`${parts.stage}${parts.code}${parts.params}${parts.context}${parts.inputs}`);
     return {
       get values(): FingerprintRecord {
         if (values === undefined) {
@@ -275,12 +276,16 @@ export class CacheEngine {
     if (record === undefined) {
       reasons.push({ kind: "never-run" });
     } else {
+      let partsChanged = false;
       for (const part of PART_NAMES) {
         if (record.parts[part] === fp.parts[part]) continue;
+        partsChanged = true;
         if (part === "inputs") reasons.push({ kind: "inputs-changed", nodes: await this.#changedInputs(record, fp) });
         else reasons.push({ kind: `${part}-changed` });
       }
-      if (record.fingerprint === fp.digest) {
+      // Outputs are checked whenever the parts agree (not only when the whole digests do, which
+      // also differ when only the way parts are combined changed).
+      if (!partsChanged) {
         for (const output of record.outputs) {
           const path = this.absolutePath(output.path);
           const peeked = this.digests.peek(path);

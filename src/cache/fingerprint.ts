@@ -28,7 +28,7 @@ import type { StageDef } from "../graph/stage-graph.js";
 /**
  * Bumped when the record's meaning or digesting changes: every node is then stale once.
  * 2: the context and inputs parts are digested from fixed-order JSON arrays, the context
- *    from the base seed rather than the node's seed.
+ *    from the base seed rather than the node's seed; the whole from the parts' digests joined.
  */
 export const FINGERPRINT_VERSION = 2;
 

@@ -1,0 +1,60 @@
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { CacheEngine } from "../../src/cache/engine.js";
+import type { Fingerprint, StageParts } from "../../src/cache/engine.js";
+
+describe("CacheEngine.assess", () => {
+  let dir: string;
+  let engine: CacheEngine;
+  beforeEach(async () => {
+    dir = mkdtempSync(join(tmpdir(), "cmbflow-engine-"));
+    engine = await CacheEngine.open({ cacheDir: join(dir, "cache"), workDir: dir, mode: "write", settings: { enabled: false, link: "copy" } });
+  });
+  afterEach(async () => {
+    await engine.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  const part = <T>(value: T) => ({ value, digest: engine.hasher.digestString(JSON.stringify(value)) });
+  const stage = (): StageParts => ({
+    stage: part({ version: 2, executor: "a.ts#A", outputs: [], inputs: [] }),
+    code: part({ files: {} }),
+    params: part({ reads: {}, block: {} }),
+  });
+
+  async function recorded(): Promise<Fingerprint> {
+    const out = join(dir, "out.txt");
+    writeFileSync(out, "x");
+    const fp = engine.fingerprint(stage(), { partition: { split: "Train", sim: 0 }, baseSeed: 1, seed: () => 7, outputs: ["out.txt"] }, []);
+    await engine.recordWritten("a[split=Train,sim=0]", fp, [{ path: out, digest: engine.hasher.digestString("x"), size: 1 }], "run", new Date(), 1);
+    return fp;
+  }
+
+  it("is fresh, at once and without a promise, when the fingerprint and every output are unchanged", async () => {
+    const fp = await recorded();
+    expect(engine.assessNow("a[split=Train,sim=0]", fp, false)?.state).toBe("fresh");
+    expect(engine.assessNow("a[split=Train,sim=0]", fp, true)).toBeUndefined();
+    expect((await engine.assess("a[split=Train,sim=0]", fp, false)).state).toBe("fresh");
+  });
+
+  it("checks the outputs whenever the parts agree, also when only the whole digest differs", async () => {
+    const fp = await recorded();
+    const recombined: Fingerprint = { values: fp.values, parts: fp.parts, digest: "0000000000000000" };
+    expect(engine.assessNow("a[split=Train,sim=0]", recombined, false)).toBeUndefined();
+    expect((await engine.assess("a[split=Train,sim=0]", recombined, false)).state).toBe("fresh");
+    rmSync(join(dir, "out.txt"));
+    const verdict = await engine.assess("a[split=Train,sim=0]", recombined, false);
+    expect(verdict.state === "stale" ? verdict.reasons : []).toEqual([{ kind: "output-missing", path: "out.txt" }]);
+  });
+
+  it("builds the stored record only when asked: the node's seed is computed then", () => {
+    let seeds = 0;
+    const fp = engine.fingerprint(stage(), { partition: { sim: 3 }, baseSeed: 1, seed: () => ++seeds, outputs: [] }, []);
+    expect(seeds).toBe(0);
+    expect(fp.values.context).toEqual({ partition: { sim: 3 }, baseSeed: 1, seed: 1, outputs: [] });
+    expect(fp.values.context.seed).toBe(1);
+    expect(seeds).toBe(1);
+  });
+});
