@@ -32,5 +32,7 @@ export function processIo(): CliIo {
 export const EXIT_OK = 0;
 export const EXIT_FAILED = 1;
 export const EXIT_USAGE = 2;
-/** A run stopped by Ctrl-C or SIGTERM (128 + SIGINT, as shells report it). */
-export const EXIT_INTERRUPTED = 130;
+/** A run stopped by a signal exits 128 + the signal's number, as shells report it: 130 for Ctrl-C (SIGINT), 143 for SIGTERM. */
+export function exitForSignal(signal: "SIGINT" | "SIGTERM"): number {
+  return signal === "SIGINT" ? 130 : 143;
+}

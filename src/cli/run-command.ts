@@ -17,7 +17,7 @@ import { PipelineContext, PrerunError } from "../core/pipeline-context.js";
 import { selectNodes } from "../graph/selection.js";
 import type { RunEvent } from "../scheduler/events.js";
 import type { CliIo } from "./io.js";
-import { EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE } from "./io.js";
+import { EXIT_FAILED, EXIT_OK, EXIT_USAGE, exitForSignal } from "./io.js";
 import type { Compiled, ConfigFlags } from "./load.js";
 import { compileForCommand, configDirFor, withConfigOptions } from "./load.js";
 import { ProgressDisplay } from "./progress.js";
@@ -309,8 +309,10 @@ async function runWithLog(
   // period; a second one, or the end of the grace period, stops them at once.
   const interrupt = new AbortController();
   let graceTimer: NodeJS.Timeout | undefined;
-  const onSignal = (signal: NodeJS.Signals): void => {
+  let stoppedBy: "SIGINT" | "SIGTERM" = "SIGINT";
+  const onSignal = (signal: "SIGINT" | "SIGTERM"): void => {
     if (!interrupt.signal.aborted) {
+      stoppedBy = signal;
       say(`\n${signal}: stopping; running nodes may finish within ${String(limits.graceMs / 1000)} s (Ctrl-C again stops them now)\n`);
       interrupt.abort();
       graceTimer = setTimeout(() => void runner.terminate(), limits.graceMs);
@@ -372,7 +374,7 @@ async function runWithLog(
   }
   if (summary.outcome === "interrupted") {
     io.stderr(`interrupted: ${describeCounts(totals)} in ${seconds} s; the next run resumes with the nodes left\n`);
-    return EXIT_INTERRUPTED;
+    return exitForSignal(stoppedBy);
   }
   io.stderr(`failed: ${describeCounts(totals)} in ${seconds} s; log in ${shown(logMaker.runDir)}\n`);
   return EXIT_FAILED;

@@ -225,6 +225,17 @@ describe("Ctrl-C", () => {
     expect(totals(next.stdout)).toMatchObject({ ran: 14, fresh: 2 });
   }, 60_000);
 
+  it("handles SIGTERM the same way, exiting 143", async () => {
+    const run = start(project.dir, ["pipeline.work.sleep_ms=1200", "--force-all", "-j", "2"]);
+    await until(() => temporaries(project.dir).length >= 2);
+    run.kill("SIGTERM");
+    const { code, stderr } = await run.done;
+    expect(stderr).toContain("SIGTERM: stopping; running nodes may finish within 60 s");
+    expect(stderr).toMatch(/interrupted: 2 ran, 14 skipped in /);
+    expect(code).toBe(143);
+    expect(temporaries(project.dir)).toEqual([]);
+  }, 60_000);
+
   it("a second SIGINT stops running nodes at once; their temporary files are removed and nothing half-done is recorded", async () => {
     const run = start(project.dir, ["pipeline.work.sleep_ms=30000", "--force-all", "-j", "2"]);
     await until(() => temporaries(project.dir).length >= 2);
