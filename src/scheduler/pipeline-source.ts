@@ -1,3 +1,5 @@
+import type { WorkTask } from "./node-runner.js";
+
 /**
  * Where a pipeline comes from, as plain data: what a worker thread needs to build the same
  * pipeline the main thread runs.
@@ -21,4 +23,11 @@ export interface WorkerData {
   readonly holdBack: SharedArrayBuffer;
   /** Whether a failure leaves the run going (--keep-going); otherwise the failing thread holds the rest back. */
   readonly keepGoing: boolean;
+}
+
+/** What the pool hands a worker for one unit. */
+export interface PoolMessage {
+  readonly task: WorkTask;
+  /** With a node timeout: one BigInt64 the worker sets to Date.now() as it starts the unit. */
+  readonly startedAt: SharedArrayBuffer | null;
 }

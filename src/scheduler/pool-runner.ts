@@ -9,7 +9,7 @@ import { join } from "node:path";
 import type { Piscina } from "piscina";
 import { PACKAGE_ROOT } from "../core/executor-loader.js";
 import type { NodeRunner, WorkResult, WorkTask } from "./node-runner.js";
-import type { PipelineSource, WorkerData } from "./pipeline-source.js";
+import type { PipelineSource, PoolMessage, WorkerData } from "./pipeline-source.js";
 
 /** How the pool is made. */
 export interface PoolOptions {
@@ -36,7 +36,7 @@ export function defaultThreads(): number {
 export class PoolRunner implements NodeRunner {
   readonly parallelism: number;
   readonly inFlight: number;
-  #pool: Promise<Piscina<WorkTask, WorkResult>> | undefined;
+  #pool: Promise<Piscina<PoolMessage, WorkResult>> | undefined;
   readonly #options: PoolOptions;
   readonly #terminate = new AbortController();
   readonly #holdBack = new SharedArrayBuffer(4);
@@ -54,10 +54,10 @@ export class PoolRunner implements NodeRunner {
    * The pool, started on first use: a run where every node is fresh starts no thread (and
    * does not even load piscina).
    */
-  #started(): Promise<Piscina<WorkTask, WorkResult>> {
+  #started(): Promise<Piscina<PoolMessage, WorkResult>> {
     this.#pool ??= import("piscina").then(
       ({ Piscina: Pool }) =>
-        new Pool<WorkTask, WorkResult>({
+        new Pool<PoolMessage, WorkResult>({
           filename: WORKER_FILE,
           minThreads: this.parallelism,
           maxThreads: this.parallelism,
@@ -70,12 +70,15 @@ export class PoolRunner implements NodeRunner {
   }
 
   async run(task: WorkTask, signal?: AbortSignal): Promise<WorkResult> {
-    const timeout = this.#options.nodeTimeoutMs === undefined ? undefined : AbortSignal.timeout(this.#options.nodeTimeoutMs);
-    const signals = [this.#terminate.signal, ...(timeout === undefined ? [] : [timeout]), ...(signal === undefined ? [] : [signal])];
+    const timeout = this.#options.nodeTimeoutMs === undefined ? undefined : startedTimeout(this.#options.nodeTimeoutMs);
+    const signals = [this.#terminate.signal, ...(timeout === undefined ? [] : [timeout.signal]), ...(signal === undefined ? [] : [signal])];
     try {
-      return await (await this.#started()).run(task, { signal: AbortSignal.any(signals) });
+      const message: PoolMessage = { task, startedAt: timeout?.startedAt ?? null };
+      return await (await this.#started()).run(message, { signal: AbortSignal.any(signals) });
     } catch (caught) {
-      throw new Error(this.#lostMessage(caught, timeout), { cause: caught });
+      throw new Error(this.#lostMessage(caught, timeout?.signal), { cause: caught });
+    } finally {
+      timeout?.clear();
     }
   }
 
@@ -106,4 +109,24 @@ export class PoolRunner implements NodeRunner {
     if (exited !== null) return `its worker exited (code ${exited[1] ?? exited[2] ?? "?"}) while running the node: did the stage call process.exit?`;
     return `its worker died: ${message}`;
   }
+}
+
+/**
+ * A node timeout that counts from when a worker starts the unit, not from when it was handed
+ * to the pool (a unit may wait there behind the running one): the worker writes its start
+ * time into `startedAt`, and the timer, until then, only looks again.
+ */
+function startedTimeout(ms: number): { readonly signal: AbortSignal; readonly startedAt: SharedArrayBuffer; clear(): void } {
+  const controller = new AbortController();
+  const startedAt = new SharedArrayBuffer(8);
+  const start = new BigInt64Array(startedAt);
+  let timer: NodeJS.Timeout | undefined;
+  const check = (): void => {
+    const t0 = Number(Atomics.load(start, 0));
+    const left = t0 === 0 ? Math.min(ms, 1000) : t0 + ms - Date.now();
+    if (t0 !== 0 && left <= 0) controller.abort();
+    else timer = setTimeout(check, left);
+  };
+  timer = setTimeout(check, ms);
+  return { signal: controller.signal, startedAt, clear: () => clearTimeout(timer) };
 }

@@ -12,8 +12,8 @@ import { loadPlugins } from "../core/plugins.js";
 import { renderDiagnostics } from "../diagnostics/render.js";
 import { compilePipeline } from "../graph/compile.js";
 import { builtinHandlerNames } from "../handlers/index.js";
-import type { WorkResult, WorkTask } from "./node-runner.js";
-import type { PipelineSource, WorkerData } from "./pipeline-source.js";
+import type { WorkResult } from "./node-runner.js";
+import type { PipelineSource, PoolMessage, WorkerData } from "./pipeline-source.js";
 import { WorkHost } from "./work-host.js";
 
 // Built as soon as the thread starts, while the main thread is still judging nodes.
@@ -34,9 +34,11 @@ async function makeHost(source: PipelineSource): Promise<WorkHost> {
 }
 
 /** Runs one unit of work. */
-export default async function run(task: WorkTask): Promise<WorkResult> {
+export default async function run({ task, startedAt }: PoolMessage): Promise<WorkResult> {
   // Queued before the run stopped: do not start.
   if (Atomics.load(held, 0) !== 0) return { ok: false, notStarted: true, message: "not started: the run stopped", logs: [], lateReads: [] };
+  // The node timeout counts from here.
+  if (startedAt !== null) Atomics.store(new BigInt64Array(startedAt), 0, BigInt(Date.now()));
   const result = await (await host).run(task);
   // Without --keep-going a failure stops the run: hold back queued units at once, before the
   // main thread hears of it (this thread would otherwise take the next one first).

@@ -163,6 +163,14 @@ describe("the parallel scheduler", () => {
     expect(done(oom.stdout)).toEqual({ done: 14, failed: 1, skipped: 1 });
   });
 
+  it("counts --node-timeout from when a worker starts the node, not from when it was queued", () => {
+    // One worker, two units handed to it at a time: the second waits 1.2 s before it starts.
+    const result = project.run(["run", "pipeline.work.sleep_ms=1200", "-j", "1", "--node-timeout", "2", "--until", "work", "--sims", "Train:0-2", "--json"]);
+    expect(result.stderr).not.toContain("timed out");
+    expect(result.code).toBe(0);
+    expect(totals(result.stdout).ran).toBe(3);
+  });
+
   it("names the flag and value at fault", () => {
     const bad = project.run(["run", "-j", "two"]);
     expect(bad.code).toBe(2);
