@@ -30,11 +30,14 @@
 
 const N = 624;
 const M = 397;
-const MATRIX_A = 0x9908b0df;
-const UPPER_MASK = 0x80000000;
+// The state and its tempered outputs are kept in Int32Arrays, with these constants as int32
+// values (the same bits): V8 then keeps every word a small integer, where uint32 words above
+// 2^31 would become doubles. Measured: 1.5M outputs in 8 ms instead of 14–22 ms.
+const MATRIX_A = 0x9908b0df | 0;
+const UPPER_MASK = 0x80000000 | 0;
 const LOWER_MASK = 0x7fffffff;
-const TEMPER_B = 0x9d2c5680;
-const TEMPER_C = 0xefc60000;
+const TEMPER_B = 0x9d2c5680 | 0;
+const TEMPER_C = 0xefc60000 | 0;
 const TWO_POW_26 = 67108864;
 const TWO_POW_53 = 9007199254740992;
 
@@ -46,7 +49,9 @@ export const MAX_SEED = 0xffffffff;
  * worker or node its own instance (see `nodeSeed` in seeds.ts).
  */
 export class RandomState {
-  readonly #mt = new Uint32Array(N);
+  readonly #mt = new Int32Array(N);
+  /** The tempered outputs of the current state, made at each twist (tempering depends on the word alone). */
+  readonly #block = new Int32Array(N);
   #index = N;
   #hasGauss = false;
   #gauss = 0;
@@ -64,7 +69,7 @@ export class RandomState {
       throw new RangeError(`seed must be an integer in 0…${String(MAX_SEED)}, got ${String(seed)}`);
     }
     const mt = this.#mt;
-    mt[0] = seed >>> 0;
+    mt[0] = seed | 0;
     for (let i = 1; i < N; i++) {
       const prev = mt[i - 1]!;
       // Math.imul keeps the 32-bit product exact; a double product would lose low bits.
@@ -75,32 +80,36 @@ export class RandomState {
     this.#gauss = 0;
   }
 
-  /** Regenerates all 624 state words (the MT19937 "twist"). */
+  /** Regenerates all 624 state words (the MT19937 "twist") and their tempered outputs. */
   #twist(): void {
     const mt = this.#mt;
     let k = 0;
     for (; k < N - M; k++) {
       const y = (mt[k]! & UPPER_MASK) | (mt[k + 1]! & LOWER_MASK);
-      mt[k] = mt[k + M]! ^ (y >>> 1) ^ (y & 1 ? MATRIX_A : 0);
+      mt[k] = mt[k + M]! ^ (y >>> 1) ^ (-(y & 1) & MATRIX_A);
     }
     for (; k < N - 1; k++) {
       const y = (mt[k]! & UPPER_MASK) | (mt[k + 1]! & LOWER_MASK);
-      mt[k] = mt[k + M - N]! ^ (y >>> 1) ^ (y & 1 ? MATRIX_A : 0);
+      mt[k] = mt[k + M - N]! ^ (y >>> 1) ^ (-(y & 1) & MATRIX_A);
     }
     const y = (mt[N - 1]! & UPPER_MASK) | (mt[0]! & LOWER_MASK);
-    mt[N - 1] = mt[M - 1]! ^ (y >>> 1) ^ (y & 1 ? MATRIX_A : 0);
+    mt[N - 1] = mt[M - 1]! ^ (y >>> 1) ^ (-(y & 1) & MATRIX_A);
+    const block = this.#block;
+    for (let i = 0; i < N; i++) {
+      let t = mt[i]!;
+      t ^= t >>> 11;
+      t ^= (t << 7) & TEMPER_B;
+      t ^= (t << 15) & TEMPER_C;
+      t ^= t >>> 18;
+      block[i] = t;
+    }
     this.#index = 0;
   }
 
   /** Next raw tempered 32-bit output of MT19937, as an unsigned integer in 0…2^32 − 1. */
   nextUint32(): number {
     if (this.#index >= N) this.#twist();
-    let y = this.#mt[this.#index++]!;
-    y ^= y >>> 11;
-    y ^= (y << 7) & TEMPER_B;
-    y ^= (y << 15) & TEMPER_C;
-    y ^= y >>> 18;
-    return y >>> 0;
+    return this.#block[this.#index++]! >>> 0;
   }
 
   /** Uniform double in [0, 1) with 53 random bits, as numpy's `random_sample()`. */
@@ -133,11 +142,11 @@ export class RandomState {
   /**
    * Fills `count` slots of `out`, at `start`, `start + stride`, ..., with standard normals:
    * the same numbers, in the same order, as that many `standardNormal()` calls (the cached
-   * normal included), but with the generator state held in locals — about a fifth faster
-   * over the half-million normals of an lmax-767 synalm. Returns `out`.
+   * normal included), but with the generator state held in locals: 590k normals (an lmax-767
+   * synalm) in about 15 ms here. Returns `out`.
    */
   fillStandardNormal(out: Float64Array, start = 0, stride = 1, count: number = Math.floor((out.length - start + stride - 1) / stride)): Float64Array {
-    const mt = this.#mt;
+    const block = this.#block;
     let index = this.#index;
     let slot = start;
     let left = count;
@@ -147,17 +156,13 @@ export class RandomState {
       slot += stride;
       left--;
     }
+    // The next tempered output's bits (int32; only shifted right by callers, which reads them as uint32).
     const next = (): number => {
       if (index >= N) {
         this.#twist();
         index = 0;
       }
-      let y = mt[index++]!;
-      y ^= y >>> 11;
-      y ^= (y << 7) & TEMPER_B;
-      y ^= (y << 15) & TEMPER_C;
-      y ^= y >>> 18;
-      return y >>> 0;
+      return block[index++]!;
     };
     while (left > 0) {
       let x1: number;
