@@ -65,6 +65,12 @@ export function parseLimits(flags: RunFlags): { ok: true; value: RunLimits } | {
   const memory = number("--worker-memory", flags.workerMemory, true);
   const grace = number("--grace", flags.grace, false);
   for (const v of [jobs, timeout, memory, grace]) if (typeof v === "string") return { ok: false, error: v };
+  const maxJobs = MAX_JOBS_PER_CORE * defaultThreads();
+  if (typeof jobs === "number" && jobs > maxJobs) {
+    // Every worker is a V8 isolate with its own heap and compiled kernels; thousands of them
+    // exhaust memory long before they do any work.
+    return { ok: false, error: `--jobs ${String(jobs)} is more worker threads than cmbflow starts: at most ${String(MAX_JOBS_PER_CORE)} per core, ${String(maxJobs)} on this machine` };
+  }
   return {
     ok: true,
     value: {
@@ -75,6 +81,9 @@ export function parseLimits(flags: RunFlags): { ok: true; value: RunLimits } | {
     },
   };
 }
+
+/** Worker threads allowed per available core (-j): the pool is for CPU-bound stage work. */
+const MAX_JOBS_PER_CORE = 4;
 
 /** Seconds running nodes get to finish after the first Ctrl-C. */
 const DEFAULT_GRACE_S = 60;

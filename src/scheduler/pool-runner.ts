@@ -59,7 +59,8 @@ export class PoolRunner implements NodeRunner {
       ({ Piscina: Pool }) =>
         new Pool<PoolMessage, WorkResult>({
           filename: WORKER_FILE,
-          minThreads: this.parallelism,
+          // Threads start as units arrive, so a run of three nodes at -j 8 starts three.
+          minThreads: 1,
           maxThreads: this.parallelism,
           idleTimeout: Number.POSITIVE_INFINITY,
           workerData: { source: this.#options.source, holdBack: this.#holdBack, keepGoing: this.#options.keepGoing === true } satisfies WorkerData,

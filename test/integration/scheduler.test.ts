@@ -5,6 +5,7 @@
 import { spawn } from "node:child_process";
 import { createHash } from "node:crypto";
 import { readdirSync, readFileSync, statSync } from "node:fs";
+import { availableParallelism } from "node:os";
 import { join, relative } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Project } from "./project.js";
@@ -176,6 +177,10 @@ describe("the parallel scheduler", () => {
     expect(bad.code).toBe(2);
     expect(bad.stderr).toBe('error: --jobs must be a positive integer, not "two"\n');
     expect(project.run(["run", "--node-timeout", "-1"]).stderr).toBe('error: --node-timeout must be a positive number, not "-1"\n');
+    const cores = availableParallelism();
+    const tooMany = project.run(["run", "-j", "99999"]);
+    expect(tooMany.code).toBe(2);
+    expect(tooMany.stderr).toBe(`error: --jobs 99999 is more worker threads than cmbflow starts: at most 4 per core, ${String(4 * cores)} on this machine\n`);
   });
 });
 
