@@ -17,7 +17,7 @@ import type { FileDigestCache as FileDigestCacheType } from "./file-digests.js";
 import { FileDigestCache } from "./file-digests.js";
 import type { CodePart, ContextInput, ContextPart, FingerprintRecord, InputsPart, ParamsPart, PartName, StagePart } from "./fingerprint.js";
 import { contextDigestText, paramsPart, PART_NAMES, stagePart } from "./fingerprint.js";
-import type { Hasher } from "./hash.js";
+import type { FileDigest, Hasher } from "./hash.js";
 import { hasher as makeHasher } from "./hash.js";
 import { moduleClosure, sourceName } from "./module-graph.js";
 import type { LinkMode } from "./object-store.js";
@@ -226,6 +226,29 @@ export class CacheEngine {
       parts,
       digest,
     };
+  }
+
+  /**
+   * A dependency's record as its files are now: the record itself when every output still
+   * has its recorded digest, else a copy carrying the digests on disk ("missing" for a file
+   * that is gone). A node is fingerprinted from what it will read: for a dependency judged in
+   * the same run the two agree (it ran again otherwise), but one outside the run's selection
+   * (`--only`, `--sims`) may have been edited by hand since it was recorded.
+   */
+  observe(record: NodeRecord): NodeRecord | Promise<NodeRecord> {
+    const now: (FileDigest | undefined)[] = [];
+    let pending = false;
+    for (const output of record.outputs) {
+      const peeked = this.digests.peek(this.absolutePath(output.path));
+      if (peeked === undefined) pending = true;
+      now.push(peeked ?? undefined);
+    }
+    const build = (digests: readonly (FileDigest | undefined)[]): NodeRecord => {
+      if (record.outputs.every((o, i) => digests[i]?.digest === o.digest)) return record;
+      return { ...record, outputs: record.outputs.map((o, i) => ({ path: o.path, digest: digests[i]?.digest ?? "missing", size: digests[i]?.size ?? 0 })) };
+    };
+    if (!pending) return build(now);
+    return Promise.all(record.outputs.map((o) => this.digests.digest(this.absolutePath(o.path)))).then(build);
   }
 
   /**

@@ -264,10 +264,10 @@ export class PipelineContext {
         ...(options.nodes === undefined ? {} : { selected: options.nodes }),
         ...(options.forced === undefined ? {} : { forced: options.forced }),
         runner,
-        ...(engine === undefined ? {} : { judge: this.#judge(engine, options.runId ?? "") }),
+        ...(engine === undefined ? {} : { judge: this.#judge(engine, options.runId ?? "", options.nodes) }),
         kindOf: (stage) => this.#pipeFor(stage)?.kind ?? "process-sim",
         scanPartitions: (n) => scanPartitions(this.#def(this.#stageOf(n)), this.pipeline.nodes.partition(n)),
-        ...(engine === undefined || !engine.settings.enabled ? {} : { scans: this.#scanMemo(engine) }),
+        ...(engine === undefined || !engine.settings.enabled ? {} : { scans: this.#scanMemo(engine, options.nodes) }),
         outputPaths: (n) => this.#outputPaths(this.#stageOf(n), n),
         keepGoing: options.keepGoing === true,
         onEvent: options.onEvent ?? (() => undefined),
@@ -283,7 +283,7 @@ export class PipelineContext {
   }
 
   /** The scheduler's view of the engine: fingerprints from this pipeline's stage parts and node contexts. */
-  #judge(engine: CacheEngine, runId: string): NodeJudge {
+  #judge(engine: CacheEngine, runId: string, selected: ReadonlySet<number> | undefined): NodeJudge {
     interface Token {
       readonly fp: Fingerprint;
       readonly verdict: Verdict;
@@ -295,13 +295,17 @@ export class PipelineContext {
         const pipe = this.#pipeFor(stage);
         if (pipe === undefined) throw new Error(`Internal error: stage ${stage} was not added`);
         const id = this.pipeline.nodes.id(n);
-        const fp = engine.fingerprint(this.#stageParts(engine, pipe), this.#context(engine, stage, n), this.#dependencyRecords(engine, n));
-        if (engine.assessNow(id, fp, forced) !== undefined) return { fresh: true };
-        return engine.assess(id, fp, forced).then((verdict): Judgement => {
-          if (verdict.state === "fresh") return { fresh: true };
-          const token: Token = { fp, verdict };
-          return { fresh: false, reasons: verdict.reasons.map(reasonLabel), restorable: verdict.state === "restorable", token };
-        });
+        const judgeWith = (deps: readonly NodeRecord[]): Judgement | Promise<Judgement> => {
+          const fp = engine.fingerprint(this.#stageParts(engine, pipe), this.#context(engine, stage, n), deps);
+          if (engine.assessNow(id, fp, forced) !== undefined) return { fresh: true };
+          return engine.assess(id, fp, forced).then((verdict): Judgement => {
+            if (verdict.state === "fresh") return { fresh: true };
+            const token: Token = { fp, verdict };
+            return { fresh: false, reasons: verdict.reasons.map(reasonLabel), restorable: verdict.state === "restorable", token };
+          });
+        };
+        const deps = this.#dependencyRecords(engine, n, selected);
+        return deps instanceof Promise ? deps.then(judgeWith) : judgeWith(deps);
       },
       restore: async (n, judgement) => {
         const token = tokenOf(judgement);
@@ -320,10 +324,10 @@ export class PipelineContext {
   }
 
   /** Scan results per simulation, keyed by the stage parts and the records of the dependencies each simulation reads. */
-  #scanMemo(engine: CacheEngine): ScanMemo {
+  #scanMemo(engine: CacheEngine, selected: ReadonlySet<number> | undefined): ScanMemo {
     const nodes = this.pipeline.nodes;
     return {
-      keys: (n, partitions) => {
+      keys: async (n, partitions) => {
         const pipe = this.#pipeFor(this.#stageOf(n));
         if (pipe === undefined) return [];
         const parts = this.#stageParts(engine, pipe);
@@ -333,8 +337,10 @@ export class PipelineContext {
         const bySim = new Map<string, { partition: Partition; record: NodeRecord }[]>();
         for (let k = nodes.depStart[n] ?? 0; k < (nodes.depStart[n + 1] ?? 0); k++) {
           const d = nodes.deps[k] ?? 0;
-          const record = engine.store.get(nodes.id(d));
-          if (record === undefined) return partitions.map(() => undefined);
+          const stored = engine.store.get(nodes.id(d));
+          if (stored === undefined) return partitions.map(() => undefined);
+          // As for the fingerprint: a dependency outside the run is keyed by its files as they are.
+          const record = selected === undefined || selected.has(d) ? stored : await engine.observe(stored);
           const dp = nodes.partition(d);
           if (dp.sim === undefined) {
             common.push(record);
@@ -399,7 +405,7 @@ export class PipelineContext {
       for (let n = stageNodes.first; n < stageNodes.first + stageNodes.count; n++) {
         if (!(options.nodes?.has(n) ?? true)) continue;
         const id = nodes.id(n);
-        const fp = engine.fingerprint(parts, this.#context(engine, stage, n), this.#dependencyRecords(engine, n));
+        const fp = engine.fingerprint(parts, this.#context(engine, stage, n), await this.#dependencyRecords(engine, n, options.nodes));
         const verdict = await engine.assess(id, fp, options.forced?.has(n) ?? false);
         const upstream: string[] = [];
         for (let k = nodes.depStart[n] ?? 0; k < (nodes.depStart[n + 1] ?? 0); k++) {
@@ -472,15 +478,24 @@ export class PipelineContext {
     return this.#pipes.find((p) => p.stage === stage);
   }
 
-  /** The current records of node n's dependencies (those that have one). */
-  #dependencyRecords(engine: CacheEngine, n: number): NodeRecord[] {
+  /**
+   * The current records of node n's dependencies (those that have one). A dependency outside
+   * `selected` was not judged in this run, so its files are checked against its record and a
+   * hand-edited one enters n's fingerprint as it is on disk (engine.observe).
+   */
+  #dependencyRecords(engine: CacheEngine, n: number, selected?: ReadonlySet<number>): NodeRecord[] | Promise<NodeRecord[]> {
     const nodes = this.pipeline.nodes;
-    const out: NodeRecord[] = [];
+    const out: (NodeRecord | Promise<NodeRecord>)[] = [];
+    let pending = false;
     for (let k = nodes.depStart[n] ?? 0; k < (nodes.depStart[n + 1] ?? 0); k++) {
-      const record = engine.store.get(nodes.id(nodes.deps[k] ?? 0));
-      if (record !== undefined) out.push(record);
+      const d = nodes.deps[k] ?? 0;
+      const record = engine.store.get(nodes.id(d));
+      if (record === undefined) continue;
+      const seen = selected === undefined || selected.has(d) ? record : engine.observe(record);
+      if (seen instanceof Promise) pending = true;
+      out.push(seen);
     }
-    return out;
+    return pending ? Promise.all(out.map(async (r) => r)) : (out as NodeRecord[]);
   }
 
   /** The context part of node n: partition, seeds and output paths (as recorded: relative to the work folder). */

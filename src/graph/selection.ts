@@ -41,21 +41,30 @@ export function parseStageList(values: readonly string[], pipeline: CompiledPipe
   return ok(names);
 }
 
-/** Parses `Train:0-9,Test:3` into allowed sims per split (split names matched case-insensitively). */
+/**
+ * Parses `Train:0-9,Test:3` into allowed sims per split (split names matched
+ * case-insensitively). Every number must be a sim of its split: a typo such as `Train:99` in
+ * a split of ten is refused, not silently run as nothing.
+ */
 export function parseSims(text: string, pipeline: CompiledPipeline): Result<Map<string, Set<number>>, string> {
-  const splits = pipeline.stageGraph.allSplits.map((s) => s.name);
+  const splits = pipeline.stageGraph.allSplits;
   const out = new Map<string, Set<number>>();
   for (const item of text.split(",").map((s) => s.trim()).filter((s) => s !== "")) {
     const match = /^([A-Za-z][A-Za-z0-9_]*):(\d+)(?:-(\d+))?$/.exec(item);
     if (match === null) return err(`--sims ${text}: "${item}" is not split:N or split:N-M (e.g. Train:0-9,Test:3)`);
-    const split = splits.find((s) => s.toLowerCase() === (match[1] ?? "").toLowerCase());
-    if (split === undefined) return err(`--sims ${text}: no split "${match[1] ?? ""}" (splits: ${splits.join(", ")})`);
+    const split = splits.find((s) => s.name.toLowerCase() === (match[1] ?? "").toLowerCase());
+    if (split === undefined) return err(`--sims ${text}: no split "${match[1] ?? ""}" (splits: ${splits.map((s) => s.name).join(", ")})`);
     const lo = Number(match[2]);
     const hi = match[3] === undefined ? lo : Number(match[3]);
     if (hi < lo) return err(`--sims ${text}: range ${String(lo)}-${String(hi)} runs backwards`);
-    const set = out.get(split) ?? new Set<number>();
+    const last = split.nSims - 1;
+    if (hi > last) {
+      const has = split.nSims === 0 ? "has no sims" : `has sims 0-${String(last)}`;
+      return err(`--sims ${text}: "${item}" is outside split ${split.name}, which ${has}`);
+    }
+    const set = out.get(split.name) ?? new Set<number>();
     for (let s = lo; s <= hi; s++) set.add(s);
-    out.set(split, set);
+    out.set(split.name, set);
   }
   return ok(out);
 }

@@ -37,7 +37,7 @@ export interface NodeJudge {
 /** Per-simulation scan results of reductions (implemented over the cache engine's scan cache). */
 export interface ScanMemo {
   /** The keys of node n's scans of `partitions`, in order; undefined where a scan cannot be keyed (it then always runs). */
-  keys(node: number, partitions: readonly Partition[]): readonly (string | undefined)[];
+  keys(node: number, partitions: readonly Partition[]): readonly (string | undefined)[] | Promise<readonly (string | undefined)[]>;
   get(key: string): Promise<{ readonly value: unknown } | undefined>;
   put(key: string, value: unknown): Promise<void>;
 }
@@ -185,12 +185,16 @@ export async function schedule(options: ScheduleOptions): Promise<ScheduleSummar
    */
   const runReduction = async (n: number, stage: string, nodeId: string, partition: Partition): Promise<WorkResult> => {
     const partitions = options.scanPartitions(n);
-    const keys = options.scans?.keys(n, partitions) ?? [];
+    const keys = (await options.scans?.keys(n, partitions)) ?? [];
     const reuse = !(options.forced?.has(n) ?? false);
     const results: ScanResult<unknown>[] = new Array<ScanResult<unknown>>(partitions.length);
     let next = 0;
     let scanned = 0;
-    let failure: WorkResult | undefined;
+    let failure: Extract<WorkResult, { ok: false }> | undefined;
+    // The first real failure: a scan held back because another one failed must not hide it.
+    const keepFailure = (result: Extract<WorkResult, { ok: false }>): void => {
+      if (failure === undefined || failure.notStarted === true) failure = result;
+    };
     const lane = async (): Promise<void> => {
       while (failure === undefined && next < partitions.length) {
         const k = next++;
@@ -204,7 +208,7 @@ export async function schedule(options: ScheduleOptions): Promise<ScheduleSummar
         const result = await runner.run({ kind: "scan", stage, nodeId, partition: p });
         absorb(n, result);
         if (!result.ok) {
-          failure = result;
+          keepFailure(result);
           continue;
         }
         scanned++;
@@ -245,8 +249,11 @@ export async function schedule(options: ScheduleOptions): Promise<ScheduleSummar
       return;
     }
     if (!result.ok && result.notStarted === true) {
+      // Held back: the run is stopping (a worker saw a failure before this thread did).
+      // Stopping here too leaves no dependent waiting on a node that will not run.
       planner.abandon(n);
       settle(n, "skipped");
+      stop();
       return;
     }
     absorb(n, result);

@@ -375,6 +375,32 @@ describe("a user project's code edited", () => {
   });
 });
 
+describe("a node run alone over a hand-edited input", () => {
+  let project: Project;
+  let data: string;
+  const runJson = (...args: string[]): Record<string, Counts> => stagesOf(project.run(["run", ...args, "--json"]));
+  const total = (): string => readFileSync(join(data, "C_Total", "total.txt"), "utf8");
+  beforeAll(() => {
+    project = makeProject(NUMBERS);
+    data = join(project.dir, "data", "numbers");
+  });
+  afterAll(() => project.cleanup());
+
+  it("is fingerprinted from the input as it read it, so it runs again once the input is rebuilt", () => {
+    expect(runJson()).toEqual({ gen: ran(4), twice: ran(4), total: ran(1), other: ran(4) });
+    expect(total()).toBe("92\n");
+    // twice's sim 0 output edited by hand (20 → 50), then total run alone, over it.
+    writeFileSync(join(data, "B_Twice", "Train", "sim0000", "value.txt"), "50\n");
+    expect(stagesOf(project.run(["run", "--only", "total", "--force", "total", "--json"])).total).toEqual(ran(1));
+    expect(total()).toBe("122\n");
+    // A full run rebuilds twice's sim 0 with its old bytes; total read other bytes, so it is
+    // stale too, and its first result, for these inputs, comes back from the store.
+    expect(runJson()).toEqual({ gen: fresh(4), twice: { ...fresh(3), ran: 1 }, total: restored(1), other: fresh(4) });
+    expect(total()).toBe("92\n");
+    expect(project.run(["status"]).code).toBe(0);
+  });
+});
+
 describe("a failing node, and the lock", () => {
   let project: Project;
   beforeAll(() => {

@@ -21,8 +21,12 @@ class FakeRunner implements NodeRunner {
     readonly parallelism: number,
     readonly inFlight: number,
     readonly outcome: (task: WorkTask) => WorkResult | "lost" = () => ok(),
+    /** Like a pool worker without --keep-going: a failed unit holds back queued ones itself, before the scheduler hears of it. */
+    readonly holdsOnFailure = false,
   ) {}
   held = false;
+  /** The sim whose scan goes to `outcome` (the others succeed with their sim number). */
+  failScan: number | undefined;
   async run(task: WorkTask): Promise<WorkResult> {
     // Waits in the queue for a free worker, like a unit queued in a worker pool.
     for (;;) {
@@ -35,8 +39,9 @@ class FakeRunner implements NodeRunner {
     this.maxRunning = Math.max(this.maxRunning, this.running);
     for (let i = 0; i < 3; i++) await new Promise((r) => setImmediate(r));
     this.running--;
-    const outcome = task.kind === "scan" ? ok(task.partition.sim) : this.outcome(task);
+    const outcome = task.kind === "scan" && task.partition.sim !== this.failScan ? ok(task.partition.sim) : this.outcome(task);
     if (outcome === "lost") throw new Error("its worker exited (code 1) while running the node");
+    if (!outcome.ok && this.holdsOnFailure) this.held = true;
     return outcome;
   }
   holdBack(): void {
@@ -113,6 +118,18 @@ describe("schedule", () => {
     // a0, a1, a2 were all queued; a0 failed first, so a1 and a2 never started.
     expect(runner.tasks.map((t) => t.nodeId)).toEqual(["a[split=Train,sim=0]"]);
     expect(counts(summary)).toEqual({ a: "0 ran 0 fresh 0 restored 1 failed 2 skipped", b: "0 ran 0 fresh 0 restored 0 failed 3 skipped", r: "0 ran 0 fresh 0 restored 0 failed 1 skipped" });
+  });
+
+  it("reports a reduction whose scan failed even when the other scans were held back", async () => {
+    const runner = new FakeRunner(2, 2, () => ({ ok: false, message: "scan cursed", logs: [], lateReads: [] }), true);
+    runner.failScan = 1;
+    const opts = options(schedulerGraph(5), runner, { stages: ["r"] });
+    const summary = await schedule(opts);
+    // Scans of sims 0 and 1 ran together; 1 failed and held back the scan of sim 2, queued meanwhile.
+    expect(runner.tasks.map((t) => (t.kind === "scan" ? t.partition.sim : t.kind))).toEqual([0, 1]);
+    expect(summary.outcome).toBe("failed");
+    expect(summary.failed).toEqual([{ stage: "r", nodeId: "r", message: "scan cursed" }]);
+    expect(counts(summary)).toEqual({ r: "0 ran 0 fresh 0 restored 1 failed 0 skipped" });
   });
 
   it("fails only the node whose worker died, and removes the temporary files it left", async () => {
