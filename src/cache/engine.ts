@@ -397,6 +397,27 @@ export class CacheEngine {
     return record;
   }
 
+  /**
+   * Records a node whose outputs were restored from `from`, an earlier record with this
+   * fingerprint: the run that computed them stays the node's run (provenance names it), and
+   * the restoring run is noted beside it.
+   */
+  async recordRestored(node: string, fp: Fingerprint, from: NodeRecord, runId: string, at: Date): Promise<NodeRecord> {
+    for (const part of PART_NAMES) await this.store.putBlob(fp.parts[part], fp.values[part]);
+    const record: NodeRecord = {
+      node,
+      fingerprint: fp.digest,
+      parts: fp.parts,
+      outputs: from.outputs,
+      runId: from.runId,
+      start: from.start,
+      durationMs: from.durationMs,
+      restoredBy: { runId, at: at.toISOString() },
+    };
+    await this.store.append(record);
+    return record;
+  }
+
   /** Saves the digest memo and closes the state store. */
   async close(): Promise<void> {
     if (this.#options.mode === "write") await this.digests.save();

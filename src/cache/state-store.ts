@@ -58,6 +58,12 @@ export interface NodeRecord {
   readonly start: string;
   /** How long the node took, in ms. */
   readonly durationMs: number;
+  /**
+   * Set when the outputs were restored from the object store rather than computed: the run
+   * that restored them and when. `runId`, `start` and `durationMs` stay those of the run that
+   * computed them.
+   */
+  readonly restoredBy?: { readonly runId: string; readonly at: string };
 }
 
 /** Options of `StateStore.open`. */
@@ -83,7 +89,8 @@ export interface StateStoreStats {
 /** File names inside the state folder. */
 export const STATE_FILES = { nodes: "nodes.jsonl", history: "history.jsonl", blobs: "blobs.jsonl" } as const;
 
-const DEFAULT_HISTORY_DEPTH = 5;
+/** Distinct fingerprints remembered per node by default (what `cache gc --keep-last` can keep). */
+export const DEFAULT_HISTORY_DEPTH = 5;
 const BLOB_PREFIX = '{"d":"';
 const BLOB_VALUE = '","v":';
 
@@ -140,7 +147,8 @@ function parseLine(line: string): Line | undefined {
 /** A record's line, keys in a fixed order (and no foreign properties a caller's object might carry). */
 function recordLine(r: NodeRecord): string {
   const outputs = r.outputs.map((o) => ({ path: o.path, digest: o.digest, size: o.size }));
-  return `${JSON.stringify({ node: r.node, fingerprint: r.fingerprint, parts: r.parts, outputs, runId: r.runId, start: r.start, durationMs: r.durationMs })}\n`;
+  const restored = r.restoredBy === undefined ? {} : { restoredBy: { runId: r.restoredBy.runId, at: r.restoredBy.at } };
+  return `${JSON.stringify({ node: r.node, fingerprint: r.fingerprint, parts: r.parts, outputs, runId: r.runId, start: r.start, durationMs: r.durationMs, ...restored })}\n`;
 }
 
 /**

@@ -25,7 +25,8 @@ import { acquireLock, lockFailureMessage, lockTakeoverMessage } from "../cache/l
 import type { Lock } from "../cache/lock.js";
 import { OBJECTS_DIR } from "../cache/object-store.js";
 import type { VerifiedObject } from "../cache/object-store.js";
-import { STATE_FILES } from "../cache/state-store.js";
+import { DEFAULT_HISTORY_DEPTH, STATE_FILES } from "../cache/state-store.js";
+import { sweepDeadTemporaries } from "../core/output-transaction.js";
 import type { CliIo } from "./io.js";
 import { EXIT_FAILED, EXIT_OK } from "./io.js";
 import { cacheDirFor } from "./run-command.js";
@@ -73,7 +74,7 @@ Examples:
   cache
     .command("gc")
     .description("remove stored objects no node's last N fingerprints use, stale temporary files, and compact the state logs")
-    .option("--keep-last <n>", "keep the objects of each node's last N distinct fingerprints (1: only the current one)", positiveInteger, 1)
+    .option("--keep-last <n>", "keep the objects of each node's last N distinct fingerprints (1: only the current one)", keepLastCount, 1)
     .option("--json", "print what was freed as JSON")
     .addHelpText(
       "after",
@@ -107,8 +108,10 @@ Examples:
     });
 }
 
-function positiveInteger(value: string): number {
+function keepLastCount(value: string): number {
   if (!/^\d+$/.test(value) || Number(value) < 1) throw new InvalidArgumentError("expected a whole number ≥ 1.");
+  // More would promise versions the store has already forgotten.
+  if (Number(value) > DEFAULT_HISTORY_DEPTH) throw new InvalidArgumentError(`the store remembers at most ${String(DEFAULT_HISTORY_DEPTH)} fingerprints per node.`);
   return Number(value);
 }
 
@@ -156,7 +159,7 @@ function sum(sizes: Readonly<Record<string, number>>): number {
 function existingCacheDir(io: CliIo): string | undefined {
   const cacheDir = cacheDirFor(io);
   if (existsSync(cacheDir)) return cacheDir;
-  io.stderr(`error: no cache folder at ${shownPath(cacheDir, io)}: run cmbflow cache in the project folder where cmbflow run was run\n`);
+  io.stderr(`error: no cache folder ${cacheDir}: run cmbflow cache in the project folder where cmbflow run was run\n`);
   return undefined;
 }
 
@@ -301,7 +304,9 @@ async function collect(
   }
   for (const folder of folders) await rmdir(folder).catch(() => undefined); // Only when empty.
   // Why no age limit: we hold the lock, so no `put` is in progress and every temporary file is stale.
-  const temps = await engine.objects.removeTemps(0);
+  let temps = await engine.objects.removeTemps(0);
+  // Temporaries a killed run left beside recorded outputs (the next run sweeps those of the nodes it runs).
+  for (const folder of new Set([...outputs].map((path) => dirname(path)))) temps += await sweepDeadTemporaries(folder);
   const memoBefore = engine.digests.size;
   engine.digests.prune((path) => outputs.has(path));
   const memo = memoBefore - engine.digests.size;

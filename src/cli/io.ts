@@ -15,11 +15,21 @@ export interface CliIo {
   readonly frames?: () => Promise<FrameSink>;
 }
 
-/** The real process's streams and environment. */
+/**
+ * The real process's streams and environment. A stream whose reader went away
+ * (`cmbflow run | head -1`) is written to no more: its EPIPE must not end a run half-way,
+ * holding the lock with nodes unrecorded.
+ */
 export function processIo(): CliIo {
+  const open = { stdout: true, stderr: true };
+  for (const name of ["stdout", "stderr"] as const) {
+    process[name].on("error", () => {
+      open[name] = false;
+    });
+  }
   return {
-    stdout: (text) => process.stdout.write(text),
-    stderr: (text) => process.stderr.write(text),
+    stdout: (text) => open.stdout && process.stdout.write(text),
+    stderr: (text) => open.stderr && process.stderr.write(text),
     cwd: process.cwd(),
     env: process.env,
     color: process.stderr.isTTY && process.env["NO_COLOR"] === undefined,

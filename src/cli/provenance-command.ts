@@ -156,7 +156,7 @@ Examples:
 async function provenance(path: string, flags: ProvenanceFlags, io: CliIo): Promise<number> {
   const cacheDir = cacheDirFor(io);
   if (!existsSync(cacheDir)) {
-    io.stderr(`error: no cache folder at ${shownPath(cacheDir, io)}: run cmbflow provenance in the project folder where cmbflow run was run\n`);
+    io.stderr(`error: no cache folder ${cacheDir}: run cmbflow provenance in the project folder where cmbflow run was run\n`);
     return EXIT_FAILED;
   }
   // Settings only matter to a writing engine; provenance reads records.
@@ -285,6 +285,7 @@ function renderText(p: FileProvenance, limits: TreeLimits, io: CliIo): string {
   const { record, output } = p;
   field("node", record.node);
   field("run", `${record.runId} (started ${record.start}, took ${(record.durationMs / 1000).toFixed(2)} s)`);
+  if (record.restoredBy !== undefined) field("restored", `by run ${record.restoredBy.runId} at ${record.restoredBy.at}, from the object store`);
   field("log folder", p.logDir === undefined ? `not found (no Logs/${record.runId} folder above the file)` : shownPath(p.logDir, io));
   field("content", `${output.digest}, ${String(output.size)} bytes; ${describeDisk(p.onDisk)}`);
   const code = record.parts["code"] ?? "?";
@@ -383,6 +384,7 @@ function toJson(p: FileProvenance): unknown {
     run_id: record.runId,
     start: record.start,
     duration_ms: record.durationMs,
+    restored_by: record.restoredBy === undefined ? null : { run_id: record.restoredBy.runId, at: record.restoredBy.at },
     log_dir: p.logDir ?? null,
     digest: output.digest,
     size: output.size,

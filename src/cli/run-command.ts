@@ -177,6 +177,78 @@ export function cacheDirFor(io: CliIo): string {
   return resolve(io.cwd, "cache");
 }
 
+/**
+ * Ctrl-C and SIGTERM while a run holds the cache lock. The first stops scheduling and lets
+ * running nodes finish within the grace period; a second one, or the end of the grace
+ * period, stops them at once. Installed from the moment the lock is taken until it is
+ * released, so a signal while the run starts or closes its stores does not kill the process
+ * half-way (the default action) but ends the run the same way.
+ */
+class Interrupts {
+  readonly #controller = new AbortController();
+  readonly #graceMs: number;
+  #stoppedBy: "SIGINT" | "SIGTERM" = "SIGINT";
+  #graceTimer: NodeJS.Timeout | undefined;
+  #terminate: (() => void) | undefined;
+  #say: (text: string) => void;
+  #closing = false;
+  readonly #onSignal = (signal: "SIGINT" | "SIGTERM"): void => {
+    if (this.#closing) {
+      if (this.#controller.signal.aborted) process.exit(exitForSignal(signal));
+      this.#stoppedBy = signal;
+      this.#controller.abort();
+      this.#say(`\n${signal}: the run is writing its records; ${signal === "SIGINT" ? "Ctrl-C" : "a signal"} again quits at once (the next run takes the lock over)\n`);
+      return;
+    }
+    if (!this.#controller.signal.aborted) {
+      this.#stoppedBy = signal;
+      this.#say(`\n${signal}: stopping; running nodes may finish within ${String(this.#graceMs / 1000)} s (Ctrl-C again stops them now)\n`);
+      this.#controller.abort();
+      this.#graceTimer = setTimeout(() => this.#terminate?.(), this.#graceMs);
+      this.#graceTimer.unref();
+      return;
+    }
+    this.#say(`${signal}: stopping running nodes now\n`);
+    this.#terminate?.();
+  };
+
+  constructor(graceMs: number, say: (text: string) => void) {
+    this.#graceMs = graceMs;
+    this.#say = say;
+    process.on("SIGINT", this.#onSignal);
+    process.on("SIGTERM", this.#onSignal);
+  }
+
+  /** Aborted at the first signal. */
+  get signal(): AbortSignal {
+    return this.#controller.signal;
+  }
+
+  get stoppedBy(): "SIGINT" | "SIGTERM" {
+    return this.#stoppedBy;
+  }
+
+  /** What stops running nodes at once, and where messages go (the live display, once it is up). */
+  attach(terminate: () => void, say: (text: string) => void): void {
+    this.#terminate = terminate;
+    this.#say = say;
+  }
+
+  /** Running nodes are done: messages go back to plain stderr, and the run closes its stores. */
+  detach(say: (text: string) => void): void {
+    clearTimeout(this.#graceTimer);
+    this.#terminate = undefined;
+    this.#say = say;
+    this.#closing = true;
+  }
+
+  uninstall(): void {
+    clearTimeout(this.#graceTimer);
+    process.off("SIGINT", this.#onSignal);
+    process.off("SIGTERM", this.#onSignal);
+  }
+}
+
 async function run(overrides: readonly string[], flags: RunFlags, io: CliIo): Promise<number> {
   const compiled = await compileForCommand(overrides, flags, io);
   if (compiled === undefined) return EXIT_USAGE;
@@ -210,8 +282,12 @@ async function run(overrides: readonly string[], flags: RunFlags, io: CliIo): Pr
   // taking the lock and opening the stores.
   const memo = await ExecutorMemo.open(cacheDir);
   const preparing = prepareContext(compiled, io, memo);
+  // Installed before the lock is taken, so no moment of holding it is left to the default
+  // action of a signal (which would end the process on the spot).
+  const interrupts = new Interrupts(limits.value.graceMs, io.stderr);
   const lock = await acquireLock(cacheDir);
   if (!lock.ok) {
+    interrupts.uninstall();
     await preparing;
     io.stderr(`error: ${lockFailureMessage(lock.error)}\n`);
     return EXIT_FAILED;
@@ -244,13 +320,14 @@ async function run(overrides: readonly string[], flags: RunFlags, io: CliIo): Pr
     });
     await memo.save();
     try {
-      return await runWithLog(compiled, context, engine, runner, selection.value, flags, limits.value, io);
+      return await runWithLog(compiled, context, engine, runner, selection.value, flags, interrupts, io);
     } finally {
       await runner.close();
     }
   } finally {
     await engine?.close();
     await lock.value.release();
+    interrupts.uninstall();
   }
 }
 
@@ -261,7 +338,7 @@ async function runWithLog(
   runner: NodeRunner,
   selection: { nodes: ReadonlySet<number> | undefined; forced: ReadonlySet<number> },
   flags: RunFlags,
-  limits: RunLimits,
+  interrupts: Interrupts,
   io: CliIo,
 ): Promise<number> {
   const base = context.namer.context;
@@ -314,25 +391,7 @@ async function runWithLog(
     }
   };
 
-  // Ctrl-C or SIGTERM: stop scheduling and let running nodes finish within the grace
-  // period; a second one, or the end of the grace period, stops them at once.
-  const interrupt = new AbortController();
-  let graceTimer: NodeJS.Timeout | undefined;
-  let stoppedBy: "SIGINT" | "SIGTERM" = "SIGINT";
-  const onSignal = (signal: "SIGINT" | "SIGTERM"): void => {
-    if (!interrupt.signal.aborted) {
-      stoppedBy = signal;
-      say(`\n${signal}: stopping; running nodes may finish within ${String(limits.graceMs / 1000)} s (Ctrl-C again stops them now)\n`);
-      interrupt.abort();
-      graceTimer = setTimeout(() => void runner.terminate(), limits.graceMs);
-      graceTimer.unref();
-      return;
-    }
-    say(`${signal}: stopping running nodes now\n`);
-    void runner.terminate();
-  };
-  process.on("SIGINT", onSignal);
-  process.on("SIGTERM", onSignal);
+  interrupts.attach(() => void runner.terminate(), say);
 
   let summary: RunSummary;
   try {
@@ -340,16 +399,14 @@ async function runWithLog(
       onEvent,
       engine,
       runner,
-      signal: interrupt.signal,
+      signal: interrupts.signal,
       runId,
       forced: selection.forced,
       keepGoing: flags.keepGoing === true,
       ...(selection.nodes === undefined ? {} : { nodes: selection.nodes }),
     });
   } finally {
-    process.off("SIGINT", onSignal);
-    process.off("SIGTERM", onSignal);
-    clearTimeout(graceTimer);
+    interrupts.detach(io.stderr);
     live?.finish();
     logger.flush();
   }
@@ -383,7 +440,7 @@ async function runWithLog(
   }
   if (summary.outcome === "interrupted") {
     io.stderr(`interrupted: ${describeCounts(totals)} in ${seconds} s; the next run resumes with the nodes left\n`);
-    return exitForSignal(stoppedBy);
+    return exitForSignal(interrupts.stoppedBy);
   }
   io.stderr(`failed: ${describeCounts(totals)} in ${seconds} s; log in ${shown(logMaker.runDir)}\n`);
   return EXIT_FAILED;

@@ -82,6 +82,12 @@ const configSchema = z.looseObject({
       sim_str_num_digits: z.int({ error: "must be a positive integer" }).min(1, { error: "must be a positive integer" }),
     })
     .optional(),
+  cache: z
+    .strictObject({
+      enabled: z.boolean({ error: "must be true or false" }).optional(),
+      link: z.enum(["copy", "hardlink"], { error: 'must be "copy" or "hardlink"' }).optional(),
+    })
+    .optional(),
 });
 
 /** An output asset of a stage. */

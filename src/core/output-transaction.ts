@@ -45,6 +45,65 @@ export async function sweepTemporaries(finalPaths: readonly string[], pid: numbe
   return removed;
 }
 
+/** A temporary file of an output (`.name.cmbflow-<pid>-<thread>-<n>.tmp`) or of a restore (`.name.cmbflow-restore-<pid>-<random>.tmp`). */
+const TEMPORARY = /^\.(.+)\.cmbflow-(?:restore-)?(\d+)-[0-9a-z-]+\.tmp$/;
+
+/** Whether a process with this pid exists (EPERM: it does, under another user). */
+function processExists(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (caught) {
+    return (caught as NodeJS.ErrnoException).code === "EPERM";
+  }
+}
+
+/**
+ * Removes temporary files in `dir` left by processes that no longer exist — a run killed with
+ * SIGKILL, or a crash, cannot remove its own. With `names`, only those of these output names.
+ * Returns how many were removed.
+ */
+export async function sweepDeadTemporaries(dir: string, names?: ReadonlySet<string>): Promise<number> {
+  let entries: string[];
+  try {
+    entries = await readdir(dir);
+  } catch {
+    return 0;
+  }
+  let removed = 0;
+  const alive = new Map<string, boolean>();
+  for (const entry of entries) {
+    const match = TEMPORARY.exec(entry);
+    if (match === null || (names !== undefined && !names.has(match[1] ?? ""))) continue;
+    const pid = match[2] ?? "";
+    let exists = alive.get(pid);
+    if (exists === undefined) {
+      exists = Number(pid) === process.pid || processExists(Number(pid));
+      alive.set(pid, exists);
+    }
+    if (exists) continue;
+    await rm(join(dir, entry), { force: true });
+    removed++;
+  }
+  return removed;
+}
+
+/** Sweeps the folders of nodes about to run, each folder once per run (a folder may hold every sim's outputs). */
+export class DeadTemporarySweeper {
+  readonly #swept = new Set<string>();
+
+  async sweep(finalPaths: readonly string[]): Promise<number> {
+    let removed = 0;
+    for (const path of finalPaths) {
+      const dir = dirname(path);
+      if (this.#swept.has(dir)) continue;
+      this.#swept.add(dir);
+      removed += await sweepDeadTemporaries(dir);
+    }
+    return removed;
+  }
+}
+
 /** The pending outputs of one node. */
 export class OutputTransaction {
   readonly #pending = new Map<string, string>();

@@ -312,7 +312,7 @@ export class PipelineContext {
         if (token?.verdict.state !== "restorable") return undefined;
         const { fp, verdict } = token;
         if (!(await engine.restore(verdict.from))) return undefined;
-        await engine.recordOutputs(this.pipeline.nodes.id(n), fp, verdict.from.outputs, runId, new Date(), 0);
+        await engine.recordRestored(this.pipeline.nodes.id(n), fp, verdict.from, runId, new Date());
         return verdict.from.outputs.map((o) => engine.absolutePath(o.path));
       },
       record: async (n, judgement, outputs, startedAt, durationMs) => {

@@ -28,6 +28,6 @@ export interface WorkerData {
 /** What the pool hands a worker for one unit. */
 export interface PoolMessage {
   readonly task: WorkTask;
-  /** With a node timeout: one BigInt64 the worker sets to Date.now() as it starts the unit. */
-  readonly startedAt: SharedArrayBuffer | null;
+  /** One BigInt64 the worker sets to Date.now() as it starts the unit (the node timeout counts from it). */
+  readonly startedAt: SharedArrayBuffer;
 }

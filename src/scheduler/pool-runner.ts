@@ -73,10 +73,16 @@ export class PoolRunner implements NodeRunner {
   async run(task: WorkTask, signal?: AbortSignal): Promise<WorkResult> {
     const timeout = this.#options.nodeTimeoutMs === undefined ? undefined : startedTimeout(this.#options.nodeTimeoutMs);
     const signals = [this.#terminate.signal, ...(timeout === undefined ? [] : [timeout.signal]), ...(signal === undefined ? [] : [signal])];
+    // The worker stamps the unit's start here, so a unit stopped while it still waited in the
+    // queue is reported as not started, not as a failed node.
+    const startedAt = timeout?.startedAt ?? new SharedArrayBuffer(8);
     try {
-      const message: PoolMessage = { task, startedAt: timeout?.startedAt ?? null };
+      const message: PoolMessage = { task, startedAt };
       return await (await this.#started()).run(message, { signal: AbortSignal.any(signals) });
     } catch (caught) {
+      if (this.#terminate.signal.aborted && Atomics.load(new BigInt64Array(startedAt), 0) === 0n) {
+        return { ok: false, notStarted: true, message: "not started: the run was stopped", logs: [], lateReads: [] };
+      }
       throw new Error(this.#lostMessage(caught, timeout?.signal), { cause: caught });
     } finally {
       timeout?.clear();

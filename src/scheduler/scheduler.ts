@@ -12,7 +12,7 @@
  */
 import PQueue from "p-queue";
 import type { ScanResult, WorkKind } from "../core/executor.js";
-import { sweepTemporaries } from "../core/output-transaction.js";
+import { DeadTemporarySweeper, sweepTemporaries } from "../core/output-transaction.js";
 import type { NodeGraph } from "../graph/node-graph.js";
 import type { Partition } from "../graph/partition.js";
 import type { EventSink, NodeFailure, RunOutcome, StageCounts } from "./events.js";
@@ -222,10 +222,14 @@ export async function schedule(options: ScheduleOptions): Promise<ScheduleSummar
     return runner.run({ kind: "sift", stage, nodeId, partition, results });
   };
 
+  const sweeper = new DeadTemporarySweeper();
   const job = async (n: number, judgement: Judgement): Promise<void> => {
     const t = tallyOf(n);
     const stage = t.name;
     const nodeId = graph.id(n);
+    // A run killed mid-write (SIGKILL, a crash) left its temporaries beside the outputs of
+    // nodes it never recorded, which are exactly the nodes that run again.
+    await sweeper.sweep(options.outputPaths(n));
     if (judge !== undefined && !judgement.fresh && judgement.restorable) {
       const outputs = await judge.restore(n, judgement);
       if (outputs !== undefined) {

@@ -38,7 +38,7 @@ export default async function run({ task, startedAt }: PoolMessage): Promise<Wor
   // Queued before the run stopped: do not start.
   if (Atomics.load(held, 0) !== 0) return { ok: false, notStarted: true, message: "not started: the run stopped", logs: [], lateReads: [] };
   // The node timeout counts from here.
-  if (startedAt !== null) Atomics.store(new BigInt64Array(startedAt), 0, BigInt(Date.now()));
+  Atomics.store(new BigInt64Array(startedAt), 0, BigInt(Date.now()));
   const result = await (await host).run(task);
   // Without --keep-going a failure stops the run: hold back queued units at once, before the
   // main thread hears of it (this thread would otherwise take the next one first).

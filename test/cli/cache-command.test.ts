@@ -160,10 +160,13 @@ describe("cmbflow cache", () => {
     }
   });
 
-  it("rejects --keep-last 0 as a usage error", async () => {
+  it("rejects --keep-last 0, and more than the store remembers, as usage errors", async () => {
     const { code, stderr } = await cache(project.dir, ["gc", "--keep-last", "0"]);
     expect(stderr).toBe("error: option '--keep-last <n>' argument '0' is invalid. expected a whole number ≥ 1.\n");
     expect(code).toBe(2);
+    const tooMany = await cache(project.dir, ["gc", "--keep-last", "6"]);
+    expect(tooMany.stderr).toBe("error: option '--keep-last <n>' argument '6' is invalid. the store remembers at most 5 fingerprints per node.\n");
+    expect(tooMany.code).toBe(2);
   });
 
   it("verify detects a corrupt object and an output modified by hand, and --remove-corrupt removes the object", async () => {
@@ -207,7 +210,7 @@ describe("cmbflow cache", () => {
     try {
       for (const sub of ["du", "gc", "verify"]) {
         const { code, stderr } = await cache(empty.dir, [sub]);
-        expect(stderr).toBe("error: no cache folder at cache: run cmbflow cache in the project folder where cmbflow run was run\n");
+        expect(stderr).toBe(`error: no cache folder ${join(empty.dir, "cache")}: run cmbflow cache in the project folder where cmbflow run was run\n`);
         expect(code).toBe(1);
       }
       expect(existsSync(join(empty.dir, "cache"))).toBe(false);

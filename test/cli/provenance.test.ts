@@ -150,7 +150,7 @@ describe("cmbflow provenance", () => {
     const empty = tempProject();
     try {
       const { code, stderr } = await provenance(empty.dir, [OBS]);
-      expect(stderr).toBe("error: no cache folder at cache: run cmbflow provenance in the project folder where cmbflow run was run\n");
+      expect(stderr).toBe(`error: no cache folder ${join(empty.dir, "cache")}: run cmbflow provenance in the project folder where cmbflow run was run\n`);
       expect(code).toBe(1);
     } finally {
       empty.cleanup();

@@ -34,4 +34,20 @@ describe("the run-cache", () => {
     const status = await cli(project.dir, ["status", "scenario=nside16", "splits=1-1"]);
     expect(status.code).toBe(0);
   });
+
+  it("keeps the computing run as a restored file's provenance, and names the run that restored it", async () => {
+    const first = JSON.parse((await cli(project.dir, ["run", ...SMALL, "--force-all"])).stdout) as { run_id: string };
+    const edited = JSON.parse((await cli(project.dir, ["run", ...SMALL, "scenario.lmax=20"])).stdout) as { run_id: string };
+    expect(edited.run_id).not.toBe(first.run_id);
+    const reverted = JSON.parse((await cli(project.dir, ["run", ...SMALL])).stdout) as { run_id: string; stages: Summary["stages"] };
+    expect(reverted.stages.find((s) => s.name === "make_cmb")?.restored).toBe(3);
+    const map = "data/T_16_1-1/Simulation_Working/B_Make_CMB/Train/sim0000/cmb_map.fits";
+    const provenance = JSON.parse((await cli(project.dir, ["provenance", map, "--json"])).stdout) as { run_id: string; duration_ms: number; restored_by: { run_id: string } | null };
+    expect(provenance.run_id).toBe(first.run_id);
+    expect(provenance.duration_ms).toBeGreaterThan(0);
+    expect(provenance.restored_by?.run_id).toBe(reverted.run_id);
+    const text = (await cli(project.dir, ["provenance", map])).stdout;
+    expect(text).toContain(`  run         ${first.run_id} (started `);
+    expect(text).toContain(`  restored    by run ${reverted.run_id} at `);
+  });
 });

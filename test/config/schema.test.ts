@@ -86,6 +86,15 @@ describe("the schema", () => {
     ]);
   });
 
+  it("checks the cache block", () => {
+    expect(messages({ ...VALID, cache: { enabled: "no", link: "reflink" } })).toEqual([
+      "cache.enabled [value] cache.enabled must be true or false, got \"no\"",
+      'cache.link [value] cache.link must be "copy" or "hardlink", got "reflink"',
+    ]);
+    expect(messages({ ...VALID, cache: { enable: false } })).toEqual(['cache.enable [key] unknown key "enable" in "cache"']);
+    expect(messages({ ...VALID, cache: { enabled: false, link: "hardlink" } })).toEqual([]);
+  });
+
   it("fills defaults for local_system and file_system", () => {
     expect(withDefaults({ a: 1 }, {})).toEqual({
       value: { a: 1, local_system: { datasets_root: "./data" }, file_system: { sim_folder_prefix: "sim", sim_str_num_digits: 4 } },

@@ -4,7 +4,7 @@
  * next run does only the nodes that were not recorded.
  */
 import { spawn } from "node:child_process";
-import { existsSync, readdirSync, readFileSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { hostname } from "node:os";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
@@ -123,6 +123,12 @@ describe("a run killed in the middle", () => {
   });
 
   it("takes the dead run's lock over with a message and runs only the unfinished nodes", () => {
+    // What a write cut off by the kill leaves: a temporary beside an unfinished node's output,
+    // and (from an earlier kill, say) one beside a finished node's.
+    const simDir = (sim: number): string => join(train, `sim${String(sim).padStart(4, "0")}`);
+    mkdirSync(simDir(SIMS - 1), { recursive: true });
+    writeFileSync(join(simDir(SIMS - 1), `.out.txt.cmbflow-${String(killedPid)}-1-99.tmp`), "sim 19\n01234");
+    writeFileSync(join(simDir(0), `.out.txt.cmbflow-${String(killedPid)}-1-98.tmp`), "sim 0\n01234");
     const result = project.run(["run", "--json"]);
     expect(result.code, result.stderr).toBe(0);
     expect(result.stderr).toMatch(
@@ -138,6 +144,14 @@ describe("a run killed in the middle", () => {
     }
     expect(readFileSync(join(project.dir, "data", "crash", "B_Count", "count.txt"), "utf8")).toBe(`${String(SIMS)} files, ${String(SIMS * content(0).length + 10)} characters\n`);
     expect(existsSync(join(project.dir, "cache", "lock"))).toBe(false);
+  });
+
+  it("removed the temporaries of the nodes it ran; cache gc removes the rest", () => {
+    const temporaries = (): string[] => readdirSync(train, { recursive: true, encoding: "utf8" }).filter((f) => f.endsWith(".tmp"));
+    expect(temporaries()).toEqual([join("sim0000", `.out.txt.cmbflow-${String(killedPid)}-1-98.tmp`)]);
+    const gc = project.run(["cache", "gc"]);
+    expect(gc.stdout).toContain("removed 1 stale temporary file\n");
+    expect(temporaries()).toEqual([]);
   });
 
   it("then finds everything fresh", () => {

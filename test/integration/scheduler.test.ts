@@ -4,7 +4,7 @@
  */
 import { spawn } from "node:child_process";
 import { createHash } from "node:crypto";
-import { readdirSync, readFileSync, statSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { availableParallelism } from "node:os";
 import { join, relative } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -249,6 +249,35 @@ describe("Ctrl-C", () => {
     expect(temporaries(project.dir)).toEqual([]);
   }, 60_000);
 
+  it("handles a signal that comes while the run is still starting: exit 143, the lock released", async () => {
+    const lock = join(project.dir, "cache", "lock");
+    const run = start(project.dir, ["pipeline.work.sleep_ms=1200", "--force-all", "-j", "2"]);
+    // As soon as the lock exists: the run holds it, but has not yet started any node.
+    const t0 = Date.now();
+    while (!existsSync(lock) && Date.now() - t0 < 30_000) await new Promise((r) => setImmediate(r));
+    run.kill("SIGTERM");
+    const { code, stderr } = await run.done;
+    expect(code, stderr).toBe(143);
+    // Almost always "0 ran, 16 skipped"; on a loaded machine a node or two may have started.
+    expect(stderr).toMatch(/interrupted: \d+ ran, \d+ skipped in /);
+    expect(existsSync(lock)).toBe(false);
+  }, 60_000);
+
+  it("finishes and records the run when whoever reads its output goes away (EPIPE)", async () => {
+    const child = spawn(process.execPath, [join(REPO, "bin", "cmbflow.js"), "run", "--force-all", "-j", "2"], {
+      cwd: project.dir,
+      env: { PATH: process.env["PATH"] ?? "", HOME: process.env["HOME"] ?? "", NO_COLOR: "1" },
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    // Like `cmbflow run 2>&1 | head -0`: both pipes closed before the first line.
+    child.stdout.destroy();
+    child.stderr.destroy();
+    const code = await new Promise<number | null>((resolve) => child.on("exit", (c) => resolve(c)));
+    expect(code).toBe(0);
+    expect(existsSync(join(project.dir, "cache", "lock"))).toBe(false);
+    expect(totals(project.run(["run", "--json"]).stdout)).toMatchObject({ ran: 0, fresh: 16 });
+  }, 60_000);
+
   it("a second SIGINT stops running nodes at once; their temporary files are removed and nothing half-done is recorded", async () => {
     const run = start(project.dir, ["pipeline.work.sleep_ms=30000", "--force-all", "-j", "2"]);
     await until(() => temporaries(project.dir).length >= 2);
@@ -259,6 +288,8 @@ describe("Ctrl-C", () => {
     const { code, stderr } = await run.done;
     expect(Date.now() - t0).toBeLessThan(10_000);
     expect(stderr).toContain("SIGINT: stopping running nodes now");
+    // The two running nodes failed; the two waiting in the pool's queue never started.
+    expect(stderr).toMatch(/interrupted: 0 ran, 2 failed, 14 skipped in /);
     expect(code).toBe(130);
     expect(temporaries(project.dir)).toEqual([]);
     const dry = project.run(["run", "pipeline.work.sleep_ms=30000", "--dry-run", "--json"]);

@@ -1,0 +1,52 @@
+import { spawnSync } from "node:child_process";
+import { mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterEach, describe, expect, it } from "vitest";
+import { DeadTemporarySweeper, sweepDeadTemporaries, tempName } from "../../src/core/output-transaction.js";
+
+/** The pid of a process that has exited (and been reaped). */
+function deadPid(): number {
+  const child = spawnSync(process.execPath, ["-e", ""]);
+  if (child.pid === undefined) throw new Error("could not start a process");
+  return child.pid;
+}
+
+describe("temporaries of dead processes", () => {
+  const dirs: string[] = [];
+  afterEach(() => {
+    for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
+  });
+  const folder = (files: readonly string[]): string => {
+    const dir = mkdtempSync(join(tmpdir(), "cmbflow-sweep-"));
+    dirs.push(dir);
+    for (const f of files) writeFileSync(join(dir, f), "partial");
+    return dir;
+  };
+
+  it("removes output and restore temporaries of a gone process, and nothing of a living one", async () => {
+    const dead = deadPid();
+    const living = process.ppid;
+    const dir = folder([
+      "out.txt",
+      tempName("out.txt", `${String(dead)}-1-7`),
+      `.map.fits.cmbflow-restore-${String(dead)}-k3x9q.tmp`,
+      tempName("out.txt", `${String(living)}-1-8`),
+      tempName("out.txt", `${String(process.pid)}-2-9`),
+      ".out.txt.cmbflow-notapid.tmp",
+    ]);
+    expect(await sweepDeadTemporaries(dir)).toBe(2);
+    expect(readdirSync(dir).sort()).toEqual([".out.txt.cmbflow-notapid.tmp", tempName("out.txt", `${String(living)}-1-8`), tempName("out.txt", `${String(process.pid)}-2-9`), "out.txt"].sort());
+  });
+
+  it("limits itself to the given output names, and a sweeper visits each folder once", async () => {
+    const dead = deadPid();
+    const dir = folder([tempName("a.txt", `${String(dead)}-1-1`), tempName("b.txt", `${String(dead)}-1-2`)]);
+    expect(await sweepDeadTemporaries(dir, new Set(["a.txt"]))).toBe(1);
+    const sweeper = new DeadTemporarySweeper();
+    expect(await sweeper.sweep([join(dir, "b.txt")])).toBe(1);
+    writeFileSync(join(dir, tempName("b.txt", `${String(dead)}-1-3`)), "partial");
+    expect(await sweeper.sweep([join(dir, "b.txt")])).toBe(0);
+    expect(await sweepDeadTemporaries(join(dir, "missing"))).toBe(0);
+  });
+});
