@@ -5,7 +5,7 @@
  */
 import { spawn } from "node:child_process";
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
-import { hostname } from "node:os";
+import { availableParallelism, hostname } from "node:os";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -70,6 +70,8 @@ describe("a run killed in the middle", () => {
   let train: string;
   let killedPid = 0;
   let recorded = 0;
+  /** A sim whose node the killed run recorded. */
+  let recordedSim = -1;
   const outputs = (): number[] =>
     existsSync(train)
       ? readdirSync(train)
@@ -113,11 +115,14 @@ describe("a run killed in the middle", () => {
   it("plans to run exactly the nodes without a record (a dry run does not need the lock)", () => {
     const dry = project.run(["run", "--dry-run", "--json"]);
     expect(dry.code).toBe(0);
-    const plan = JSON.parse(dry.stdout) as { stages: { name: string; run: number; restore: number; fresh: number }[] };
+    const plan = JSON.parse(dry.stdout) as { stages: { name: string; run: number; restore: number; fresh: number }[]; nodes: { id: string }[] };
     const slow = plan.stages.find((s) => s.name === "slow");
     recorded = slow?.fresh ?? -1;
-    // A node killed between the rename of its output and its record is not recorded: at most one.
-    expect(recorded).toBeGreaterThanOrEqual(outputs().length - 1);
+    const toRun = new Set(plan.nodes.map((n) => n.id));
+    recordedSim = outputs().find((sim) => !toRun.has(`slow[split=Train,sim=${String(sim)}]`)) ?? -1;
+    // A node killed between the rename of its output and its record is not recorded: at most
+    // one per worker thread (the run used the default, one per core).
+    expect(recorded).toBeGreaterThanOrEqual(outputs().length - availableParallelism());
     expect(recorded).toBeLessThanOrEqual(outputs().length);
     expect(slow).toEqual({ name: "slow", run: SIMS - recorded, restore: 0, fresh: recorded, reasons: { "never run": SIMS - recorded } });
   });
@@ -128,7 +133,8 @@ describe("a run killed in the middle", () => {
     const simDir = (sim: number): string => join(train, `sim${String(sim).padStart(4, "0")}`);
     mkdirSync(simDir(SIMS - 1), { recursive: true });
     writeFileSync(join(simDir(SIMS - 1), `.out.txt.cmbflow-${String(killedPid)}-1-99.tmp`), "sim 19\n01234");
-    writeFileSync(join(simDir(0), `.out.txt.cmbflow-${String(killedPid)}-1-98.tmp`), "sim 0\n01234");
+    expect(recordedSim).toBeGreaterThanOrEqual(0);
+    writeFileSync(join(simDir(recordedSim), `.out.txt.cmbflow-${String(killedPid)}-1-98.tmp`), "partial\n01234");
     const result = project.run(["run", "--json"]);
     expect(result.code, result.stderr).toBe(0);
     expect(result.stderr).toMatch(
@@ -148,9 +154,10 @@ describe("a run killed in the middle", () => {
 
   it("removed the temporaries of the nodes it ran; cache gc removes the rest", () => {
     const temporaries = (): string[] => readdirSync(train, { recursive: true, encoding: "utf8" }).filter((f) => f.endsWith(".tmp"));
-    expect(temporaries()).toEqual([join("sim0000", `.out.txt.cmbflow-${String(killedPid)}-1-98.tmp`)]);
+    expect(temporaries()).toEqual([join(`sim${String(recordedSim).padStart(4, "0")}`, `.out.txt.cmbflow-${String(killedPid)}-1-98.tmp`)]);
     const gc = project.run(["cache", "gc"]);
-    expect(gc.stdout).toContain("removed 1 stale temporary file\n");
+    // At least the one planted; the kill may also have cut a copy into cache/objects short.
+    expect(gc.stdout).toMatch(/^removed [1-9]\d* stale temporary files?$/m);
     expect(temporaries()).toEqual([]);
   });
 
