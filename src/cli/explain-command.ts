@@ -11,6 +11,7 @@ import { describeOrigin, originOf } from "../config/index.js";
 import type { ConfigValue } from "../config/types.js";
 import type { PlannedNode } from "../core/pipeline-context.js";
 import { parseNodeId } from "../graph/partition.js";
+import { selectNodes } from "../graph/selection.js";
 import { suggestion } from "../diagnostics/suggest.js";
 import type { CliIo } from "./io.js";
 import { EXIT_OK, EXIT_USAGE } from "./io.js";
@@ -28,19 +29,30 @@ export function explainCommand(program: Command, io: CliIo, done: (code: number)
     .command("explain")
     .description("say why a node is stale: what changed since its last recorded run")
     .argument("<node>", "node id, e.g. 'make_cmb[split=Train,sim=3]' (quote it in the shell)")
+    .option("--force <stages...>", "explain as `run --force` would see it: these stages' nodes are forced")
+    .option("--force-downstream", "with --force, also every node that depends on a forced one")
+    .option("--force-all", "every node is forced")
     .addHelpText(
       "after",
       `
 Examples:
   cmbflow explain 'make_cmb[split=Train,sim=0]'
-  cmbflow explain ps_setup scenario.lmax=100     what the override would change`,
+  cmbflow explain ps_setup scenario.lmax=100     what the override would change
+  cmbflow explain 'make_obs[split=Test,sim=0]' --force make_noise --force-downstream`,
     );
-  withConfigOptions(command).action(async (node: string, overrides: string[], flags: ConfigFlags) => {
+  withConfigOptions(command).action(async (node: string, overrides: string[], flags: ExplainFlags) => {
     done(await explain(node, overrides, flags, io));
   });
 }
 
-async function explain(nodeId: string, overrides: readonly string[], flags: ConfigFlags, io: CliIo): Promise<number> {
+/** explain's flags: the configuration's, and run's forcing flags. */
+interface ExplainFlags extends ConfigFlags {
+  readonly force?: readonly string[];
+  readonly forceDownstream?: boolean;
+  readonly forceAll?: boolean;
+}
+
+async function explain(nodeId: string, overrides: readonly string[], flags: ExplainFlags, io: CliIo): Promise<number> {
   const parsed = parseNodeId(nodeId);
   if (!parsed.ok) {
     io.stderr(`error: ${parsed.error}\n`);
@@ -61,7 +73,16 @@ async function explain(nodeId: string, overrides: readonly string[], flags: Conf
       }
       return EXIT_USAGE;
     }
-    const plan = new Map((await session.context.planPipeline(session.engine)).map((p) => [p.node, p]));
+    const selection = selectNodes(session.compiled.pipeline, {
+      ...(flags.force === undefined ? {} : { force: flags.force }),
+      ...(flags.forceDownstream === undefined ? {} : { forceDownstream: flags.forceDownstream }),
+      ...(flags.forceAll === undefined ? {} : { forceAll: flags.forceAll }),
+    });
+    if (!selection.ok) {
+      io.stderr(`error: ${selection.error}\n`);
+      return EXIT_USAGE;
+    }
+    const plan = new Map((await session.context.planPipeline(session.engine, { forced: selection.value.forced })).map((p) => [p.node, p]));
     const lines: string[] = [];
     await describeNode(session, plan, n, 0, new Set(), lines);
     io.stdout(`${lines.join("\n")}\n`);

@@ -40,6 +40,21 @@ describe("cmbflow status and explain", () => {
     expect(stdout).toMatch(/ps_setup is stale[^\n]*:\n\s+parameters changed\n\s+scenario\.lmax: 32 → 20/);
   });
 
+  it("explains a node forced as run --force would force it, downstream too", async () => {
+    const forced = await cli(project.dir, ["explain", "make_cmb[split=Train,sim=0]", ...SMALL, "--force", "make_cmb"]);
+    expect(forced.code).toBe(0);
+    expect(forced.stdout).toMatch(/^make_cmb\[split=Train,sim=0\] is stale[^\n]*:\n {2}forced\n/);
+    const downstream = await cli(project.dir, ["explain", "make_obs[split=Train,sim=0,freq=100]", ...SMALL, "--force", "make_cmb", "--force-downstream"]);
+    expect(downstream.stdout).toMatch(/^make_obs\[split=Train,sim=0,freq=100\] is stale[^\n]*:\n {2}forced\n/);
+    const notDownstream = await cli(project.dir, ["explain", "make_obs[split=Train,sim=0,freq=100]", ...SMALL, "--force", "make_cmb"]);
+    // Stale only through its forced upstream node, which is explained nested below it.
+    expect(notDownstream.stdout).not.toMatch(/^ {2}forced$/m);
+    expect(notDownstream.stdout).toMatch(/^ {2}upstream stale\n {4}make_cmb\[split=Train,sim=0\] is stale[^\n]*:\n {6}forced$/m);
+    const bad = await cli(project.dir, ["explain", "make_cmb[split=Train,sim=0]", ...SMALL, "--force", "make_cbm"]);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/^error: --force make_cbm: no such stage; did you mean "make_cmb"\?/);
+  });
+
   it("says a fresh node is fresh, and names unknown nodes", async () => {
     const fresh = await cli(project.dir, ["explain", "make_cmb[split=Train,sim=0]", ...SMALL]);
     expect(fresh.stdout).toMatch(/^make_cmb\[split=Train,sim=0\] is fresh \(last run /);
