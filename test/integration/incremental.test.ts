@@ -336,16 +336,28 @@ export class Other extends BaseStageExecutor {
 `,
 };
 
-describe("a user project's code edited", () => {
-  let project: Project;
-  let data: string;
-  const runJson = (...args: string[]): Record<string, Counts> => stagesOf(project.run(["run", ...args, "--json"]));
-  const total = (): string => readFileSync(join(data, "C_Total", "total.txt"), "utf8");
+/** A NUMBERS project made for one describe block, with its helpers. */
+function numbersProject(): { project: () => Project; runJson: (...args: string[]) => Record<string, Counts>; data: () => string; total: () => string } {
+  let made: Project | undefined;
   beforeAll(() => {
-    project = makeProject(NUMBERS);
-    data = join(project.dir, "data", "numbers");
+    made = makeProject(NUMBERS);
   });
-  afterAll(() => project.cleanup());
+  afterAll(() => made?.cleanup());
+  const project = (): Project => {
+    if (made === undefined) throw new Error("the project is made in beforeAll");
+    return made;
+  };
+  const data = (): string => join(project().dir, "data", "numbers");
+  return {
+    project,
+    runJson: (...args) => stagesOf(project().run(["run", ...args, "--json"])),
+    data,
+    total: () => readFileSync(join(data(), "C_Total", "total.txt"), "utf8"),
+  };
+}
+
+describe("a user project's code edited", () => {
+  const { project, runJson, total } = numbersProject();
 
   it("runs every node the first time, then nothing", () => {
     expect(runJson()).toEqual({ gen: ran(4), twice: ran(4), total: ran(1), other: ran(4) });
@@ -354,14 +366,14 @@ describe("a user project's code edited", () => {
   });
 
   it("counts a comment-only edit as a code change (files are digested as they are): that stage re-runs, and its unchanged outputs leave downstream fresh", () => {
-    project.write("stages/twice.ts", `${NUMBERS["stages/twice.ts"] ?? ""}// Doubles each value.\n`);
+    project().write("stages/twice.ts", `${NUMBERS["stages/twice.ts"] ?? ""}// Doubles each value.\n`);
     expect(runJson()).toEqual({ gen: fresh(4), twice: ran(4), total: fresh(1), other: fresh(4) });
   });
 
   it("after an edit of a module the executor imports, runs that stage and everything that depends on it", () => {
     const edited = (NUMBERS["stages/format.ts"] ?? "").replace("String(n)", "String(n + 1)");
-    project.write("stages/format.ts", edited);
-    const dry = project.run(["run", "--dry-run", "--json"]);
+    project().write("stages/format.ts", edited);
+    const dry = project().run(["run", "--dry-run", "--json"]);
     const plan = JSON.parse(dry.stdout) as { nodes: { id: string; reasons: string[] }[] };
     expect(plan.nodes.find((n) => n.id === "gen[split=Train,sim=0]")?.reasons).toEqual(["code changed"]);
     expect(runJson()).toEqual({ gen: ran(4), twice: ran(4), total: ran(1), other: fresh(4) });
@@ -369,35 +381,27 @@ describe("a user project's code edited", () => {
   });
 
   it("restores from the store, computing nothing, when the edit is reverted", () => {
-    project.write("stages/format.ts", NUMBERS["stages/format.ts"] ?? "");
+    project().write("stages/format.ts", NUMBERS["stages/format.ts"] ?? "");
     expect(runJson()).toEqual({ gen: restored(4), twice: restored(4), total: restored(1), other: fresh(4) });
     expect(total()).toBe("92\n");
   });
 });
 
 describe("a node run alone over a hand-edited input", () => {
-  let project: Project;
-  let data: string;
-  const runJson = (...args: string[]): Record<string, Counts> => stagesOf(project.run(["run", ...args, "--json"]));
-  const total = (): string => readFileSync(join(data, "C_Total", "total.txt"), "utf8");
-  beforeAll(() => {
-    project = makeProject(NUMBERS);
-    data = join(project.dir, "data", "numbers");
-  });
-  afterAll(() => project.cleanup());
+  const { project, runJson, data, total } = numbersProject();
 
   it("is fingerprinted from the input as it read it, so it runs again once the input is rebuilt", () => {
     expect(runJson()).toEqual({ gen: ran(4), twice: ran(4), total: ran(1), other: ran(4) });
     expect(total()).toBe("92\n");
     // twice's sim 0 output edited by hand (20 → 50), then total run alone, over it.
-    writeFileSync(join(data, "B_Twice", "Train", "sim0000", "value.txt"), "50\n");
-    expect(stagesOf(project.run(["run", "--only", "total", "--force", "total", "--json"])).total).toEqual(ran(1));
+    writeFileSync(join(data(), "B_Twice", "Train", "sim0000", "value.txt"), "50\n");
+    expect(stagesOf(project().run(["run", "--only", "total", "--force", "total", "--json"])).total).toEqual(ran(1));
     expect(total()).toBe("122\n");
     // A full run rebuilds twice's sim 0 with its old bytes; total read other bytes, so it is
     // stale too, and its first result, for these inputs, comes back from the store.
     expect(runJson()).toEqual({ gen: fresh(4), twice: { ...fresh(3), ran: 1 }, total: restored(1), other: fresh(4) });
     expect(total()).toBe("92\n");
-    expect(project.run(["status"]).code).toBe(0);
+    expect(project().run(["status"]).code).toBe(0);
   });
 });
 
