@@ -102,7 +102,7 @@ export function runCommand(program: Command, io: CliIo, done: (code: number) => 
     .option("--sims <list>", "only these simulations, e.g. Train:0-9,Test:3")
     .option("-n, --dry-run", "print what would run and why; write nothing")
     .option("-k, --keep-going", "after a failure, go on with every node that does not depend on it")
-    .option("-j, --jobs <n>", "worker threads (default: the available cores)")
+    .option("-j, --jobs <n>", "worker threads (default: the available cores; at most 4 per core)")
     .option("--node-timeout <seconds>", "fail a node that runs longer than this (its worker is replaced)")
     .option("--worker-memory <MiB>", "JavaScript heap limit of each worker thread (typed-array data such as maps is outside it); a node passing it fails")
     .option("--grace <seconds>", `after Ctrl-C, how long running nodes may take to finish (default ${String(DEFAULT_GRACE_S)})`)
