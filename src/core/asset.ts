@@ -44,6 +44,27 @@ export class MissingInputError extends Error {
   }
 }
 
+/** An input file that is there but cannot be read as its handler expects. */
+export class InputReadError extends Error {
+  override readonly name = "InputReadError";
+  constructor(
+    readonly asset: string,
+    readonly stage: string,
+    reason: string,
+  ) {
+    super(`input "${asset}" of stage "${stage}" cannot be read: ${reason}`);
+  }
+}
+
+/** What is wrong with the file at `path`, when `caught` is a problem of the file rather than a bug: a handler's or the FITS reader's own error, or a file-system error. */
+function dataProblem(caught: unknown, path: string): string | undefined {
+  if (!(caught instanceof Error)) return undefined;
+  if (caught.name === "HandlerError" || caught.name === "FitsError") return caught.message.includes(path) ? caught.message : `${path}: ${caught.message}`;
+  const code = (caught as NodeJS.ErrnoException).code;
+  if (typeof code === "string" && /^E[A-Z]+$/.test(code)) return `${path}: ${code === "EISDIR" ? "is a directory, not a file" : code === "EACCES" ? "permission denied" : caught.message}`;
+  return undefined;
+}
+
 async function exists(path: string): Promise<boolean> {
   try {
     await access(path);
@@ -85,7 +106,15 @@ export class InputAsset<T = unknown> extends Asset {
   async read(extra?: Readonly<Record<string, ContextValue>>): Promise<T> {
     const path = this.pathFor(extra);
     if (!(await exists(path))) throw new MissingInputError(this.spec.name, this.spec.stage, this.spec.producer, path);
-    return (await this.spec.handler.read(path, this.spec.options)) as T;
+    try {
+      return (await this.spec.handler.read(path, this.spec.options)) as T;
+    } catch (caught) {
+      // A corrupt, truncated or unreadable file is a fact about the data: one message naming
+      // the file. Anything else (a TypeError in a handler, say) is a bug and keeps its stack.
+      const reason = dataProblem(caught, path);
+      if (reason === undefined) throw caught;
+      throw new InputReadError(this.spec.name, this.spec.stage, reason);
+    }
   }
 
   /** Inputs cannot be written. */

@@ -1,4 +1,4 @@
-import { existsSync, readdirSync, readFileSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import type { Cfg } from "../../src/core/cfg.js";
@@ -147,6 +147,14 @@ describe("PipelineContext built by hand", () => {
       `input "text" of stage "count_chars" is missing: ${join(p.dir, "data/demo/A_Text/Train/sim0000/text.txt")} (it is produced by stage "make_text": run it first, e.g. cmbflow run --until make_text)`,
     );
     // Missing data, not a bug in the stage: no stack to print.
+    expect(summary.failed[0]?.stack).toBeUndefined();
+  });
+
+  it("fails a node whose input cannot be read with one message naming the file, and no stack", async () => {
+    const text = join(p.dir, "data/demo/A_Text/Train/sim0000/text.txt");
+    mkdirSync(text, { recursive: true });
+    const summary = await context().addPipe(CountChars, "count_chars").runPipeline();
+    expect(summary.failed[0]?.message).toBe(`input "text" of stage "count_chars" cannot be read: ${text}: is a directory, not a file`);
     expect(summary.failed[0]?.stack).toBeUndefined();
   });
 
