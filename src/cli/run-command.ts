@@ -2,13 +2,15 @@
  * `cmbflow run`: runs the stale nodes of the pipeline (fresh ones are skipped, restorable
  * ones restored from the run-cache), one writer at a time, with a log folder per run.
  */
-import { join, relative, resolve } from "node:path";
+import { relative, resolve } from "node:path";
 import type { Command } from "commander";
 import pino from "pino";
 import type { CacheEngine } from "../cache/engine.js";
 import { CacheEngine as Engine, cacheSettings, reasonLabel } from "../cache/engine.js";
 import { acquireLock, lockFailureMessage, lockTakeoverMessage } from "../cache/lock.js";
+import { describeOrigin, originOf } from "../config/index.js";
 import { LogMaker, newRunId } from "../core/log-maker.js";
+import { makeFolder } from "../core/make-folder.js";
 import { PACKAGE_ROOT, parseExecutorRef } from "../core/executor-loader.js";
 import { ExecutorMemo } from "../cache/executor-memo.js";
 import { hasher } from "../cache/hash.js";
@@ -342,7 +344,15 @@ async function runWithLog(
   io: CliIo,
 ): Promise<number> {
   const base = context.namer.context;
-  const datasetDir = join(String(base["root"]), String(base["dataset"]));
+  const datasetDir = resolve(io.cwd, String(base["root"]), String(base["dataset"]));
+  // Checked before anything is written: a data root that cannot hold folders is a
+  // configuration error, named with where the root was set.
+  const made = makeFolder(datasetDir);
+  if (!made.ok) {
+    const origin = describeOrigin(originOf(compiled.config, ["local_system", "datasets_root"]), io.cwd);
+    io.stderr(`error: the dataset folder cannot be made: ${made.error} (local_system.datasets_root is ${String(base["root"])}, set at ${origin})\n`);
+    return EXIT_USAGE;
+  }
   const runId = newRunId();
   const stages = compiled.pipeline.stageGraph.order.map((name) => compiled.pipeline.stageGraph.stages.get(name));
   const codeEntries = stages.flatMap((s) => {

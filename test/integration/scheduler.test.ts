@@ -177,6 +177,17 @@ describe("the parallel scheduler", () => {
     expect(bad.code).toBe(2);
     expect(bad.stderr).toBe('error: --jobs must be a positive integer, not "two"\n');
     expect(project.run(["run", "--node-timeout", "-1"]).stderr).toBe('error: --node-timeout must be a positive number, not "-1"\n');
+    // A data root that cannot hold folders: a file, and a place that refuses children
+    // (Node's recursive mkdir spins for ever under /proc).
+    project.write("not-a-folder", "x");
+    const file = project.run(["run", "+local_system.datasets_root=not-a-folder"]);
+    expect(file.code).toBe(2);
+    expect(file.stderr).toBe(
+      `error: the dataset folder cannot be made: ${join(project.dir, "not-a-folder")} exists and is not a folder (local_system.datasets_root is ${join(project.dir, "not-a-folder")}, set at override "+local_system.datasets_root=not-a-folder")\n`,
+    );
+    const proc = project.run(["run", "+local_system.datasets_root=/proc/cmbflow-nope"]);
+    expect(proc.code).toBe(2);
+    expect(proc.stderr).toMatch(/^error: the dataset folder cannot be made: cannot create \/proc\/cmbflow-nope: [A-Z]+ \(local_system\.datasets_root is \/proc\/cmbflow-nope, set at override/);
     const cores = availableParallelism();
     const tooMany = project.run(["run", "-j", "99999"]);
     expect(tooMany.code).toBe(2);
