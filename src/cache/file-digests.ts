@@ -51,6 +51,9 @@ export interface FileDigestCacheOptions {
 /** File name of the memo inside the cache folder. */
 export const FILE_DIGESTS_FILE = "file-digests.json";
 
+/** The "digest" of a folder found where a file should be: no hex digest equals it. */
+export const NOT_A_FILE = "not-a-file";
+
 const FORMAT_VERSION = 3;
 /** Reading tries this many times when the file changes while it is read. */
 const READ_ATTEMPTS = 3;
@@ -214,6 +217,9 @@ export class FileDigestCache {
         result = await this.#files.read(abs);
       } catch (error) {
         if (isMissing(error)) return this.#forgetMissing(abs);
+        // A folder where a file should be: a content that matches no file's digest (so an
+        // output replaced by a folder reads as modified), never memoised.
+        if ((error as NodeJS.ErrnoException | null)?.code === "EISDIR") return { digest: NOT_A_FILE, size: 0 };
         throw error;
       }
       const after = await this.#files.stat(abs);

@@ -96,6 +96,8 @@ async function readLock(path: string): Promise<string | undefined> {
     return await readFile(path, "utf8");
   } catch (error) {
     if (codeOf(error) === "ENOENT") return undefined;
+    // Not a file at all (a folder named lock): not a cmbflow lock, reported as such.
+    if (codeOf(error) === "EISDIR") return "";
     throw error;
   }
 }

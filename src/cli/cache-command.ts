@@ -20,7 +20,7 @@ import { InvalidArgumentError } from "commander";
 import type { CacheEngine } from "../cache/engine.js";
 import { CacheEngine as Engine } from "../cache/engine.js";
 import { SCANS_DIR } from "../cache/scan-cache.js";
-import { FILE_DIGESTS_FILE } from "../cache/file-digests.js";
+import { FILE_DIGESTS_FILE, NOT_A_FILE } from "../cache/file-digests.js";
 import { acquireLock, lockFailureMessage, lockTakeoverMessage } from "../cache/lock.js";
 import type { Lock } from "../cache/lock.js";
 import { OBJECTS_DIR } from "../cache/object-store.js";
@@ -359,7 +359,11 @@ async function verify(flags: VerifyFlags, io: CliIo): Promise<number> {
           try {
             actual = (await engine.hasher.streamFile(engine.absolutePath(output.path))).digest;
           } catch (error) {
-            if (codeOf(error) !== "ENOENT" && codeOf(error) !== "ENOTDIR") throw error;
+            const code = codeOf(error);
+            // A folder in the file's place, or a file cmbflow may not read: modified, not a crash.
+            if (code === "EISDIR") actual = NOT_A_FILE;
+            else if (code === "EACCES" || code === "EPERM") actual = "unreadable";
+            else if (code !== "ENOENT" && code !== "ENOTDIR") throw error;
           }
           if (actual !== output.digest) problems.push({ path: output.path, node: record.node, recorded: output.digest, actual });
         }

@@ -104,6 +104,17 @@ export class DeadTemporarySweeper {
   }
 }
 
+/** An output that cannot be put at its path: one message naming the path, shown without a stack. */
+export class OutputPathError extends Error {
+  override readonly name = "OutputPathError";
+  constructor(
+    readonly path: string,
+    reason: string,
+  ) {
+    super(`cannot write ${path}: ${reason}`);
+  }
+}
+
 /** The pending outputs of one node. */
 export class OutputTransaction {
   readonly #pending = new Map<string, string>();
@@ -132,7 +143,15 @@ export class OutputTransaction {
 
   /** Renames every pending file into place. */
   commit(): void {
-    for (const [finalPath, tempPath] of this.#pending) renameSync(tempPath, finalPath);
+    for (const [finalPath, tempPath] of this.#pending) {
+      try {
+        renameSync(tempPath, finalPath);
+      } catch (caught) {
+        const code = (caught as NodeJS.ErrnoException).code;
+        if (code === "EISDIR" || code === "ENOTEMPTY" || code === "EEXIST") throw new OutputPathError(finalPath, "a directory is in the way; remove it and run again");
+        throw caught;
+      }
+    }
     this.#pending.clear();
   }
 

@@ -41,7 +41,7 @@ export class WorkHost {
       const lateReads = this.#context.lateReads(task.stage);
       // A missing or unreadable input file is a fact about the data, not a bug in the stage: its
       // message names the file (and the stage that makes it), and a stack would only bury that.
-      if (caught instanceof Error && (caught.name === "MissingInputError" || caught.name === "InputReadError")) return { ok: false, message: caught.message, logs, lateReads };
+      if (caught instanceof Error && (caught.name === "MissingInputError" || caught.name === "InputReadError" || caught.name === "OutputPathError")) return { ok: false, message: caught.message, logs, lateReads };
       if (caught instanceof Error) return { ok: false, message: caught.message, ...(caught.stack === undefined ? {} : { stack: caught.stack }), logs, lateReads };
       return { ok: false, message: String(caught), logs, lateReads };
     }

@@ -1,9 +1,9 @@
-import { mkdtempSync, readFileSync, rmSync, statSync, utimesSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, utimesSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import type { DigestFiles, StatKey } from "../../src/cache/file-digests.js";
-import { FILE_DIGESTS_FILE, FileDigestCache, racyWindowNs } from "../../src/cache/file-digests.js";
+import { FILE_DIGESTS_FILE, FileDigestCache, NOT_A_FILE, racyWindowNs } from "../../src/cache/file-digests.js";
 import type { Hasher } from "../../src/cache/hash.js";
 import { hasher } from "../../src/cache/hash.js";
 
@@ -106,6 +106,17 @@ describe("FileDigestCache", () => {
     rmSync(path);
     expect(await cache.digest(path)).toBeUndefined();
     expect(cache.size).toBe(0);
+  });
+
+  it("gives a folder found where a file was a digest no file has, and does not memoise it", async () => {
+    const path = join(dir, "a.txt");
+    const cache = await FileDigestCache.open(cacheDir, h, { clock: later });
+    writeFileSync(path, "alpha");
+    await cache.digest(path);
+    rmSync(path);
+    mkdirSync(path);
+    expect(await cache.digest(path)).toEqual({ digest: NOT_A_FILE, size: 0 });
+    expect(cache.peek(path)).toBeUndefined();
   });
 
   it("does not trust an entry read within the racy window of its mtime: reads again, does not save it", async () => {

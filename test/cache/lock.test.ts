@@ -90,6 +90,12 @@ describe("acquireLock", () => {
     if (!result.ok) expect(lockFailureMessage(result.error)).toBe(`The cache lock file ${join(cacheDir, LOCK_FILE)} is not a cmbflow lock. If no cmbflow run is active, delete it.`);
   });
 
+  it("reports a folder named lock as unreadable too", async () => {
+    mkdirSync(join(cacheDir, LOCK_FILE), { recursive: true });
+    const result = await acquireLock(cacheDir);
+    expect(result).toEqual({ ok: false, error: { reason: "lock-unreadable", path: join(cacheDir, LOCK_FILE), content: "" } });
+  });
+
   it("release leaves a lock that is no longer ours", async () => {
     const result = await acquireLock(cacheDir);
     if (!result.ok) throw new Error("not acquired");

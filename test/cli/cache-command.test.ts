@@ -1,4 +1,4 @@
-import { appendFileSync, chmodSync, existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { appendFileSync, chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { hostname } from "node:os";
 import { join } from "node:path";
 import { Command, CommanderError } from "commander";
@@ -203,6 +203,14 @@ describe("cmbflow cache", () => {
     expect(after.code).toBe(1);
     expect(after.stdout).toMatch(/: all match their digests\n/);
     expect(after.stdout).toContain("1 modified outside cmbflow");
+
+    // A folder where an output file was: reported as modified, not a crash.
+    rmSync(join(project.dir, output));
+    mkdirSync(join(project.dir, output));
+    const folder = await cache(project.dir, ["verify"]);
+    expect(folder.code).toBe(1);
+    expect(folder.stdout).toMatch(new RegExp(`^ {2}modified {2}${output} \\(ps_setup\\): recorded [0-9a-f]{16}, now not-a-file$`, "m"));
+    rmSync(join(project.dir, output), { recursive: true });
   });
 
   it("refuses when there is no cache folder", async () => {

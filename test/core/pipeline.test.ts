@@ -158,6 +158,15 @@ describe("PipelineContext built by hand", () => {
     expect(summary.failed[0]?.stack).toBeUndefined();
   });
 
+  it("fails a node whose output path is taken by a folder with one message naming the path, and no stack", async () => {
+    const text = join(p.dir, "data/demo/A_Text/Train/sim0001/text.txt");
+    mkdirSync(join(text, "inside"), { recursive: true });
+    const summary = await context().addPipe(MakeText, "make_text").runPipeline();
+    expect(summary.failed.map((f) => [f.nodeId, f.message, f.stack])).toEqual([
+      ["make_text[split=Train,sim=1]", `cannot write ${text}: a directory is in the way; remove it and run again`, undefined],
+    ]);
+  });
+
   it("stops at a stage that throws, keeps the stage's stack and leaves no partial output", async () => {
     class Throws extends BaseStageExecutor {
       async processSim(ctx: NodeContext): Promise<void> {
