@@ -46,6 +46,12 @@ export function parseConfigFile(path: string, text: string): ParsedFile {
   const lines = new LineCounter();
   const doc = parseDocument(text, { lineCounter: lines, merge: true, prettyErrors: false, keepSourceTokens: false });
   const source = new SourceText(path, text, lines);
+  // Bytes that are not UTF-8 were decoded as U+FFFD: a file saved in another encoding (or
+  // UTF-16), which would otherwise turn into keys and folder names with "�" in them.
+  const replaced = text.indexOf("\uFFFD");
+  if (replaced >= 0) {
+    return { tree: undefined, errors: [error("this file is not UTF-8 text (saved in another encoding?); cmbflow reads config files as UTF-8", source.location(replaced, replaced + 1))], warnings: [] };
+  }
   const errors = yamlErrors(doc, source);
   const warnings = doc.warnings.map((w) => warning(cleanMessage(w.message), source.location(w.pos[0], w.pos[1])));
   if (errors.length > 0) return { tree: undefined, errors, warnings };
@@ -82,6 +88,11 @@ function fileOrigin(location: SourceLocation, keyLocation?: SourceLocation): Val
 
 /** Deep enough for any real config; stops runaway alias chains. */
 const MAX_DEPTH = 200;
+/**
+ * Values one file may expand to through aliases and merge keys: far above any real config,
+ * far below what nested aliases can reach ("billion laughs": 9 aliases of 9 of 9 …).
+ */
+const MAX_VALUES = 1_000_000;
 
 class Converter {
   readonly errors: Diagnostic[] = [];
@@ -98,7 +109,16 @@ class Converter {
     return this.#source.location(start, valueEnd);
   }
 
+  #values = 0;
+
   convert(node: unknown, keyLocation: SourceLocation | undefined, depth: number): CNode | undefined {
+    if (++this.#values > MAX_VALUES) {
+      if (this.#values === MAX_VALUES + 1) {
+        const at = isAlias(node) || isScalar(node) || isMap(node) || isSeq(node) ? this.#span(node) : undefined;
+        this.errors.push(error(`the aliases in this file expand to more than ${MAX_VALUES.toLocaleString("en")} values; is an alias nested in itself many times?`, at));
+      }
+      return undefined;
+    }
     if (depth > MAX_DEPTH) {
       this.errors.push(error("configuration nested too deeply (alias loop?)", undefined));
       return undefined;

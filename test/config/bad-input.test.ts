@@ -527,3 +527,20 @@ describe("validation", () => {
     );
   });
 });
+
+describe("files that are not what they seem", () => {
+  it("refuses a file that is not UTF-8, pointing at the first byte that is not", () => {
+    // What Node's UTF-8 decoding makes of the Latin-1 byte 0xE9 in "A_PS_Setupé".
+    const errors = loadErrors({ "splits/3-3.yaml": 'name: "3-3"\nTrain:\n  n_sims: 3\n# A_PS_Setup\uFFFD\n' });
+    expect(errors).toContain("error: this file is not UTF-8 text (saved in another encoding?); cmbflow reads config files as UTF-8\n --> cfg/splits/3-3.yaml:4:13\n");
+  });
+
+  it("stops aliases nested in themselves (a billion laughs) with one message instead of running out of memory", () => {
+    const levels = ["a: &a [lol, lol, lol, lol, lol, lol, lol, lol, lol]"];
+    for (const [prev, name] of [..."abcdefgh"].slice(0, -1).map((p, i) => [p, "bcdefgh"[i] ?? ""])) levels.push(`${name}: &${name} [${Array(9).fill(`*${prev}`).join(", ")}]`);
+    const t0 = performance.now();
+    const errors = loadErrors({ "splits/3-3.yaml": `name: "3-3"\nTrain:\n  n_sims: 3\n${levels.join("\n")}\n` });
+    expect(performance.now() - t0).toBeLessThan(10_000);
+    expect(errors).toMatch(/^error: the aliases in this file expand to more than 1,000,000 values; is an alias nested in itself many times\?\n --> cfg\/splits\/3-3\.yaml:\d+:\d+\n/);
+  });
+});
