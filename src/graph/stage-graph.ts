@@ -233,6 +233,15 @@ function readStage(
     splitFilter = rawFilter.map((s) => String(s));
     const patterns = splitFilter.map((kind) => new RegExp(`^${escapeRegExp(kind)}\\d*$`, "i"));
     splits = allSplits.filter((s) => patterns.some((p) => p.test(s.name)));
+    // Each entry must name a split: a typo would otherwise just drop that split's nodes.
+    const unmatched = splitFilter.flatMap((kind, i) => (allSplits.some((s) => patterns[i]?.test(s.name) === true) ? [] : [{ kind, i }]));
+    if (splits.length > 0) {
+      for (const { kind, i } of unmatched) {
+        diagnostics.push(
+          error(`stage "${name}" lists split "${kind}", which matches no split`, at(path("splits", i)), [`splits: ${allSplits.map((s) => s.name).join(", ")}`]),
+        );
+      }
+    }
     if (splits.length === 0) {
       diagnostics.push(
         error(`stage "${name}" runs on splits [${splitFilter.join(", ")}], which match no split`, at(path("splits")), [

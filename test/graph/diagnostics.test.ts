@@ -130,6 +130,13 @@ describe("compiler diagnostics", () => {
     ]);
   });
 
+  it("reports each entry of a splits filter that matches no split, at the entry", () => {
+    const text = `${SPLITS_3_3}pipeline:${stage("a", `
+    splits: [Train, Foo]`)}
+`;
+    expect(problems(text)).toEqual([{ message: 'stage "a" lists split "Foo", which matches no split', line: 11, column: 21, notes: ["splits: Train, Valid, Test"] }]);
+  });
+
   it("reports nodes whose inputs no upstream node produces", () => {
     const text = `${SPLITS_3_3}pipeline:
   a:
