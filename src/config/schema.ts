@@ -47,6 +47,7 @@ export const FILE_SYSTEM_DEFAULTS = { sim_folder_prefix: "sim", sim_str_num_digi
 export const DEFAULT_DATASETS_ROOT = "./data";
 
 const NON_NEGATIVE_INT = "must be a non-negative integer";
+const SEED = "must be a whole number from 0 to 9007199254740991 (2^53 − 1)";
 const nonNegativeInt = z.int({ error: NON_NEGATIVE_INT }).min(0, { error: NON_NEGATIVE_INT });
 
 const assetOutSchema = z.looseObject({ handler: z.string(), path_template: z.string() });
@@ -81,6 +82,12 @@ const configSchema = z.looseObject({
       sim_folder_prefix: z.string(),
       sim_str_num_digits: z.int({ error: "must be a positive integer" }).min(1, { error: "must be a positive integer" }),
     })
+    .optional(),
+  // The base seed of every node's seed (seeds.ts): 0 … 2^53 − 1, so it survives as a double.
+  seed: z
+    .int({ error: SEED })
+    .min(0, { error: SEED })
+    .max(Number.MAX_SAFE_INTEGER, { error: SEED })
     .optional(),
   cache: z
     .strictObject({

@@ -6,6 +6,7 @@
  */
 import type { ConfigObject, ConfigValue } from "../config/types.js";
 import { suggestion } from "../diagnostics/suggest.js";
+import { isValidNside, MAX_NSIDE } from "../healpix/nside.js";
 
 /** A configuration key an executor asked for that does not exist (or has the wrong type). */
 export class ConfigKeyError extends Error {
@@ -91,6 +92,13 @@ export class Cfg {
   integer(key: string): number {
     const v = this.number(key);
     if (!Number.isInteger(v)) throw new ConfigKeyError(key, this.stage, `must be a whole number, got ${String(v)}`);
+    return v;
+  }
+
+  /** A HEALPix resolution: a power of two up to MAX_NSIDE (checked when the executor is constructed, not mid-run). */
+  nside(key: string): number {
+    const v = this.integer(key);
+    if (!isValidNside(v)) throw new ConfigKeyError(key, this.stage, `must be a HEALPix nside, a power of two from 1 to ${String(MAX_NSIDE)}, got ${String(v)}`);
     return v;
   }
 

@@ -13,7 +13,7 @@ export class MakeCmbExecutor extends BaseStageExecutor {
 
   constructor(cfg: Cfg, stage: string) {
     super(cfg, stage);
-    this.#nside = cfg.integer("scenario.nside");
+    this.#nside = cfg.nside("scenario.nside");
     this.#lmax = cfg.integer("scenario.lmax");
   }
 

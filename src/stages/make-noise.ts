@@ -14,7 +14,7 @@ export class MakeNoiseExecutor extends BaseStageExecutor {
 
   constructor(cfg: Cfg, stage: string) {
     super(cfg, stage);
-    this.#nside = cfg.integer("scenario.nside");
+    this.#nside = cfg.nside("scenario.nside");
     this.#detectors = readDetectors(cfg, this.def.freqs);
   }
 

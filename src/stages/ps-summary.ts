@@ -29,7 +29,7 @@ export class PsSummaryExecutor extends BaseStageExecutor {
   constructor(cfg: Cfg, stage: string) {
     super(cfg, stage);
     this.#lmax = cfg.integer("scenario.lmax");
-    this.#nside = cfg.integer("scenario.nside");
+    this.#nside = cfg.nside("scenario.nside");
     this.#freqs = this.def.freqs ?? [];
   }
 

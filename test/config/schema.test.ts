@@ -86,6 +86,13 @@ describe("the schema", () => {
     ]);
   });
 
+  it("checks the base seed", () => {
+    expect(messages({ ...VALID, seed: "abc" })).toEqual(['seed [value] seed must be a whole number from 0 to 9007199254740991 (2^53 − 1), got "abc"']);
+    expect(messages({ ...VALID, seed: 1e30 })).toEqual(["seed [value] seed must be a whole number from 0 to 9007199254740991 (2^53 − 1), got 1e+30"]);
+    expect(messages({ ...VALID, seed: -1 })).toEqual(["seed [value] seed must be a whole number from 0 to 9007199254740991 (2^53 − 1), got -1"]);
+    expect(messages({ ...VALID, seed: 20261122 })).toEqual([]);
+  });
+
   it("checks the cache block", () => {
     expect(messages({ ...VALID, cache: { enabled: "no", link: "reflink" } })).toEqual([
       "cache.enabled [value] cache.enabled must be true or false, got \"no\"",

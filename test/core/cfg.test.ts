@@ -36,6 +36,12 @@ describe("Cfg", () => {
     expect(() => cfg.integer("pipeline.a.lmax")).toThrow('stage "make_cmb": config key "pipeline.a.lmax" must be a whole number, got 1.5');
     expect(() => cfg.string("scenario.nside")).toThrow('config key "scenario.nside" must be a string, got 64');
   });
+
+  it("checks a HEALPix nside when it is read", () => {
+    expect(new Cfg(ROOT, "make_cmb").nside("scenario.nside")).toBe(64);
+    const odd = new Cfg({ scenario: { nside: 17 } }, "make_cmb");
+    expect(() => odd.nside("scenario.nside")).toThrow('stage "make_cmb": config key "scenario.nside" must be a HEALPix nside, a power of two from 1 to 8192, got 17');
+  });
 });
 
 describe("run ids", () => {
