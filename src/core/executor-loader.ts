@@ -82,7 +82,10 @@ export async function importModule(file: string): Promise<Record<string, unknown
 
 /** A module load error in one line, with a hint for the usual cause of require() errors on TypeScript. */
 export function loadFailure(caught: unknown): string {
-  const message = caught instanceof Error ? caught.message.split("\n")[0] ?? "" : String(caught);
+  const lines = caught instanceof Error ? caught.message.split("\n") : [String(caught)];
+  // A headline that announces what follows (esbuild's "Transform failed with 1 error:", for a
+  // TypeScript syntax error) is kept with its next line: the file, line and column.
+  const message = (lines[0] ?? "").endsWith(":") && lines[1] !== undefined ? `${lines[0] ?? ""} ${lines[1].trim()}` : (lines[0] ?? "");
   const code = (caught as { code?: unknown } | null)?.code;
   if (typeof code === "string" && code.startsWith("ERR_REQUIRE")) {
     return `${message} (TypeScript modules load as ES modules: give the project a package.json with "type": "module", or name the file .mts)`;

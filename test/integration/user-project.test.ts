@@ -123,6 +123,18 @@ describe("a user project with its own TypeScript executors and handler", () => {
     );
   });
 
+  it("reports a syntax error in an executor module at its line and column", () => {
+    const good = FILES["stages/count-words.ts"] ?? "";
+    project.write("stages/count-words.ts", `${good}\nconst broken = ;\n`);
+    const { code, stderr } = project.run(["run", "--dry-run"]);
+    project.write("stages/count-words.ts", good);
+    expect(code).toBe(2);
+    const line = good.split("\n").length + 1;
+    expect(stderr).toContain(`error: stage "count_words": executor module ${join(project.dir, "stages/count-words.ts")} failed to load: `);
+    // esbuild's columns count from 0.
+    expect(stderr).toMatch(new RegExp(`failed to load: Transform failed with 1 error: .*stages/count-words\\.ts:${String(line)}:15: ERROR: Unexpected ";"`));
+  });
+
   it("reports a stage that throws with its node, message and the stage's own stack, and exits 1", () => {
     project.write("stages/make-words.ts", FILES["stages/make-words.ts"]?.replace("const n = (ctx.partition.sim ?? 0) + 1;", 'const n = (ctx.partition.sim ?? 0) + 1;\n    if (n === 2) throw new Error("vocabulary exhausted");') ?? "");
     const { code, stderr } = project.run(["run", "-j", "1"]);
