@@ -4,7 +4,7 @@ import type { NodeContext } from "../core/executor.js";
 import { BaseStageExecutor } from "../core/executor.js";
 import { synfast } from "../healpix/synfast.js";
 import type { TextSpectrum } from "../handlers/text-power-spectrum.js";
-import { spectrumColumn } from "./spectrum-input.js";
+import { readSpectrumColumn } from "./spectrum-input.js";
 
 /** synfast(C_l, nside, lmax) per node; the map is Gaussian with the given spectrum and no beam. */
 export class MakeCmbExecutor extends BaseStageExecutor {
@@ -18,7 +18,7 @@ export class MakeCmbExecutor extends BaseStageExecutor {
   }
 
   async processSim(ctx: NodeContext): Promise<void> {
-    const cl = spectrumColumn(await ctx.input<TextSpectrum>("cmb_ps").read());
+    const cl = await readSpectrumColumn(ctx.input<TextSpectrum>("cmb_ps"));
     const map = synfast(cl, this.#nside, { lmax: this.#lmax, seed: ctx.seed });
     await ctx.output("cmb_map").write(map);
   }

@@ -10,7 +10,7 @@ import { BaseStageExecutor } from "../core/executor.js";
 import type { FigureData, LineSeries, PlotSeries } from "../handlers/figure.js";
 import type { NpyArray } from "../handlers/npy.js";
 import type { TextSpectrum } from "../handlers/text-power-spectrum.js";
-import { spectrumColumn } from "./spectrum-input.js";
+import { readSpectrumColumn } from "./spectrum-input.js";
 
 interface SimSpectra {
   readonly cmb: Float64Array;
@@ -41,7 +41,7 @@ export class PsSummaryExecutor extends BaseStageExecutor {
 
   async sift(results: readonly ScanResult<unknown>[], ctx: NodeContext): Promise<void> {
     const spectra = results.map((r) => r.value as SimSpectra);
-    const theory = spectrumColumn(await ctx.input<TextSpectrum>("cmb_ps").read());
+    const theory = await readSpectrumColumn(ctx.input<TextSpectrum>("cmb_ps"));
     const n = this.#lmax + 1;
     const count = spectra.length;
     if (count === 0) throw new Error(`stage "${this.stage}" has no spectra to summarise`);

@@ -1,10 +1,15 @@
 /** Reading a spectrum asset as one C_l column. */
+import type { InputAsset } from "../core/asset.js";
+import { InputReadError } from "../core/asset.js";
 import type { TextSpectrum } from "../handlers/text-power-spectrum.js";
 
-/** The first column of a text spectrum (C_l for l = 0, 1, …). */
-export function spectrumColumn(spectrum: TextSpectrum): Float64Array {
-  if (spectrum instanceof Float64Array) return spectrum;
-  const first = spectrum.columns[0];
-  if (first === undefined) throw new Error("the spectrum file has no columns");
-  return first;
+/**
+ * The first column of a text spectrum (C_l for l = 0, 1, …). An empty file is a problem of
+ * the data, named with its path, not a failure deep inside the transform that uses it.
+ */
+export async function readSpectrumColumn(input: InputAsset<TextSpectrum>): Promise<Float64Array> {
+  const spectrum = await input.read();
+  const column = spectrum instanceof Float64Array ? spectrum : spectrum.columns[0];
+  if (column === undefined || column.length === 0) throw new InputReadError(input.name, input.spec.stage, `${input.path}: holds no values`);
+  return column;
 }
