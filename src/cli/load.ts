@@ -30,7 +30,8 @@ export function withConfigOptions(command: Command): Command {
   return command
     .argument("[overrides...]", "config overrides: key.path=value, group=option, +new.key=value, ~key")
     .option("--config-dir <dir>", "config folder (default: ./cfg, else the embedded configuration)")
-    .option("--config-name <name>", "primary config file in the config folder, without .yaml", "config");
+    // "tutorial.yaml" means the file tutorial.yaml, as a user typing the file's name expects.
+    .option("--config-name <name>", "primary config file in the config folder, without .yaml", (name: string) => name.replace(/\.yaml$/, ""), "config");
 }
 
 /** Where to read the configuration from, and a note when falling back to the embedded one. */

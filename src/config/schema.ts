@@ -39,6 +39,7 @@ const ASSET_IN_KEYS = ["stage", "orig_name"] as const;
 const SPLIT_ENTRY_KEYS = ["n_sims", "n_sims_cap"] as const;
 const LOCAL_SYSTEM_KEYS = ["datasets_root", "assets_dir"] as const;
 const FILE_SYSTEM_KEYS = ["sim_folder_prefix", "sim_str_num_digits"] as const;
+const CACHE_KEYS: readonly string[] = ["enabled", "link"];
 const TOP_LEVEL_KEYS = ["pipeline", "splits", "local_system", "file_system"] as const;
 
 /** Defaults filled into the resolved configuration when absent. */
@@ -284,6 +285,7 @@ function fixedKeysAt(path: KeyPath): readonly string[] {
   if (top === "splits" && path.length === 2) return SPLIT_ENTRY_KEYS;
   if (top === "local_system" && path.length === 1) return LOCAL_SYSTEM_KEYS;
   if (top === "file_system" && path.length === 1) return FILE_SYSTEM_KEYS;
+  if (top === "cache" && path.length === 1) return CACHE_KEYS;
   return [];
 }
 

@@ -32,6 +32,8 @@ export interface Selection {
 export function parseStageList(values: readonly string[], pipeline: CompiledPipeline, flag: string): Result<string[], string> {
   const names = values.flatMap((v) => v.split(",")).map((v) => v.trim()).filter((v) => v !== "");
   const known = pipeline.stageGraph.order;
+  // An empty value (e.g. an unset shell variable) would otherwise select nothing and succeed.
+  if (names.length === 0) return err(`${flag} was given no stage name (stages: ${known.join(", ")})`);
   for (const name of names) {
     if (!known.includes(name)) {
       const hint = suggestion(name, known);
@@ -49,7 +51,9 @@ export function parseStageList(values: readonly string[], pipeline: CompiledPipe
 export function parseSims(text: string, pipeline: CompiledPipeline): Result<Map<string, Set<number>>, string> {
   const splits = pipeline.stageGraph.allSplits;
   const out = new Map<string, Set<number>>();
-  for (const item of text.split(",").map((s) => s.trim()).filter((s) => s !== "")) {
+  const items = text.split(",").map((s) => s.trim()).filter((s) => s !== "");
+  if (items.length === 0) return err(`--sims was given no simulations (e.g. Train:0-9,Test:3)`);
+  for (const item of items) {
     const match = /^([A-Za-z][A-Za-z0-9_]*):(\d+)(?:-(\d+))?$/.exec(item);
     if (match === null) return err(`--sims ${text}: "${item}" is not split:N or split:N-M (e.g. Train:0-9,Test:3)`);
     const split = splits.find((s) => s.name.toLowerCase() === (match[1] ?? "").toLowerCase());

@@ -99,6 +99,7 @@ describe("the schema", () => {
       'cache.link [value] cache.link must be "copy" or "hardlink", got "reflink"',
     ]);
     expect(messages({ ...VALID, cache: { enable: false } })).toEqual(['cache.enable [key] unknown key "enable" in "cache"']);
+    expect(validateConfig({ ...VALID, cache: { enable: false } })[0]?.notes).toEqual(['did you mean "enabled"?', "allowed keys: enabled, link"]);
     expect(messages({ ...VALID, cache: { enabled: false, link: "hardlink" } })).toEqual([]);
   });
 

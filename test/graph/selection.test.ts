@@ -43,4 +43,11 @@ describe("--sims", () => {
     expect(parseSims(huge, p)).toEqual({ ok: false, error: `--sims ${huge}: "${huge}" is outside split Train, which has sims 0-2` });
     expect(selectNodes(p, { sims: "Test:0-7" })).toEqual({ ok: false, error: '--sims Test:0-7: "Test:0-7" is outside split Test, which has sims 0-2' });
   });
+
+  it("refuses an empty --sims or stage list, which would select nothing and succeed", () => {
+    const p = pipeline();
+    expect(parseSims(" ", p)).toEqual({ ok: false, error: "--sims was given no simulations (e.g. Train:0-9,Test:3)" });
+    expect(selectNodes(p, { only: [""] })).toEqual({ ok: false, error: "--only was given no stage name (stages: cmb, stats)" });
+    expect(selectNodes(p, { force: [","] })).toEqual({ ok: false, error: "--force was given no stage name (stages: cmb, stats)" });
+  });
 });

@@ -138,6 +138,10 @@ describe("the tutorial pipeline", () => {
       const { code, stderr } = project.run(["run", "--config-name", "tutorial"]);
       expect(stderr).toContain("done: 11 ran in ");
       expect(code).toBe(0);
+      // The file's own name works too, and names the same configuration: nothing to run.
+      const byFileName = project.run(["run", "--config-name", "tutorial.yaml", "--json"]);
+      expect(byFileName.code, byFileName.stderr).toBe(0);
+      expect((JSON.parse(byFileName.stdout) as { totals: { ran: number; fresh: number } }).totals).toMatchObject({ ran: 0, fresh: 11 });
       const csv = readFileSync(join(project.dir, "data", "Tutorial_64_3-3", "C_Min_Max", "map_min_max.csv"), "utf8").trim().split("\n");
       expect(csv[0]).toBe("split,sim,min,max");
       expect(csv).toHaveLength(10);
