@@ -30,7 +30,7 @@ import { assertNever, err, ok } from "../diagnostics/result.js";
 import type { Result } from "../diagnostics/result.js";
 import { DIMS } from "../graph/partition.js";
 import type { CliIo } from "./io.js";
-import { EXIT_FAILED, EXIT_OK } from "./io.js";
+import { EXIT_FAILED, EXIT_OK, EXIT_USAGE } from "./io.js";
 import { cacheDirFor } from "./run-command.js";
 
 interface ProvenanceFlags {
@@ -166,6 +166,11 @@ async function provenance(path: string, flags: ProvenanceFlags, io: CliIo): Prom
     if (!traced.ok) {
       switch (traced.error.reason) {
         case "not-an-output":
+          // Neither a file nor a record: most likely a mistyped path.
+          if (!existsSync(resolve(io.cwd, path))) {
+            io.stderr(`error: no such file: ${traced.error.path} (and cmbflow has no record of writing it)\n`);
+            return EXIT_USAGE;
+          }
           io.stderr(`error: no recorded node output is ${traced.error.path}: cmbflow has no record of writing it (cmbflow status shows which nodes have run)\n`);
           return EXIT_FAILED;
         default:

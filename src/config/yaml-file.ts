@@ -232,6 +232,11 @@ function yamlErrors(doc: Document, source: SourceText): Diagnostic[] {
 function describeYamlError(e: YAMLError, doc: Document, source: SourceText): Diagnostic {
   const [start, end] = e.pos;
   const here = source.location(start, end);
+  if (e.code === "MULTIPLE_DOCS") {
+    return error("a second YAML document: a config file holds one", source.location(start, start + 3), [
+      'remove the "---" line and what follows, or move it into a file of its own',
+    ]);
+  }
   if (e.code === "TAB_AS_INDENT") {
     return error("tab character used for indentation", here, ["YAML indentation must use spaces, not tabs"]);
   }

@@ -1,4 +1,4 @@
-import { appendFileSync } from "node:fs";
+import { appendFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { Command, CommanderError } from "commander";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -139,11 +139,15 @@ describe("cmbflow provenance", () => {
     expect(stdout).toContain("  inputs      none\n");
   });
 
-  it("refuses a path no record lists, pointing at status", async () => {
+  it("refuses a file no record lists, pointing at status, and a path that is not there at all", async () => {
+    writeFileSync(join(project.dir, "data/T_16_1-1/nothing.fits"), "not a map");
     const { code, stdout, stderr } = await provenance(project.dir, ["data/T_16_1-1/nothing.fits"]);
     expect(stdout).toBe("");
     expect(stderr).toBe("error: no recorded node output is data/T_16_1-1/nothing.fits: cmbflow has no record of writing it (cmbflow status shows which nodes have run)\n");
     expect(code).toBe(1);
+    const missing = await provenance(project.dir, ["data/T_16_1-1/nope.fits"]);
+    expect(missing.stderr).toBe("error: no such file: data/T_16_1-1/nope.fits (and cmbflow has no record of writing it)\n");
+    expect(missing.code).toBe(2);
   });
 
   it("refuses when there is no cache folder", async () => {

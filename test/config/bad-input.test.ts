@@ -544,3 +544,18 @@ describe("files that are not what they seem", () => {
     expect(errors).toMatch(/^error: the aliases in this file expand to more than 1,000,000 values; is an alias nested in itself many times\?\n --> cfg\/splits\/3-3\.yaml:\d+:\d+\n/);
   });
 });
+
+describe("more than one document", () => {
+  it("says a config file holds one YAML document, at the second one's marker", () => {
+    expect(loadErrors({ "splits/3-3.yaml": 'name: "3-3"\nTrain:\n  n_sims: 3\n---\nTest:\n  n_sims: 3\n' })).toBe(
+      text(
+        "error: a second YAML document: a config file holds one",
+        " --> cfg/splits/3-3.yaml:4:1",
+        "  |",
+        "4 | ---",
+        "  | ^^^",
+        '  = note: remove the "---" line and what follows, or move it into a file of its own',
+      ),
+    );
+  });
+});
