@@ -103,7 +103,7 @@ async function readLock(path: string): Promise<string | undefined> {
 }
 
 /** Whether a process with this pid exists on this host. EPERM means it exists but belongs to another user. */
-function isAlive(pid: number): boolean {
+export function isAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
     return true;

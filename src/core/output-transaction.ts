@@ -8,6 +8,7 @@ import { mkdirSync, renameSync } from "node:fs";
 import { readdir, rm } from "node:fs/promises";
 import { basename, dirname, join } from "node:path";
 import { threadId } from "node:worker_threads";
+import { isAlive } from "../cache/lock.js";
 
 let counter = 0;
 
@@ -16,54 +17,11 @@ export function tempName(base: string, tag: string): string {
   return `.${base}.cmbflow-${tag}.tmp`;
 }
 
-/**
- * Removes the temporary files this process left beside `finalPaths` (a node whose worker was
- * stopped mid-write cannot remove its own). Returns how many were removed.
- */
-export async function sweepTemporaries(finalPaths: readonly string[], pid: number = process.pid): Promise<number> {
-  let removed = 0;
-  const byDir = new Map<string, Set<string>>();
-  for (const path of finalPaths) {
-    const names = byDir.get(dirname(path)) ?? new Set<string>();
-    names.add(basename(path));
-    byDir.set(dirname(path), names);
-  }
-  for (const [dir, names] of byDir) {
-    let entries: string[];
-    try {
-      entries = await readdir(dir);
-    } catch {
-      continue;
-    }
-    for (const entry of entries) {
-      const match = /^\.(.+)\.cmbflow-(\d+)-\d+-\d+\.tmp$/.exec(entry);
-      if (match === null || match[2] !== String(pid) || !names.has(match[1] ?? "")) continue;
-      await rm(join(dir, entry), { force: true });
-      removed++;
-    }
-  }
-  return removed;
-}
-
 /** A temporary file of an output (`.name.cmbflow-<pid>-<thread>-<n>.tmp`) or of a restore (`.name.cmbflow-restore-<pid>-<random>.tmp`). */
 const TEMPORARY = /^\.(.+)\.cmbflow-(?:restore-)?(\d+)-[0-9a-z-]+\.tmp$/;
 
-/** Whether a process with this pid exists (EPERM: it does, under another user). */
-function processExists(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (caught) {
-    return (caught as NodeJS.ErrnoException).code === "EPERM";
-  }
-}
-
-/**
- * Removes temporary files in `dir` left by processes that no longer exist — a run killed with
- * SIGKILL, or a crash, cannot remove its own. With `names`, only those of these output names.
- * Returns how many were removed.
- */
-export async function sweepDeadTemporaries(dir: string, names?: ReadonlySet<string>): Promise<number> {
+/** Removes the temporary files in `dir` for which `remove(outputName, pid)` holds; returns how many. */
+async function sweepFolder(dir: string, remove: (name: string, pid: number) => boolean): Promise<number> {
   let entries: string[];
   try {
     entries = await readdir(dir);
@@ -71,21 +29,45 @@ export async function sweepDeadTemporaries(dir: string, names?: ReadonlySet<stri
     return 0;
   }
   let removed = 0;
-  const alive = new Map<string, boolean>();
   for (const entry of entries) {
     const match = TEMPORARY.exec(entry);
-    if (match === null || (names !== undefined && !names.has(match[1] ?? ""))) continue;
-    const pid = match[2] ?? "";
-    let exists = alive.get(pid);
-    if (exists === undefined) {
-      exists = Number(pid) === process.pid || processExists(Number(pid));
-      alive.set(pid, exists);
-    }
-    if (exists) continue;
+    if (match === null || !remove(match[1] ?? "", Number(match[2]))) continue;
     await rm(join(dir, entry), { force: true });
     removed++;
   }
   return removed;
+}
+
+/**
+ * Removes the temporary files this process left beside `finalPaths` (a node whose worker was
+ * stopped mid-write cannot remove its own). Returns how many were removed.
+ */
+export async function sweepTemporaries(finalPaths: readonly string[], pid: number = process.pid): Promise<number> {
+  const byDir = new Map<string, Set<string>>();
+  for (const path of finalPaths) {
+    const names = byDir.get(dirname(path)) ?? new Set<string>();
+    names.add(basename(path));
+    byDir.set(dirname(path), names);
+  }
+  let removed = 0;
+  for (const [dir, names] of byDir) removed += await sweepFolder(dir, (name, owner) => owner === pid && names.has(name));
+  return removed;
+}
+
+/**
+ * Removes temporary files in `dir` left by processes that no longer exist — a run killed with
+ * SIGKILL, or a crash, cannot remove its own. Returns how many were removed.
+ */
+export async function sweepDeadTemporaries(dir: string): Promise<number> {
+  const alive = new Map<number, boolean>();
+  return sweepFolder(dir, (_name, pid) => {
+    let exists = alive.get(pid);
+    if (exists === undefined) {
+      exists = pid === process.pid || isAlive(pid);
+      alive.set(pid, exists);
+    }
+    return !exists;
+  });
 }
 
 /** Sweeps the folders of nodes about to run, each folder once per run (a folder may hold every sim's outputs). */

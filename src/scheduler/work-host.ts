@@ -10,6 +10,9 @@ import { runNode, runScan, runSift } from "../core/run-node.js";
 import type { StageLogger } from "../core/executor.js";
 import type { NodeRunner, StageLogLine, WorkResult, WorkTask, WrittenOutput } from "./node-runner.js";
 
+/** Errors about files (missing, unreadable, blocked by a folder), reported by their message alone. */
+const DATA_ERRORS = new Set(["MissingInputError", "InputReadError", "OutputPathError"]);
+
 /** Runs work for one pipeline. */
 export class WorkHost {
   readonly #context: PipelineContext;
@@ -41,7 +44,7 @@ export class WorkHost {
       const lateReads = this.#context.lateReads(task.stage);
       // A missing or unreadable input file is a fact about the data, not a bug in the stage: its
       // message names the file (and the stage that makes it), and a stack would only bury that.
-      if (caught instanceof Error && (caught.name === "MissingInputError" || caught.name === "InputReadError" || caught.name === "OutputPathError")) return { ok: false, message: caught.message, logs, lateReads };
+      if (caught instanceof Error && DATA_ERRORS.has(caught.name)) return { ok: false, message: caught.message, logs, lateReads };
       if (caught instanceof Error) return { ok: false, message: caught.message, ...(caught.stack === undefined ? {} : { stack: caught.stack }), logs, lateReads };
       return { ok: false, message: String(caught), logs, lateReads };
     }

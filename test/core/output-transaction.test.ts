@@ -3,7 +3,7 @@ import { mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import { DeadTemporarySweeper, sweepDeadTemporaries, tempName } from "../../src/core/output-transaction.js";
+import { DeadTemporarySweeper, sweepDeadTemporaries, sweepTemporaries, tempName } from "../../src/core/output-transaction.js";
 
 /** The pid of a process that has exited (and been reaped). */
 function deadPid(): number {
@@ -39,14 +39,20 @@ describe("temporaries of dead processes", () => {
     expect(readdirSync(dir).sort()).toEqual([".out.txt.cmbflow-notapid.tmp", tempName("out.txt", `${String(living)}-1-8`), tempName("out.txt", `${String(process.pid)}-2-9`), "out.txt"].sort());
   });
 
-  it("limits itself to the given output names, and a sweeper visits each folder once", async () => {
+  it("visits each folder once per sweeper", async () => {
     const dead = deadPid();
-    const dir = folder([tempName("a.txt", `${String(dead)}-1-1`), tempName("b.txt", `${String(dead)}-1-2`)]);
-    expect(await sweepDeadTemporaries(dir, new Set(["a.txt"]))).toBe(1);
+    const dir = folder([tempName("b.txt", `${String(dead)}-1-2`)]);
     const sweeper = new DeadTemporarySweeper();
     expect(await sweeper.sweep([join(dir, "b.txt")])).toBe(1);
     writeFileSync(join(dir, tempName("b.txt", `${String(dead)}-1-3`)), "partial");
     expect(await sweeper.sweep([join(dir, "b.txt")])).toBe(0);
     expect(await sweepDeadTemporaries(join(dir, "missing"))).toBe(0);
+  });
+
+  it("removes this process's temporaries of the given outputs only, output and restore alike", async () => {
+    const mine = String(process.pid);
+    const dir = folder([tempName("a.txt", `${mine}-1-1`), `.a.txt.cmbflow-restore-${mine}-q7.tmp`, tempName("b.txt", `${mine}-1-2`), tempName("a.txt", `${String(process.ppid)}-1-3`)]);
+    expect(await sweepTemporaries([join(dir, "a.txt")])).toBe(2);
+    expect(readdirSync(dir).sort()).toEqual([tempName("a.txt", `${String(process.ppid)}-1-3`), tempName("b.txt", `${mine}-1-2`)].sort());
   });
 });
