@@ -15,11 +15,12 @@ import type { StageDef } from "../graph/stage-graph.js";
 import { digestRecord } from "./canonical.js";
 import type { FileDigestCache as FileDigestCacheType } from "./file-digests.js";
 import { FileDigestCache } from "./file-digests.js";
+import type { CodeSource } from "./code-part.js";
+import { codePart } from "./code-part.js";
 import type { CodePart, ContextInput, ContextPart, FingerprintRecord, InputsPart, ParamsPart, PartName, StagePart } from "./fingerprint.js";
 import { contextDigestText, paramsPart, PART_NAMES, stagePart } from "./fingerprint.js";
 import type { FileDigest, Hasher } from "./hash.js";
 import { hasher as makeHasher } from "./hash.js";
-import { moduleClosure, sourceName } from "./module-graph.js";
 import type { LinkMode } from "./object-store.js";
 import { ObjectStore } from "./object-store.js";
 import type { NodeRecord, OutputRecord } from "./state-store.js";
@@ -164,25 +165,16 @@ export class CacheEngine {
   }
 
   /**
-   * The stage-wide parts: the stage definition, the code (executor module and its
-   * project-local imports, by content), and the parameters the executor read.
+   * The stage-wide parts: the stage definition, the code (every module the stage's nodes run,
+   * by content, and the runtime: code-part.ts), and the parameters the executor read.
    */
-  stageParts(
-    def: StageDef,
-    code: { readonly module: string; readonly projectDir: string; readonly packageRoot: string } | undefined,
-    reads: readonly string[],
-    lookup: (key: string) => ConfigValue | undefined,
-  ): StageParts {
+  stageParts(def: StageDef, code: CodeSource, reads: readonly string[], lookup: (key: string) => ConfigValue | undefined): StageParts {
     const stage = stagePart(def);
-    const files: Record<string, string> = {};
-    if (code !== undefined) {
-      for (const file of moduleClosure([code.module])) files[sourceName(file, code.projectDir, code.packageRoot)] = this.hasher.digestFileSync(file).digest;
-    }
     const params = paramsPart(reads, lookup, def.block);
-    const codePart: CodePart = { files };
+    const codeValue = codePart(this.hasher, code);
     return {
       stage: { value: stage, digest: digestRecord(this.hasher, stage) },
-      code: { value: codePart, digest: digestRecord(this.hasher, codePart) },
+      code: { value: codeValue, digest: digestRecord(this.hasher, codeValue) },
       params: { value: params, digest: digestRecord(this.hasher, params) },
     };
   }

@@ -1,8 +1,8 @@
 /**
  * What constructing a stage's executor told us last time — its work grain and the config keys
  * its constructor read — keyed by everything that could change it: the executor reference,
- * the content of its module and every project-local module it imports, and the whole
- * resolved configuration. With the same key the answer is the same (a constructor sees
+ * the content of its module and every module it imports (cmbflow's own included), the Node.js
+ * and cmbflow versions, and the whole resolved configuration. With the same key the answer is the same (a constructor sees
  * nothing else through the framework), so a run whose stages are all unchanged needs no
  * executor in the main thread: the user's TypeScript is not even compiled there. Workers
  * still load and construct executors for the nodes they run.
@@ -15,7 +15,7 @@ import { join } from "node:path";
 import type { WorkKind } from "../core/executor.js";
 import { canonicalJson } from "./canonical.js";
 import type { Hasher } from "./hash.js";
-import { moduleClosure, sourceName } from "./module-graph.js";
+import { codePart } from "./code-part.js";
 
 /** What a stage's constructed executor declared. */
 export interface ExecutorDescriptor {
@@ -28,7 +28,7 @@ export interface ExecutorDescriptor {
 export interface ExecutorSource {
   /** The `executor:` value as written. */
   readonly ref: string;
-  /** The module file it resolves to. */
+  /** The module file that runs (a built-in stage's dist/ module when cmbflow runs compiled: `moduleFileFor`). */
   readonly module: string;
   readonly projectDir: string;
   readonly packageRoot: string;
@@ -69,14 +69,13 @@ export class ExecutorMemo {
   }
 
   /**
-   * The key of a stage's executor: stage name, reference, the digests of its module closure
-   * (as the fingerprint's code part names them), and the resolved configuration's digest.
+   * The key of a stage's executor: stage name, reference, its code part (the digests of its
+   * module's closure, named as the fingerprint's code part names them, and the runtime), and the
+   * resolved configuration's digest.
    */
-  static key(hasher: Pick<Hasher, "digestString" | "digestFileSync">, stage: string, source: ExecutorSource, configDigest: string): string {
-    const files = moduleClosure([source.module])
-      .map((file) => [sourceName(file, source.projectDir, source.packageRoot), hasher.digestFileSync(file).digest])
-      .sort(([a], [b]) => ((a ?? "") < (b ?? "") ? -1 : 1));
-    return hasher.digestString(JSON.stringify(["executor/1", stage, source.ref, files, configDigest]));
+  static key(hasher: Pick<Hasher, "digestString" | "digestBytes">, stage: string, source: ExecutorSource, configDigest: string): string {
+    const code = codePart(hasher, { entries: [source.module], projectDir: source.projectDir, packageRoot: source.packageRoot });
+    return hasher.digestString(JSON.stringify(["executor/2", stage, source.ref, Object.entries(code.files), code.runtime.node, code.runtime.cmbflow, configDigest]));
   }
 
   /** The digest of a resolved configuration, for {@link key}. */

@@ -4,7 +4,9 @@
  * can say which part changed and the stage-wide parts are stored once for all its nodes.
  *
  *   stage    the stage definition: output templates and handlers, input references, executor
- *   code     digests of the executor module and its project-local imports
+ *   code     digests of every file of code the node runs — its executor module's and its
+ *            handlers' modules' import closures, cmbflow's own modules included — and the
+ *            Node.js major version and cmbflow version that run them (code-part.ts)
  *   params   the config keys the executor read while constructed, with their values, and
  *            the stage's own block
  *   context  the node's partition, its seed and its output paths
@@ -29,8 +31,10 @@ import type { StageDef } from "../graph/stage-graph.js";
  * Bumped when the record's meaning or digesting changes: every node is then stale once.
  * 2: the context and inputs parts are digested from fixed-order JSON arrays, the context
  *    from the base seed rather than the node's seed; the whole from the parts' digests joined.
+ * 3: the code part holds what runs (built-in stages' dist/ modules, handler modules, cmbflow's
+ *    modules a user module imports, type-only imports left out) and the runtime.
  */
-export const FINGERPRINT_VERSION = 2;
+export const FINGERPRINT_VERSION = 3;
 
 /** The parts of a fingerprint, in their fixed order. */
 export const PART_NAMES = ["stage", "code", "params", "context", "inputs"] as const;
@@ -44,9 +48,18 @@ export interface StagePart {
   readonly inputs: readonly { readonly name: string; readonly stage: string; readonly asset: string }[];
 }
 
-/** The code part: project-relative file → content digest. */
+/** What runs a node's code. */
+export interface RuntimePart {
+  /** Node.js major version, e.g. "20". */
+  readonly node: string;
+  /** cmbflow's package version. */
+  readonly cmbflow: string;
+}
+
+/** The code part: stable file name (code-part.ts) → content digest, and the runtime. */
 export interface CodePart {
   readonly files: Readonly<Record<string, string>>;
+  readonly runtime: RuntimePart;
 }
 
 /** The params part: config keys read by the executor with their values, and the stage's block. */

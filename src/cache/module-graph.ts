@@ -1,29 +1,98 @@
 /**
- * The project-local import graph of a module: the module and every file it imports through
- * relative specifiers, transitively (packages in node_modules are left out). Used for the
- * code part of a node's fingerprint and for the run log's code snapshot.
+ * The import graph of the code a node runs: a module and every file it imports, transitively.
+ * Used for the code part of a node's fingerprint, the executor memo's key and the run log's
+ * code snapshot.
  *
- * Imports are found in the source text: static `import … from "x"`, `export … from "x"`,
- * side-effect `import "x"` and `import("x")` with a string literal. A specifier `./a.js`
- * resolves to `./a.ts` when only the TypeScript source exists (TypeScript's ESM convention).
+ * Imports are read by a real lexer, never by patterns over the text: TypeScript goes through
+ * esbuild's transform first (the transform tsx runs, so type syntax cannot mislead the lexer),
+ * then es-module-lexer lists the module's imports: static `import … from "x"`, side-effect
+ * `import "x"`, re-exports `export … from "x"`, and `import("x")` whose specifier is a string
+ * (or a constant expression esbuild folds to one). Type-only imports (`import type`, and
+ * `{ type X }` when nothing else is imported) are left out: they are erased before the code
+ * runs. An `import()` of a computed specifier cannot be followed.
+ *
+ * Relative specifiers are followed (`./a.js` resolves to `./a.ts` when only the TypeScript
+ * source exists, TypeScript's ESM convention); a bare `cmbflow` continues into the cmbflow
+ * build given as `packageRoot` (its `dist/index.js`); other packages are left out.
  */
 import { existsSync, readFileSync, statSync } from "node:fs";
-import { dirname, extname, isAbsolute, join, relative, resolve } from "node:path";
+import { createRequire } from "node:module";
+import { dirname, extname, isAbsolute, join, relative, resolve, sep } from "node:path";
+import { initSync, parse } from "es-module-lexer";
 
-const SPECIFIER = /(?:^|[\s;}])(?:import|export)\s+(?:type\s+)?(?:[^'";]*?\sfrom\s+)?["']([^"']+)["']|\bimport\s*\(\s*["']([^"']+)["']\s*\)/g;
+/** The module a bare `cmbflow` import loads, relative to the package root (package.json `exports["."]`). */
+export const PACKAGE_ENTRY = "dist/index.js";
 
-/** Relative specifiers imported by `source` (type-only imports included: they can change types the code relies on). */
-export function relativeImports(source: string): string[] {
-  const out: string[] = [];
-  for (const match of source.matchAll(SPECIFIER)) {
-    const spec = match[1] ?? match[2];
-    if (spec !== undefined && (spec.startsWith("./") || spec.startsWith("../"))) out.push(spec);
-  }
-  return out;
+/** cmbflow's package name, as user modules import it. */
+export const PACKAGE_NAME = "cmbflow";
+
+/** Where a closure may go beyond relative imports. */
+export interface ClosureOptions {
+  /**
+   * The cmbflow build that runs: a bare `cmbflow` import continues into its {@link PACKAGE_ENTRY},
+   * and its files are followed even when it is installed under node_modules. Without it the
+   * closure stays within the importing modules' own folders (node_modules left out).
+   */
+  readonly packageRoot?: string;
 }
 
-/** The file a relative specifier names, or undefined when none exists. */
-export function resolveSpecifier(fromFile: string, spec: string): string | undefined {
+const TYPESCRIPT = new Set([".ts", ".mts", ".cts", ".tsx"]);
+
+type Transform = (code: string, options: object) => { code: string };
+let transform: Transform | undefined;
+let lexerReady = false;
+
+/**
+ * Parsed import lists by file, kept with the text they were parsed from: a file is parsed again
+ * only when its content changed (a no-op run parses each file once, and the closures of many
+ * stages share most of their files).
+ */
+const parsed = new Map<string, { readonly bytes: Buffer; readonly imports: readonly string[] }>();
+
+/** The JavaScript that runs for `text`: TypeScript with its types erased, as tsx's esbuild does. */
+function runnableJs(file: string, text: string): string {
+  const ext = extname(file);
+  if (!TYPESCRIPT.has(ext)) return text;
+  // Loaded on first use: a run whose code is all compiled JavaScript never starts esbuild.
+  transform ??= (createRequire(import.meta.url)("esbuild") as { transformSync: Transform }).transformSync;
+  return transform(text, {
+    loader: ext === ".tsx" ? "tsx" : "ts",
+    format: "esm",
+    target: "esnext",
+    sourcefile: file,
+    // Keeps every import that is not marked type-only, used or not: an import kept for its side
+    // effects must stay in the closure whatever the project's tsconfig says.
+    tsconfigRaw: { compilerOptions: { verbatimModuleSyntax: true } },
+  }).code;
+}
+
+/**
+ * The specifiers `file` (whose content is `bytes`) imports, in source order, type-only imports
+ * left out. A file that does not parse has none: it cannot run either, and its own digest
+ * still counts.
+ */
+export function moduleImports(file: string, bytes: Buffer): readonly string[] {
+  const known = parsed.get(file);
+  if (known?.bytes.equals(bytes) === true) return known.imports;
+  if (!lexerReady) {
+    initSync();
+    lexerReady = true;
+  }
+  let imports: string[];
+  try {
+    const [found] = parse(runnableJs(file, bytes.toString("utf8")), file);
+    imports = found.flatMap((i) => (i.n === undefined ? [] : [i.n]));
+  } catch {
+    imports = [];
+  }
+  parsed.set(file, { bytes, imports });
+  return imports;
+}
+
+/** The file a specifier names, or undefined when none exists or it is a package other than cmbflow. */
+export function resolveSpecifier(fromFile: string, spec: string, options: ClosureOptions = {}): string | undefined {
+  if (spec === PACKAGE_NAME) return options.packageRoot === undefined ? undefined : existingFile(join(options.packageRoot, PACKAGE_ENTRY));
+  if (!spec.startsWith("./") && !spec.startsWith("../")) return undefined;
   const base = resolve(dirname(fromFile), spec);
   const candidates = [base];
   const ext = extname(base);
@@ -32,40 +101,79 @@ export function resolveSpecifier(fromFile: string, spec: string): string | undef
     candidates.unshift(`${stem}${ext.replace("js", "ts")}`);
   }
   if (ext === "") candidates.push(`${base}.ts`, `${base}.js`, resolve(base, "index.ts"), resolve(base, "index.js"));
-  return candidates.find((c) => existsSync(c) && statSync(c).isFile());
+  return candidates.find((c) => existingFile(c) !== undefined);
 }
 
-/** Every file reachable from `entries` through relative imports, sorted. */
-export function moduleClosure(entries: readonly string[]): string[] {
-  const seen = new Set<string>();
-  const stack = [...entries];
-  while (stack.length > 0) {
-    const file = stack.pop();
-    if (file === undefined || seen.has(file) || file.includes(`${"/"}node_modules${"/"}`)) continue;
-    seen.add(file);
-    let text: string;
-    try {
-      text = readFileSync(file, "utf8");
-    } catch {
-      continue;
-    }
-    for (const spec of relativeImports(text)) {
-      const target = resolveSpecifier(file, spec);
-      if (target !== undefined && !seen.has(target)) stack.push(target);
-    }
+/** `file` when it exists as a file; for a missing `.js`, its TypeScript source when that exists. */
+function existingFile(file: string): string | undefined {
+  const isFile = (f: string): boolean => existsSync(f) && statSync(f).isFile();
+  if (isFile(file)) return file;
+  const ext = extname(file);
+  if (ext === ".js" || ext === ".mjs" || ext === ".cjs") {
+    const source = `${file.slice(0, -ext.length)}${ext.replace("js", "ts")}`;
+    if (isFile(source)) return source;
   }
-  return [...seen].sort();
+  return undefined;
+}
+
+/** True when `file` is inside `dir`. */
+function inside(file: string, dir: string): boolean {
+  const rel = relative(dir, file);
+  return rel !== "" && !rel.startsWith("..") && !isAbsolute(rel);
+}
+
+/** A file of a closure with its content. */
+export interface SourceFile {
+  readonly file: string;
+  readonly bytes: Buffer;
 }
 
 /**
- * A source file's stable name: relative to the project folder when inside it, `cmbflow/…`
- * inside cmbflow's own package, else `external/<absolute path>`. Used in code fingerprints
- * and snapshots, so they do not change when the project or cmbflow moves.
+ * Every file reachable from `entries` through their imports, with its content (read once),
+ * sorted by file. An entry written as the `.js` a TypeScript source compiles to is taken as that
+ * source when only the source exists; an entry that cannot be read is left out.
+ */
+export function moduleSources(entries: readonly string[], options: ClosureOptions = {}): SourceFile[] {
+  const seen = new Set<string>();
+  const out: SourceFile[] = [];
+  const stack = entries.map((e) => existingFile(e) ?? e);
+  const nodeModules = `${sep}node_modules${sep}`;
+  while (stack.length > 0) {
+    const file = stack.pop();
+    if (file === undefined || seen.has(file)) continue;
+    if (file.includes(nodeModules) && (options.packageRoot === undefined || !inside(file, options.packageRoot))) continue;
+    seen.add(file);
+    let bytes: Buffer;
+    try {
+      bytes = readFileSync(file);
+    } catch {
+      continue;
+    }
+    out.push({ file, bytes });
+    for (const spec of moduleImports(file, bytes)) {
+      const target = resolveSpecifier(file, spec, options);
+      if (target !== undefined && !seen.has(target)) stack.push(target);
+    }
+  }
+  return out.sort((a, b) => (a.file < b.file ? -1 : a.file > b.file ? 1 : 0));
+}
+
+/** The files of {@link moduleSources}. */
+export function moduleClosure(entries: readonly string[], options: ClosureOptions = {}): string[] {
+  return moduleSources(entries, options).map((s) => s.file);
+}
+
+/**
+ * A source file's stable name: `cmbflow/…` inside cmbflow's own package, relative to the project
+ * folder when inside it, else `external/<absolute path>`. When the two folders nest, the inner
+ * one names the file (a project kept inside cmbflow's checkout, cmbflow installed in the
+ * project's node_modules). Used in code fingerprints and snapshots, so they do not change when
+ * the project or cmbflow moves.
  */
 export function sourceName(file: string, projectDir: string, packageRoot: string): string {
-  const inProject = relative(projectDir, file);
-  if (!inProject.startsWith("..") && !isAbsolute(inProject)) return inProject;
-  const inPackage = relative(packageRoot, file);
-  if (!inPackage.startsWith("..") && !isAbsolute(inPackage)) return join("cmbflow", inPackage);
+  const inProject = inside(file, projectDir);
+  const inPackage = inside(file, packageRoot);
+  if (inPackage && !(inProject && inside(projectDir, packageRoot))) return join("cmbflow", relative(packageRoot, file));
+  if (inProject) return relative(projectDir, file);
   return join("external", file.replace(/^\/+/, ""));
 }

@@ -140,6 +140,9 @@ async function describeReason(
       for (const change of diffValues(before?.files ?? {}, now.code.files)) {
         lines.push(`${indent}  ${change.key} ${change.before === undefined ? "added" : change.after === undefined ? "removed" : "edited"}`);
       }
+      for (const change of diffValues({ ...before?.runtime }, { ...now.code.runtime })) {
+        lines.push(`${indent}  ${change.key === "node" ? "Node.js major version" : "cmbflow version"}: ${change.text}`);
+      }
       break;
     }
     case "stage-changed": {

@@ -11,7 +11,8 @@ import { acquireLock, lockFailureMessage, lockTakeoverMessage } from "../cache/l
 import { describeOrigin, originOf } from "../config/index.js";
 import { LogMaker, newRunId } from "../core/log-maker.js";
 import { makeFolder } from "../core/make-folder.js";
-import { PACKAGE_ROOT, parseExecutorRef } from "../core/executor-loader.js";
+import { moduleFileFor, PACKAGE_ROOT, parseExecutorRef } from "../core/executor-loader.js";
+import { pluginFiles } from "../core/plugins.js";
 import { ExecutorMemo } from "../cache/executor-memo.js";
 import { hasher } from "../cache/hash.js";
 import type { PlannedNode, RunSummary } from "../core/pipeline-context.js";
@@ -143,7 +144,7 @@ export async function prepareContext(compiled: Compiled, io: CliIo, memo?: Execu
     const parsed = ref === null ? undefined : parseExecutorRef(ref, compiled.projectDir);
     if (h !== undefined && ref !== null && parsed?.ok === true) {
       try {
-        keys.set(name, ExecutorMemo.key(h, name, { ref, module: parsed.value.module, projectDir: compiled.projectDir, packageRoot: PACKAGE_ROOT }, configDigest));
+        keys.set(name, ExecutorMemo.key(h, name, { ref, module: moduleFileFor(parsed.value.module), projectDir: compiled.projectDir, packageRoot: PACKAGE_ROOT }, configDigest));
       } catch {
         // The module is missing or unreadable: loading it reports why.
       }
@@ -361,6 +362,8 @@ async function runWithLog(
     // The source module: for built-in stages that is cmbflow's src/, not its compiled dist/ copy.
     return ref.ok ? [ref.value.module] : [];
   });
+  // The plugins' handlers run too: their code is snapshot with the stages'.
+  codeEntries.push(...(pluginFiles(compiled.config, compiled.projectDir) ?? []));
   const logMaker = new LogMaker({ config: compiled.config, datasetDir, projectDir: compiled.projectDir, runId, codeEntries });
   await logMaker.start();
   const logger = pino({ base: null, timestamp: pino.stdTimeFunctions.isoTime }, pino.destination({ dest: logMaker.logFile, sync: true }));

@@ -39,12 +39,14 @@ import { Cfg } from "./cfg.js";
 import type { BaseStageExecutor, StageEnvironment, WorkKind } from "./executor.js";
 import { bindEnvironment, workKind } from "./executor.js";
 import type { ExecutorClass } from "./executor-loader.js";
-import { loadExecutorClass, PACKAGE_ROOT, parseExecutorRef } from "./executor-loader.js";
+import { loadExecutorClass, PACKAGE_ROOT } from "./executor-loader.js";
 import type { ContextValue } from "./namer.js";
 import { Namer } from "./namer.js";
 import { baseSeed, namerBase, simFormat } from "./namer-base.js";
 import type { NodeRuntime } from "./run-node.js";
 import { partitionContext, scanPartitions, seedFor } from "./run-node.js";
+import { pluginFiles } from "./plugins.js";
+import { stageCodeEntries } from "./stage-code.js";
 
 /** Where the configuration comes from, for {@link PipelineContext.fromConfig}. */
 export interface FromConfigOptions {
@@ -511,8 +513,9 @@ export class PipelineContext {
     const cached = this.#partsCache.get(pipe.stage);
     if (cached !== undefined) return cached;
     const def = this.#def(pipe.stage);
-    const ref = def.executor === null ? undefined : parseExecutorRef(def.executor, this.projectDir);
-    const code = ref?.ok === true ? { module: ref.value.module, projectDir: this.projectDir, packageRoot: PACKAGE_ROOT } : undefined;
+    const plugins = pluginFiles(this.config, this.projectDir) ?? [];
+    const entries = stageCodeEntries(def, this.pipeline.stageGraph.stages, this.projectDir, plugins);
+    const code = { entries, projectDir: this.projectDir, packageRoot: PACKAGE_ROOT };
     const reads = pipe.descriptor?.reads ?? this.#constructReads(pipe);
     const lookup = (key: string): ConfigValue | undefined => {
       let v: ConfigValue | undefined = this.config.resolved;

@@ -9,9 +9,22 @@ import type { Diagnostic } from "../diagnostics/diagnostic.js";
 import { error } from "../diagnostics/diagnostic.js";
 import type { Result } from "../diagnostics/result.js";
 import { err, ok } from "../diagnostics/result.js";
+import { registeredHandlers, setHandlerModule } from "../handlers/registry.js";
 import { importModule, loadFailure } from "./executor-loader.js";
 
-/** Imports every module of the config's `plugins` list (paths relative to `projectDir`); a diagnostic naming the entry at fault. */
+/** The config's `plugins` entries as absolute module files; undefined when the list is malformed. */
+export function pluginFiles(config: LoadedConfig, projectDir: string): string[] | undefined {
+  const plugins = config.resolved["plugins"];
+  if (plugins === undefined || plugins === null) return [];
+  if (!Array.isArray(plugins) || !plugins.every((p) => typeof p === "string")) return undefined;
+  return plugins.map((p) => resolve(projectDir, p));
+}
+
+/**
+ * Imports every module of the config's `plugins` list (paths relative to `projectDir`); a
+ * diagnostic naming the entry at fault. Each handler a plugin's import registers (or replaces)
+ * is recorded as that plugin's, so its code enters the fingerprints of the nodes that use it.
+ */
 export async function loadPlugins(config: LoadedConfig, projectDir: string): Promise<Result<void, Diagnostic>> {
   const plugins = config.resolved["plugins"];
   if (plugins === undefined || plugins === null) return ok(undefined);
@@ -19,11 +32,14 @@ export async function loadPlugins(config: LoadedConfig, projectDir: string): Pro
     return err(error("plugins must be a list of module paths", config.origin(["plugins"])));
   }
   for (const [i, plugin] of plugins.entries()) {
+    const file = resolve(projectDir, plugin);
+    const before = registeredHandlers();
     try {
-      await importModule(resolve(projectDir, plugin));
+      await importModule(file);
     } catch (caught) {
       return err(error(`plugin ${plugin} failed to load: ${loadFailure(caught)}`, config.origin(["plugins", i])));
     }
+    for (const [name, handler] of registeredHandlers()) if (before.get(name) !== handler) setHandlerModule(name, file);
   }
   return ok(undefined);
 }

@@ -2,12 +2,13 @@
  * Asset handlers: the registry with every built-in handler registered on first import.
  * User code adds its own with `registerHandler(name, handler)`.
  */
-import { registerBuiltinHandlers } from "./builtins.js";
+import { registerBuiltinHandlers, siblingModule } from "./builtins.js";
 import { HealpyMap } from "./healpy-map.js";
-import { handlerNames, registerHandler } from "./registry.js";
+import { handlerNames, registerHandler, setHandlerModule } from "./registry.js";
 
 registerBuiltinHandlers();
 registerHandler(HealpyMap.name, HealpyMap);
+setHandlerModule(HealpyMap.name, siblingModule(import.meta.url, "./healpy-map.js"));
 
 /** Names of every registered handler (built-in and user-registered), sorted. */
 export function builtinHandlerNames(): string[] {

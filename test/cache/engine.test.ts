@@ -19,8 +19,8 @@ describe("CacheEngine.assess", () => {
 
   const part = <T>(value: T) => ({ value, digest: engine.hasher.digestString(JSON.stringify(value)) });
   const stage = (): StageParts => ({
-    stage: part({ version: 2, executor: "a.ts#A", outputs: [], inputs: [] }),
-    code: part({ files: {} }),
+    stage: part({ version: 3, executor: "a.ts#A", outputs: [], inputs: [] }),
+    code: part({ files: {}, runtime: { node: "20", cmbflow: "0.1.0" } }),
     params: part({ reads: {}, block: {} }),
   });
 

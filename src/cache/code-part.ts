@@ -1,0 +1,54 @@
+/**
+ * The code part of a fingerprint: every byte of code a node runs, and what runs it. The files
+ * are the closures (module-graph.ts) of the node's entry modules — its executor as it runs
+ * (cmbflow's built-in stages from the compiled dist/ the workers load) and the modules of the
+ * handlers it reads and writes through — each named stably and digested by content; the runtime
+ * is the Node.js major version and cmbflow's package version.
+ */
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import type { CodePart, RuntimePart } from "./fingerprint.js";
+import type { Hasher } from "./hash.js";
+import { moduleSources, sourceName } from "./module-graph.js";
+
+/** Where a node's code is. */
+export interface CodeSource {
+  /** The modules the node runs: its executor's and its handlers' (closures are taken from them). */
+  readonly entries: readonly string[];
+  /** Project files are named relative to it. */
+  readonly projectDir: string;
+  /** The cmbflow build that runs: its files are named `cmbflow/…`, and a bare `cmbflow` import leads into it. */
+  readonly packageRoot: string;
+}
+
+const versions = new Map<string, string>();
+
+/** cmbflow's package version at `packageRoot` ("unknown" when its package.json cannot be read), read once. */
+function packageVersion(packageRoot: string): string {
+  let version = versions.get(packageRoot);
+  if (version === undefined) {
+    try {
+      const parsed = JSON.parse(readFileSync(join(packageRoot, "package.json"), "utf8")) as { version?: unknown };
+      version = typeof parsed.version === "string" ? parsed.version : "unknown";
+    } catch {
+      version = "unknown";
+    }
+    versions.set(packageRoot, version);
+  }
+  return version;
+}
+
+/** What runs a node's code: this process's Node.js major version and the cmbflow version at `packageRoot`. */
+export function runtimePart(packageRoot: string): RuntimePart {
+  return { node: process.versions.node.split(".")[0] ?? process.versions.node, cmbflow: packageVersion(packageRoot) };
+}
+
+/** The code part of `source`: its closure's files by stable name (sorted) with their content digests, and the runtime. */
+export function codePart(hasher: Pick<Hasher, "digestBytes">, source: CodeSource): CodePart {
+  const named: [string, string][] = moduleSources(source.entries, { packageRoot: source.packageRoot }).map(({ file, bytes }) => [
+    sourceName(file, source.projectDir, source.packageRoot),
+    hasher.digestBytes(bytes),
+  ]);
+  named.sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+  return { files: Object.fromEntries(named), runtime: runtimePart(source.packageRoot) };
+}
