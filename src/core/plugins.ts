@@ -9,7 +9,7 @@ import type { Diagnostic } from "../diagnostics/diagnostic.js";
 import { error } from "../diagnostics/diagnostic.js";
 import type { Result } from "../diagnostics/result.js";
 import { err, ok } from "../diagnostics/result.js";
-import { registeredHandlers, setHandlerModule } from "../handlers/registry.js";
+import { handlerModule, registeredHandlers, setHandlerModule } from "../handlers/registry.js";
 import { importModule, loadFailure } from "./executor-loader.js";
 
 /** The config's `plugins` entries as absolute module files; undefined when the list is malformed. */
@@ -39,7 +39,9 @@ export async function loadPlugins(config: LoadedConfig, projectDir: string): Pro
     } catch (caught) {
       return err(error(`plugin ${plugin} failed to load: ${loadFailure(caught)}`, config.origin(["plugins", i])));
     }
-    for (const [name, handler] of registeredHandlers()) if (before.get(name) !== handler) setHandlerModule(name, file);
+    // A handler registered during the import with no module said is the plugin's; one with a
+    // module (a built-in registered by the plugin's first import of cmbflow) keeps its own.
+    for (const [name, handler] of registeredHandlers()) if (before.get(name) !== handler && handlerModule(name) === undefined) setHandlerModule(name, file);
   }
   return ok(undefined);
 }

@@ -98,7 +98,7 @@ describe("a user project with its own TypeScript executors and handler", () => {
     expect(readFileSync(join(second, "config_resolved.yaml"), "utf8")).toContain("word: bye");
     expect(readFileSync(join(second, "overrides.yaml"), "utf8")).toBe("- pipeline.make_words.word=bye\n");
     const code = JSON.parse(readFileSync(join(second, "code.json"), "utf8")) as { files: { path: string }[] };
-    expect(code.files.map((f) => f.path)).toEqual(["stages/count-words.ts", "stages/make-words.ts"]);
+    expect(code.files.map((f) => f.path)).toEqual(["handlers/shout-text.ts", "stages/count-words.ts", "stages/make-words.ts"]);
     expect(existsSync(join(second, "code", "stages", "make-words.ts"))).toBe(true);
     // Same code in both runs: one snapshot.
     expect(readdirSync(join(logs, ".snapshots"))).toHaveLength(1);
@@ -142,5 +142,32 @@ describe("a user project with its own TypeScript executors and handler", () => {
     expect(stderr).toContain('error: stage "make_words" failed at node make_words[split=Train,sim=1]: vocabulary exhausted\n');
     expect(stderr).toMatch(/ {4}at MakeWords\.processSim \(.*stages\/make-words\.ts:\d+:\d+\)/);
     expect(stderr).toMatch(/failed: 1 ran, 1 failed, 2 skipped in /);
+  });
+});
+
+describe("a user project whose plugin handler's code is edited", () => {
+  let project: Project;
+  beforeAll(() => {
+    project = makeProject(FILES);
+  });
+  afterAll(() => project.cleanup());
+
+  it("makes the nodes that write and read through the handler stale for code changed, naming the plugin file", () => {
+    expect(project.run(["run"]).code).toBe(0);
+    expect(project.run(["status"]).code).toBe(0);
+    project.write("handlers/shout-text.ts", (FILES["handlers/shout-text.ts"] ?? "").replace("text.toUpperCase()", '`${text.toUpperCase()}!`'));
+    const status = project.run(["status"]);
+    expect(status.code).toBe(1);
+    expect(status.stdout).toContain("make_words        0 fresh       3 stale  — code changed: 3\n");
+    expect(status.stdout).toContain("count_words       0 fresh       1 stale  — code changed: 1");
+    const writer = project.run(["explain", "make_words[split=Train,sim=1]"]);
+    expect(writer.stdout).toContain("  code changed\n    handlers/shout-text.ts edited\n");
+    const reader = project.run(["explain", "count_words"]);
+    expect(reader.stdout).toContain("  code changed\n    handlers/shout-text.ts edited\n");
+    const { code, stderr } = project.run(["run"]);
+    expect(stderr).toContain("done: 4 ran in ");
+    expect(code).toBe(0);
+    expect(readFileSync(join(project.dir, "data", "words_small", "A_Words/Train/sim0001/words.txt"), "utf8")).toBe("HELLO HELLO!");
+    expect(project.run(["status"]).code).toBe(0);
   });
 });
