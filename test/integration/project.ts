@@ -5,7 +5,6 @@ import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 
 export const REPO = resolve(import.meta.dirname, "..", "..");
-const BIN = join(REPO, "bin", "cmbflow.js");
 
 export interface Project {
   readonly dir: string;
@@ -14,11 +13,16 @@ export interface Project {
   cleanup(): void;
 }
 
-/** A temporary ESM project with cmbflow in its node_modules (a link to this checkout). */
-export function makeProject(files: Record<string, string> = {}, options: { defaultCfg?: boolean } = {}): Project {
+/**
+ * A temporary ESM project with cmbflow in its node_modules (a link to this checkout, or to
+ * `options.packageRoot`, whose bin/cmbflow.js then runs).
+ */
+export function makeProject(files: Record<string, string> = {}, options: { defaultCfg?: boolean; packageRoot?: string } = {}): Project {
   const dir = mkdtempSync(join(tmpdir(), "cmbflow-it-"));
+  const packageRoot = options.packageRoot ?? REPO;
+  const bin = join(packageRoot, "bin", "cmbflow.js");
   mkdirSync(join(dir, "node_modules"));
-  symlinkSync(REPO, join(dir, "node_modules", "cmbflow"));
+  symlinkSync(packageRoot, join(dir, "node_modules", "cmbflow"));
   writeFileSync(join(dir, "package.json"), `${JSON.stringify({ name: "user-project", private: true, type: "module" })}\n`);
   if (options.defaultCfg === true) cpSync(join(REPO, "cfg"), join(dir, "cfg"), { recursive: true });
   const write = (path: string, text: string): void => {
@@ -30,7 +34,7 @@ export function makeProject(files: Record<string, string> = {}, options: { defau
     dir,
     write,
     run(args, env = {}) {
-      const result = spawnSync(process.execPath, [BIN, ...args], {
+      const result = spawnSync(process.execPath, [bin, ...args], {
         cwd: dir,
         encoding: "utf8",
         env: { PATH: process.env["PATH"] ?? "", HOME: process.env["HOME"] ?? "", NO_COLOR: "1", ...env },
