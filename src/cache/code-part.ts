@@ -45,9 +45,10 @@ export function runtimePart(packageRoot: string): RuntimePart {
 
 /** The code part of `source`: its closure's files by stable name (sorted) with their content digests, and the runtime. */
 export function codePart(hasher: Pick<Hasher, "digestBytes">, source: CodeSource): CodePart {
-  const named: [string, string][] = moduleSources(source.entries, { packageRoot: source.packageRoot }).map(({ file, bytes }) => [
-    sourceName(file, source.projectDir, source.packageRoot),
-    hasher.digestBytes(bytes),
+  const digest = (bytes: Uint8Array): string => hasher.digestBytes(bytes);
+  const named: [string, string][] = moduleSources(source.entries, { packageRoot: source.packageRoot, digest }).map((s) => [
+    sourceName(s.file, source.projectDir, source.packageRoot),
+    s.digest ?? digest(s.bytes),
   ]);
   named.sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
   return { files: Object.fromEntries(named), runtime: runtimePart(source.packageRoot) };

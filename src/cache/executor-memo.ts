@@ -7,8 +7,13 @@
  * executor in the main thread: the user's TypeScript is not even compiled there. Workers
  * still load and construct executors for the nodes they run.
  *
- * On disk: `cache/executors.json`, `{"version": 1, "entries": {key: {kind, reads}}}`, replaced
- * whole (temporary file and rename). A missing or unreadable file is an empty memo.
+ * The memo also keeps the import lists of the code files the last run's closures reached, by
+ * content digest (module-graph.ts), so computing code parts of unchanged code parses nothing:
+ * for TypeScript that would start esbuild, a noticeable part of a no-op run.
+ *
+ * On disk: `cache/executors.json`, `{"version": 2, "entries": {key: {kind, reads}},
+ * "imports": {"<ext>:<digest>": [specifier, ...]}}`, replaced whole (temporary file and
+ * rename). A missing or unreadable file is an empty memo.
  */
 import { readFile, rename, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
@@ -16,6 +21,7 @@ import type { WorkKind } from "../core/executor.js";
 import { canonicalJson } from "./canonical.js";
 import type { Hasher } from "./hash.js";
 import { codePart } from "./code-part.js";
+import { importListsInUse, rememberImportLists } from "./module-graph.js";
 
 /** What a stage's constructed executor declared. */
 export interface ExecutorDescriptor {
@@ -35,7 +41,7 @@ export interface ExecutorSource {
 }
 
 export const EXECUTOR_MEMO_FILE = "executors.json";
-const VERSION = 1;
+const VERSION = 2;
 const KINDS: readonly WorkKind[] = ["process-sim", "scan-sift", "execute"];
 
 /** The memo of one cache folder. */
@@ -43,17 +49,21 @@ export class ExecutorMemo {
   readonly #file: string;
   readonly #entries: Map<string, ExecutorDescriptor>;
   #dirty = false;
+  /** The keys of the import lists as last read or written: lists are written when one is new. */
+  #importKeys: ReadonlySet<string>;
 
-  private constructor(file: string, entries: Map<string, ExecutorDescriptor>) {
+  private constructor(file: string, entries: Map<string, ExecutorDescriptor>, importKeys: ReadonlySet<string>) {
     this.#file = file;
     this.#entries = entries;
+    this.#importKeys = importKeys;
   }
 
   static async open(cacheDir: string): Promise<ExecutorMemo> {
     const file = join(cacheDir, EXECUTOR_MEMO_FILE);
     const entries = new Map<string, ExecutorDescriptor>();
+    let importKeys = new Set<string>();
     try {
-      const saved = JSON.parse(await readFile(file, "utf8")) as { version?: unknown; entries?: unknown };
+      const saved = JSON.parse(await readFile(file, "utf8")) as { version?: unknown; entries?: unknown; imports?: unknown };
       if (saved.version === VERSION && typeof saved.entries === "object" && saved.entries !== null) {
         for (const [key, value] of Object.entries(saved.entries as Record<string, unknown>)) {
           const d = value as { kind?: unknown; reads?: unknown } | null;
@@ -62,10 +72,18 @@ export class ExecutorMemo {
           }
         }
       }
+      if (saved.version === VERSION && typeof saved.imports === "object" && saved.imports !== null) {
+        const lists: Record<string, string[]> = {};
+        for (const [key, value] of Object.entries(saved.imports as Record<string, unknown>)) {
+          if (Array.isArray(value) && value.every((v) => typeof v === "string")) lists[key] = value;
+        }
+        rememberImportLists(lists);
+        importKeys = new Set(Object.keys(lists));
+      }
     } catch {
       // Missing or unreadable: start empty; the next run writes a good one.
     }
-    return new ExecutorMemo(file, entries);
+    return new ExecutorMemo(file, entries, importKeys);
   }
 
   /**
@@ -96,13 +114,18 @@ export class ExecutorMemo {
 
   /** Writes the memo when it changed, keeping at most `limit` entries (the newest). */
   async save(limit = 1000): Promise<void> {
-    if (!this.#dirty) return;
+    // The import lists of this process's closures, written when one was parsed anew (those of
+    // code no longer used then drop out); a run over unchanged code writes nothing.
+    const imports = importListsInUse();
+    const newLists = Object.keys(imports).some((key) => !this.#importKeys.has(key));
+    if (!this.#dirty && !newLists) return;
     const kept = [...this.#entries].slice(-limit);
     const temp = `${this.#file}.${String(process.pid)}.tmp`;
     try {
-      await writeFile(temp, `${JSON.stringify({ version: VERSION, entries: Object.fromEntries(kept) })}\n`);
+      await writeFile(temp, `${JSON.stringify({ version: VERSION, entries: Object.fromEntries(kept), imports })}\n`);
       await rename(temp, this.#file);
       this.#dirty = false;
+      this.#importKeys = new Set(Object.keys(imports));
     } catch (error) {
       await rm(temp, { force: true });
       throw error;

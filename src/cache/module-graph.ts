@@ -26,8 +26,15 @@ export const PACKAGE_ENTRY = "dist/index.js";
 /** cmbflow's package name, as user modules import it. */
 export const PACKAGE_NAME = "cmbflow";
 
-/** Where a closure may go beyond relative imports. */
+/** How a closure is taken. */
 export interface ClosureOptions {
+  /**
+   * The content digest of a file (the hasher's `digestBytes`). With it each file's digest is
+   * returned with it, and import lists are memoised by digest — across processes too, through
+   * {@link rememberImportLists} and {@link importListsInUse} — so unchanged code is never parsed
+   * again (a no-op run starts no esbuild).
+   */
+  readonly digest?: (bytes: Uint8Array) => string;
   /**
    * The cmbflow build that runs: a bare `cmbflow` import continues into its {@link PACKAGE_ENTRY},
    * and its files are followed even when it is installed under node_modules. Without it the
@@ -48,6 +55,24 @@ let lexerReady = false;
  * stages share most of their files).
  */
 const parsed = new Map<string, { readonly bytes: Buffer; readonly imports: readonly string[] }>();
+/** Import lists by `<extension>:<content digest>` (the extension decides how a file is parsed), and those used by this process. */
+const byDigest = new Map<string, readonly string[]>();
+const usedDigests = new Set<string>();
+
+/** Makes import lists saved by an earlier process known (keys as {@link importListsInUse} gives them). */
+export function rememberImportLists(lists: Readonly<Record<string, readonly string[]>>): void {
+  for (const [key, imports] of Object.entries(lists)) if (!byDigest.has(key)) byDigest.set(key, imports);
+}
+
+/** The import lists of every file a closure taken with a digest reached in this process, to save for the next. */
+export function importListsInUse(): Record<string, readonly string[]> {
+  const out: Record<string, readonly string[]> = {};
+  for (const key of [...usedDigests].sort()) {
+    const imports = byDigest.get(key);
+    if (imports !== undefined) out[key] = imports;
+  }
+  return out;
+}
 
 /** The JavaScript that runs for `text`: TypeScript with its types erased, as tsx's esbuild does. */
 function runnableJs(file: string, text: string): string {
@@ -74,18 +99,33 @@ function runnableJs(file: string, text: string): string {
 export function moduleImports(file: string, bytes: Buffer): readonly string[] {
   const known = parsed.get(file);
   if (known?.bytes.equals(bytes) === true) return known.imports;
+  const imports = parseImports(file, bytes);
+  parsed.set(file, { bytes, imports });
+  return imports;
+}
+
+function parseImports(file: string, bytes: Buffer): string[] {
   if (!lexerReady) {
     initSync();
     lexerReady = true;
   }
-  let imports: string[];
   try {
     const [found] = parse(runnableJs(file, bytes.toString("utf8")), file);
-    imports = found.flatMap((i) => (i.n === undefined ? [] : [i.n]));
+    return found.flatMap((i) => (i.n === undefined ? [] : [i.n]));
   } catch {
-    imports = [];
+    return [];
   }
-  parsed.set(file, { bytes, imports });
+}
+
+/** {@link moduleImports} memoised by content digest instead of by path. */
+function importsByDigest(file: string, bytes: Buffer, digest: string): readonly string[] {
+  const key = `${extname(file)}:${digest}`;
+  usedDigests.add(key);
+  let imports = byDigest.get(key);
+  if (imports === undefined) {
+    imports = parseImports(file, bytes);
+    byDigest.set(key, imports);
+  }
   return imports;
 }
 
@@ -122,10 +162,11 @@ function inside(file: string, dir: string): boolean {
   return rel !== "" && !rel.startsWith("..") && !isAbsolute(rel);
 }
 
-/** A file of a closure with its content. */
+/** A file of a closure with its content, and its digest when the closure was taken with one. */
 export interface SourceFile {
   readonly file: string;
   readonly bytes: Buffer;
+  readonly digest?: string;
 }
 
 /**
@@ -149,8 +190,9 @@ export function moduleSources(entries: readonly string[], options: ClosureOption
     } catch {
       continue;
     }
-    out.push({ file, bytes });
-    for (const spec of moduleImports(file, bytes)) {
+    const digest = options.digest?.(bytes);
+    out.push(digest === undefined ? { file, bytes } : { file, bytes, digest });
+    for (const spec of digest === undefined ? moduleImports(file, bytes) : importsByDigest(file, bytes, digest)) {
       const target = resolveSpecifier(file, spec, options);
       if (target !== undefined && !seen.has(target)) stack.push(target);
     }

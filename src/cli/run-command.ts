@@ -326,6 +326,9 @@ async function run(overrides: readonly string[], flags: RunFlags, io: CliIo): Pr
       return await runWithLog(compiled, context, engine, runner, selection.value, flags, interrupts, io);
     } finally {
       await runner.close();
+      // Again, for the import lists of the handler modules, read while planning. Only a
+      // memo: failing to write it must not change the run's outcome.
+      await memo.save().catch(() => undefined);
     }
   } finally {
     await engine?.close();
