@@ -7,9 +7,10 @@
  * esbuild's transform first (the transform tsx runs, so type syntax cannot mislead the lexer),
  * then es-module-lexer lists the module's imports: static `import … from "x"`, side-effect
  * `import "x"`, re-exports `export … from "x"`, and `import("x")` whose specifier is a string
- * (or a constant expression esbuild folds to one). Type-only imports (`import type`, and
- * `{ type X }` when nothing else is imported) are left out: they are erased before the code
- * runs. An `import()` of a computed specifier cannot be followed.
+ * (or a constant expression esbuild folds to one). Type-only imports (`import type …`,
+ * `export type … from`) are left out: they are erased before the code runs. (`import { type X }`
+ * keeps its module, as TypeScript's verbatimModuleSyntax does.) An `import()` of a computed
+ * specifier cannot be followed.
  *
  * Relative specifiers are followed (`./a.js` resolves to `./a.ts` when only the TypeScript
  * source exists, TypeScript's ESM convention); a bare `cmbflow` continues into the cmbflow
@@ -99,32 +100,52 @@ function runnableJs(file: string, text: string): string {
 export function moduleImports(file: string, bytes: Buffer): readonly string[] {
   const known = parsed.get(file);
   if (known?.bytes.equals(bytes) === true) return known.imports;
-  const imports = parseImports(file, bytes);
-  parsed.set(file, { bytes, imports });
+  const { imports, exact } = parseImports(file, bytes);
+  if (exact) parsed.set(file, { bytes, imports });
   return imports;
 }
 
-function parseImports(file: string, bytes: Buffer): string[] {
+/** The specifiers of the imports es-module-lexer finds in `code`. */
+function lex(code: string, file: string): string[] {
   if (!lexerReady) {
     initSync();
     lexerReady = true;
   }
+  const [found] = parse(code, file);
+  return found.flatMap((i) => (i.n === undefined ? [] : [i.n]));
+}
+
+/**
+ * The imports of `file`; `exact` false when its runnable JavaScript could not be lexed and the
+ * text as written was lexed instead (type-only imports then included, and nothing when that
+ * fails too). Only exact lists are memoised: a fallback is retried on the next closure.
+ */
+function parseImports(file: string, bytes: Buffer): { imports: string[]; exact: boolean } {
+  const text = bytes.toString("utf8");
   try {
-    const [found] = parse(runnableJs(file, bytes.toString("utf8")), file);
-    return found.flatMap((i) => (i.n === undefined ? [] : [i.n]));
+    return { imports: lex(runnableJs(file, text), file), exact: true };
   } catch {
-    return [];
+    // A syntax error (the module cannot load either), or esbuild unavailable.
+  }
+  try {
+    return { imports: lex(text, file), exact: false };
+  } catch {
+    return { imports: [], exact: false };
   }
 }
 
 /** {@link moduleImports} memoised by content digest instead of by path. */
 function importsByDigest(file: string, bytes: Buffer, digest: string): readonly string[] {
   const key = `${extname(file)}:${digest}`;
-  usedDigests.add(key);
-  let imports = byDigest.get(key);
-  if (imports === undefined) {
-    imports = parseImports(file, bytes);
+  const known = byDigest.get(key);
+  if (known !== undefined) {
+    usedDigests.add(key);
+    return known;
+  }
+  const { imports, exact } = parseImports(file, bytes);
+  if (exact) {
     byDigest.set(key, imports);
+    usedDigests.add(key);
   }
   return imports;
 }

@@ -301,6 +301,8 @@ function renderText(p: FileProvenance, limits: TreeLimits, io: CliIo): string {
     field("code", `${code}, ${String(files.length)} file${files.length === 1 ? "" : "s"}${files.length === 0 ? " (the stage has no executor)" : ""}`);
     const width = Math.max(0, ...files.map(([f]) => f.length));
     for (const [file, digest] of files) detail(`${file.padEnd(width)}  ${digest}`);
+    // Records from before the runtime was part of the code part have none.
+    if ("runtime" in p.code) field("runtime", `Node.js ${p.code.runtime.node}, cmbflow ${p.code.runtime.cmbflow}`);
   }
   const params = record.parts["params"] ?? "?";
   if (p.params === undefined) {

@@ -69,6 +69,11 @@ describe("the module graph", () => {
     expect(closure("main.ts")).toEqual(["main.ts", "mixed.ts"]);
   });
 
+  it("still follows the imports of a module esbuild cannot transform, read as written", () => {
+    write({ "main.ts": 'import { a } from "./a.js";\nconst broken = ;\n', "a.ts": "export const a = 1;\n" });
+    expect(closure("main.ts")).toEqual(["a.ts", "main.ts"]);
+  });
+
   it("continues a bare cmbflow import into the given package's entry, under node_modules too, and names its files cmbflow/…", () => {
     write({
       "stages/a.ts": 'import { BaseStageExecutor } from "cmbflow";\nimport { parse } from "yaml";\nexport class A extends BaseStageExecutor {}\n',

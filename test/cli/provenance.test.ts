@@ -1,11 +1,11 @@
-import { appendFileSync, writeFileSync } from "node:fs";
+import { appendFileSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { Command, CommanderError } from "commander";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { CliIo } from "../../src/cli/io.js";
 import { provenanceCommand } from "../../src/cli/provenance-command.js";
 import type { CliResult } from "./harness.js";
-import { cli, tempProject } from "./harness.js";
+import { cli, REPO, tempProject } from "./harness.js";
 
 /** `cmbflow provenance ...` in-process, on a program with this command registered the way main.ts registers commands. */
 async function provenance(cwd: string, args: readonly string[]): Promise<CliResult> {
@@ -59,6 +59,8 @@ describe("cmbflow provenance", () => {
     expect(withoutDigests(lines[4] ?? "")).toBe("  content     <d>, 31680 bytes; the file on disk matches");
     expect(stdout).toMatch(/^ {2}code {8}[0-9a-f]{16}, \d+ files\n/m);
     expect(stdout).toMatch(/^ {14}\S*src\/stages\/make-obs\.ts +[0-9a-f]{16}$/m);
+    const version = (JSON.parse(readFileSync(join(REPO, "package.json"), "utf8")) as { version: string }).version;
+    expect(stdout).toContain(`\n  runtime     Node.js ${process.versions.node.split(".")[0] ?? ""}, cmbflow ${version}\n  parameters  `);
     expect(stdout).toMatch(/^ {2}parameters {2}[0-9a-f]{16}\n/m);
     expect(stdout).toContain("\n              scenario.detectors.30.fwhm_arcmin = 32.3\n");
     expect(stdout).toContain("\n              scenario.lmax = 32\n");
