@@ -16,7 +16,7 @@
  * source exists, TypeScript's ESM convention); a bare `cmbflow` continues into the cmbflow
  * build given as `packageRoot` (its `dist/index.js`); other packages are left out.
  */
-import { existsSync, readFileSync, statSync } from "node:fs";
+import { readFileSync, statSync } from "node:fs";
 import { createRequire } from "node:module";
 import { dirname, extname, isAbsolute, join, relative, resolve, sep } from "node:path";
 import { initSync, parse } from "es-module-lexer";
@@ -150,24 +150,31 @@ function importsByDigest(file: string, bytes: Buffer, digest: string): readonly 
   return imports;
 }
 
-/** The file a specifier names, or undefined when none exists or it is a package other than cmbflow. */
+/**
+ * The file a specifier names, or undefined when none exists or it is a package other than cmbflow.
+ * From TypeScript, `./a.js` names `./a.ts` when that exists (TypeScript's ESM convention); from
+ * JavaScript it names `./a.js`, as Node loads it, or `./a.ts` when only the source exists.
+ */
 export function resolveSpecifier(fromFile: string, spec: string, options: ClosureOptions = {}): string | undefined {
   if (spec === PACKAGE_NAME) return options.packageRoot === undefined ? undefined : existingFile(join(options.packageRoot, PACKAGE_ENTRY));
   if (!spec.startsWith("./") && !spec.startsWith("../")) return undefined;
   const base = resolve(dirname(fromFile), spec);
-  const candidates = [base];
   const ext = extname(base);
   if (ext === ".js" || ext === ".mjs" || ext === ".cjs") {
-    const stem = base.slice(0, -ext.length);
-    candidates.unshift(`${stem}${ext.replace("js", "ts")}`);
+    if (!TYPESCRIPT.has(extname(fromFile))) return existingFile(base);
+    const source = `${base.slice(0, -ext.length)}${ext.replace("js", "ts")}`;
+    return isFile(source) ? source : existingFile(base);
   }
-  if (ext === "") candidates.push(`${base}.ts`, `${base}.js`, resolve(base, "index.ts"), resolve(base, "index.js"));
-  return candidates.find((c) => existingFile(c) !== undefined);
+  const candidates = ext === "" ? [base, `${base}.ts`, `${base}.js`, resolve(base, "index.ts"), resolve(base, "index.js")] : [base];
+  return candidates.find((c) => isFile(c));
+}
+
+function isFile(file: string): boolean {
+  return statSync(file, { throwIfNoEntry: false })?.isFile() === true;
 }
 
 /** `file` when it exists as a file; for a missing `.js`, its TypeScript source when that exists. */
 function existingFile(file: string): string | undefined {
-  const isFile = (f: string): boolean => existsSync(f) && statSync(f).isFile();
   if (isFile(file)) return file;
   const ext = extname(file);
   if (ext === ".js" || ext === ".mjs" || ext === ".cjs") {
@@ -203,22 +210,53 @@ export function moduleSources(entries: readonly string[], options: ClosureOption
   while (stack.length > 0) {
     const file = stack.pop();
     if (file === undefined || seen.has(file)) continue;
-    if (file.includes(nodeModules) && (options.packageRoot === undefined || !inside(file, options.packageRoot))) continue;
+    const inPackage = options.packageRoot !== undefined && inside(file, options.packageRoot);
+    if (!inPackage && file.includes(nodeModules)) continue;
     seen.add(file);
-    let bytes: Buffer;
-    try {
-      bytes = readFileSync(file);
-    } catch {
-      continue;
-    }
-    const digest = options.digest?.(bytes);
-    out.push(digest === undefined ? { file, bytes } : { file, bytes, digest });
-    for (const spec of digest === undefined ? moduleImports(file, bytes) : importsByDigest(file, bytes, digest)) {
-      const target = resolveSpecifier(file, spec, options);
-      if (target !== undefined && !seen.has(target)) stack.push(target);
-    }
+    const read = inPackage ? packageFile(file, options) : projectFile(file, options);
+    if (read === undefined) continue;
+    out.push(read.source);
+    for (const target of read.targets) if (!seen.has(target)) stack.push(target);
   }
   return out.sort((a, b) => (a.file < b.file ? -1 : a.file > b.file ? 1 : 0));
+}
+
+/** A file read for a closure, and the files its imports resolve to. */
+interface ReadFile {
+  readonly source: SourceFile;
+  readonly targets: readonly string[];
+}
+
+function projectFile(file: string, options: ClosureOptions): ReadFile | undefined {
+  let bytes: Buffer;
+  try {
+    bytes = readFileSync(file);
+  } catch {
+    return undefined;
+  }
+  const digest = options.digest?.(bytes);
+  const imports = digest === undefined ? moduleImports(file, bytes) : importsByDigest(file, bytes, digest);
+  const targets = imports.flatMap((spec) => resolveSpecifier(file, spec, options) ?? []);
+  return { source: digest === undefined ? { file, bytes } : { file, bytes, digest }, targets };
+}
+
+/**
+ * cmbflow's own files as this process read them, by path, with the stat they were read at. The
+ * closures of every stage share most of cmbflow's build, so each of its files is read, digested
+ * and resolved once per process and afterwards only stat-ed: a changed file (a rebuild) is read
+ * again. Their imports' resolutions are kept: files of an installed build do not come and go.
+ */
+const packageFiles = new Map<string, { readonly stat: string; readonly read: ReadFile }>();
+
+function packageFile(file: string, options: ClosureOptions): ReadFile | undefined {
+  const now = statSync(file, { bigint: true, throwIfNoEntry: false });
+  if (now === undefined || !now.isFile()) return undefined;
+  const stat = `${String(now.dev)}:${String(now.ino)}:${String(now.size)}:${String(now.mtimeNs)}:${String(now.ctimeNs)}`;
+  const known = packageFiles.get(file);
+  if (known?.stat === stat && (options.digest === undefined || known.read.source.digest !== undefined)) return known.read;
+  const read = projectFile(file, options);
+  if (read !== undefined) packageFiles.set(file, { stat, read });
+  return read;
 }
 
 /** The files of {@link moduleSources}. */

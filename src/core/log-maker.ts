@@ -20,6 +20,7 @@ import { cp, mkdir, readFile, rename, symlink, writeFile } from "node:fs/promise
 import { dirname, join, relative, resolve } from "node:path";
 import { stringify } from "yaml";
 import type { LoadedConfig } from "../config/types.js";
+import { hasher } from "../cache/hash.js";
 import { moduleClosure, sourceName } from "../cache/module-graph.js";
 import { PACKAGE_ROOT } from "./executor-loader.js";
 
@@ -85,7 +86,13 @@ export class LogMaker {
 
   /** Stores the code snapshot once per distinct content and links it from the run folder. */
   async #snapshotCode(): Promise<void> {
-    const files = moduleClosure(this.#options.codeEntries.map((e) => resolve(e)));
+    // With the content digest, the import lists the run's fingerprints used are reused: no file
+    // is parsed again (for TypeScript that would start esbuild).
+    const h = await hasher();
+    const files = moduleClosure(
+      this.#options.codeEntries.map((e) => resolve(e)),
+      { digest: (bytes) => h.digestBytes(bytes) },
+    );
     const hash = createHash("sha256");
     const entries: { path: string; stored: string; digest: string }[] = [];
     for (const file of files) {
