@@ -23,7 +23,8 @@ import { moduleClosure, sourceName } from "./module-graph.js";
 import type { LinkMode } from "./object-store.js";
 import { ObjectStore } from "./object-store.js";
 import type { NodeRecord, OutputRecord } from "./state-store.js";
-import { StateStore } from "./state-store.js";
+import { recordKey, StateStore } from "./state-store.js";
+import { restoreProblem } from "./restore-guard.js";
 import { ScanCache } from "./scan-cache.js";
 import type { Partition } from "../graph/partition.js";
 
@@ -77,6 +78,10 @@ export interface Fingerprint {
   readonly values: FingerprintRecord;
   readonly parts: Readonly<Record<PartName, string>>;
   readonly digest: string;
+  /** The node's location (see `CacheEngine.locationOf`): its record is the one under this location. */
+  readonly at: string;
+  /** The node's output paths as its templates form them now (recorded form), and whether that is all of them. */
+  readonly outputs: { readonly paths: readonly string[]; readonly complete: boolean };
 }
 
 /** The stage-wide parts of a fingerprint, computed once per stage. */
@@ -164,6 +169,22 @@ export class CacheEngine {
   }
 
   /**
+   * A node's location: a short digest of its output paths (recorded form) as the templates
+   * form them now, plus `folder` (the dataset folder) when not every path can be formed alone
+   * (a whole-stage node). Records are kept per node and location, so configurations that
+   * write to different folders each keep their own record, while two that write the same files
+   * share one — and only the one that wrote last is fresh.
+   */
+  locationOf(outputs: readonly string[], complete: boolean, folder: string): string {
+    return this.hasher.digestString(JSON.stringify(complete ? outputs : [...outputs, folder]));
+  }
+
+  /** The record of `node` at location `at` (see {@link locationOf}), or undefined. */
+  recordOf(node: string, at: string): NodeRecord | undefined {
+    return this.store.get(recordKey(node, at));
+  }
+
+  /**
    * The stage-wide parts: the stage definition, the code (executor module and its
    * project-local imports, by content), and the parameters the executor read.
    */
@@ -225,6 +246,8 @@ export class CacheEngine {
       },
       parts,
       digest,
+      at: context.location,
+      outputs: { paths: context.outputs, complete: context.complete },
     };
   }
 
@@ -279,7 +302,7 @@ export class CacheEngine {
    */
   assessNow(node: string, fp: Fingerprint, forced: boolean): Verdict | undefined {
     if (forced) return undefined;
-    const record = this.store.get(node);
+    const record = this.recordOf(node, fp.at);
     if (record?.fingerprint !== fp.digest) return undefined;
     for (const output of record.outputs) {
       if (this.digests.peek(this.absolutePath(output.path))?.digest !== output.digest) return undefined;
@@ -293,7 +316,7 @@ export class CacheEngine {
    * restorable when the new fingerprint was recorded before and its outputs are in the store.
    */
   async assess(node: string, fp: Fingerprint, forced: boolean): Promise<Verdict> {
-    const record = this.store.get(node);
+    const record = this.recordOf(node, fp.at);
     const reasons: StaleReason[] = [];
     if (forced) reasons.push({ kind: "forced" });
     if (record === undefined) {
@@ -321,18 +344,24 @@ export class CacheEngine {
     if (reasons.length === 0 && record !== undefined) return { state: "fresh", record };
     // A hand-edited output is re-run, not restored: the user changed something on purpose.
     if (!forced && this.#options.settings.enabled && !reasons.some((r) => r.kind === "output-modified")) {
-      const previous = await this.store.findByFingerprint(node, fp.digest);
-      if (previous !== undefined && (await this.#allStored(previous))) return { state: "restorable", reasons, from: previous };
+      const previous = await this.store.findByFingerprint(recordKey(node, fp.at), fp.digest);
+      if (previous !== undefined && restoreProblem(previous, fp, (p) => this.absolutePath(p)) === undefined && (await this.#allStored(previous))) {
+        return { state: "restorable", reasons, from: previous };
+      }
     }
     return { state: "stale", reasons };
   }
 
   /**
-   * Restores a previous record's outputs from the object store; false when an object is
-   * gone or corrupt (a corrupt object is removed, so the node runs instead and stores a
+   * Restores a previous record's outputs from the object store; false when the record's
+   * paths are not the node's own (see restore-guard.ts), under one of `roots` (the data root
+   * and assets folder), or when an object is gone or corrupt (a corrupt object is removed, so the node runs instead and stores a
    * good copy). Each restored file is digested again: the store is trusted with nothing.
    */
-  async restore(from: NodeRecord): Promise<boolean> {
+  async restore(from: NodeRecord, fp: Fingerprint, roots: readonly string[]): Promise<boolean> {
+    // Checked again here, with the folders: nothing is ever written where the node's templates
+    // do not put its outputs now, nor outside the data (a damaged or crafted record must not aim a restore).
+    if (restoreProblem(from, fp, (p) => this.absolutePath(p), roots) !== undefined) return false;
     for (const output of from.outputs) {
       const target = this.absolutePath(output.path);
       const restored = await this.objects.restore(output.digest, target, { link: this.#options.settings.link });
@@ -343,7 +372,7 @@ export class CacheEngine {
         return false;
       }
       const s = await stat(target, { bigint: true });
-      this.digests.remember(target, { dev: s.dev, ino: s.ino, size: s.size, mtimeNs: s.mtimeNs }, output.digest);
+      this.digests.remember(target, { dev: s.dev, ino: s.ino, size: s.size, mtimeNs: s.mtimeNs, ctimeNs: s.ctimeNs }, output.digest);
     }
     return true;
   }
@@ -358,7 +387,7 @@ export class CacheEngine {
     for (const path of outputPaths) {
       const digest = await this.hasher.streamFile(path);
       const s = await stat(path, { bigint: true });
-      this.digests.remember(path, { dev: s.dev, ino: s.ino, size: s.size, mtimeNs: s.mtimeNs }, digest.digest);
+      this.digests.remember(path, { dev: s.dev, ino: s.ino, size: s.size, mtimeNs: s.mtimeNs, ctimeNs: s.ctimeNs }, digest.digest);
       if (this.#options.settings.enabled) await this.objects.put(path, digest.digest);
       outputs.push({ path: this.recordedPath(path), digest: digest.digest, size: digest.size });
     }
@@ -382,7 +411,7 @@ export class CacheEngine {
     for (const { path, digest, size } of written) {
       const s = await stat(path, { bigint: true });
       if (s.size !== BigInt(size)) throw new Error(`${path} changed between being written and being recorded`);
-      this.digests.remember(path, { dev: s.dev, ino: s.ino, size: s.size, mtimeNs: s.mtimeNs }, digest);
+      this.digests.remember(path, { dev: s.dev, ino: s.ino, size: s.size, mtimeNs: s.mtimeNs, ctimeNs: s.ctimeNs }, digest);
       if (this.#options.settings.enabled) await this.objects.put(path, digest);
       outputs.push({ path: this.recordedPath(path), digest, size });
     }
@@ -392,7 +421,7 @@ export class CacheEngine {
   /** Appends a record for outputs already digested (a restore reuses the previous record's). */
   async recordOutputs(node: string, fp: Fingerprint, outputs: readonly OutputRecord[], runId: string, start: Date, durationMs: number): Promise<NodeRecord> {
     for (const part of PART_NAMES) await this.store.putBlob(fp.parts[part], fp.values[part]);
-    const record: NodeRecord = { node, fingerprint: fp.digest, parts: fp.parts, outputs, runId, start: start.toISOString(), durationMs };
+    const record: NodeRecord = { node, at: fp.at, fingerprint: fp.digest, parts: fp.parts, outputs, runId, start: start.toISOString(), durationMs };
     await this.store.append(record);
     return record;
   }
@@ -406,6 +435,7 @@ export class CacheEngine {
     for (const part of PART_NAMES) await this.store.putBlob(fp.parts[part], fp.values[part]);
     const record: NodeRecord = {
       node,
+      at: fp.at,
       fingerprint: fp.digest,
       parts: fp.parts,
       outputs: from.outputs,

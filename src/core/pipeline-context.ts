@@ -10,7 +10,7 @@
  * const summary = await pipeline.runPipeline();
  * ```
  */
-import { resolve } from "node:path";
+import { join, resolve } from "node:path";
 import { loadConfig } from "../config/index.js";
 import type { LoadedConfig } from "../config/types.js";
 import type { Diagnostic } from "../diagnostics/diagnostic.js";
@@ -125,6 +125,12 @@ export class PipelineContext {
   readonly #rootCfg: Cfg;
   readonly #base: Namer;
   readonly #seed: number;
+  /** The dataset folder: where a whole-stage node whose paths cannot be formed alone writes. */
+  readonly #datasetDir: string;
+  /** Folders a restore may write in: the data root and the assets folder. */
+  readonly #dataRoots: readonly string[];
+  /** Per node index, its location (engine `locationOf`), computed once. */
+  #locations: (string | undefined)[] = [];
   #prerun = false;
   readonly #partsCache = new Map<string, StageParts>();
   readonly #environments = new Map<string, StageEnvironment>();
@@ -140,8 +146,11 @@ export class PipelineContext {
     this.pipeline = pipeline;
     this.projectDir = projectDir;
     this.#rootCfg = new Cfg(config.resolved);
-    this.#base = new Namer(namerBase(config.resolved, workDir), simFormat(config.resolved));
+    const base = namerBase(config.resolved, workDir);
+    this.#base = new Namer(base, simFormat(config.resolved));
     this.#seed = baseSeed(config.resolved);
+    this.#datasetDir = join(base.root ?? "", base.dataset ?? "");
+    this.#dataRoots = [base.root ?? workDir, base.src_root ?? workDir];
   }
 
   /** Loads and compiles a configuration; diagnostics when either fails. */
@@ -311,7 +320,7 @@ export class PipelineContext {
         const token = tokenOf(judgement);
         if (token?.verdict.state !== "restorable") return undefined;
         const { fp, verdict } = token;
-        if (!(await engine.restore(verdict.from))) return undefined;
+        if (!(await engine.restore(verdict.from, fp, this.#dataRoots))) return undefined;
         await engine.recordRestored(this.pipeline.nodes.id(n), fp, verdict.from, runId, new Date());
         return verdict.from.outputs.map((o) => engine.absolutePath(o.path));
       },
@@ -337,7 +346,7 @@ export class PipelineContext {
         const bySim = new Map<string, { partition: Partition; record: NodeRecord }[]>();
         for (let k = nodes.depStart[n] ?? 0; k < (nodes.depStart[n + 1] ?? 0); k++) {
           const d = nodes.deps[k] ?? 0;
-          const stored = engine.store.get(nodes.id(d));
+          const stored = engine.recordOf(nodes.id(d), this.#location(engine, d));
           if (stored === undefined) return partitions.map(() => undefined);
           // As for the fingerprint: a dependency outside the run is keyed by its files as they are.
           const record = selected === undefined || selected.has(d) ? stored : await engine.observe(stored);
@@ -371,6 +380,11 @@ export class PipelineContext {
 
   /** Node n's output paths, where they can be formed alone (whole-stage executors set the rest of the context themselves). */
   #outputPaths(stage: string, n: number, partition: Partition = this.pipeline.nodes.partition(n)): string[] {
+    return this.#formedPaths(stage, n, partition).paths;
+  }
+
+  /** Node n's output paths that can be formed alone, and whether that is all of them. */
+  #formedPaths(stage: string, n: number, partition: Partition = this.pipeline.nodes.partition(n)): { paths: string[]; complete: boolean } {
     let formers = this.#formers.get(stage);
     if (formers === undefined) {
       const env = this.#environment(stage);
@@ -384,7 +398,23 @@ export class PipelineContext {
       // Undefined: not formable from the partition alone (a whole-stage executor sets the rest).
       if (path !== undefined) out.push(path);
     }
-    return out;
+    return { paths: out, complete: out.length === formers.length };
+  }
+
+  /**
+   * Node n's output paths (recorded form) and its location, the key of its record among the
+   * node's records at other locations. Computed once per node: a node's own judgement and every
+   * dependant's lookup of its record use the same one.
+   */
+  #located(engine: CacheEngine, n: number, stage: string = this.#stageOf(n), partition?: Partition): { outputs: string[]; complete: boolean; at: string } {
+    const formed = this.#formedPaths(stage, n, partition);
+    const outputs = formed.paths.map((p) => engine.recordedPath(p));
+    let at = this.#locations[n];
+    if (at === undefined) {
+      at = engine.locationOf(outputs, formed.complete, engine.recordedPath(this.#datasetDir));
+      this.#locations[n] = at;
+    }
+    return { outputs, complete: formed.complete, at };
   }
 
   /**
@@ -489,7 +519,7 @@ export class PipelineContext {
     let pending = false;
     for (let k = nodes.depStart[n] ?? 0; k < (nodes.depStart[n + 1] ?? 0); k++) {
       const d = nodes.deps[k] ?? 0;
-      const record = engine.store.get(nodes.id(d));
+      const record = engine.recordOf(nodes.id(d), this.#location(engine, d));
       if (record === undefined) continue;
       const seen = selected === undefined || selected.has(d) ? record : engine.observe(record);
       if (seen instanceof Promise) pending = true;
@@ -498,12 +528,17 @@ export class PipelineContext {
     return pending ? Promise.all(out.map(async (r) => r)) : (out as NodeRecord[]);
   }
 
-  /** The context part of node n: partition, seeds and output paths (as recorded: relative to the work folder). */
+  /** Node n's location (see `#located`), without forming its paths again once known. */
+  #location(engine: CacheEngine, n: number): string {
+    return this.#locations[n] ?? this.#located(engine, n).at;
+  }
+
+  /** The context part of node n: partition, seeds and output paths (as recorded: relative to the work folder), and its location. */
   #context(engine: CacheEngine, stage: string, n: number): ContextInput {
     const partition = this.pipeline.nodes.partition(n);
-    const outputs = this.#outputPaths(stage, n, partition).map((p) => engine.recordedPath(p));
+    const { outputs, complete, at } = this.#located(engine, n, stage, partition);
     const baseSeed = this.#seed;
-    return { partition, baseSeed, seed: () => seedFor(baseSeed, stage, partition), outputs };
+    return { partition, baseSeed, seed: () => seedFor(baseSeed, stage, partition), outputs, location: at, complete };
   }
 
   /** The stage-wide fingerprint parts of a pipe, computed once. */
