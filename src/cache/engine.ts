@@ -143,8 +143,8 @@ export class CacheEngine {
   static async open(options: EngineOptions): Promise<CacheEngine> {
     const hasher = await makeHasher();
     const store = await StateStore.open(join(options.cacheDir, "state"), { mode: options.mode });
-    const objects = new ObjectStore(options.cacheDir, { hasher });
     const digests = await FileDigestCache.open(options.cacheDir, hasher);
+    const objects = new ObjectStore(options.cacheDir, { hasher, digestOf: (path) => digests.digest(path) });
     return new CacheEngine(options, store, objects, digests, hasher);
   }
 
