@@ -14,7 +14,7 @@
  * only restores a record whose objects are all present, so it is just not restorable any more.
  */
 import { existsSync } from "node:fs";
-import { rmdir, stat } from "node:fs/promises";
+import { rm, rmdir, stat } from "node:fs/promises";
 import { dirname, join, relative } from "node:path";
 import type { Command } from "commander";
 import { InvalidArgumentError } from "commander";
@@ -66,7 +66,7 @@ Examples:
   cmbflow cache du                 objects, state logs and records, with their sizes
   cmbflow cache gc                 remove the objects no node's current record uses
   cmbflow cache gc --keep-last 3   ... but keep each node's last 3 fingerprints restorable
-  cmbflow cache verify             re-digest objects and outputs; exit 1 when anything is wrong`,
+  cmbflow cache verify             re-digest objects, outputs and scan results; exit 1 when anything is wrong`,
     );
   cache
     .command("du")
@@ -388,10 +388,18 @@ async function verify(flags: VerifyFlags, io: CliIo): Promise<number> {
           if (actual !== output.digest) problems.push({ path: output.path, node: record.node, recorded: output.digest, actual });
         }
       }
+      // Scan results are bound to their key: one holding another key's result (or damaged) would be sifted as this simulation's.
+      const badScans: { path: string; problem: string }[] = [];
+      let scans = 0;
+      for await (const scan of engine.scans.verify()) {
+        scans++;
+        if (!scan.ok) badScans.push({ path: scan.path, problem: scan.problem ?? "damaged" });
+      }
+      if (flags.removeCorrupt === true) for (const scan of badScans) await rm(scan.path, { force: true });
       const modified = problems.filter((p) => p.actual !== undefined);
       const missing = problems.filter((p) => p.actual === undefined);
       const { skippedLines, tornTail } = engine.store.stats;
-      const ok = corrupt.length === 0 && problems.length === 0 && skippedLines === 0;
+      const ok = corrupt.length === 0 && problems.length === 0 && skippedLines === 0 && badScans.length === 0;
 
       if (flags.json === true) {
         io.stdout(
@@ -409,6 +417,7 @@ async function verify(flags: VerifyFlags, io: CliIo): Promise<number> {
                 modified: modified.map((p) => ({ path: p.path, node: p.node, recorded: p.recorded, actual: p.actual ?? null })),
                 missing: missing.map((p) => ({ path: p.path, node: p.node })),
               },
+              scan_results: { checked: scans, bad: badScans.map((b) => ({ path: shownPath(b.path, io), problem: b.problem })), removed: flags.removeCorrupt === true ? badScans.length : 0 },
               state: { records: engine.store.size, skipped_lines: skippedLines, torn_tail: tornTail },
             },
             null,
@@ -423,6 +432,8 @@ async function verify(flags: VerifyFlags, io: CliIo): Promise<number> {
       io.stdout(`outputs  ${String(outputs)} checked: ${problems.length === 0 ? "all match their records" : `${String(modified.length)} modified outside cmbflow, ${String(missing.length)} missing`}\n`);
       for (const p of modified) io.stdout(`  modified  ${p.path} (${p.node}): recorded ${p.recorded}, now ${p.actual ?? "?"}\n`);
       for (const p of missing) io.stdout(`  missing   ${p.path} (${p.node})\n`);
+      io.stdout(`scans    ${String(scans)} checked: ${badScans.length === 0 ? "all match their keys" : `${String(badScans.length)} bad`}\n`);
+      for (const b of badScans) io.stdout(`  bad       ${shownPath(b.path, io)}: ${b.problem}${flags.removeCorrupt === true ? " (removed)" : ""}\n`);
       io.stdout(`records  ${plural(engine.store.size, "node")}${skippedLines > 0 ? `; ${plural(skippedLines, "unreadable line")} in ${STATE_FILES.nodes} ignored` : ""}${tornTail ? `; an incomplete last line (an interrupted write; the next run removes it)` : ""}\n`);
       if (ok) {
         io.stdout("all is well\n");
@@ -431,6 +442,7 @@ async function verify(flags: VerifyFlags, io: CliIo): Promise<number> {
       if (corrupt.length > 0 && flags.removeCorrupt !== true) io.stderr("error: corrupt objects would be restored with the wrong content: remove them with cmbflow cache verify --remove-corrupt\n");
       if (corrupt.length > 0 && flags.removeCorrupt === true) io.stderr(`removed ${plural(removed, "corrupt object")}: outputs that needed ${removed === 1 ? "it" : "them"} will be recomputed instead of restored\n`);
       if (problems.length > 0) io.stderr(`error: ${plural(problems.length, "recorded output")} ${problems.length === 1 ? "does" : "do"} not match ${problems.length === 1 ? "its record" : "their records"}: cmbflow run will re-run (or restore) ${problems.length === 1 ? "its node" : "their nodes"}\n`);
+      if (badScans.length > 0 && flags.removeCorrupt !== true) io.stderr(`error: ${plural(badScans.length, "scan result")} ${badScans.length === 1 ? "does" : "do"} not match ${badScans.length === 1 ? "its key" : "their keys"}: cmbflow run ignores and removes ${badScans.length === 1 ? "it" : "them"} and scans again (or remove them now with cmbflow cache verify --remove-corrupt)\n`);
       if (skippedLines > 0) io.stderr(`error: ${STATE_FILES.nodes} has unreadable lines: the records on them are lost and their nodes will run again\n`);
       return EXIT_FAILED;
     } finally {
