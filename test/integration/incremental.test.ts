@@ -560,3 +560,45 @@ describe("records are never trusted blindly (issue 11 §3)", () => {
     expect(project.run(["cache", "verify"]).code).toBe(0);
   });
 });
+
+describe("a node that returns without writing a declared output (issue 11 §3)", () => {
+  let project: Project;
+  beforeAll(() => {
+    project = makeProject({
+      ...NUMBERS,
+      // other forgets sim 2's note; total's sift forgets its file.
+      "stages/other.ts": `import { BaseStageExecutor, type NodeContext } from "cmbflow";
+
+export class Other extends BaseStageExecutor {
+  async processSim(ctx: NodeContext): Promise<void> {
+    if (ctx.partition.sim === 2) return;
+    await ctx.output<string>("note").write(\`sim \${String(ctx.partition.sim ?? 0)}\\n\`);
+  }
+}
+`,
+      "stages/total.ts": `import { BaseStageExecutor, type NodeContext } from "cmbflow";
+
+export class Total extends BaseStageExecutor {
+  async scan(ctx: NodeContext): Promise<number> {
+    return Number((await ctx.input<string>("value").read()).trim());
+  }
+  async sift(): Promise<void> {}
+}
+`,
+    });
+  });
+  afterAll(() => project.cleanup());
+
+  it("fails the node naming the output, and records nothing for it", () => {
+    const result = project.run(["run", "--keep-going", "--json", "-j", "1"]);
+    expect(stagesOf(result, "failed")).toEqual({ gen: ran(4), twice: ran(4), total: counts({ failed: 1 }), other: counts({ ran: 3, failed: 1 }) });
+    const data = join(project.dir, "data", "numbers");
+    expect(result.stderr).toContain(`error: stage "other" failed at node other[split=Train,sim=2]: declared output note was not written (${join(data, "D_Other", "Train", "sim0002", "note.txt")})\n`);
+    expect(result.stderr).toContain(`declared output total was not written (${join(data, "C_Total", "total.txt")})\n`);
+    const records = readFileSync(join(project.dir, "cache", "state", "nodes.jsonl"), "utf8");
+    expect(records).not.toContain('"outputs":[]');
+    expect(records).not.toContain('"node":"other[split=Train,sim=2]"');
+    // Still failing on the next run: nothing was recorded as done.
+    expect(stagesOf(project.run(["run", "--keep-going", "--json", "-j", "1"]), "failed")).toEqual({ gen: fresh(4), twice: fresh(4), total: counts({ failed: 1 }), other: counts({ fresh: 3, failed: 1 }) });
+  });
+});
