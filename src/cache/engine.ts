@@ -179,9 +179,14 @@ export class CacheEngine {
     return this.hasher.digestString(JSON.stringify(complete ? outputs : [...outputs, folder]));
   }
 
-  /** The record of `node` at location `at` (see {@link locationOf}), or undefined. */
+  /**
+   * The record of `node` at location `at` (see {@link locationOf}), or undefined. A record
+   * written before locations were kept (keyed by the node id alone) stands in when there is
+   * none: it is judged like any other, and its fingerprint (which holds the output paths)
+   * matches only where it was made — so an upgrade does not re-run every node.
+   */
   recordOf(node: string, at: string): NodeRecord | undefined {
-    return this.store.get(recordKey(node, at));
+    return this.store.get(recordKey(node, at)) ?? this.store.get(node);
   }
 
   /**

@@ -169,7 +169,8 @@ describe("the default pipeline at nside 16, run again after each kind of change"
     expect(runJson()).toEqual(all(fresh));
   });
 
-  it("after splits 3-3 → 10-10 runs only the new sims and the reductions", () => {
+  it("in the same dataset folder, run splits=3-3 then run splits=10-10 runs the 7 new sims' per-sim nodes of each split and the reductions, nothing else (README)", () => {
+    expect(runJson("splits=3-3")).toEqual(all(fresh));
     // 7 new sims per split; get_dataset_stats reduces Train, ps_summary reduces ps_analysis (Test only).
     expect(runJson("splits=10-10")).toEqual({
       ps_setup: fresh(1),
@@ -502,6 +503,17 @@ describe("configurations with different dataset folders keep each other's freshn
     expect(dropped.stdout).toContain("dropped 25 records whose outputs are all gone:\n");
     expect(dropped.stdout).toContain("  ps_setup  data/T_16_1-1/Simulation_Working/A_PS_Setup/cmb_ps_theory.txt\n");
     expect(dropped.stdout).toContain("  … and 15 more (--json lists them all)\n");
+    expect(runJson()).toEqual(all(fresh));
+  });
+
+  it("takes records written before locations were kept (no \"at\") as they are: nothing runs after an upgrade", () => {
+    const nodesFile = join(project.dir, "cache", "state", "nodes.jsonl");
+    const before = readFileSync(nodesFile, "utf8");
+    const legacy = before.replace(/"at":"[0-9a-f]+",/g, "");
+    expect(legacy).not.toEqual(before);
+    writeFileSync(nodesFile, legacy);
+    expect(runJson()).toEqual(all(fresh));
+    expect(runJson("splits=1-1")).toEqual(Object.fromEntries(Object.entries(NODES_1_1).map(([stage, n]) => [stage, ran(n)])));
     expect(runJson()).toEqual(all(fresh));
   });
 });
