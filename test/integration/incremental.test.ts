@@ -6,7 +6,7 @@
  * scenarios of one project are chained, each starting from the state the previous one left.
  * Code edits, failures and the lock use a small user project with its own TypeScript executors.
  */
-import { existsSync, readdirSync, readFileSync, rmSync, statSync, utimesSync, writeFileSync } from "node:fs";
+import { chmodSync, existsSync, readdirSync, readFileSync, rmSync, statSync, utimesSync, writeFileSync } from "node:fs";
 import { hostname } from "node:os";
 import { join, relative } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -612,5 +612,31 @@ export class Total extends BaseStageExecutor {
     expect(records).not.toContain('"node":"other[split=Train,sim=2]"');
     // Still failing on the next run: nothing was recorded as done.
     expect(stagesOf(project.run(["run", "--keep-going", "--json", "-j", "1"]), "failed")).toEqual({ gen: fresh(4), twice: fresh(4), total: counts({ failed: 1 }), other: counts({ fresh: 3, failed: 1 }) });
+  });
+});
+
+describe("hard-link restores and a restored output edited by hand (issue 11 §3)", () => {
+  const { project, runJson, data } = numbersProject();
+  const HARDLINK = "+cache.link=hardlink";
+
+  it("replaces the corrupted object with a good one when the node runs again, so the next restore is right", () => {
+    expect(runJson(HARDLINK)).toEqual({ gen: ran(4), twice: ran(4), total: ran(1), other: ran(4) });
+    const note = join(data(), "D_Other", "Train", "sim0001", "note.txt");
+    rmSync(note);
+    expect(runJson(HARDLINK)).toEqual({ gen: fresh(4), twice: fresh(4), total: fresh(1), other: counts({ restored: 1, fresh: 3 }) });
+    expect(statSync(note).nlink).toBe(2);
+    // The user makes the read-only link writable and edits it: the object is the same inode.
+    chmodSync(note, 0o644);
+    writeFileSync(note, "sim 9\n");
+    expect(project().run(["cache", "verify"]).code).toBe(1);
+
+    expect(runJson(HARDLINK)).toEqual({ gen: fresh(4), twice: fresh(4), total: fresh(1), other: counts({ ran: 1, fresh: 3 }) });
+    expect(readFileSync(note, "utf8")).toBe("sim 1\n");
+    const verified = project().run(["cache", "verify"]);
+    expect(verified.stdout).toContain(": all match their digests\n");
+    expect(verified.code).toBe(0);
+    rmSync(note);
+    expect(runJson(HARDLINK)).toEqual({ gen: fresh(4), twice: fresh(4), total: fresh(1), other: counts({ restored: 1, fresh: 3 }) });
+    expect(readFileSync(note, "utf8")).toBe("sim 1\n");
   });
 });
