@@ -80,6 +80,8 @@ export interface Fingerprint {
   readonly digest: string;
   /** The node's location (see `CacheEngine.locationOf`): its record is the one under this location. */
   readonly at: string;
+  /** The state store's key of that record (`recordKey(node, at)`). */
+  readonly key: string;
   /** The node's output paths as its templates form them now (recorded form), and whether that is all of them. */
   readonly outputs: { readonly paths: readonly string[]; readonly complete: boolean };
 }
@@ -186,7 +188,12 @@ export class CacheEngine {
    * matches only where it was made — so an upgrade does not re-run every node.
    */
   recordOf(node: string, at: string): NodeRecord | undefined {
-    return this.store.get(recordKey(node, at)) ?? this.store.get(node);
+    return this.recordAt(recordKey(node, at), node);
+  }
+
+  /** {@link recordOf} by the record's key, made once per node by the caller (the no-op path looks up every node's). */
+  recordAt(key: string, node: string): NodeRecord | undefined {
+    return this.store.get(key) ?? this.store.get(node);
   }
 
   /**
@@ -252,6 +259,7 @@ export class CacheEngine {
       parts,
       digest,
       at: context.location,
+      key: context.key,
       outputs: { paths: context.outputs, complete: context.complete },
     };
   }
@@ -307,7 +315,7 @@ export class CacheEngine {
    */
   assessNow(node: string, fp: Fingerprint, forced: boolean): Verdict | undefined {
     if (forced) return undefined;
-    const record = this.recordOf(node, fp.at);
+    const record = this.recordAt(fp.key, node);
     if (record?.fingerprint !== fp.digest) return undefined;
     for (const output of record.outputs) {
       if (this.digests.peek(this.absolutePath(output.path))?.digest !== output.digest) return undefined;
@@ -321,7 +329,7 @@ export class CacheEngine {
    * restorable when the new fingerprint was recorded before and its outputs are in the store.
    */
   async assess(node: string, fp: Fingerprint, forced: boolean): Promise<Verdict> {
-    const record = this.recordOf(node, fp.at);
+    const record = this.recordAt(fp.key, node);
     const reasons: StaleReason[] = [];
     if (forced) reasons.push({ kind: "forced" });
     if (record === undefined) {
@@ -349,7 +357,7 @@ export class CacheEngine {
     if (reasons.length === 0 && record !== undefined) return { state: "fresh", record };
     // A hand-edited output is re-run, not restored: the user changed something on purpose.
     if (!forced && this.#options.settings.enabled && !reasons.some((r) => r.kind === "output-modified")) {
-      const previous = await this.store.findByFingerprint(recordKey(node, fp.at), fp.digest);
+      const previous = await this.store.findByFingerprint(fp.key, fp.digest);
       if (previous !== undefined && restoreProblem(previous, fp, (p) => this.absolutePath(p)) === undefined && (await this.#allStored(previous))) {
         return { state: "restorable", reasons, from: previous };
       }

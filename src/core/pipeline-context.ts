@@ -33,6 +33,7 @@ import { InProcessRunner, WorkHost } from "../scheduler/work-host.js";
 import { reasonLabel } from "../cache/engine.js";
 import type { ContextInput } from "../cache/fingerprint.js";
 import type { NodeRecord } from "../cache/state-store.js";
+import { recordKey } from "../cache/state-store.js";
 import type { ConfigObject, ConfigValue } from "../config/types.js";
 import type { EventSink, NodeFailure, RunEvent, RunOutcome, StageCounts } from "../scheduler/events.js";
 import { Cfg } from "./cfg.js";
@@ -108,6 +109,13 @@ interface Pipe {
   cfg?: Cfg;
 }
 
+/** Where a node's record is: its id, its location and the state store's key of the two. */
+interface Place {
+  readonly id: string;
+  readonly at: string;
+  readonly key: string;
+}
+
 /** Problems found before any work: every one of them, together. */
 export class PrerunError extends Error {
   override readonly name = "PrerunError";
@@ -129,8 +137,8 @@ export class PipelineContext {
   readonly #datasetDir: string;
   /** Folders a restore may write in: the data root and the assets folder. */
   readonly #dataRoots: readonly string[];
-  /** Per node index, its location (engine `locationOf`), computed once. */
-  #locations: (string | undefined)[] = [];
+  /** Per node index, its id, location (engine `locationOf`) and record key, made once. */
+  #places: (Place | undefined)[] = [];
   #prerun = false;
   readonly #partsCache = new Map<string, StageParts>();
   readonly #environments = new Map<string, StageEnvironment>();
@@ -346,7 +354,8 @@ export class PipelineContext {
         const bySim = new Map<string, { partition: Partition; record: NodeRecord }[]>();
         for (let k = nodes.depStart[n] ?? 0; k < (nodes.depStart[n + 1] ?? 0); k++) {
           const d = nodes.deps[k] ?? 0;
-          const stored = engine.recordOf(nodes.id(d), this.#location(engine, d));
+          const place = this.#place(engine, d);
+          const stored = engine.recordAt(place.key, place.id);
           if (stored === undefined) return partitions.map(() => undefined);
           // As for the fingerprint: a dependency outside the run is keyed by its files as they are.
           const record = selected === undefined || selected.has(d) ? stored : await engine.observe(stored);
@@ -406,15 +415,19 @@ export class PipelineContext {
    * node's records at other locations. Computed once per node: a node's own judgement and every
    * dependant's lookup of its record use the same one.
    */
-  #located(engine: CacheEngine, n: number, stage: string = this.#stageOf(n), partition?: Partition): { outputs: string[]; complete: boolean; at: string } {
+  #located(engine: CacheEngine, n: number, stage: string = this.#stageOf(n), partition?: Partition): { outputs: string[]; complete: boolean; place: Place } {
     const formed = this.#formedPaths(stage, n, partition);
     const outputs = formed.paths.map((p) => engine.recordedPath(p));
-    let at = this.#locations[n];
-    if (at === undefined) {
-      at = engine.locationOf(outputs, formed.complete, engine.recordedPath(this.#datasetDir));
-      this.#locations[n] = at;
+    let place = this.#places[n];
+    if (place === undefined) {
+      const id = this.pipeline.nodes.id(n);
+      const at = engine.locationOf(outputs, formed.complete, engine.recordedPath(this.#datasetDir));
+      // Why one key string per node, kept: a Map lookup hashes its key, and a key concatenated
+      // anew for every lookup (own judgement, each dependant's) costs a flatten and a hash each time.
+      place = { id, at, key: recordKey(id, at) };
+      this.#places[n] = place;
     }
-    return { outputs, complete: formed.complete, at };
+    return { outputs, complete: formed.complete, place };
   }
 
   /**
@@ -519,7 +532,8 @@ export class PipelineContext {
     let pending = false;
     for (let k = nodes.depStart[n] ?? 0; k < (nodes.depStart[n + 1] ?? 0); k++) {
       const d = nodes.deps[k] ?? 0;
-      const record = engine.recordOf(nodes.id(d), this.#location(engine, d));
+      const place = this.#place(engine, d);
+      const record = engine.recordAt(place.key, place.id);
       if (record === undefined) continue;
       const seen = selected === undefined || selected.has(d) ? record : engine.observe(record);
       if (seen instanceof Promise) pending = true;
@@ -528,17 +542,17 @@ export class PipelineContext {
     return pending ? Promise.all(out.map(async (r) => r)) : (out as NodeRecord[]);
   }
 
-  /** Node n's location (see `#located`), without forming its paths again once known. */
-  #location(engine: CacheEngine, n: number): string {
-    return this.#locations[n] ?? this.#located(engine, n).at;
+  /** Node n's id, location and record key (see `#located`), without forming its paths again once known. */
+  #place(engine: CacheEngine, n: number): Place {
+    return this.#places[n] ?? this.#located(engine, n).place;
   }
 
   /** The context part of node n: partition, seeds and output paths (as recorded: relative to the work folder), and its location. */
   #context(engine: CacheEngine, stage: string, n: number): ContextInput {
     const partition = this.pipeline.nodes.partition(n);
-    const { outputs, complete, at } = this.#located(engine, n, stage, partition);
+    const { outputs, complete, place } = this.#located(engine, n, stage, partition);
     const baseSeed = this.#seed;
-    return { partition, baseSeed, seed: () => seedFor(baseSeed, stage, partition), outputs, location: at, complete };
+    return { partition, baseSeed, seed: () => seedFor(baseSeed, stage, partition), outputs, location: place.at, key: place.key, complete };
   }
 
   /** The stage-wide fingerprint parts of a pipe, computed once. */
