@@ -138,7 +138,7 @@ export class PipelineContext {
   /** Folders a restore may write in: the data root and the assets folder. */
   readonly #dataRoots: readonly string[];
   /** Per node index, its id, location (engine `locationOf`) and record key, made once. */
-  #places: (Place | undefined)[] = [];
+  readonly #places: (Place | undefined)[] = [];
   #prerun = false;
   readonly #partsCache = new Map<string, StageParts>();
   readonly #environments = new Map<string, StageEnvironment>();
