@@ -135,7 +135,7 @@ try {
   // --- File-digest memo with 100k entries.
   const cacheDir = join(root, "cache");
   const memo = await FileDigestCache.open(cacheDir, h);
-  for (let i = 0; i < count; i++) memo.remember(`/data/${makeRecord(i, 1).outputs[0]?.path ?? ""}`, { dev: 2049n, ino: BigInt(1_000_000 + i), size: 50_331_968n, mtimeNs: 1_714_557_600_123_456_789n + BigInt(i) }, digest(String(i)));
+  for (let i = 0; i < count; i++) memo.remember(`/data/${makeRecord(i, 1).outputs[0]?.path ?? ""}`, { dev: 2049n, ino: BigInt(1_000_000 + i), size: 50_331_968n, mtimeNs: 1_714_557_600_123_456_789n + BigInt(i), ctimeNs: 1_714_557_600_123_456_789n + BigInt(i) }, digest(String(i)));
   t = performance.now();
   await memo.save();
   const saveMs = performance.now() - t;

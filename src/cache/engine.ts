@@ -24,7 +24,8 @@ import { hasher as makeHasher } from "./hash.js";
 import type { LinkMode } from "./object-store.js";
 import { ObjectStore } from "./object-store.js";
 import type { NodeRecord, OutputRecord } from "./state-store.js";
-import { StateStore } from "./state-store.js";
+import { recordKey, StateStore } from "./state-store.js";
+import { restoreProblem } from "./restore-guard.js";
 import { ScanCache } from "./scan-cache.js";
 import type { Partition } from "../graph/partition.js";
 
@@ -78,6 +79,12 @@ export interface Fingerprint {
   readonly values: FingerprintRecord;
   readonly parts: Readonly<Record<PartName, string>>;
   readonly digest: string;
+  /** The node's location (see `CacheEngine.locationOf`): its record is the one under this location. */
+  readonly at: string;
+  /** The state store's key of that record (`recordKey(node, at)`). */
+  readonly key: string;
+  /** The node's output paths as its templates form them now (recorded form), and whether that is all of them. */
+  readonly outputs: { readonly paths: readonly string[]; readonly complete: boolean };
 }
 
 /** The stage-wide parts of a fingerprint, computed once per stage. */
@@ -139,8 +146,8 @@ export class CacheEngine {
   static async open(options: EngineOptions): Promise<CacheEngine> {
     const hasher = await makeHasher();
     const store = await StateStore.open(join(options.cacheDir, "state"), { mode: options.mode });
-    const objects = new ObjectStore(options.cacheDir, { hasher });
     const digests = await FileDigestCache.open(options.cacheDir, hasher);
+    const objects = new ObjectStore(options.cacheDir, { hasher, digestOf: (path) => digests.digest(path) });
     return new CacheEngine(options, store, objects, digests, hasher);
   }
 
@@ -162,6 +169,32 @@ export class CacheEngine {
     // The common case without path.resolve's normalising: a plain relative path.
     if (!isAbsolute(recorded) && !recorded.startsWith(".") && !recorded.includes("/.") && !recorded.includes("//")) return this.#workPrefix + recorded;
     return resolve(this.#options.workDir, recorded);
+  }
+
+  /**
+   * A node's location: a short digest of its output paths (recorded form) as the templates
+   * form them now, plus `folder` (the dataset folder) when not every path can be formed alone
+   * (a whole-stage node). Records are kept per node and location, so configurations that
+   * write to different folders each keep their own record, while two that write the same files
+   * share one — and only the one that wrote last is fresh.
+   */
+  locationOf(outputs: readonly string[], complete: boolean, folder: string): string {
+    return this.hasher.digestString(JSON.stringify(complete ? outputs : [...outputs, folder]));
+  }
+
+  /**
+   * The record of `node` at location `at` (see {@link locationOf}), or undefined. A record
+   * written before locations were kept (keyed by the node id alone) stands in when there is
+   * none: it is judged like any other, and its fingerprint (which holds the output paths)
+   * matches only where it was made — so an upgrade does not re-run every node.
+   */
+  recordOf(node: string, at: string): NodeRecord | undefined {
+    return this.recordAt(recordKey(node, at), node);
+  }
+
+  /** {@link recordOf} by the record's key, made once per node by the caller (the no-op path looks up every node's). */
+  recordAt(key: string, node: string): NodeRecord | undefined {
+    return this.store.get(key) ?? this.store.get(node);
   }
 
   /**
@@ -217,6 +250,9 @@ export class CacheEngine {
       },
       parts,
       digest,
+      at: context.location,
+      key: context.key,
+      outputs: { paths: context.outputs, complete: context.complete },
     };
   }
 
@@ -271,7 +307,7 @@ export class CacheEngine {
    */
   assessNow(node: string, fp: Fingerprint, forced: boolean): Verdict | undefined {
     if (forced) return undefined;
-    const record = this.store.get(node);
+    const record = this.recordAt(fp.key, node);
     if (record?.fingerprint !== fp.digest) return undefined;
     for (const output of record.outputs) {
       if (this.digests.peek(this.absolutePath(output.path))?.digest !== output.digest) return undefined;
@@ -285,7 +321,7 @@ export class CacheEngine {
    * restorable when the new fingerprint was recorded before and its outputs are in the store.
    */
   async assess(node: string, fp: Fingerprint, forced: boolean): Promise<Verdict> {
-    const record = this.store.get(node);
+    const record = this.recordAt(fp.key, node);
     const reasons: StaleReason[] = [];
     if (forced) reasons.push({ kind: "forced" });
     if (record === undefined) {
@@ -313,18 +349,24 @@ export class CacheEngine {
     if (reasons.length === 0 && record !== undefined) return { state: "fresh", record };
     // A hand-edited output is re-run, not restored: the user changed something on purpose.
     if (!forced && this.#options.settings.enabled && !reasons.some((r) => r.kind === "output-modified")) {
-      const previous = await this.store.findByFingerprint(node, fp.digest);
-      if (previous !== undefined && (await this.#allStored(previous))) return { state: "restorable", reasons, from: previous };
+      const previous = await this.store.findByFingerprint(fp.key, fp.digest);
+      if (previous !== undefined && restoreProblem(previous, fp, (p) => this.absolutePath(p)) === undefined && (await this.#allStored(previous))) {
+        return { state: "restorable", reasons, from: previous };
+      }
     }
     return { state: "stale", reasons };
   }
 
   /**
-   * Restores a previous record's outputs from the object store; false when an object is
-   * gone or corrupt (a corrupt object is removed, so the node runs instead and stores a
+   * Restores a previous record's outputs from the object store; false when the record's
+   * paths are not the node's own (see restore-guard.ts), under one of `roots` (the data root
+   * and assets folder), or when an object is gone or corrupt (a corrupt object is removed, so the node runs instead and stores a
    * good copy). Each restored file is digested again: the store is trusted with nothing.
    */
-  async restore(from: NodeRecord): Promise<boolean> {
+  async restore(from: NodeRecord, fp: Fingerprint, roots: readonly string[]): Promise<boolean> {
+    // Checked again here, with the folders: nothing is ever written where the node's templates
+    // do not put its outputs now, nor outside the data (a damaged or crafted record must not aim a restore).
+    if (restoreProblem(from, fp, (p) => this.absolutePath(p), roots) !== undefined) return false;
     for (const output of from.outputs) {
       const target = this.absolutePath(output.path);
       const restored = await this.objects.restore(output.digest, target, { link: this.#options.settings.link });
@@ -335,7 +377,7 @@ export class CacheEngine {
         return false;
       }
       const s = await stat(target, { bigint: true });
-      this.digests.remember(target, { dev: s.dev, ino: s.ino, size: s.size, mtimeNs: s.mtimeNs }, output.digest);
+      this.digests.remember(target, { dev: s.dev, ino: s.ino, size: s.size, mtimeNs: s.mtimeNs, ctimeNs: s.ctimeNs }, output.digest);
     }
     return true;
   }
@@ -350,7 +392,7 @@ export class CacheEngine {
     for (const path of outputPaths) {
       const digest = await this.hasher.streamFile(path);
       const s = await stat(path, { bigint: true });
-      this.digests.remember(path, { dev: s.dev, ino: s.ino, size: s.size, mtimeNs: s.mtimeNs }, digest.digest);
+      this.digests.remember(path, { dev: s.dev, ino: s.ino, size: s.size, mtimeNs: s.mtimeNs, ctimeNs: s.ctimeNs }, digest.digest);
       if (this.#options.settings.enabled) await this.objects.put(path, digest.digest);
       outputs.push({ path: this.recordedPath(path), digest: digest.digest, size: digest.size });
     }
@@ -374,7 +416,7 @@ export class CacheEngine {
     for (const { path, digest, size } of written) {
       const s = await stat(path, { bigint: true });
       if (s.size !== BigInt(size)) throw new Error(`${path} changed between being written and being recorded`);
-      this.digests.remember(path, { dev: s.dev, ino: s.ino, size: s.size, mtimeNs: s.mtimeNs }, digest);
+      this.digests.remember(path, { dev: s.dev, ino: s.ino, size: s.size, mtimeNs: s.mtimeNs, ctimeNs: s.ctimeNs }, digest);
       if (this.#options.settings.enabled) await this.objects.put(path, digest);
       outputs.push({ path: this.recordedPath(path), digest, size });
     }
@@ -384,7 +426,7 @@ export class CacheEngine {
   /** Appends a record for outputs already digested (a restore reuses the previous record's). */
   async recordOutputs(node: string, fp: Fingerprint, outputs: readonly OutputRecord[], runId: string, start: Date, durationMs: number): Promise<NodeRecord> {
     for (const part of PART_NAMES) await this.store.putBlob(fp.parts[part], fp.values[part]);
-    const record: NodeRecord = { node, fingerprint: fp.digest, parts: fp.parts, outputs, runId, start: start.toISOString(), durationMs };
+    const record: NodeRecord = { node, at: fp.at, fingerprint: fp.digest, parts: fp.parts, outputs, runId, start: start.toISOString(), durationMs };
     await this.store.append(record);
     return record;
   }
@@ -398,6 +440,7 @@ export class CacheEngine {
     for (const part of PART_NAMES) await this.store.putBlob(fp.parts[part], fp.values[part]);
     const record: NodeRecord = {
       node,
+      at: fp.at,
       fingerprint: fp.digest,
       parts: fp.parts,
       outputs: from.outputs,

@@ -1,7 +1,11 @@
 /**
- * Content digests of files, memoised by (device, inode, size, mtime in ns) so a file whose
- * stat is unchanged is never read again (STYLE.md "Digest each file once"). The memo is kept
- * in `<cacheDir>/file-digests.json` between runs.
+ * Content digests of files, memoised by (device, inode, size, mtime and ctime in ns) so a file
+ * whose stat is unchanged is never read again (STYLE.md "Digest each file once"). The memo is
+ * kept in `<cacheDir>/file-digests.json` between runs.
+ *
+ * Why ctime too: a same-size edit in place followed by `touch -r` (or any utimes call) restores
+ * size and mtime, but the kernel sets ctime to now on every write and every utimes, and no
+ * system call sets it back; so such an edit always misses the memo and is digested again.
  *
  * The memo is advisory: losing it (a crash before `save`, two processes saving at once, a
  * corrupt file) only costs re-reading files; an entry is a fact "a file with this stat had
@@ -28,6 +32,8 @@ export interface StatKey {
   readonly size: bigint;
   /** Modification time in ns since the epoch. */
   readonly mtimeNs: bigint;
+  /** Inode change time in ns since the epoch (see the module comment). */
+  readonly ctimeNs: bigint;
 }
 
 /** File access used by `FileDigestCache` (tests pass a counting or fake one). */
@@ -54,13 +60,13 @@ export const FILE_DIGESTS_FILE = "file-digests.json";
 /** The "digest" of a folder found where a file should be: no hex digest equals it. */
 export const NOT_A_FILE = "not-a-file";
 
-const FORMAT_VERSION = 3;
+const FORMAT_VERSION = 4;
 /** Reading tries this many times when the file changes while it is read. */
 const READ_ATTEMPTS = 3;
 
 /**
- * On disk: `{"version": 3, "paths": [...], "entries": [...]}`, where `entries[i]` is
- * `"dev:ino:size:mtimeNs:digest"` (decimal numbers) for `paths[i]`. Two flat string arrays
+ * On disk: `{"version": 4, "paths": [...], "entries": [...]}`, where `entries[i]` is
+ * `"dev:ino:size:mtimeNs:ctimeNs:digest"` (decimal numbers) for `paths[i]`. Two flat string arrays
  * parse about twice as fast as an object keyed by path, and the memo keeps each entry as that
  * one string (compared by prefix), so loading parses no numbers: 100k entries load in about
  * 0.1 s (scripts/bench-state-store.ts measures it).
@@ -80,13 +86,13 @@ export function racyWindowNs(mtimeNs: bigint): bigint {
   return mtimeNs % 1_000_000_000n === 0n ? 2_000_000_000n : 20_000_000n;
 }
 
-/** The memo key of a stat: `dev:ino:size:mtimeNs`. */
+/** The memo key of a stat: `dev:ino:size:mtimeNs:ctimeNs`. */
 function statKey(stat: StatKey): string {
-  return `${stat.dev.toString()}:${stat.ino.toString()}:${stat.size.toString()}:${stat.mtimeNs.toString()}`;
+  return `${stat.dev.toString()}:${stat.ino.toString()}:${stat.size.toString()}:${stat.mtimeNs.toString()}:${stat.ctimeNs.toString()}`;
 }
 
 function sameStat(a: StatKey, b: StatKey): boolean {
-  return a.mtimeNs === b.mtimeNs && a.size === b.size && a.ino === b.ino && a.dev === b.dev;
+  return a.mtimeNs === b.mtimeNs && a.ctimeNs === b.ctimeNs && a.size === b.size && a.ino === b.ino && a.dev === b.dev;
 }
 
 function isMissing(error: unknown): boolean {
@@ -132,7 +138,7 @@ function parseSaved(text: string): Map<string, string> {
 
 /** The digest in an entry `key:digest` when its key is `key`, else undefined. */
 function digestIfKey(entry: string | undefined, key: string): string | undefined {
-  // The key has exactly three colons and the digest none, so "key + ':'" as a prefix is an exact match.
+  // The key has exactly four colons and the digest none, so "key + ':'" as a prefix is an exact match.
   return entry !== undefined && entry.startsWith(key) && entry.charCodeAt(key.length) === 58 ? entry.slice(key.length + 1) : undefined;
 }
 

@@ -87,6 +87,12 @@ export interface ContextInput {
   readonly baseSeed: number;
   readonly seed: () => number;
   readonly outputs: readonly string[];
+  /** Where the node's outputs are (engine `locationOf`): which of the node's records is this one's. Not digested. */
+  readonly location: string;
+  /** The state store's key of the node's record here (`recordKey(node id, location)`), made once per node and reused. */
+  readonly key: string;
+  /** Whether `outputs` holds every declared output (false when a whole-stage node's paths cannot all be formed alone). */
+  readonly complete: boolean;
 }
 
 /** The inputs part: dependency node id → its recorded output digests (path → digest). */

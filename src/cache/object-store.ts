@@ -72,6 +72,12 @@ export interface ObjectStoreOptions {
   readonly hasher: Pick<Hasher, "streamFile">;
   /** Default: node:fs/promises. */
   readonly files?: ObjectFiles;
+  /**
+   * The content digest of an object file already present, for `put` (default: read it with
+   * `hasher.streamFile`). The engine passes its file-digest memo, keyed by stat including
+   * ctime: an object edited through a hard link is read again, an untouched one is not.
+   */
+  readonly digestOf?: (path: string) => Promise<{ readonly digest: string } | undefined>;
 }
 
 /** Folder of the store inside the cache folder. */
@@ -110,6 +116,7 @@ export class ObjectStore {
   readonly #root: string;
   readonly #hasher: Pick<Hasher, "streamFile">;
   readonly #files: ObjectFiles;
+  readonly #digestOf: (path: string) => Promise<{ readonly digest: string } | undefined>;
   /** Set once a clone failed for a reason other than crossing file systems: stop trying. */
   #cloneUnsupported = false;
 
@@ -118,6 +125,7 @@ export class ObjectStore {
     this.#root = join(cacheDir, OBJECTS_DIR);
     this.#hasher = options.hasher;
     this.#files = options.files ?? { copyFile, link };
+    this.#digestOf = options.digestOf ?? ((path) => this.#hasher.streamFile(path));
   }
 
   /** The path of an object (whether or not it exists). Throws `Internal error` for a string that is not a hex digest. */
@@ -138,12 +146,19 @@ export class ObjectStore {
   /**
    * Stores a copy of the file at `source` under `digest`, which the caller computed from
    * exactly these bytes (outputs are digested as they are written; `verify` catches a lie).
-   * Skips the copy when the object is present. Rejects on I/O errors (source missing, disk
+   * Skips the copy when the object is present with that content; an object whose content no
+   * longer matches its name (edited through a hard link, say) is replaced by this good copy.
+   * Rejects on I/O errors (source missing, disk
    * full); the run-cache is an optimisation, so callers typically report that as a warning.
    */
   async put(source: string, digest: string): Promise<PutResult> {
     const target = this.pathOf(digest);
-    if (await this.has(digest)) return { stored: false };
+    if (await this.has(digest)) {
+      const present = await this.#digestOf(target).catch(() => undefined);
+      if (present?.digest === digest) return { stored: false };
+      // Corrupt: fall through and rename a good copy over it (the folder's write permission is
+      // what rename needs, not the read-only object's).
+    }
     await mkdir(dirname(target), { recursive: true });
     const temp = join(dirname(target), `.${digest}.${tempName()}`);
     try {

@@ -8,19 +8,24 @@
  * code or parameter change, or a changed input, re-scans; a new simulation scans only itself.
  *
  * On disk: `cache/scans/<first two hex digits>/<key>.v8`, written whole (temporary file and
- * rename): 16 hex digits of the payload's digest, a newline, then the value as
- * `v8.serialize` (what crosses between worker threads, typed arrays included). A file whose
- * payload does not match its digest is ignored and removed. Reading a result touches its
- * mtime, so `cache gc` can drop results no recent run used.
+ * rename): 16 hex digits of the digest of the key line and payload, a newline, `key:` and the
+ * key and a newline, then the value as `v8.serialize` (what crosses between worker threads, typed
+ * arrays included). A result is bound to its key: a file whose key line is not the key it was
+ * looked up by (copied or renamed by hand, or written by an older format), or whose content
+ * does not match its digest, is ignored and removed, so the scan runs again; `cache verify`
+ * reports such files. Reading a result touches its mtime, so `cache gc` can drop results no
+ * recent run used.
  */
 import { mkdir, readdir, readFile, rename, rm, stat, utimes, writeFile } from "node:fs/promises";
-import { dirname, join } from "node:path";
+import { basename, dirname, join } from "node:path";
 import { deserialize, serialize } from "node:v8";
 import type { Hasher } from "./hash.js";
 
 /** Folder of scan results inside the cache folder. */
 export const SCANS_DIR = "scans";
 const DIGEST_CHARS = 16;
+/** Starts the key line; a file of the older format (payload right after the digest) never does. */
+const KEY_LINE = "key:";
 
 /** Per-simulation scan results under one cache folder. */
 export class ScanCache {
@@ -36,7 +41,7 @@ export class ScanCache {
     return join(this.#dir, key.slice(0, 2), `${key}.v8`);
   }
 
-  /** The stored value under `key`, or undefined when there is none (or it was damaged: then it is removed). */
+  /** The stored value under `key`, or undefined when there is none (or it was damaged or is another key's: then it is removed). */
   async get(key: string): Promise<{ readonly value: unknown } | undefined> {
     const path = this.pathOf(key);
     let bytes: Buffer;
@@ -45,29 +50,60 @@ export class ScanCache {
     } catch {
       return undefined;
     }
-    const payload = bytes.subarray(DIGEST_CHARS + 1);
-    if (bytes.length <= DIGEST_CHARS || bytes.toString("latin1", 0, DIGEST_CHARS) !== this.#hasher.digestBytes(payload)) {
+    const parsed = this.#parse(bytes);
+    if (typeof parsed === "string" || parsed.key !== key) {
       await rm(path, { force: true });
       return undefined;
     }
     const now = new Date();
     await utimes(path, now, now).catch(() => undefined);
-    return { value: deserialize(payload) as unknown };
+    return { value: deserialize(parsed.payload) as unknown };
   }
 
   /** Stores `value` under `key`, replacing any previous file whole. */
   async put(key: string, value: unknown): Promise<void> {
-    const payload = serialize(value);
+    const body = Buffer.concat([Buffer.from(`${KEY_LINE}${key}\n`, "utf8"), serialize(value)]);
     const path = this.pathOf(key);
     await mkdir(dirname(path), { recursive: true });
     const temp = `${path}.${String(process.pid)}-${Math.random().toString(36).slice(2)}.tmp`;
     try {
-      await writeFile(temp, Buffer.concat([Buffer.from(`${this.#hasher.digestBytes(payload)}\n`, "latin1"), payload]));
+      await writeFile(temp, Buffer.concat([Buffer.from(`${this.#hasher.digestBytes(body)}\n`, "latin1"), body]));
       await rename(temp, path);
     } catch (error) {
       await rm(temp, { force: true });
       throw error;
     }
+  }
+
+  /**
+   * Re-reads every stored result: each one whose content does not match its digest, or whose
+   * key line is not its file name's key, with what is wrong (for `cache verify`).
+   */
+  async *verify(): AsyncIterable<{ readonly path: string; readonly ok: boolean; readonly problem?: string }> {
+    for await (const file of this.#files()) {
+      let bytes: Buffer;
+      try {
+        bytes = await readFile(file.path);
+      } catch {
+        continue; // Removed meanwhile (a run replacing it, or gc).
+      }
+      const parsed = this.#parse(bytes);
+      const named = basename(file.path).slice(0, -".v8".length);
+      if (typeof parsed === "string") yield { path: file.path, ok: false, problem: parsed };
+      else if (parsed.key !== named) yield { path: file.path, ok: false, problem: `it holds the result of key ${parsed.key}` };
+      else yield { path: file.path, ok: true };
+    }
+  }
+
+  /** A file's key and payload, or what is wrong with it. */
+  #parse(bytes: Buffer): { readonly key: string; readonly payload: Buffer } | string {
+    const body = bytes.subarray(DIGEST_CHARS + 1);
+    if (bytes.length <= DIGEST_CHARS || bytes[DIGEST_CHARS] !== 10 || bytes.toString("latin1", 0, DIGEST_CHARS) !== this.#hasher.digestBytes(body)) {
+      return "its content does not match its digest";
+    }
+    const end = body.indexOf(10);
+    if (end < 0 || body.toString("latin1", 0, KEY_LINE.length) !== KEY_LINE) return "it has no key line (written by an older cmbflow)";
+    return { key: body.toString("utf8", KEY_LINE.length, end), payload: body.subarray(end + 1) };
   }
 
   /** Count and bytes of stored results. */

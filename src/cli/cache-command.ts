@@ -7,13 +7,14 @@
  *
  * `gc` is a writer (it removes objects and compacts the state logs), so it takes the cache
  * lock and refuses while a `run` holds it; `du` and `verify` only read and never wait.
- * Objects a node may still be restored from are kept: those of each node's latest record and,
- * with `--keep-last N`, of its last N distinct fingerprints (the state store remembers at most
- * 5 per node). A superseded record whose objects were removed stays in the history; the engine
+ * Objects a node may still be restored from are kept: those of each node's latest record at
+ * each location (dataset folder) and, with `--keep-last N`, of its last N distinct fingerprints
+ * there (the state store remembers at most 5). `gc` drops, and lists, the records none of
+ * whose outputs exists any more (a removed dataset folder); every other dataset keeps its own. A superseded record whose objects were removed stays in the history; the engine
  * only restores a record whose objects are all present, so it is just not restorable any more.
  */
 import { existsSync } from "node:fs";
-import { rmdir, stat } from "node:fs/promises";
+import { rm, rmdir, stat } from "node:fs/promises";
 import { dirname, join, relative } from "node:path";
 import type { Command } from "commander";
 import { InvalidArgumentError } from "commander";
@@ -25,7 +26,8 @@ import { acquireLock, lockFailureMessage, lockTakeoverMessage } from "../cache/l
 import type { Lock } from "../cache/lock.js";
 import { OBJECTS_DIR } from "../cache/object-store.js";
 import type { VerifiedObject } from "../cache/object-store.js";
-import { DEFAULT_HISTORY_DEPTH, STATE_FILES } from "../cache/state-store.js";
+import type { NodeRecord } from "../cache/state-store.js";
+import { DEFAULT_HISTORY_DEPTH, keyOf, STATE_FILES } from "../cache/state-store.js";
 import { sweepDeadTemporaries } from "../core/output-transaction.js";
 import type { CliIo } from "./io.js";
 import { EXIT_FAILED, EXIT_OK } from "./io.js";
@@ -46,6 +48,9 @@ interface VerifyFlags extends JsonFlag {
 /** The state folder inside the cache folder (as `CacheEngine.open` lays it out). */
 const STATE_DIR = "state";
 
+/** Dropped records listed by `gc` (the rest are counted). */
+const DROPPED_SHOWN = 10;
+
 /** Settings only matter to `run`; these commands never store or restore outputs. */
 const SETTINGS = { enabled: true, link: "copy" } as const;
 
@@ -61,7 +66,7 @@ Examples:
   cmbflow cache du                 objects, state logs and records, with their sizes
   cmbflow cache gc                 remove the objects no node's current record uses
   cmbflow cache gc --keep-last 3   ... but keep each node's last 3 fingerprints restorable
-  cmbflow cache verify             re-digest objects and outputs; exit 1 when anything is wrong`,
+  cmbflow cache verify             re-digest objects, outputs and scan results; exit 1 when anything is wrong`,
     );
   cache
     .command("du")
@@ -171,7 +176,7 @@ async function du(flags: JsonFlag, io: CliIo): Promise<number> {
     const objects = await engine.objects.du();
     const state = await stateSizes(cacheDir);
     let earlier = 0;
-    for (const record of engine.store.entries()) earlier += (await engine.store.history(record.node)).length - 1;
+    for (const record of engine.store.entries()) earlier += (await engine.store.history(keyOf(record))).length - 1;
     const memo = await sizeOf(join(cacheDir, FILE_DIGESTS_FILE));
     const scans = await engine.scans.du();
     const total = objects.bytes + sum(state) + memo + scans.bytes;
@@ -243,6 +248,7 @@ async function gc(flags: GcFlags, io: CliIo): Promise<number> {
         `${JSON.stringify(
           {
             keep_last: flags.keepLast,
+            records_dropped: freed.dropped.map((r) => ({ node: r.node, outputs: r.outputs.map((o) => o.path) })),
             removed: { objects: freed.removed, bytes: freed.removedBytes },
             kept: { objects: freed.kept, bytes: freed.keptBytes },
             temp_files_removed: freed.temps,
@@ -257,6 +263,11 @@ async function gc(flags: GcFlags, io: CliIo): Promise<number> {
       return EXIT_OK;
     }
     const which = flags.keepLast === 1 ? "current fingerprint" : `last ${String(flags.keepLast)} fingerprints`;
+    if (freed.dropped.length > 0) {
+      io.stdout(`dropped ${plural(freed.dropped.length, "record")} whose outputs are all gone:\n`);
+      for (const r of freed.dropped.slice(0, DROPPED_SHOWN)) io.stdout(`  ${r.node}  ${r.outputs.map((o) => o.path).join(", ")}\n`);
+      if (freed.dropped.length > DROPPED_SHOWN) io.stdout(`  … and ${String(freed.dropped.length - DROPPED_SHOWN)} more (--json lists them all)\n`);
+    }
     io.stdout(`removed ${plural(freed.removed, "object")} (${formatBytes(freed.removedBytes)}) not used by any node's ${which}\n`);
     io.stdout(`kept ${plural(freed.kept, "object")} (${formatBytes(freed.keptBytes)})\n`);
     io.stdout(`removed ${plural(freed.temps, "stale temporary file")}\n`);
@@ -273,9 +284,18 @@ async function gc(flags: GcFlags, io: CliIo): Promise<number> {
 async function collect(
   engine: CacheEngine,
   keepLast: number,
-): Promise<{ removed: number; removedBytes: number; kept: number; keptBytes: number; temps: number; memo: number; scans: number; scanBytes: number }> {
+): Promise<{ removed: number; removedBytes: number; kept: number; keptBytes: number; temps: number; memo: number; scans: number; scanBytes: number; dropped: readonly NodeRecord[] }> {
   const keep = new Set<string>();
   const outputs = new Set<string>();
+  // Records are kept per node and output location (dataset folder), so every dataset whose
+  // outputs are on disk keeps its records and objects. A record none of whose outputs exists
+  // any more (its dataset folder was removed) describes nothing: it is dropped, and said so.
+  const dropped: NodeRecord[] = [];
+  for (const record of [...engine.store.entries()]) {
+    if (record.outputs.length === 0 || record.outputs.some((o) => existsSync(engine.absolutePath(o.path)))) continue;
+    await engine.store.delete(record.node, record.at);
+    dropped.push(record);
+  }
   // Scan results are kept while the run of any current record may have used them.
   let oldestRecord = Number.POSITIVE_INFINITY;
   for (const record of [...engine.store.entries()]) {
@@ -283,7 +303,7 @@ async function collect(
     if (Number.isFinite(started)) oldestRecord = Math.min(oldestRecord, started);
     for (const o of record.outputs) outputs.add(engine.absolutePath(o.path));
     // history() is newest first and starts with the current record.
-    for (const r of (await engine.store.history(record.node)).slice(0, keepLast)) for (const o of r.outputs) keep.add(o.digest);
+    for (const r of (await engine.store.history(keyOf(record))).slice(0, keepLast)) for (const o of r.outputs) keep.add(o.digest);
   }
   const listed: { digest: string; size: number }[] = [];
   for await (const object of engine.objects.list()) listed.push(object);
@@ -312,7 +332,7 @@ async function collect(
   const memo = memoBefore - engine.digests.size;
   const scans = await engine.scans.removeUnusedSince(oldestRecord);
   await engine.store.compact();
-  return { removed, removedBytes, kept, keptBytes, temps, memo, scans: scans.removed, scanBytes: scans.bytes };
+  return { removed, removedBytes, kept, keptBytes, temps, memo, scans: scans.removed, scanBytes: scans.bytes, dropped };
 }
 
 interface OutputProblem {
@@ -368,10 +388,18 @@ async function verify(flags: VerifyFlags, io: CliIo): Promise<number> {
           if (actual !== output.digest) problems.push({ path: output.path, node: record.node, recorded: output.digest, actual });
         }
       }
+      // Scan results are bound to their key: one holding another key's result (or damaged) would be sifted as this simulation's.
+      const badScans: { path: string; problem: string }[] = [];
+      let scans = 0;
+      for await (const scan of engine.scans.verify()) {
+        scans++;
+        if (!scan.ok) badScans.push({ path: scan.path, problem: scan.problem ?? "damaged" });
+      }
+      if (flags.removeCorrupt === true) for (const scan of badScans) await rm(scan.path, { force: true });
       const modified = problems.filter((p) => p.actual !== undefined);
       const missing = problems.filter((p) => p.actual === undefined);
       const { skippedLines, tornTail } = engine.store.stats;
-      const ok = corrupt.length === 0 && problems.length === 0 && skippedLines === 0;
+      const ok = corrupt.length === 0 && problems.length === 0 && skippedLines === 0 && badScans.length === 0;
 
       if (flags.json === true) {
         io.stdout(
@@ -389,6 +417,7 @@ async function verify(flags: VerifyFlags, io: CliIo): Promise<number> {
                 modified: modified.map((p) => ({ path: p.path, node: p.node, recorded: p.recorded, actual: p.actual ?? null })),
                 missing: missing.map((p) => ({ path: p.path, node: p.node })),
               },
+              scan_results: { checked: scans, bad: badScans.map((b) => ({ path: shownPath(b.path, io), problem: b.problem })), removed: flags.removeCorrupt === true ? badScans.length : 0 },
               state: { records: engine.store.size, skipped_lines: skippedLines, torn_tail: tornTail },
             },
             null,
@@ -403,6 +432,8 @@ async function verify(flags: VerifyFlags, io: CliIo): Promise<number> {
       io.stdout(`outputs  ${String(outputs)} checked: ${problems.length === 0 ? "all match their records" : `${String(modified.length)} modified outside cmbflow, ${String(missing.length)} missing`}\n`);
       for (const p of modified) io.stdout(`  modified  ${p.path} (${p.node}): recorded ${p.recorded}, now ${p.actual ?? "?"}\n`);
       for (const p of missing) io.stdout(`  missing   ${p.path} (${p.node})\n`);
+      io.stdout(`scans    ${String(scans)} checked: ${badScans.length === 0 ? "all match their keys" : `${String(badScans.length)} bad`}\n`);
+      for (const b of badScans) io.stdout(`  bad       ${shownPath(b.path, io)}: ${b.problem}${flags.removeCorrupt === true ? " (removed)" : ""}\n`);
       io.stdout(`records  ${plural(engine.store.size, "node")}${skippedLines > 0 ? `; ${plural(skippedLines, "unreadable line")} in ${STATE_FILES.nodes} ignored` : ""}${tornTail ? `; an incomplete last line (an interrupted write; the next run removes it)` : ""}\n`);
       if (ok) {
         io.stdout("all is well\n");
@@ -411,6 +442,7 @@ async function verify(flags: VerifyFlags, io: CliIo): Promise<number> {
       if (corrupt.length > 0 && flags.removeCorrupt !== true) io.stderr("error: corrupt objects would be restored with the wrong content: remove them with cmbflow cache verify --remove-corrupt\n");
       if (corrupt.length > 0 && flags.removeCorrupt === true) io.stderr(`removed ${plural(removed, "corrupt object")}: outputs that needed ${removed === 1 ? "it" : "them"} will be recomputed instead of restored\n`);
       if (problems.length > 0) io.stderr(`error: ${plural(problems.length, "recorded output")} ${problems.length === 1 ? "does" : "do"} not match ${problems.length === 1 ? "its record" : "their records"}: cmbflow run will re-run (or restore) ${problems.length === 1 ? "its node" : "their nodes"}\n`);
+      if (badScans.length > 0 && flags.removeCorrupt !== true) io.stderr(`error: ${plural(badScans.length, "scan result")} ${badScans.length === 1 ? "does" : "do"} not match ${badScans.length === 1 ? "its key" : "their keys"}: cmbflow run ignores and removes ${badScans.length === 1 ? "it" : "them"} and scans again (or remove them now with cmbflow cache verify --remove-corrupt)\n`);
       if (skippedLines > 0) io.stderr(`error: ${STATE_FILES.nodes} has unreadable lines: the records on them are lost and their nodes will run again\n`);
       return EXIT_FAILED;
     } finally {

@@ -99,7 +99,7 @@ async function describeNode(session: ReadingSession, plan: ReadonlyMap<number, P
   const id = nodes.id(n);
   if (planned === undefined) return;
   seen.add(n);
-  const record = session.engine.store.get(id);
+  const record = session.engine.recordOf(id, planned.fingerprint.at);
   const last = record === undefined ? "" : ` (last run ${record.runId} at ${record.start}, ${(record.durationMs / 1000).toFixed(2)} s)`;
   if (planned.state === "fresh") {
     lines.push(`${indent}${id} is fresh${last}`);
@@ -119,7 +119,7 @@ async function describeReason(
   lines: string[],
 ): Promise<void> {
   const indent = "  ".repeat(depth);
-  const record = session.engine.store.get(planned.id);
+  const record = session.engine.recordOf(planned.id, planned.fingerprint.at);
   const old = async <T>(part: string): Promise<T | undefined> => (record === undefined ? undefined : ((await session.engine.store.getBlob(record.parts[part] ?? "")) as T | undefined));
   const now = planned.fingerprint.values;
   lines.push(`${indent}${reasonLabel(reason)}${"path" in reason ? `: ${reason.path}` : ""}`);
@@ -170,7 +170,8 @@ async function describeReason(
         } else if (seen.has(d)) {
           lines.push(`${indent}  ${dep} (see above)`);
         } else if (plan.get(d)?.state === "fresh") {
-          const depRecord = session.engine.store.get(dep);
+          const depPlanned = plan.get(d);
+          const depRecord = depPlanned === undefined ? undefined : session.engine.recordOf(dep, depPlanned.fingerprint.at);
           lines.push(`${indent}  ${dep} re-ran${depRecord === undefined ? "" : ` in run ${depRecord.runId} at ${depRecord.start}`} and its outputs changed`);
         } else {
           await describeNode(session, plan, d, depth + 1, seen, lines);

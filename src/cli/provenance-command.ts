@@ -26,6 +26,7 @@ import type { CacheEngine } from "../cache/engine.js";
 import { CacheEngine as Engine } from "../cache/engine.js";
 import type { CodePart, ContextPart, InputsPart, ParamsPart } from "../cache/fingerprint.js";
 import type { NodeRecord, OutputRecord, StateStore } from "../cache/state-store.js";
+import { keyOf } from "../cache/state-store.js";
 import { assertNever, err, ok } from "../diagnostics/result.js";
 import type { Result } from "../diagnostics/result.js";
 import { DIMS } from "../graph/partition.js";
@@ -207,10 +208,15 @@ function findWriter(store: StateStore, recorded: string): { record: NodeRecord; 
 /** The record of `node` whose outputs are exactly `files` (path → digest): its current record, else one from its history. */
 async function writerOf(store: StateStore, node: string, files: Readonly<Record<string, string>>): Promise<InputWriter | undefined> {
   const matches = (r: NodeRecord): boolean => r.outputs.length === Object.keys(files).length && r.outputs.every((o) => files[o.path] === o.digest);
-  const current = store.get(node);
-  if (current !== undefined && matches(current)) return { record: current, current: true };
-  const older = (await store.history(node)).find(matches);
-  return older === undefined ? undefined : { record: older, current: false };
+  // A node has a record per location (output folder); the one that wrote these files is the one listing them.
+  const records = store.recordsOf(node);
+  const current = records.find(matches);
+  if (current !== undefined) return { record: current, current: true };
+  for (const record of records) {
+    const older = (await store.history(keyOf(record))).find(matches);
+    if (older !== undefined) return { record: older, current: false };
+  }
+  return undefined;
 }
 
 /**

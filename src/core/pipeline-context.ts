@@ -10,7 +10,7 @@
  * const summary = await pipeline.runPipeline();
  * ```
  */
-import { resolve } from "node:path";
+import { join, resolve } from "node:path";
 import { loadConfig } from "../config/index.js";
 import type { LoadedConfig } from "../config/types.js";
 import type { Diagnostic } from "../diagnostics/diagnostic.js";
@@ -33,6 +33,7 @@ import { InProcessRunner, WorkHost } from "../scheduler/work-host.js";
 import { reasonLabel } from "../cache/engine.js";
 import type { ContextInput } from "../cache/fingerprint.js";
 import type { NodeRecord } from "../cache/state-store.js";
+import { recordKey } from "../cache/state-store.js";
 import type { ConfigObject, ConfigValue } from "../config/types.js";
 import type { EventSink, NodeFailure, RunEvent, RunOutcome, StageCounts } from "../scheduler/events.js";
 import { Cfg } from "./cfg.js";
@@ -110,6 +111,13 @@ interface Pipe {
   cfg?: Cfg;
 }
 
+/** Where a node's record is: its id, its location and the state store's key of the two. */
+interface Place {
+  readonly id: string;
+  readonly at: string;
+  readonly key: string;
+}
+
 /** Problems found before any work: every one of them, together. */
 export class PrerunError extends Error {
   override readonly name = "PrerunError";
@@ -127,6 +135,12 @@ export class PipelineContext {
   readonly #rootCfg: Cfg;
   readonly #base: Namer;
   readonly #seed: number;
+  /** The dataset folder: where a whole-stage node whose paths cannot be formed alone writes. */
+  readonly #datasetDir: string;
+  /** Folders a restore may write in: the data root and the assets folder. */
+  readonly #dataRoots: readonly string[];
+  /** Per node index, its id, location (engine `locationOf`) and record key, made once. */
+  readonly #places: (Place | undefined)[] = [];
   #prerun = false;
   readonly #partsCache = new Map<string, StageParts>();
   readonly #environments = new Map<string, StageEnvironment>();
@@ -142,8 +156,11 @@ export class PipelineContext {
     this.pipeline = pipeline;
     this.projectDir = projectDir;
     this.#rootCfg = new Cfg(config.resolved);
-    this.#base = new Namer(namerBase(config.resolved, workDir), simFormat(config.resolved));
+    const base = namerBase(config.resolved, workDir);
+    this.#base = new Namer(base, simFormat(config.resolved));
     this.#seed = baseSeed(config.resolved);
+    this.#datasetDir = join(base.root ?? "", base.dataset ?? "");
+    this.#dataRoots = [base.root ?? workDir, base.src_root ?? workDir];
   }
 
   /** Loads and compiles a configuration; diagnostics when either fails. */
@@ -313,7 +330,7 @@ export class PipelineContext {
         const token = tokenOf(judgement);
         if (token?.verdict.state !== "restorable") return undefined;
         const { fp, verdict } = token;
-        if (!(await engine.restore(verdict.from))) return undefined;
+        if (!(await engine.restore(verdict.from, fp, this.#dataRoots))) return undefined;
         await engine.recordRestored(this.pipeline.nodes.id(n), fp, verdict.from, runId, new Date());
         return verdict.from.outputs.map((o) => engine.absolutePath(o.path));
       },
@@ -339,7 +356,8 @@ export class PipelineContext {
         const bySim = new Map<string, { partition: Partition; record: NodeRecord }[]>();
         for (let k = nodes.depStart[n] ?? 0; k < (nodes.depStart[n + 1] ?? 0); k++) {
           const d = nodes.deps[k] ?? 0;
-          const stored = engine.store.get(nodes.id(d));
+          const place = this.#place(engine, d);
+          const stored = engine.recordAt(place.key, place.id);
           if (stored === undefined) return partitions.map(() => undefined);
           // As for the fingerprint: a dependency outside the run is keyed by its files as they are.
           const record = selected === undefined || selected.has(d) ? stored : await engine.observe(stored);
@@ -373,6 +391,11 @@ export class PipelineContext {
 
   /** Node n's output paths, where they can be formed alone (whole-stage executors set the rest of the context themselves). */
   #outputPaths(stage: string, n: number, partition: Partition = this.pipeline.nodes.partition(n)): string[] {
+    return this.#formedPaths(stage, n, partition).paths;
+  }
+
+  /** Node n's output paths that can be formed alone, and whether that is all of them. */
+  #formedPaths(stage: string, n: number, partition: Partition = this.pipeline.nodes.partition(n)): { paths: string[]; complete: boolean } {
     let formers = this.#formers.get(stage);
     if (formers === undefined) {
       const env = this.#environment(stage);
@@ -386,7 +409,27 @@ export class PipelineContext {
       // Undefined: not formable from the partition alone (a whole-stage executor sets the rest).
       if (path !== undefined) out.push(path);
     }
-    return out;
+    return { paths: out, complete: out.length === formers.length };
+  }
+
+  /**
+   * Node n's output paths (recorded form) and its location, the key of its record among the
+   * node's records at other locations. Computed once per node: a node's own judgement and every
+   * dependant's lookup of its record use the same one.
+   */
+  #located(engine: CacheEngine, n: number, stage: string = this.#stageOf(n), partition?: Partition): { outputs: string[]; complete: boolean; place: Place } {
+    const formed = this.#formedPaths(stage, n, partition);
+    const outputs = formed.paths.map((p) => engine.recordedPath(p));
+    let place = this.#places[n];
+    if (place === undefined) {
+      const id = this.pipeline.nodes.id(n);
+      const at = engine.locationOf(outputs, formed.complete, engine.recordedPath(this.#datasetDir));
+      // Why one key string per node, kept: a Map lookup hashes its key, and a key concatenated
+      // anew for every lookup (own judgement, each dependant's) costs a flatten and a hash each time.
+      place = { id, at, key: recordKey(id, at) };
+      this.#places[n] = place;
+    }
+    return { outputs, complete: formed.complete, place };
   }
 
   /**
@@ -491,7 +534,8 @@ export class PipelineContext {
     let pending = false;
     for (let k = nodes.depStart[n] ?? 0; k < (nodes.depStart[n + 1] ?? 0); k++) {
       const d = nodes.deps[k] ?? 0;
-      const record = engine.store.get(nodes.id(d));
+      const place = this.#place(engine, d);
+      const record = engine.recordAt(place.key, place.id);
       if (record === undefined) continue;
       const seen = selected === undefined || selected.has(d) ? record : engine.observe(record);
       if (seen instanceof Promise) pending = true;
@@ -500,12 +544,17 @@ export class PipelineContext {
     return pending ? Promise.all(out.map(async (r) => r)) : (out as NodeRecord[]);
   }
 
-  /** The context part of node n: partition, seeds and output paths (as recorded: relative to the work folder). */
+  /** Node n's id, location and record key (see `#located`), without forming its paths again once known. */
+  #place(engine: CacheEngine, n: number): Place {
+    return this.#places[n] ?? this.#located(engine, n).place;
+  }
+
+  /** The context part of node n: partition, seeds and output paths (as recorded: relative to the work folder), and its location. */
   #context(engine: CacheEngine, stage: string, n: number): ContextInput {
     const partition = this.pipeline.nodes.partition(n);
-    const outputs = this.#outputPaths(stage, n, partition).map((p) => engine.recordedPath(p));
+    const { outputs, complete, place } = this.#located(engine, n, stage, partition);
     const baseSeed = this.#seed;
-    return { partition, baseSeed, seed: () => seedFor(baseSeed, stage, partition), outputs };
+    return { partition, baseSeed, seed: () => seedFor(baseSeed, stage, partition), outputs, location: place.at, key: place.key, complete };
   }
 
   /** The stage-wide fingerprint parts of a pipe, computed once. */

@@ -115,6 +115,7 @@ export async function runNode(runtime: NodeRuntime, task: NodeTask): Promise<rea
       case "process-sim": {
         const namer = env.namer.child(partitionContext(task.partition));
         await executor.processSim?.(nodeContext(runtime, task, namer, transaction));
+        assertDeclaredWritten(env.def, namer, transaction);
         break;
       }
       case "scan-sift": {
@@ -135,6 +136,29 @@ export async function runNode(runtime: NodeRuntime, task: NodeTask): Promise<rea
   } catch (error) {
     await transaction.abort();
     throw error;
+  }
+}
+
+/**
+ * Fails a per-simulation or sift node that returned without writing one of its declared
+ * outputs: recording it would promise a file that is not there (a record with fewer outputs
+ * than the stage declares is fresh with nothing to check). Checked are the outputs whose path
+ * the node's own context forms (one written with extra context, e.g. a `{freq}` the stage
+ * loops over itself, cannot be named here) and whose handler writes files: an `EmptyHandler`
+ * asset only names a path. A `Mover` asset is checked like any other: its write moves a file
+ * into the node's transaction.
+ */
+function assertDeclaredWritten(def: StageDef, namer: Namer, transaction: OutputTransaction): void {
+  const written = new Set(transaction.paths);
+  for (const out of def.assetsOut) {
+    if (out.handler === "EmptyHandler") continue;
+    let path: string;
+    try {
+      path = namer.path(out.template.source);
+    } catch {
+      continue;
+    }
+    if (!written.has(path)) throw new Error(`declared output ${out.name} was not written (${path})`);
   }
 }
 
@@ -163,6 +187,7 @@ export async function runSift(runtime: NodeRuntime, task: NodeTask, results: rea
   const namer = runtime.env.namer.child(partitionContext(task.partition));
   try {
     await work(runtime.executor).sift?.(results, nodeContext(runtime, task, namer, transaction));
+    assertDeclaredWritten(runtime.env.def, namer, transaction);
     const paths = transaction.paths;
     transaction.commit();
     return paths;

@@ -27,7 +27,7 @@ describe("CacheEngine.assess", () => {
   async function recorded(): Promise<Fingerprint> {
     const out = join(dir, "out.txt");
     writeFileSync(out, "x");
-    const fp = engine.fingerprint(stage(), { partition: { split: "Train", sim: 0 }, baseSeed: 1, seed: () => 7, outputs: ["out.txt"] }, []);
+    const fp = engine.fingerprint(stage(), { partition: { split: "Train", sim: 0 }, baseSeed: 1, seed: () => 7, outputs: ["out.txt"], location: "here", key: "a[split=Train,sim=0]\nhere", complete: true }, []);
     await engine.recordWritten("a[split=Train,sim=0]", fp, [{ path: out, digest: engine.hasher.digestString("x"), size: 1 }], "run", new Date(), 1);
     return fp;
   }
@@ -41,7 +41,7 @@ describe("CacheEngine.assess", () => {
 
   it("checks the outputs whenever the parts agree, also when only the whole digest differs", async () => {
     const fp = await recorded();
-    const recombined: Fingerprint = { values: fp.values, parts: fp.parts, digest: "0000000000000000" };
+    const recombined: Fingerprint = { ...fp, values: fp.values, digest: "0000000000000000" };
     expect(engine.assessNow("a[split=Train,sim=0]", recombined, false)).toBeUndefined();
     expect((await engine.assess("a[split=Train,sim=0]", recombined, false)).state).toBe("fresh");
     rmSync(join(dir, "out.txt"));
@@ -51,7 +51,7 @@ describe("CacheEngine.assess", () => {
 
   it("builds the stored record only when asked: the node's seed is computed then", () => {
     let seeds = 0;
-    const fp = engine.fingerprint(stage(), { partition: { sim: 3 }, baseSeed: 1, seed: () => ++seeds, outputs: [] }, []);
+    const fp = engine.fingerprint(stage(), { partition: { sim: 3 }, baseSeed: 1, seed: () => ++seeds, outputs: [], location: "here", key: "a[split=Train,sim=0]\nhere", complete: true }, []);
     expect(seeds).toBe(0);
     expect(fp.values.context).toEqual({ partition: { sim: 3 }, baseSeed: 1, seed: 1, outputs: [] });
     expect(fp.values.context.seed).toBe(1);

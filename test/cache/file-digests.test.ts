@@ -128,7 +128,7 @@ describe("FileDigestCache", () => {
     const cache = await FileDigestCache.open(cacheDir, h, { files, clock: () => now });
     await cache.digest(path);
     await cache.save();
-    expect(JSON.parse(readFileSync(join(cacheDir, FILE_DIGESTS_FILE), "utf8"))).toEqual({ version: 3, paths: [], entries: [] });
+    expect(JSON.parse(readFileSync(join(cacheDir, FILE_DIGESTS_FILE), "utf8"))).toEqual({ version: 4, paths: [], entries: [] });
     now = mtimeNs + 5_000_000_000n;
     await cache.digest(path); // read again, now old enough to trust
     await cache.digest(path); // trusted
@@ -156,10 +156,30 @@ describe("FileDigestCache", () => {
     expect(files.reads).toEqual([]);
     const st = statSync(path, { bigint: true });
     expect(JSON.parse(readFileSync(join(cacheDir, FILE_DIGESTS_FILE), "utf8"))).toEqual({
-      version: 3,
+      version: 4,
       paths: [path],
-      entries: [`${st.dev.toString()}:${st.ino.toString()}:17:${st.mtimeNs.toString()}:0123456789abcdef`],
+      entries: [`${st.dev.toString()}:${st.ino.toString()}:17:${st.mtimeNs.toString()}:${st.ctimeNs.toString()}:0123456789abcdef`],
     });
+  });
+
+  it("reads a file again after a same-size edit whose mtime was put back (touch -r): its ctime changed", async () => {
+    const path = join(dir, "same-size.txt");
+    writeFileSync(path, "alpha");
+    // A whole-second mtime, so that putting it back restores it to the nanosecond.
+    utimesSync(path, 1_700_000_000, 1_700_000_000);
+    const before = statSync(path, { bigint: true });
+    const files = countingFiles(h);
+    const cache = await FileDigestCache.open(cacheDir, h, { files, clock: later });
+    expect((await cache.digest(path))?.digest).toBe(h.digestString("alpha"));
+    await cache.save();
+    await new Promise((r) => setTimeout(r, 20));
+    writeFileSync(path, "omega");
+    utimesSync(path, 1_700_000_000, 1_700_000_000);
+    const after = statSync(path, { bigint: true });
+    expect([after.ino, after.size, after.mtimeNs]).toEqual([before.ino, before.size, before.mtimeNs]);
+    const reopened = await FileDigestCache.open(cacheDir, h, { files, clock: later });
+    expect(reopened.peek(path)).toBeUndefined();
+    expect((await reopened.digest(path))?.digest).toBe(h.digestString("omega"));
   });
 
   it("shares one read among concurrent lookups of a path", async () => {
@@ -176,7 +196,7 @@ describe("FileDigestCache", () => {
     let mtime = 1_000_000_000_000n;
     const stat = (): Promise<StatKey> => {
       mtime += 1_000_000_000n;
-      return Promise.resolve({ dev: 1n, ino: 2n, size: 3n, mtimeNs: mtime });
+      return Promise.resolve({ dev: 1n, ino: 2n, size: 3n, mtimeNs: mtime, ctimeNs: mtime });
     };
     let reads = 0;
     const files: DigestFiles = {
@@ -199,7 +219,7 @@ describe("FileDigestCache", () => {
     const cache = await FileDigestCache.open(cacheDir, h, { files, clock: later });
     await cache.digest(path);
     await cache.save();
-    writeFileSync(join(cacheDir, FILE_DIGESTS_FILE), '{"version":3,"paths":["/a"],"entries":["1:2');
+    writeFileSync(join(cacheDir, FILE_DIGESTS_FILE), '{"version":4,"paths":["/a"],"entries":["1:2');
     const broken = await FileDigestCache.open(cacheDir, h, { files, clock: later });
     expect(broken.size).toBe(0);
     await broken.digest(path);
@@ -210,7 +230,7 @@ describe("FileDigestCache", () => {
 
   it("forgets and prunes entries", async () => {
     const cache = await FileDigestCache.open(cacheDir, h, { clock: later });
-    const st: StatKey = { dev: 1n, ino: 1n, size: 1n, mtimeNs: 1n };
+    const st: StatKey = { dev: 1n, ino: 1n, size: 1n, mtimeNs: 1n, ctimeNs: 1n };
     cache.remember("/p/a", st, "aaaaaaaaaaaaaaaa");
     cache.remember("/p/b", st, "bbbbbbbbbbbbbbbb");
     cache.remember("/q/c", st, "cccccccccccccccc");

@@ -79,6 +79,25 @@ describe("ObjectStore", () => {
     expect(readdirSync(join(dir, "out"))).toEqual(["x.bin"]);
   });
 
+  it("replaces a corrupt object (a hard-linked output edited after chmod) the next time its content is put", async () => {
+    const store = new ObjectStore(cacheDir, { hasher: h });
+    const a = file("a.txt", "alpha");
+    await store.put(a.path, a.digest);
+    const target = join(dir, "out", "x.bin");
+    await store.restore(a.digest, target, { link: "hardlink" });
+    chmodSync(target, 0o644);
+    writeFileSync(target, "ALPHA");
+    expect(readFileSync(store.pathOf(a.digest), "utf8")).toBe("ALPHA");
+    // The node runs again and writes the same content as before into a new file.
+    const again = file("again.txt", "alpha");
+    const put = await store.put(again.path, again.digest);
+    expect(put.stored).toBe(true);
+    expect(readFileSync(store.pathOf(a.digest), "utf8")).toBe("alpha");
+    expect(statSync(store.pathOf(a.digest)).mode & 0o777).toBe(0o444);
+    expect((await store.put(again.path, again.digest)).stored).toBe(false);
+    expect((await collect(store.verify())).every((o) => o.ok)).toBe(true);
+  });
+
   it("reports a missing object and leaves the target untouched", async () => {
     const store = new ObjectStore(cacheDir, { hasher: h });
     const target = join(dir, "out.txt");

@@ -35,6 +35,22 @@ describe("ScanCache", () => {
     expect(existsSync(path)).toBe(false);
   });
 
+  it("binds a result to its key: a file copied under another key's name is ignored, removed and reported by verify", async () => {
+    const scans = new ScanCache(dir, h);
+    await scans.put("aa01", { min: 1 });
+    await scans.put("aa02", { min: 2 });
+    writeFileSync(scans.pathOf("aa02"), readFileSync(scans.pathOf("aa01")));
+    const found: { path: string; ok: boolean; problem?: string }[] = [];
+    for await (const r of scans.verify()) found.push(r);
+    expect(found).toEqual([
+      { path: scans.pathOf("aa01"), ok: true },
+      { path: scans.pathOf("aa02"), ok: false, problem: "it holds the result of key aa01" },
+    ]);
+    expect(await scans.get("aa02")).toBeUndefined();
+    expect(existsSync(scans.pathOf("aa02"))).toBe(false);
+    expect(await scans.get("aa01")).toEqual({ value: { min: 1 } });
+  });
+
   it("removes results not used since a time; reading one counts as a use", async () => {
     const scans = new ScanCache(dir, h);
     await scans.put("aa01", 1);

@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import type { NodeRecord } from "../../src/cache/state-store.js";
-import { STATE_FILES, StateStore } from "../../src/cache/state-store.js";
+import { keyOf, recordKey, STATE_FILES, StateStore } from "../../src/cache/state-store.js";
 
 function record(node: string, fingerprint: string, extra: Partial<NodeRecord> = {}): NodeRecord {
   return {
@@ -165,6 +165,32 @@ describe("StateStore", () => {
     expect(await reader.findByFingerprint("a", fp(1))).toBeUndefined();
     expect(await reader.findByFingerprint("a", fp(2))).toBeUndefined();
     expect(reader.get("b")?.fingerprint).toBe(fp(3));
+  });
+
+  it("keeps one record per node and location, each with its own history, through compaction, deletion and reopening", async () => {
+    const node = "make_cmb[split=Train,sim=0]";
+    const a = recordKey(node, "aaaaaaaaaaaaaaaa");
+    const b = recordKey(node, "bbbbbbbbbbbbbbbb");
+    const writer = await StateStore.open(dir, { mode: "write" });
+    await writer.append(record(node, fp(1), { at: "aaaaaaaaaaaaaaaa" }));
+    await writer.append(record(node, fp(2), { at: "bbbbbbbbbbbbbbbb" }));
+    await writer.append(record(node, fp(3), { at: "aaaaaaaaaaaaaaaa" }));
+    expect(writer.size).toBe(2);
+    expect(writer.get(a)?.fingerprint).toBe(fp(3));
+    expect(writer.get(b)?.fingerprint).toBe(fp(2));
+    expect(writer.get(node)).toBeUndefined();
+    expect(writer.recordsOf(node).map(keyOf)).toEqual([a, b]);
+    await writer.compact();
+    expect(lines(nodesFile)).toHaveLength(2);
+    expect((await writer.findByFingerprint(a, fp(1)))?.fingerprint).toBe(fp(1));
+    expect(await writer.findByFingerprint(b, fp(1))).toBeUndefined();
+    await writer.delete(node, "aaaaaaaaaaaaaaaa");
+    await writer.close();
+    const reader = await StateStore.open(dir);
+    expect(reader.get(a)).toBeUndefined();
+    expect(await reader.history(a)).toEqual([]);
+    expect(reader.get(b)).toEqual(record(node, fp(2), { at: "bbbbbbbbbbbbbbbb" }));
+    expect(JSON.parse(lines(nodesFile)[0] ?? "{}")).toMatchObject({ node, at: "bbbbbbbbbbbbbbbb", fingerprint: fp(2) });
   });
 
   it("stores each blob once and keeps only referenced blobs through compaction", async () => {

@@ -92,7 +92,7 @@ describe("cmbflow cache", () => {
   it("verify finds nothing wrong after a clean run", async () => {
     const { code, stdout, stderr } = await cache(project.dir, ["verify"]);
     expect(stderr).toBe("");
-    expect(stdout).toMatch(/^objects {2}27 checked \([\d.]+ KiB\): all match their digests\noutputs {2}27 checked: all match their records\nrecords {2}25 nodes\nall is well\n$/);
+    expect(stdout).toMatch(/^objects {2}27 checked \([\d.]+ KiB\): all match their digests\noutputs {2}27 checked: all match their records\nscans {4}[1-9]\d* checked: all match their keys\nrecords {2}25 nodes\nall is well\n$/);
     expect(code).toBe(0);
   });
 
@@ -211,6 +211,28 @@ describe("cmbflow cache", () => {
     expect(folder.code).toBe(1);
     expect(folder.stdout).toMatch(new RegExp(`^ {2}modified {2}${output} \\(ps_setup\\): recorded [0-9a-f]{16}, now not-a-file$`, "m"));
     rmSync(join(project.dir, output), { recursive: true });
+  });
+
+  it("verify checks that each scan result holds its own key's result, and --remove-corrupt removes one that does not", async () => {
+    const scansDir = join(project.dir, "cache", "scans");
+    const files = readdirSync(scansDir, { recursive: true, withFileTypes: true })
+      .filter((e) => e.isFile() && e.name.endsWith(".v8"))
+      .map((e) => join(e.parentPath, e.name))
+      .sort();
+    const [first, second] = files;
+    if (first === undefined || second === undefined) throw new Error(`expected two scan results, found ${String(files.length)}`);
+    writeFileSync(second, readFileSync(first));
+    const shown = second.slice(project.dir.length + 1);
+    const firstKey = (first.split("/").at(-1) ?? "").slice(0, -".v8".length);
+
+    const { code, stdout, stderr } = await cache(project.dir, ["verify"]);
+    expect(code).toBe(1);
+    expect(stdout).toContain(`\nscans    ${String(files.length)} checked: 1 bad\n  bad       ${shown}: it holds the result of key ${firstKey}\n`);
+    expect(stderr).toContain("error: 1 scan result does not match its key: cmbflow run ignores and removes it and scans again (or remove them now with cmbflow cache verify --remove-corrupt)\n");
+    const removed = await cache(project.dir, ["verify", "--remove-corrupt"]);
+    expect(removed.stdout).toContain(`  bad       ${shown}: it holds the result of key ${firstKey} (removed)\n`);
+    expect(existsSync(second)).toBe(false);
+    expect(existsSync(first)).toBe(true);
   });
 
   it("refuses when there is no cache folder", async () => {

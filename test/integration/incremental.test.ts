@@ -6,7 +6,7 @@
  * scenarios of one project are chained, each starting from the state the previous one left.
  * Code edits, failures and the lock use a small user project with its own TypeScript executors.
  */
-import { existsSync, readdirSync, readFileSync, rmSync, statSync, utimesSync, writeFileSync } from "node:fs";
+import { chmodSync, existsSync, readdirSync, readFileSync, rmSync, statSync, utimesSync, writeFileSync } from "node:fs";
 import { hostname } from "node:os";
 import { join, relative } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -169,7 +169,8 @@ describe("the default pipeline at nside 16, run again after each kind of change"
     expect(runJson()).toEqual(all(fresh));
   });
 
-  it("after splits 3-3 → 10-10 runs only the new sims and the reductions", () => {
+  it("in the same dataset folder, run splits=3-3 then run splits=10-10 runs the 7 new sims' per-sim nodes of each split and the reductions, nothing else (README)", () => {
+    expect(runJson("splits=3-3")).toEqual(all(fresh));
     // 7 new sims per split; get_dataset_stats reduces Train, ps_summary reduces ps_analysis (Test only).
     expect(runJson("splits=10-10")).toEqual({
       ps_setup: fresh(1),
@@ -459,5 +460,183 @@ describe("a failing node, and the lock", () => {
     expect(dry.code).toBe(0);
     expect(dry.stdout).toContain("would run 0, restore 0, of 13 nodes");
     rmSync(lock);
+  });
+});
+
+describe("configurations with different dataset folders keep each other's freshness (issue 11 §2)", () => {
+  let project: Project;
+  // The embedded dataset_name holds the splits' name: 3-3 and 1-1 write to different folders.
+  const BASE = ["run", "scenario=nside16"];
+  const NODES_1_1 = { ps_setup: 1, make_cmb: 3, make_noise: 9, make_obs: 9, get_dataset_stats: 1, ps_analysis: 1, ps_summary: 1 };
+  const runJson = (...args: string[]): Record<string, Counts> => stagesOf(project.run([...BASE, ...args, "--json"]));
+  const working = (dataset: string): string => join(project.dir, "data", dataset, "Simulation_Working");
+  /** The outputs under a dataset folder (stage logs, which every run writes, left out). */
+  const outputs = (dataset: string): Record<string, string> => Object.fromEntries(Object.entries(snapshot(working(dataset))).filter(([path]) => !path.includes("/Logs/")));
+
+  beforeAll(() => {
+    project = makeProject({}, { defaultCfg: true });
+  });
+  afterAll(() => project.cleanup());
+
+  it("switching back and forth between two dataset folders does no work and restores nothing", () => {
+    expect(runJson()).toEqual(all(ran));
+    expect(runJson("splits=1-1")).toEqual(Object.fromEntries(Object.entries(NODES_1_1).map(([stage, n]) => [stage, ran(n)])));
+    const before = { a: outputs("T_16_3-3"), b: outputs("T_16_1-1") };
+    expect(runJson()).toEqual(all(fresh));
+    expect(runJson("splits=1-1")).toEqual(Object.fromEntries(Object.entries(NODES_1_1).map(([stage, n]) => [stage, fresh(n)])));
+    expect(runJson()).toEqual(all(fresh));
+    expect({ a: outputs("T_16_3-3"), b: outputs("T_16_1-1") }).toEqual(before);
+    const status = project.run(["status", "scenario=nside16", "splits=1-1"]);
+    expect(status.stdout).toContain("all 25 nodes are fresh\n");
+  });
+
+  it("cache gc keeps the records and objects of every dataset on disk, and says which records it drops when a folder is gone", () => {
+    const kept = project.run(["cache", "gc", "--json"]);
+    expect(kept.code, kept.stderr).toBe(0);
+    expect((JSON.parse(kept.stdout) as { records_dropped: unknown[] }).records_dropped).toEqual([]);
+    expect(runJson()).toEqual(all(fresh));
+    expect(runJson("splits=1-1")).toEqual(Object.fromEntries(Object.entries(NODES_1_1).map(([stage, n]) => [stage, fresh(n)])));
+
+    rmSync(join(project.dir, "data", "T_16_1-1"), { recursive: true, force: true });
+    const dropped = project.run(["cache", "gc"]);
+    expect(dropped.code, dropped.stderr).toBe(0);
+    expect(dropped.stdout).toContain("dropped 25 records whose outputs are all gone:\n");
+    expect(dropped.stdout).toContain("  ps_setup  data/T_16_1-1/Simulation_Working/A_PS_Setup/cmb_ps_theory.txt\n");
+    expect(dropped.stdout).toContain("  … and 15 more (--json lists them all)\n");
+    expect(runJson()).toEqual(all(fresh));
+  });
+
+  it("takes records written before locations were kept (no \"at\") as they are: nothing runs after an upgrade", () => {
+    const nodesFile = join(project.dir, "cache", "state", "nodes.jsonl");
+    const before = readFileSync(nodesFile, "utf8");
+    const legacy = before.replace(/"at":"[0-9a-f]+",/g, "");
+    expect(legacy).not.toEqual(before);
+    writeFileSync(nodesFile, legacy);
+    expect(runJson()).toEqual(all(fresh));
+    expect(runJson("splits=1-1")).toEqual(Object.fromEntries(Object.entries(NODES_1_1).map(([stage, n]) => [stage, ran(n)])));
+    expect(runJson()).toEqual(all(fresh));
+  });
+});
+
+describe("records are never trusted blindly (issue 11 §3)", () => {
+  let project: Project;
+  const BASE = ["run", "scenario=nside16", "dataset_name=fixed"];
+  const runJson = (...args: string[]): Record<string, Counts> => stagesOf(project.run([...BASE, ...args, "--json"]));
+  let work: string;
+
+  beforeAll(() => {
+    project = makeProject({}, { defaultCfg: true });
+    work = join(project.dir, "data", "fixed", "Simulation_Working");
+  });
+  afterAll(() => project.cleanup());
+
+  it("a crafted record's output path outside the project is never restored to: the node runs and nothing is written there", () => {
+    expect(runJson()).toEqual(all(ran));
+    const nodesFile = join(project.dir, "cache", "state", "nodes.jsonl");
+    const outside = join(project.dir, "..", `${relative(join(project.dir, ".."), project.dir)}-outside.fits`);
+    const lines = readFileSync(nodesFile, "utf8").split("\n");
+    const target = "data/fixed/Simulation_Working/B_Make_CMB/Train/sim0001/cmb_map.fits";
+    const crafted = lines.map((line) => (line.includes(`"path":"${target}"`) ? line.replace(`"path":"${target}"`, `"path":${JSON.stringify(relative(project.dir, outside))}`) : line));
+    expect(crafted).not.toEqual(lines);
+    writeFileSync(nodesFile, crafted.join("\n"));
+    try {
+      expect(runJson()).toEqual({ ...all(fresh), make_cmb: counts({ ran: 1, fresh: 8 }) });
+      expect(existsSync(outside)).toBe(false);
+      expect(runJson()).toEqual(all(fresh));
+    } finally {
+      rmSync(outside, { force: true });
+    }
+  });
+
+  it("catches a same-size edit whose mtime was put back (touch -r), and after cache verify reports it the next run rebuilds the node", () => {
+    const map = join(work, "B_Make_CMB", "Train", "sim0002", "cmb_map.fits");
+    const original = readFileSync(map);
+    // A whole-second mtime, so that putting it back restores it to the nanosecond.
+    utimesSync(map, 1_700_000_000, 1_700_000_000);
+    expect(runJson()).toEqual(all(fresh));
+    const edited = Buffer.from(original);
+    edited[edited.length - 100] = (edited[edited.length - 100] ?? 0) ^ 0xff;
+    writeFileSync(map, edited);
+    utimesSync(map, 1_700_000_000, 1_700_000_000);
+    expect(statSync(map).size).toBe(original.length);
+
+    const verify = project.run(["cache", "verify"]);
+    expect(verify.code).toBe(1);
+    expect(verify.stdout).toContain("  modified  data/fixed/Simulation_Working/B_Make_CMB/Train/sim0002/cmb_map.fits (make_cmb[split=Train,sim=2]): recorded ");
+    expect(verify.stderr).toContain("error: 1 recorded output does not match its record: cmbflow run will re-run (or restore) its node\n");
+    expect(project.run(["status", "scenario=nside16", "dataset_name=fixed"]).stdout).toContain("output modified outside cmbflow: 1");
+    // Re-run, not restored (a hand edit is never overwritten from the store); its rebuilt map is
+    // byte-identical to the first one, so nothing downstream runs.
+    expect(runJson()).toEqual({ ...all(fresh), make_cmb: counts({ ran: 1, fresh: 8 }) });
+    expect(readFileSync(map).equals(original)).toBe(true);
+    expect(project.run(["cache", "verify"]).code).toBe(0);
+  });
+});
+
+describe("a node that returns without writing a declared output (issue 11 §3)", () => {
+  let project: Project;
+  beforeAll(() => {
+    project = makeProject({
+      ...NUMBERS,
+      // other forgets sim 2's note; total's sift forgets its file.
+      "stages/other.ts": `import { BaseStageExecutor, type NodeContext } from "cmbflow";
+
+export class Other extends BaseStageExecutor {
+  async processSim(ctx: NodeContext): Promise<void> {
+    if (ctx.partition.sim === 2) return;
+    await ctx.output<string>("note").write(\`sim \${String(ctx.partition.sim ?? 0)}\\n\`);
+  }
+}
+`,
+      "stages/total.ts": `import { BaseStageExecutor, type NodeContext } from "cmbflow";
+
+export class Total extends BaseStageExecutor {
+  async scan(ctx: NodeContext): Promise<number> {
+    return Number((await ctx.input<string>("value").read()).trim());
+  }
+  async sift(): Promise<void> {}
+}
+`,
+    });
+  });
+  afterAll(() => project.cleanup());
+
+  it("fails the node naming the output, and records nothing for it", () => {
+    const result = project.run(["run", "--keep-going", "--json", "-j", "1"]);
+    expect(stagesOf(result, "failed")).toEqual({ gen: ran(4), twice: ran(4), total: counts({ failed: 1 }), other: counts({ ran: 3, failed: 1 }) });
+    const data = join(project.dir, "data", "numbers");
+    expect(result.stderr).toContain(`error: stage "other" failed at node other[split=Train,sim=2]: declared output note was not written (${join(data, "D_Other", "Train", "sim0002", "note.txt")})\n`);
+    expect(result.stderr).toContain(`declared output total was not written (${join(data, "C_Total", "total.txt")})\n`);
+    const records = readFileSync(join(project.dir, "cache", "state", "nodes.jsonl"), "utf8");
+    expect(records).not.toContain('"outputs":[]');
+    expect(records).not.toContain('"node":"other[split=Train,sim=2]"');
+    // Still failing on the next run: nothing was recorded as done.
+    expect(stagesOf(project.run(["run", "--keep-going", "--json", "-j", "1"]), "failed")).toEqual({ gen: fresh(4), twice: fresh(4), total: counts({ failed: 1 }), other: counts({ fresh: 3, failed: 1 }) });
+  });
+});
+
+describe("hard-link restores and a restored output edited by hand (issue 11 §3)", () => {
+  const { project, runJson, data } = numbersProject();
+  const HARDLINK = "+cache.link=hardlink";
+
+  it("replaces the corrupted object with a good one when the node runs again, so the next restore is right", () => {
+    expect(runJson(HARDLINK)).toEqual({ gen: ran(4), twice: ran(4), total: ran(1), other: ran(4) });
+    const note = join(data(), "D_Other", "Train", "sim0001", "note.txt");
+    rmSync(note);
+    expect(runJson(HARDLINK)).toEqual({ gen: fresh(4), twice: fresh(4), total: fresh(1), other: counts({ restored: 1, fresh: 3 }) });
+    expect(statSync(note).nlink).toBe(2);
+    // The user makes the read-only link writable and edits it: the object is the same inode.
+    chmodSync(note, 0o644);
+    writeFileSync(note, "sim 9\n");
+    expect(project().run(["cache", "verify"]).code).toBe(1);
+
+    expect(runJson(HARDLINK)).toEqual({ gen: fresh(4), twice: fresh(4), total: fresh(1), other: counts({ ran: 1, fresh: 3 }) });
+    expect(readFileSync(note, "utf8")).toBe("sim 1\n");
+    const verified = project().run(["cache", "verify"]);
+    expect(verified.stdout).toContain(": all match their digests\n");
+    expect(verified.code).toBe(0);
+    rmSync(note);
+    expect(runJson(HARDLINK)).toEqual({ gen: fresh(4), twice: fresh(4), total: fresh(1), other: counts({ restored: 1, fresh: 3 }) });
+    expect(readFileSync(note, "utf8")).toBe("sim 1\n");
   });
 });
