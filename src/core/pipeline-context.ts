@@ -10,7 +10,7 @@
  * const summary = await pipeline.runPipeline();
  * ```
  */
-import { resolve } from "node:path";
+import { relative, resolve } from "node:path";
 import { loadConfig } from "../config/index.js";
 import type { LoadedConfig } from "../config/types.js";
 import type { Diagnostic } from "../diagnostics/diagnostic.js";
@@ -35,7 +35,7 @@ import type { ContextInput } from "../cache/fingerprint.js";
 import type { NodeRecord } from "../cache/state-store.js";
 import type { ConfigObject, ConfigValue } from "../config/types.js";
 import type { EventSink, NodeFailure, RunEvent, RunOutcome, StageCounts } from "../scheduler/events.js";
-import { Cfg } from "./cfg.js";
+import { Cfg, ConfigKeyError } from "./cfg.js";
 import type { BaseStageExecutor, StageEnvironment, WorkKind } from "./executor.js";
 import { bindEnvironment, workKind } from "./executor.js";
 import type { ExecutorClass } from "./executor-loader.js";
@@ -125,6 +125,7 @@ export class PipelineContext {
   readonly #rootCfg: Cfg;
   readonly #base: Namer;
   readonly #seed: number;
+  readonly #workDir: string;
   #prerun = false;
   readonly #partsCache = new Map<string, StageParts>();
   readonly #environments = new Map<string, StageEnvironment>();
@@ -142,6 +143,7 @@ export class PipelineContext {
     this.#rootCfg = new Cfg(config.resolved);
     this.#base = new Namer(namerBase(config.resolved, workDir), simFormat(config.resolved));
     this.#seed = baseSeed(config.resolved);
+    this.#workDir = workDir;
   }
 
   /** Loads and compiles a configuration; diagnostics when either fails. */
@@ -233,7 +235,7 @@ export class PipelineContext {
         // A described pipe was constructed, with this code and configuration, by an earlier run.
         if (pipe.descriptor === undefined) this.#construct(pipe);
       } catch (caught) {
-        problems.push(caught instanceof Error ? caught.message : String(caught));
+        problems.push(caught instanceof ConfigKeyError ? this.#located(caught) : caught instanceof Error ? caught.message : String(caught));
         continue;
       }
       const problem = this.#checkPaths(this.#def(pipe.stage));
@@ -444,6 +446,14 @@ export class PipelineContext {
     }
     const { executor, kind } = pipe.executor === undefined || pipe.kind === undefined ? this.#construct(pipe) : { executor: pipe.executor, kind: pipe.kind };
     return { executor, kind, env: this.#environment(stage), stages: this.pipeline.stageGraph.stages, baseSeed: this.#seed };
+  }
+
+  /** A bad config value found by an executor's constructor, with the file and line that set it. */
+  #located(problem: ConfigKeyError): string {
+    const where = this.config.origin(problem.key.split("."));
+    if (where === undefined) return problem.message;
+    const file = relative(this.#workDir, where.file);
+    return `${problem.message} (${file.startsWith("..") ? where.file : file}:${String(where.line)}:${String(where.column)})`;
   }
 
   /** Config keys a stage's executor read while working rather than in its constructor. */
