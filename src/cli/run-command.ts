@@ -57,7 +57,9 @@ export function parseLimits(flags: RunFlags): { ok: true; value: RunLimits } | {
   const number = (flag: string, raw: string | undefined, integer: boolean): number | string | undefined => {
     if (raw === undefined) return undefined;
     const value = Number(raw);
-    if (raw.trim() === "" || !Number.isFinite(value) || value <= 0 || (integer && !Number.isInteger(value))) {
+    // Plain decimal digits only: Number() would also take " 2", "0x2", "1e1" and "0b10".
+    const decimal = integer ? /^\d+$/ : /^(?:\d+(?:\.\d*)?|\.\d+)$/;
+    if (!decimal.test(raw) || !Number.isFinite(value) || value <= 0 || (integer && !Number.isInteger(value))) {
       return `${flag} must be a positive ${integer ? "integer" : "number"}, not "${raw}"`;
     }
     return value;

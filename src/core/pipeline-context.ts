@@ -448,6 +448,14 @@ export class PipelineContext {
     return { executor, kind, env: this.#environment(stage), stages: this.pipeline.stageGraph.stages, baseSeed: this.#seed };
   }
 
+  /** `module#Export` with the module shown relative to the working folder. */
+  #describeRef(ref: string): string {
+    const parsed = parseExecutorRef(ref, this.projectDir);
+    if (!parsed.ok) return ref;
+    const file = relative(this.#workDir, parsed.value.module);
+    return `${file.startsWith("..") ? parsed.value.module : file}#${parsed.value.exportName}`;
+  }
+
   /** A bad config value found by an executor's constructor, with the file and line that set it. */
   #located(problem: ConfigKeyError): string {
     const where = this.config.origin(problem.key.split("."));
@@ -467,6 +475,12 @@ export class PipelineContext {
     const cfg = this.#rootCfg.forStage(pipe.stage);
     bindEnvironment(cfg, (stage) => this.#environment(stage));
     const executor = new pipe.Executor(cfg, pipe.stage);
+    // A class that skips BaseStageExecutor has no stage, def or namer: say so by name, not as stage "undefined".
+    if (typeof (executor as Partial<BaseStageExecutor>).stage !== "string") {
+      const ref = this.#def(pipe.stage).executor;
+      const where = ref === null ? pipe.Executor.name : this.#describeRef(ref);
+      throw new Error(`executor of stage "${pipe.stage}" (${where}) does not extend BaseStageExecutor: declare it as \`class ${pipe.Executor.name} extends BaseStageExecutor\` and call super(cfg, stage)`);
+    }
     const kind = workKind(executor);
     pipe.executor = executor;
     pipe.kind = kind;

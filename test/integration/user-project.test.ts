@@ -123,6 +123,17 @@ describe("a user project with its own TypeScript executors and handler", () => {
     );
   });
 
+  it("names the stage and the file when an executor class does not extend BaseStageExecutor", () => {
+    project.write("stages/plain.ts", "export class Plain {\n  processSim(): void {}\n}\n");
+    project.write("cfg/pipeline/plain.yaml", FILES["cfg/pipeline/words.yaml"]?.replace("stages/count-words.ts#CountWords", "stages/plain.ts#Plain") ?? "");
+    const { code, stderr } = project.run(["run", "--dry-run", "pipeline=plain"]);
+    expect(code).toBe(2);
+    expect(stderr).toBe(
+      'error: executor of stage "count_words" (stages/plain.ts#Plain) does not extend BaseStageExecutor: declare it as `class Plain extends BaseStageExecutor` and call super(cfg, stage)\n' +
+        "1 problem found before running; nothing was run\n",
+    );
+  });
+
   it("reports a syntax error in an executor module at its line and column", () => {
     const good = FILES["stages/count-words.ts"] ?? "";
     project.write("stages/count-words.ts", `${good}\nconst broken = ;\n`);
