@@ -87,11 +87,21 @@ export interface RunSummary {
   readonly stages: readonly ({ readonly name: string } & StageCounts)[];
 }
 
+/**
+ * What a run will do with a node: leave it (`fresh`), `run` it, `restore` its outputs from the
+ * run-cache, or — for a node that is fresh or restorable now but waits on an upstream node that
+ * will run — `may-run`: it runs if that upstream node writes different bytes, and is skipped
+ * (or restored) if early cutoff finds them identical.
+ */
+export type PlanAction = "fresh" | "run" | "restore" | "may-run";
+
 /** One node of a plan: what a run would do with it and why. */
 export interface PlannedNode {
   readonly node: number;
   readonly id: string;
   readonly stage: string;
+  readonly action: PlanAction;
+  /** The engine's view: `stale` for run and may-run, `restorable` for restore. */
   readonly state: "fresh" | "stale" | "restorable";
   readonly reasons: readonly StaleReason[];
   readonly fingerprint: Fingerprint;
@@ -390,14 +400,18 @@ export class PipelineContext {
   }
 
   /**
-   * What a run would do, without running anything: each selected node's verdict. A node
-   * downstream of a node that would run is stale ("upstream stale": it may still turn out
-   * fresh after the run, when the upstream outputs come out byte-identical).
+   * What a run would do, without running anything: each selected node's action. A node
+   * downstream of a restore is judged with the restored record's output digests (restoring is
+   * exact, so its fingerprint is known); a node downstream of one that will run cannot be
+   * judged before that node's bytes exist, so unless it must run anyway it is `may-run`, with
+   * an "upstream stale" reason naming what it waits on.
    */
   async planPipeline(engine: CacheEngine, options: Pick<RunOptions, "nodes" | "forced"> = {}): Promise<PlannedNode[]> {
     if (!this.#prerun) this.prerunPipeline();
     const nodes = this.pipeline.nodes;
-    const willRun = new Uint8Array(nodes.size);
+    // Per node: 1 when it will run or may run (its outputs are not known before the run).
+    const unknown = new Uint8Array(nodes.size);
+    const restored = new Map<number, NodeRecord>();
     const plan: PlannedNode[] = [];
     for (const stageNodes of nodes.stages) {
       const stage = stageNodes.stage.name;
@@ -407,18 +421,20 @@ export class PipelineContext {
       for (let n = stageNodes.first; n < stageNodes.first + stageNodes.count; n++) {
         if (!(options.nodes?.has(n) ?? true)) continue;
         const id = nodes.id(n);
-        const fp = engine.fingerprint(parts, this.#context(engine, stage, n), await this.#dependencyRecords(engine, n, options.nodes));
+        const fp = engine.fingerprint(parts, this.#context(engine, stage, n), await this.#dependencyRecords(engine, n, options.nodes, restored));
         const verdict = await engine.assess(id, fp, options.forced?.has(n) ?? false);
         const upstream: string[] = [];
         for (let k = nodes.depStart[n] ?? 0; k < (nodes.depStart[n + 1] ?? 0); k++) {
           const d = nodes.deps[k] ?? 0;
-          if (willRun[d] === 1) upstream.push(nodes.id(d));
+          if (unknown[d] === 1) upstream.push(nodes.id(d));
         }
         const reasons: StaleReason[] = verdict.state === "fresh" ? [] : [...verdict.reasons];
         if (upstream.length > 0) reasons.push({ kind: "upstream-stale", nodes: upstream });
-        const stateOf: PlannedNode["state"] = reasons.length === 0 ? "fresh" : verdict.state === "restorable" && upstream.length === 0 ? "restorable" : "stale";
-        if (stateOf !== "fresh") willRun[n] = 1;
-        plan.push({ node: n, id, stage, state: stateOf, reasons, fingerprint: fp });
+        const action: PlanAction = verdict.state === "stale" ? "run" : upstream.length > 0 ? "may-run" : verdict.state === "restorable" ? "restore" : "fresh";
+        if (action === "run" || action === "may-run") unknown[n] = 1;
+        if (action === "restore" && verdict.state === "restorable") restored.set(n, verdict.from);
+        const state: PlannedNode["state"] = action === "fresh" ? "fresh" : action === "restore" ? "restorable" : "stale";
+        plan.push({ node: n, id, stage, action, state, reasons, fingerprint: fp });
       }
     }
     return plan;
@@ -503,17 +519,23 @@ export class PipelineContext {
   }
 
   /**
-   * The current records of node n's dependencies (those that have one). A dependency outside
+   * The current records of node n's dependencies (those that have one); a plan passes the
+   * records it expects restores to bring back as `restored`. A dependency outside
    * `selected` was not judged in this run, so its files are checked against its record and a
    * hand-edited one enters n's fingerprint as it is on disk (engine.observe).
    */
-  #dependencyRecords(engine: CacheEngine, n: number, selected?: ReadonlySet<number>): NodeRecord[] | Promise<NodeRecord[]> {
+  #dependencyRecords(
+    engine: CacheEngine,
+    n: number,
+    selected?: ReadonlySet<number>,
+    restored?: ReadonlyMap<number, NodeRecord>,
+  ): NodeRecord[] | Promise<NodeRecord[]> {
     const nodes = this.pipeline.nodes;
     const out: (NodeRecord | Promise<NodeRecord>)[] = [];
     let pending = false;
     for (let k = nodes.depStart[n] ?? 0; k < (nodes.depStart[n + 1] ?? 0); k++) {
       const d = nodes.deps[k] ?? 0;
-      const record = engine.store.get(nodes.id(d));
+      const record = (restored === undefined ? undefined : restored.get(d)) ?? engine.store.get(nodes.id(d));
       if (record === undefined) continue;
       const seen = selected === undefined || selected.has(d) ? record : engine.observe(record);
       if (seen instanceof Promise) pending = true;

@@ -30,4 +30,10 @@ describe("flag values", () => {
     const spaced = await cli(project.dir, ["dag", "--config-name", " tutorial"]);
     expect(spaced.stderr).toBe("error: option '--config-name <name>' argument ' tutorial' is invalid. It has spaces around the name.\n");
   });
+
+  it("refuses --list without --dry-run", async () => {
+    const result = await cli(project.dir, ["run", "--list"]);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toBe("error: --list goes with --dry-run: it lists what a run would do\n");
+  });
 });
