@@ -26,6 +26,7 @@ import { compileForCommand, configDirFor, withConfigOptions } from "./load.js";
 import { ProgressDisplay } from "./progress.js";
 import type { NodeRunner } from "../scheduler/node-runner.js";
 import { defaultThreads, PoolRunner } from "../scheduler/pool-runner.js";
+import { assertNever } from "../diagnostics/result.js";
 
 interface RunFlags extends ConfigFlags {
   readonly json?: boolean;
@@ -396,6 +397,10 @@ async function runWithLog(
       case "warning":
         if (print) say(`warning: ${event.message}\n`);
         break;
+      case "node-restore-failed":
+        // Said even with --quiet: a damaged cache is worth knowing about, and costs a recomputation.
+        say(`warning: ${event.nodeId} is recomputed: ${event.reason}\n`);
+        break;
       case "stage-log":
         if (print && event.level === "warn") say(`warning: ${event.stage}: ${event.message}\n`);
         break;
@@ -408,6 +413,8 @@ async function runWithLog(
       case "node-finished":
       case "run-finished":
         break;
+      default:
+        assertNever(event);
     }
   };
 

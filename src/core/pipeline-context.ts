@@ -321,9 +321,10 @@ export class PipelineContext {
       },
       restore: async (n, judgement) => {
         const token = tokenOf(judgement);
-        if (token?.verdict.state !== "restorable") return undefined;
+        if (token?.verdict.state !== "restorable") return { failed: "Internal error: restore asked of a node that is not restorable" };
         const { fp, verdict } = token;
-        if (!(await engine.restore(verdict.from))) return undefined;
+        const restored = await engine.restore(verdict.from);
+        if (!restored.ok) return { failed: restored.error };
         await engine.recordRestored(this.pipeline.nodes.id(n), fp, verdict.from, runId, new Date());
         return verdict.from.outputs.map((o) => engine.absolutePath(o.path));
       },
