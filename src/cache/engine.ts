@@ -8,9 +8,11 @@
  * renamed into place and digested, so a record always describes complete files; a node
  * interrupted before that has no new record and is stale on the next run.
  */
-import { stat } from "node:fs/promises";
+import { rm, stat } from "node:fs/promises";
 import { isAbsolute, join, relative, resolve, sep } from "node:path";
 import type { ConfigValue } from "../config/types.js";
+import type { Result } from "../diagnostics/result.js";
+import { assertNever, err, ok } from "../diagnostics/result.js";
 import type { StageDef } from "../graph/stage-graph.js";
 import { digestRecord } from "./canonical.js";
 import type { FileDigestCache as FileDigestCacheType } from "./file-digests.js";
@@ -358,28 +360,42 @@ export class CacheEngine {
   }
 
   /**
-   * Restores a previous record's outputs from the object store; false when the record's
-   * paths are not the node's own (see restore-guard.ts), under one of `roots` (the data root
-   * and assets folder), or when an object is gone or corrupt (a corrupt object is removed, so the node runs instead and stores a
-   * good copy). Each restored file is digested again: the store is trusted with nothing.
+   * Restores a previous record's outputs from the object store, checking each restored file's
+   * digest. Refused when the record's paths are not the node's own (see restore-guard.ts) or lie
+   * outside `roots` (the data root and assets folder). An object whose content no longer matches
+   * its digest is removed from the store, and so is the copy just put at the output path: nothing
+   * corrupt is left where a fresh file should be. The error says, for the user, which output could
+   * not be restored and why; the node then runs.
    */
-  async restore(from: NodeRecord, fp: Fingerprint, roots: readonly string[]): Promise<boolean> {
+  async restore(from: NodeRecord, fp: Fingerprint, roots: readonly string[]): Promise<Result<void, string>> {
     // Checked again here, with the folders: nothing is ever written where the node's templates
     // do not put its outputs now, nor outside the data (a damaged or crafted record must not aim a restore).
-    if (restoreProblem(from, fp, (p) => this.absolutePath(p), roots) !== undefined) return false;
+    const problem = restoreProblem(from, fp, (p) => this.absolutePath(p), roots);
+    if (problem !== undefined) return err(`the run-cache record was not used: ${problem}`);
     for (const output of from.outputs) {
       const target = this.absolutePath(output.path);
       const restored = await this.objects.restore(output.digest, target, { link: this.#options.settings.link });
-      if (!restored.ok) return false;
+      if (!restored.ok) {
+        const failure = restored.error;
+        switch (failure.reason) {
+          case "object-missing":
+            return err(`the cached copy of ${output.path} (object ${output.digest}) is missing from cache/objects`);
+          case "restore-failed":
+            return err(`the cached copy of ${output.path} could not be put in place: ${failure.message}`);
+          default:
+            return assertNever(failure);
+        }
+      }
       const check = await this.hasher.streamFile(target);
       if (check.digest !== output.digest) {
         await this.objects.remove(output.digest);
-        return false;
+        await rm(target, { force: true });
+        return err(`the cached copy of ${output.path} is corrupt (object ${output.digest} now digests to ${check.digest}); it was removed from cache/objects`);
       }
       const s = await stat(target, { bigint: true });
       this.digests.remember(target, { dev: s.dev, ino: s.ino, size: s.size, mtimeNs: s.mtimeNs, ctimeNs: s.ctimeNs }, output.digest);
     }
-    return true;
+    return ok(undefined);
   }
 
   /**

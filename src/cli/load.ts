@@ -6,6 +6,7 @@ import { existsSync } from "node:fs";
 import { dirname, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { Command } from "commander";
+import { InvalidArgumentError } from "commander";
 import { loadConfig } from "../config/index.js";
 import type { LoadedConfig } from "../config/types.js";
 import type { Diagnostic } from "../diagnostics/diagnostic.js";
@@ -30,8 +31,15 @@ export function withConfigOptions(command: Command): Command {
   return command
     .argument("[overrides...]", "config overrides: key.path=value, group=option, +new.key=value, ~key")
     .option("--config-dir <dir>", "config folder (default: ./cfg, else the embedded configuration)")
-    // "tutorial.yaml" means the file tutorial.yaml, as a user typing the file's name expects.
-    .option("--config-name <name>", "primary config file in the config folder, without .yaml", (name: string) => name.replace(/\.yaml$/, ""), "config");
+    .option("--config-name <name>", "primary config file in the config folder, without .yaml", configName, "config");
+}
+
+/** The --config-name value: "tutorial.yaml" means the file tutorial.yaml, as a user typing the file's name expects. */
+function configName(raw: string): string {
+  const name = raw.replace(/\.yaml$/, "");
+  if (name.trim() === "") throw new InvalidArgumentError("It must name a config file, e.g. --config-name tutorial.");
+  if (name !== name.trim()) throw new InvalidArgumentError(`It has spaces around the name.`);
+  return name;
 }
 
 /** Where to read the configuration from, and a note when falling back to the embedded one. */

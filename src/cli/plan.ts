@@ -1,6 +1,6 @@
 /** Shared by status, explain and run --dry-run: the pipeline, its executors and the engine opened read-only. */
 import { CacheEngine, cacheSettings } from "../cache/engine.js";
-import type { PipelineContext } from "../core/pipeline-context.js";
+import type { PipelineContext, PlanAction } from "../core/pipeline-context.js";
 import type { CliIo } from "./io.js";
 import type { Compiled, ConfigFlags } from "./load.js";
 import { compileForCommand } from "./load.js";
@@ -29,4 +29,10 @@ export async function openReadingSession(overrides: readonly string[], flags: Co
   if (context === undefined) return undefined;
   const engine = await CacheEngine.open({ cacheDir, workDir: io.cwd, mode: "read", settings: cacheSettings(compiled.config.resolved) });
   return { compiled, context, engine, cwd: io.cwd };
+}
+
+/** `will run 1, restore 0, may run 26 (...), of 69 nodes`, shared by the dry run and status. */
+export function planTotals(total: Readonly<Record<PlanAction, number>>, nodes: number): string {
+  const mayRun = total["may-run"] === 0 ? "" : " (they wait on upstream nodes that will run; early cutoff skips them if those write the same bytes)";
+  return `will run ${String(total.run)}, restore ${String(total.restore)}, may run ${String(total["may-run"])}${mayRun}, of ${String(nodes)} nodes`;
 }

@@ -8,6 +8,7 @@
  * wrapping-aware, cursor hidden while live); this module only decides what a frame says.
  */
 import type { RunEvent, StageCounts } from "../scheduler/events.js";
+import { assertNever } from "../diagnostics/result.js";
 
 /** Where frames go: a log-update instance on stderr, or a fake in tests. */
 export interface FrameSink {
@@ -86,9 +87,12 @@ export class ProgressDisplay {
         this.#draw(now);
         return;
       case "node-started":
+      case "node-restore-failed":
       case "warning":
       case "stage-log":
         return;
+      default:
+        return assertNever(event);
     }
     if (urgent || now - this.#lastDraw >= REDRAW_INTERVAL_MS) this.#draw(now);
   }

@@ -15,7 +15,8 @@ import { moduleFileFor, PACKAGE_ROOT, parseExecutorRef } from "../core/executor-
 import { pluginFiles } from "../core/plugins.js";
 import { ExecutorMemo } from "../cache/executor-memo.js";
 import { hasher } from "../cache/hash.js";
-import type { PlannedNode, RunSummary } from "../core/pipeline-context.js";
+import type { PlanAction, PlannedNode, RunSummary } from "../core/pipeline-context.js";
+import { planTotals } from "./plan.js";
 import { PipelineContext, PrerunError } from "../core/pipeline-context.js";
 import { selectNodes } from "../graph/selection.js";
 import type { RunEvent } from "../scheduler/events.js";
@@ -26,6 +27,7 @@ import { compileForCommand, configDirFor, withConfigOptions } from "./load.js";
 import { ProgressDisplay } from "./progress.js";
 import type { NodeRunner } from "../scheduler/node-runner.js";
 import { defaultThreads, PoolRunner } from "../scheduler/pool-runner.js";
+import { assertNever } from "../diagnostics/result.js";
 
 interface RunFlags extends ConfigFlags {
   readonly json?: boolean;
@@ -38,6 +40,7 @@ interface RunFlags extends ConfigFlags {
   readonly from?: string[];
   readonly sims?: string;
   readonly dryRun?: boolean;
+  readonly list?: boolean;
   readonly keepGoing?: boolean;
   readonly jobs?: string;
   readonly nodeTimeout?: string;
@@ -58,7 +61,9 @@ export function parseLimits(flags: RunFlags): { ok: true; value: RunLimits } | {
   const number = (flag: string, raw: string | undefined, integer: boolean): number | string | undefined => {
     if (raw === undefined) return undefined;
     const value = Number(raw);
-    if (raw.trim() === "" || !Number.isFinite(value) || value <= 0 || (integer && !Number.isInteger(value))) {
+    // Plain decimal digits only: Number() would also take " 2", "0x2", "1e1" and "0b10".
+    const decimal = integer ? /^\d+$/ : /^(?:\d+(?:\.\d*)?|\.\d+)$/;
+    if (!decimal.test(raw) || !Number.isFinite(value) || value <= 0 || (integer && !Number.isInteger(value))) {
       return `${flag} must be a positive ${integer ? "integer" : "number"}, not "${raw}"`;
     }
     return value;
@@ -103,7 +108,8 @@ export function runCommand(program: Command, io: CliIo, done: (code: number) => 
     .option("--until <stages...>", "these stages and their ancestors")
     .option("--from <stages...>", "these stages and their descendants")
     .option("--sims <list>", "only these simulations, e.g. Train:0-9,Test:3")
-    .option("-n, --dry-run", "print what would run and why; write nothing")
+    .option("-n, --dry-run", "print what would run, be restored or may run, and why; write nothing")
+    .option("--list", "with --dry-run, list every node that is not fresh, with what will happen to it and why")
     .option("-k, --keep-going", "after a failure, go on with every node that does not depend on it")
     .option("-j, --jobs <n>", "worker threads (default: the available cores; at most 4 per core)")
     .option("--node-timeout <seconds>", "fail a node that runs longer than this (its worker is replaced)")
@@ -120,6 +126,7 @@ Examples:
   cmbflow run --force make_noise --force-downstream
   cmbflow run --until make_obs --sims Train:0-9
   cmbflow run --dry-run                       the plan, with reasons
+  cmbflow run --dry-run --list                every node that is not fresh, one a line
   cmbflow run --config-name tutorial          CMB-ML's tutorial pipeline`,
     );
   withConfigOptions(command).action(async (overrides: string[], flags: RunFlags) => {
@@ -260,6 +267,10 @@ async function run(overrides: readonly string[], flags: RunFlags, io: CliIo): Pr
     io.stderr(`error: ${selection.error}\n`);
     return EXIT_USAGE;
   }
+  if (flags.list === true && flags.dryRun !== true) {
+    io.stderr("error: --list goes with --dry-run: it lists what a run would do\n");
+    return EXIT_USAGE;
+  }
   const limits = parseLimits(flags);
   if (!limits.ok) {
     io.stderr(`error: ${limits.error}\n`);
@@ -274,7 +285,7 @@ async function run(overrides: readonly string[], flags: RunFlags, io: CliIo): Pr
     const engine = await Engine.open({ cacheDir, workDir: io.cwd, mode: "read", settings });
     try {
       const plan = await context.planPipeline(engine, { ...(selection.value.nodes === undefined ? {} : { nodes: selection.value.nodes }), forced: selection.value.forced });
-      printPlan(plan, flags.json === true, io);
+      printPlan(plan, flags.json === true, flags.list === true, io);
     } finally {
       await engine.close();
     }
@@ -392,6 +403,10 @@ async function runWithLog(
       case "warning":
         if (print) say(`warning: ${event.message}\n`);
         break;
+      case "node-restore-failed":
+        // Said even with --quiet: a damaged cache is worth knowing about, and costs a recomputation.
+        say(`warning: ${event.nodeId} is recomputed: ${event.reason}\n`);
+        break;
       case "stage-log":
         if (print && event.level === "warn") say(`warning: ${event.stage}: ${event.message}\n`);
         break;
@@ -404,6 +419,8 @@ async function runWithLog(
       case "node-finished":
       case "run-finished":
         break;
+      default:
+        assertNever(event);
     }
   };
 
@@ -472,12 +489,12 @@ function describeCounts(c: { ran: number; fresh: number; restored: number; faile
   return parts.join(", ");
 }
 
-/** The dry-run plan: per stage what would happen, grouped reasons, and totals. */
-function printPlan(plan: readonly PlannedNode[], json: boolean, io: CliIo): void {
-  const stages = new Map<string, { fresh: number; stale: number; restorable: number; reasons: Map<string, number> }>();
+/** The dry-run plan: per stage what will happen, grouped reasons, and totals; with `list`, every node that is not fresh. */
+function printPlan(plan: readonly PlannedNode[], json: boolean, list: boolean, io: CliIo): void {
+  const stages = new Map<string, Record<PlanAction, number> & { reasons: Map<string, number> }>();
   for (const p of plan) {
-    const s = stages.get(p.stage) ?? { fresh: 0, stale: 0, restorable: 0, reasons: new Map<string, number>() };
-    s[p.state]++;
+    const s = stages.get(p.stage) ?? { fresh: 0, run: 0, restore: 0, "may-run": 0, reasons: new Map<string, number>() };
+    s[p.action]++;
     for (const label of new Set(p.reasons.map(reasonLabel))) s.reasons.set(label, (s.reasons.get(label) ?? 0) + 1);
     stages.set(p.stage, s);
   }
@@ -485,8 +502,8 @@ function printPlan(plan: readonly PlannedNode[], json: boolean, io: CliIo): void
     io.stdout(
       `${JSON.stringify(
         {
-          stages: [...stages].map(([name, s]) => ({ name, run: s.stale, restore: s.restorable, fresh: s.fresh, reasons: Object.fromEntries(s.reasons) })),
-          nodes: plan.filter((p) => p.state !== "fresh").map((p) => ({ id: p.id, action: p.state === "stale" ? "run" : "restore", reasons: p.reasons.map(reasonLabel) })),
+          stages: [...stages].map(([name, s]) => ({ name, run: s.run, restore: s.restore, may_run: s["may-run"], fresh: s.fresh, reasons: Object.fromEntries(s.reasons) })),
+          nodes: plan.filter((p) => p.action !== "fresh").map((p) => ({ id: p.id, action: p.action, reasons: p.reasons.map(reasonLabel) })),
         },
         null,
         2,
@@ -494,15 +511,35 @@ function printPlan(plan: readonly PlannedNode[], json: boolean, io: CliIo): void
     );
     return;
   }
-  let run = 0;
-  let restore = 0;
-  for (const [name, s] of stages) {
-    run += s.stale;
-    restore += s.restorable;
-    const reasons = [...s.reasons].map(([label, n]) => `${label}: ${String(n)}`).join(", ");
-    io.stdout(`${name.padEnd(24)} run ${String(s.stale).padStart(5)}  restore ${String(s.restorable).padStart(5)}  fresh ${String(s.fresh).padStart(5)}${reasons === "" ? "" : `  (${reasons})`}\n`);
+  if (list) {
+    const width = Math.max(0, ...plan.filter((p) => p.action !== "fresh").map((p) => p.id.length));
+    for (const p of plan) if (p.action !== "fresh") io.stdout(`${ACTION_WORDS[p.action].padEnd(8)} ${p.id.padEnd(width)}  ${planReason(p)}\n`);
   }
-  io.stdout(`would run ${String(run)}, restore ${String(restore)}, of ${String(plan.length)} nodes (dry run: nothing was written)\n`);
+  const total: Record<PlanAction, number> = { fresh: 0, run: 0, restore: 0, "may-run": 0 };
+  for (const [name, s] of stages) {
+    for (const action of PLAN_ACTIONS) total[action] += s[action];
+    const reasons = [...s.reasons].map(([label, n]) => `${label}: ${String(n)}`).join(", ");
+    io.stdout(
+      `${name.padEnd(24)} run ${String(s.run).padStart(5)}  restore ${String(s.restore).padStart(5)}  may run ${String(s["may-run"]).padStart(5)}  fresh ${String(s.fresh).padStart(5)}${reasons === "" ? "" : `  (${reasons})`}\n`,
+    );
+  }
+  io.stdout(`${planTotals(total, plan.length)} (dry run: nothing was written)\n`);
+}
+
+const PLAN_ACTIONS: readonly PlanAction[] = ["fresh", "run", "restore", "may-run"];
+const ACTION_WORDS: Readonly<Record<PlanAction, string>> = { fresh: "fresh", run: "run", restore: "restore", "may-run": "may run" };
+
+/** One line's reason for `--list`. */
+function planReason(p: PlannedNode): string {
+  if (p.action === "may-run") {
+    const waits = p.reasons.find((r) => r.kind === "upstream-stale");
+    const on = waits !== undefined && "nodes" in waits ? waits.nodes : [];
+    const shown = on.slice(0, 2).join(", ") + (on.length > 2 ? ` and ${String(on.length - 2)} more` : "");
+    return `waits on ${shown}, which will run (early cutoff may skip it)`;
+  }
+  // A node that runs for its own reasons runs whatever its upstream writes: those are its reasons.
+  const own = p.reasons.filter((r) => r.kind !== "upstream-stale");
+  return own.map((r) => `${reasonLabel(r)}${"path" in r ? `: ${r.path}` : ""}`).join("; ");
 }
 
 /** The failure with the stage's own stack (frames inside cmbflow's runtime, piscina and Node's internals left out). */

@@ -5,7 +5,8 @@ import type { CliIo } from "./io.js";
 import { EXIT_FAILED, EXIT_OK, EXIT_USAGE } from "./io.js";
 import type { ConfigFlags } from "./load.js";
 import { withConfigOptions } from "./load.js";
-import { openReadingSession } from "./plan.js";
+import { openReadingSession, planTotals } from "./plan.js";
+import type { PlanAction } from "../core/pipeline-context.js";
 
 interface StatusFlags extends ConfigFlags {
   readonly json?: boolean;
@@ -16,7 +17,12 @@ export interface StageStatus {
   readonly name: string;
   readonly total: number;
   readonly fresh: number;
+  /** Nodes a run would not leave as they are: run + restore + may_run. */
   readonly stale: number;
+  readonly run: number;
+  readonly restore: number;
+  /** Nodes waiting on an upstream node that will run; early cutoff skips them if its bytes do not change. */
+  readonly may_run: number;
   /** Stale nodes that never ran (also counted in `stale`). */
   readonly missing: number;
   readonly reasons: Readonly<Record<string, number>>;
@@ -26,11 +32,15 @@ export interface StageStatus {
 export function statusCommand(program: Command, io: CliIo, done: (code: number) => void): void {
   const command = program
     .command("status")
-    .description("count fresh and stale nodes per stage, with the reasons; exit 1 when anything is stale")
+    .description("count per stage the nodes a run would leave, run, restore or may run, with the reasons; exit 1 when anything would run or be restored")
     .option("--json", "print the counts as JSON")
     .addHelpText(
       "after",
       `
+A node that "may run" waits on an upstream node that will run: it runs only if that node writes
+different bytes. Exit code 1 when any node will run or be restored (a node that may run always
+waits on one that will run), 0 when everything is fresh.
+
 Examples:
   cmbflow status                    after a run: everything fresh, exit 0
   cmbflow status scenario.lmax=100  what an override would make stale`,
@@ -45,22 +55,31 @@ async function status(overrides: readonly string[], flags: StatusFlags, io: CliI
   if (session === undefined) return EXIT_USAGE;
   try {
     const plan = await session.context.planPipeline(session.engine);
-    const stages = new Map<string, { total: number; fresh: number; stale: number; missing: number; reasons: Map<string, number> }>();
-    for (const name of session.compiled.pipeline.stageGraph.order) stages.set(name, { total: 0, fresh: 0, stale: 0, missing: 0, reasons: new Map() });
+    const stages = new Map<string, Record<PlanAction, number> & { total: number; missing: number; reasons: Map<string, number> }>();
+    for (const name of session.compiled.pipeline.stageGraph.order) stages.set(name, { total: 0, fresh: 0, run: 0, restore: 0, "may-run": 0, missing: 0, reasons: new Map() });
     for (const p of plan) {
       const s = stages.get(p.stage);
       if (s === undefined) continue;
       s.total++;
-      if (p.state === "fresh") {
-        s.fresh++;
-        continue;
-      }
-      s.stale++;
+      s[p.action]++;
+      if (p.action === "fresh") continue;
       if (p.reasons.some((r) => r.kind === "never-run")) s.missing++;
       for (const label of new Set(p.reasons.map(reasonLabel))) s.reasons.set(label, (s.reasons.get(label) ?? 0) + 1);
     }
-    const rows: StageStatus[] = [...stages].map(([name, s]) => ({ name, total: s.total, fresh: s.fresh, stale: s.stale, missing: s.missing, reasons: Object.fromEntries(s.reasons) }));
-    const stale = rows.reduce((n, r) => n + r.stale, 0);
+    const rows: StageStatus[] = [...stages].map(([name, s]) => ({
+      name,
+      total: s.total,
+      fresh: s.fresh,
+      stale: s.run + s.restore + s["may-run"],
+      run: s.run,
+      restore: s.restore,
+      may_run: s["may-run"],
+      missing: s.missing,
+      reasons: Object.fromEntries(s.reasons),
+    }));
+    const total: Record<PlanAction, number> = { fresh: 0, run: 0, restore: 0, "may-run": 0 };
+    for (const s of stages.values()) for (const action of ["fresh", "run", "restore", "may-run"] as const) total[action] += s[action];
+    const stale = total.run + total.restore + total["may-run"];
     if (flags.json === true) {
       io.stdout(`${JSON.stringify({ stages: rows }, null, 2)}\n`);
     } else {
@@ -69,12 +88,11 @@ async function status(overrides: readonly string[], flags: StatusFlags, io: CliI
         const reasons = Object.entries(r.reasons)
           .map(([label, n]) => `${label}: ${String(n)}`)
           .join(", ");
-        io.stdout(
-          `${r.name.padEnd(width)}  ${String(r.fresh).padStart(6)} fresh  ${String(r.stale).padStart(6)} stale${r.missing > 0 ? ` (${String(r.missing)} never run)` : ""}${reasons === "" ? "" : `  — ${reasons}`}\n`,
-        );
+        const counts = [`${String(r.fresh).padStart(6)} fresh`, `${String(r.run).padStart(6)} run`, `${String(r.restore).padStart(6)} restore`, `${String(r.may_run).padStart(6)} may run`];
+        io.stdout(`${r.name.padEnd(width)}  ${counts.join("  ")}${r.missing > 0 ? ` (${String(r.missing)} never run)` : ""}${reasons === "" ? "" : `  — ${reasons}`}\n`);
       }
-      const total = rows.reduce((n, r) => n + r.total, 0);
-      io.stdout(stale === 0 ? `all ${String(total)} nodes are fresh\n` : `${String(stale)} of ${String(total)} nodes are stale: cmbflow run would run or restore them\n`);
+      const nodes = rows.reduce((n, r) => n + r.total, 0);
+      io.stdout(stale === 0 ? `all ${String(nodes)} nodes are fresh\n` : `cmbflow run ${planTotals(total, nodes)}\n`);
     }
     return stale === 0 ? EXIT_OK : EXIT_FAILED;
   } finally {

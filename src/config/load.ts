@@ -18,7 +18,7 @@ import type { CNode, MapNode, ValueOrigin } from "./node.js";
 import { nodeAt, registerOrigins } from "./origins.js";
 import { applyOverride, parseOverride } from "./overrides.js";
 import type { ParsedOverride } from "./overrides.js";
-import { validateConfig, withDefaults } from "./schema.js";
+import { describeValue, validateConfig, withDefaults } from "./schema.js";
 import type { ValidationIssue } from "./schema.js";
 import type { ConfigObject, ConfigSource, KeyPath, LoadedConfig, LoadOptions } from "./types.js";
 
@@ -73,7 +73,7 @@ export function loadConfig(options: LoadOptions, io: ConfigIo = nodeConfigIo): R
   const filledKeys = new Set(filled.map(pathKey));
   for (const issue of validateConfig(resolved)) {
     if (dependsOnFailure(issue.path, interpolation.failed)) continue;
-    errors.push(toDiagnostic(issue, root));
+    errors.push(toDiagnostic(issue, root, composition.sources));
   }
   if (errors.length > 0) return err(sortDiagnostics(errors, composition.sources));
 
@@ -110,17 +110,39 @@ function dependsOnFailure(path: KeyPath, failed: ReadonlySet<string>): boolean {
   return false;
 }
 
-function toDiagnostic(issue: ValidationIssue, root: MapNode): Diagnostic {
+function toDiagnostic(issue: ValidationIssue, root: MapNode, sources: readonly ConfigSource[]): Diagnostic {
   const { node, exact } = nearestNode(root, issue.path);
   const origin = node.origin;
   const notes = [...issue.notes];
-  if (origin.kind === "override") notes.push(`set by override "${origin.text}"`);
+  let message = issue.message;
+  // A number too large for a double parses as .inf: show what was written instead.
+  if (exact && node.kind === "scalar" && typeof node.value === "number" && !Number.isFinite(node.value)) {
+    const shownAs = ` got ${describeValue(node.value)}`;
+    const written = writtenText(origin, sources);
+    if (written !== undefined && message.endsWith(shownAs)) message = `${message.slice(0, -shownAs.length)} got ${abbreviate(written)}`;
+  }
+  if (origin.kind === "override") notes.push(`set by override "${abbreviate(origin.text)}"`);
   let location: SourceLocation | undefined;
   // A key missing at the top level has no place in any one file.
   if (origin.kind === "file" && node !== root) {
     location = issue.at === "key" || !exact ? (origin.keyLocation ?? origin.location) : origin.location;
   }
-  return error(issue.message, location, notes);
+  return error(message, location, notes);
+}
+
+/** A scalar's text as written: its span in a config file, or what follows `=` in an override. */
+function writtenText(origin: ValueOrigin, sources: readonly ConfigSource[]): string | undefined {
+  if (origin.kind === "override") return origin.text.slice(origin.text.indexOf("=") + 1).trim();
+  if (origin.kind !== "file") return undefined;
+  const { file, line, column, endLine, endColumn } = origin.location;
+  if ((endLine ?? line) !== line || endColumn === undefined) return undefined;
+  const text = sources.find((s) => s.path === file)?.text.split("\n")[line - 1];
+  return text?.slice(column - 1, endColumn - 1);
+}
+
+/** Long values (a 120 KB number) shortened to their ends and length. */
+function abbreviate(text: string): string {
+  return text.length <= 40 ? text : `${text.slice(0, 16)}…${text.slice(-8)} (${text.length.toLocaleString("en-US")} characters)`;
 }
 
 /** The node at `path`, or its nearest existing ancestor. */

@@ -309,9 +309,11 @@ function valueAt(config: ConfigValue, path: KeyPath): ConfigValue | undefined {
   return current;
 }
 
-/** A value as shown after "got": `-3`, `2.5`, `"abc"`, `null`, `a mapping`, short lists in full. */
+/** A value as shown after "got": `-3`, `2.5`, `"abc"`, `null`, `.nan`, `.inf`, `a mapping`, short lists in full. */
 export function describeValue(value: ConfigValue | undefined): string {
   if (value === undefined) return "nothing";
+  // JSON would print these as null: write them as YAML does.
+  if (typeof value === "number" && !Number.isFinite(value)) return Number.isNaN(value) ? ".nan" : value > 0 ? ".inf" : "-.inf";
   if (isConfigObject(value)) return "a mapping";
   if (isConfigList(value)) {
     const text = JSON.stringify(value);

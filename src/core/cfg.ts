@@ -5,6 +5,7 @@
  * parameters in __init__", made checkable).
  */
 import type { ConfigObject, ConfigValue } from "../config/types.js";
+import { describeValue } from "../config/schema.js";
 import { suggestion } from "../diagnostics/suggest.js";
 import { isValidNside, MAX_NSIDE } from "../healpix/nside.js";
 
@@ -84,7 +85,7 @@ export class Cfg {
   /** A finite number. */
   number(key: string): number {
     const v = this.get(key);
-    if (typeof v !== "number" || !Number.isFinite(v)) throw new ConfigKeyError(key, this.stage, `must be a number, got ${JSON.stringify(v)}`);
+    if (typeof v !== "number" || !Number.isFinite(v)) throw new ConfigKeyError(key, this.stage, `must be a number, got ${describeValue(v)}`);
     return v;
   }
 
@@ -100,6 +101,27 @@ export class Cfg {
     const v = this.integer(key);
     if (!isValidNside(v)) throw new ConfigKeyError(key, this.stage, `must be a HEALPix nside, a power of two from 1 to ${String(MAX_NSIDE)}, got ${String(v)}`);
     return v;
+  }
+
+  /**
+   * A maximum multipole for maps of resolution `nside`: a whole number from 0 to 3·nside − 1,
+   * the band limit a HEALPix map of that nside can carry (synthesis beyond it aliases power into
+   * lower multipoles). A larger value is refused unless the key beside it,
+   * `allow_lmax_above_3nside` (e.g. `scenario.allow_lmax_above_3nside: true`), is true; that
+   * key is read only when needed, so it joins the fingerprint only of configurations that pass the limit.
+   */
+  lmax(key: string, nside: number): number {
+    const v = this.integer(key);
+    if (v < 0) throw new ConfigKeyError(key, this.stage, `must be a whole number ≥ 0, got ${String(v)}`);
+    const limit = 3 * nside - 1;
+    if (v <= limit) return v;
+    const allowKey = `${key.includes(".") ? key.slice(0, key.lastIndexOf(".") + 1) : ""}allow_lmax_above_3nside`;
+    if (this.getOr(allowKey, false) === true) return v;
+    throw new ConfigKeyError(
+      key,
+      this.stage,
+      `is ${String(v)}, above 3·nside − 1 = ${String(limit)} for nside ${String(nside)}; set ${allowKey}: true to allow it`,
+    );
   }
 
   /** A string. */

@@ -10,7 +10,7 @@
  * const summary = await pipeline.runPipeline();
  * ```
  */
-import { join, resolve } from "node:path";
+import { join, relative, resolve } from "node:path";
 import { loadConfig } from "../config/index.js";
 import type { LoadedConfig } from "../config/types.js";
 import type { Diagnostic } from "../diagnostics/diagnostic.js";
@@ -36,11 +36,11 @@ import type { NodeRecord } from "../cache/state-store.js";
 import { recordKey } from "../cache/state-store.js";
 import type { ConfigObject, ConfigValue } from "../config/types.js";
 import type { EventSink, NodeFailure, RunEvent, RunOutcome, StageCounts } from "../scheduler/events.js";
-import { Cfg } from "./cfg.js";
+import { Cfg, ConfigKeyError } from "./cfg.js";
 import type { BaseStageExecutor, StageEnvironment, WorkKind } from "./executor.js";
 import { bindEnvironment, workKind } from "./executor.js";
 import type { ExecutorClass } from "./executor-loader.js";
-import { loadExecutorClass, PACKAGE_ROOT } from "./executor-loader.js";
+import { loadExecutorClass, PACKAGE_ROOT, parseExecutorRef } from "./executor-loader.js";
 import type { ContextValue } from "./namer.js";
 import { Namer } from "./namer.js";
 import { baseSeed, namerBase, simFormat } from "./namer-base.js";
@@ -90,11 +90,21 @@ export interface RunSummary {
   readonly stages: readonly ({ readonly name: string } & StageCounts)[];
 }
 
+/**
+ * What a run will do with a node: leave it (`fresh`), `run` it, `restore` its outputs from the
+ * run-cache, or — for a node that is fresh or restorable now but waits on an upstream node that
+ * will run — `may-run`: it runs if that upstream node writes different bytes, and is skipped
+ * (or restored) if early cutoff finds them identical.
+ */
+export type PlanAction = "fresh" | "run" | "restore" | "may-run";
+
 /** One node of a plan: what a run would do with it and why. */
 export interface PlannedNode {
   readonly node: number;
   readonly id: string;
   readonly stage: string;
+  readonly action: PlanAction;
+  /** The engine's view: `stale` for run and may-run, `restorable` for restore. */
   readonly state: "fresh" | "stale" | "restorable";
   readonly reasons: readonly StaleReason[];
   readonly fingerprint: Fingerprint;
@@ -141,6 +151,7 @@ export class PipelineContext {
   readonly #dataRoots: readonly string[];
   /** Per node index, its id, location (engine `locationOf`) and record key, made once. */
   readonly #places: (Place | undefined)[] = [];
+  readonly #workDir: string;
   #prerun = false;
   readonly #partsCache = new Map<string, StageParts>();
   readonly #environments = new Map<string, StageEnvironment>();
@@ -161,6 +172,7 @@ export class PipelineContext {
     this.#seed = baseSeed(config.resolved);
     this.#datasetDir = join(base.root ?? "", base.dataset ?? "");
     this.#dataRoots = [base.root ?? workDir, base.src_root ?? workDir];
+    this.#workDir = workDir;
   }
 
   /** Loads and compiles a configuration; diagnostics when either fails. */
@@ -252,7 +264,7 @@ export class PipelineContext {
         // A described pipe was constructed, with this code and configuration, by an earlier run.
         if (pipe.descriptor === undefined) this.#construct(pipe);
       } catch (caught) {
-        problems.push(caught instanceof Error ? caught.message : String(caught));
+        problems.push(caught instanceof ConfigKeyError ? this.#withOrigin(caught) : caught instanceof Error ? caught.message : String(caught));
         continue;
       }
       const problem = this.#checkPaths(this.#def(pipe.stage));
@@ -328,9 +340,10 @@ export class PipelineContext {
       },
       restore: async (n, judgement) => {
         const token = tokenOf(judgement);
-        if (token?.verdict.state !== "restorable") return undefined;
+        if (token?.verdict.state !== "restorable") return { failed: "Internal error: restore asked of a node that is not restorable" };
         const { fp, verdict } = token;
-        if (!(await engine.restore(verdict.from, fp, this.#dataRoots))) return undefined;
+        const restored = await engine.restore(verdict.from, fp, this.#dataRoots);
+        if (!restored.ok) return { failed: restored.error };
         await engine.recordRestored(this.pipeline.nodes.id(n), fp, verdict.from, runId, new Date());
         return verdict.from.outputs.map((o) => engine.absolutePath(o.path));
       },
@@ -433,14 +446,18 @@ export class PipelineContext {
   }
 
   /**
-   * What a run would do, without running anything: each selected node's verdict. A node
-   * downstream of a node that would run is stale ("upstream stale": it may still turn out
-   * fresh after the run, when the upstream outputs come out byte-identical).
+   * What a run would do, without running anything: each selected node's action. A node
+   * downstream of a restore is judged with the restored record's output digests (restoring is
+   * exact, so its fingerprint is known); a node downstream of one that will run cannot be
+   * judged before that node's bytes exist, so unless it must run anyway it is `may-run`, with
+   * an "upstream stale" reason naming what it waits on.
    */
   async planPipeline(engine: CacheEngine, options: Pick<RunOptions, "nodes" | "forced"> = {}): Promise<PlannedNode[]> {
     if (!this.#prerun) this.prerunPipeline();
     const nodes = this.pipeline.nodes;
-    const willRun = new Uint8Array(nodes.size);
+    // Per node: 1 when it will run or may run (its outputs are not known before the run).
+    const unknown = new Uint8Array(nodes.size);
+    const restored = new Map<number, NodeRecord>();
     const plan: PlannedNode[] = [];
     for (const stageNodes of nodes.stages) {
       const stage = stageNodes.stage.name;
@@ -450,18 +467,20 @@ export class PipelineContext {
       for (let n = stageNodes.first; n < stageNodes.first + stageNodes.count; n++) {
         if (!(options.nodes?.has(n) ?? true)) continue;
         const id = nodes.id(n);
-        const fp = engine.fingerprint(parts, this.#context(engine, stage, n), await this.#dependencyRecords(engine, n, options.nodes));
+        const fp = engine.fingerprint(parts, this.#context(engine, stage, n), await this.#dependencyRecords(engine, n, options.nodes, restored));
         const verdict = await engine.assess(id, fp, options.forced?.has(n) ?? false);
         const upstream: string[] = [];
         for (let k = nodes.depStart[n] ?? 0; k < (nodes.depStart[n + 1] ?? 0); k++) {
           const d = nodes.deps[k] ?? 0;
-          if (willRun[d] === 1) upstream.push(nodes.id(d));
+          if (unknown[d] === 1) upstream.push(nodes.id(d));
         }
         const reasons: StaleReason[] = verdict.state === "fresh" ? [] : [...verdict.reasons];
         if (upstream.length > 0) reasons.push({ kind: "upstream-stale", nodes: upstream });
-        const stateOf: PlannedNode["state"] = reasons.length === 0 ? "fresh" : verdict.state === "restorable" && upstream.length === 0 ? "restorable" : "stale";
-        if (stateOf !== "fresh") willRun[n] = 1;
-        plan.push({ node: n, id, stage, state: stateOf, reasons, fingerprint: fp });
+        const action: PlanAction = verdict.state === "stale" ? "run" : upstream.length > 0 ? "may-run" : verdict.state === "restorable" ? "restore" : "fresh";
+        if (action === "run" || action === "may-run") unknown[n] = 1;
+        if (action === "restore" && verdict.state === "restorable") restored.set(n, verdict.from);
+        const state: PlannedNode["state"] = action === "fresh" ? "fresh" : action === "restore" ? "restorable" : "stale";
+        plan.push({ node: n, id, stage, action, state, reasons, fingerprint: fp });
       }
     }
     return plan;
@@ -491,6 +510,22 @@ export class PipelineContext {
     return { executor, kind, env: this.#environment(stage), stages: this.pipeline.stageGraph.stages, baseSeed: this.#seed };
   }
 
+  /** `module#Export` with the module shown relative to the working folder. */
+  #describeRef(ref: string): string {
+    const parsed = parseExecutorRef(ref, this.projectDir);
+    if (!parsed.ok) return ref;
+    const file = relative(this.#workDir, parsed.value.module);
+    return `${file.startsWith("..") ? parsed.value.module : file}#${parsed.value.exportName}`;
+  }
+
+  /** A bad config value found by an executor's constructor, with the file and line that set it. */
+  #withOrigin(problem: ConfigKeyError): string {
+    const where = this.config.origin(problem.key.split("."));
+    if (where === undefined) return problem.message;
+    const file = relative(this.#workDir, where.file);
+    return `${problem.message} (${file.startsWith("..") ? where.file : file}:${String(where.line)}:${String(where.column)})`;
+  }
+
   /** Config keys a stage's executor read while working rather than in its constructor. */
   lateReads(stage: string): string[] {
     return (this.#pipeFor(stage)?.cfg?.reads() ?? []).filter((r) => r.phase === "work").map((r) => r.key);
@@ -502,6 +537,12 @@ export class PipelineContext {
     const cfg = this.#rootCfg.forStage(pipe.stage);
     bindEnvironment(cfg, (stage) => this.#environment(stage));
     const executor = new pipe.Executor(cfg, pipe.stage);
+    // A class that skips BaseStageExecutor has no stage, def or namer: say so by name, not as stage "undefined".
+    if (typeof (executor as Partial<BaseStageExecutor>).stage !== "string") {
+      const ref = this.#def(pipe.stage).executor;
+      const where = ref === null ? pipe.Executor.name : this.#describeRef(ref);
+      throw new Error(`executor of stage "${pipe.stage}" (${where}) does not extend BaseStageExecutor: declare it as \`class ${pipe.Executor.name} extends BaseStageExecutor\` and call super(cfg, stage)`);
+    }
     const kind = workKind(executor);
     pipe.executor = executor;
     pipe.kind = kind;
@@ -524,18 +565,24 @@ export class PipelineContext {
   }
 
   /**
-   * The current records of node n's dependencies (those that have one). A dependency outside
+   * The current records of node n's dependencies (those that have one); a plan passes the
+   * records it expects restores to bring back as `restored`. A dependency outside
    * `selected` was not judged in this run, so its files are checked against its record and a
    * hand-edited one enters n's fingerprint as it is on disk (engine.observe).
    */
-  #dependencyRecords(engine: CacheEngine, n: number, selected?: ReadonlySet<number>): NodeRecord[] | Promise<NodeRecord[]> {
+  #dependencyRecords(
+    engine: CacheEngine,
+    n: number,
+    selected?: ReadonlySet<number>,
+    restored?: ReadonlyMap<number, NodeRecord>,
+  ): NodeRecord[] | Promise<NodeRecord[]> {
     const nodes = this.pipeline.nodes;
     const out: (NodeRecord | Promise<NodeRecord>)[] = [];
     let pending = false;
     for (let k = nodes.depStart[n] ?? 0; k < (nodes.depStart[n + 1] ?? 0); k++) {
       const d = nodes.deps[k] ?? 0;
       const place = this.#place(engine, d);
-      const record = engine.recordAt(place.key, place.id);
+      const record = (restored === undefined ? undefined : restored.get(d)) ?? engine.recordAt(place.key, place.id);
       if (record === undefined) continue;
       const seen = selected === undefined || selected.has(d) ? record : engine.observe(record);
       if (seen instanceof Promise) pending = true;

@@ -8,6 +8,7 @@
  * The node graph is compact — typed arrays and CSR adjacency — because pipelines reach
  * 100k nodes and the scheduler walks it on every run.
  */
+import type { KeyPath } from "../config/types.js";
 import type { Diagnostic } from "../diagnostics/diagnostic.js";
 import { error } from "../diagnostics/diagnostic.js";
 import type { Result } from "../diagnostics/result.js";
@@ -111,10 +112,13 @@ export function expandNodes(stageGraph: StageGraph): Result<NodeGraph, Diagnosti
         const assets = stageGraph.graph
           .directedEdges(producerName, consumer.stage.name)
           .map((e) => stageGraph.graph.getEdgeAttributes(e).asset);
+        const cause = emptyScope(producer.stage, consumer.stage);
+        const exampleId = formatNodeId(consumer.stage.name, partitionOf(stageList, coords, splitNames, stageIndex, example));
+        const subject = missing === 1 ? `1 node of stage "${consumer.stage.name}" (${exampleId}) has` : `${String(missing)} nodes of stage "${consumer.stage.name}" (e.g. ${exampleId}) have`;
         diagnostics.push(
           error(
-            `${String(missing)} node${missing === 1 ? "" : "s"} of stage "${consumer.stage.name}" (e.g. ${formatNodeId(consumer.stage.name, partitionOf(stageList, coords, splitNames, stageIndex, example))}) have no producer in stage "${producerName}" for ${assets.map((a) => `"${a}"`).join(", ")}`,
-            undefined,
+            `${subject} no producer in stage "${producerName}" for ${assets.map((a) => `"${a}"`).join(", ")}${cause === undefined ? "" : `: ${cause.why}`}`,
+            cause === undefined ? undefined : stageGraph.at?.(cause.key),
             [`"${producerName}" runs on ${describeScope(producer.stage)}; "${consumer.stage.name}" runs on ${describeScope(consumer.stage)}`],
           ),
         );
@@ -282,6 +286,20 @@ function partitionOf(
     ...(freq >= 0 ? { freq: s.stage.freqs?.[freq] ?? "" } : {}),
     ...(epoch >= 0 ? { epoch: s.stage.epochs?.[epoch] ?? 0 } : {}),
   };
+}
+
+/** The setting that leaves a producer nothing to give: a split with no sims, or an empty override_n_sims. */
+function emptyScope(producer: StageDef, consumer: StageDef): { readonly why: string; readonly key: KeyPath } | undefined {
+  if (!producer.dims.includes("sim")) return undefined;
+  for (const split of consumer.splits) {
+    if ((producer.sims.get(split.name)?.length ?? 1) > 0) continue;
+    const override = producer.block["override_n_sims"];
+    if (override !== undefined && override !== null) {
+      return { why: `override_n_sims of stage "${producer.name}" leaves split "${split.name}" no simulations`, key: ["pipeline", producer.name, "override_n_sims"] };
+    }
+    return { why: `splits.${split.name}.n_sims is 0`, key: ["splits", split.name, "n_sims"] };
+  }
+  return undefined;
 }
 
 function describeScope(stage: StageDef): string {

@@ -15,6 +15,13 @@ import { DIMS, isDim } from "./partition.js";
 import type { ParsedTemplate } from "./template.js";
 import { describeTemplateFailure, parseTemplate } from "./template.js";
 
+/**
+ * The most nodes one pipeline may expand to. The node graph, the plan and the state store hold
+ * per-node data in memory (about a kilobyte a node in a run); past this a run would exhaust
+ * the heap long after starting, so the configuration is refused up front instead.
+ */
+export const MAX_NODES = 2_000_000;
+
 /** Tags every template may use besides the partition dimensions. */
 export const CONTEXT_TAGS: readonly string[] = ["root", "src_root", "dataset", "working", "stage"];
 
@@ -84,6 +91,8 @@ export interface StageGraph {
   readonly stages: ReadonlyMap<string, StageDef>;
   /** Every split of the splits file, in order. */
   readonly allSplits: readonly SplitDef[];
+  /** Where a key of the configuration was set, for diagnostics found while expanding nodes. */
+  readonly at?: (path: KeyPath) => SourceLocation | undefined;
 }
 
 /** What the compiler needs from its caller. */
@@ -105,10 +114,11 @@ export function buildStageGraph(config: Config, options: CompileOptions): Result
   const allSplits = readSplits(config.resolved);
   const stageNames = Object.keys(pipeline);
   const stages = new Map<string, StageDef>();
+  const simCounts = new Map<string, ReadonlyMap<string, number>>();
 
   for (const name of stageNames) {
     const block = asObject(pipeline[name]) ?? {};
-    const stage = readStage(name, block, allSplits, options, at, diagnostics);
+    const stage = readStage(name, block, allSplits, options, at, diagnostics, simCounts);
     stages.set(name, stage);
   }
 
@@ -141,18 +151,31 @@ export function buildStageGraph(config: Config, options: CompileOptions): Result
         );
         continue;
       }
-      // A stage reading its own earlier output (resuming, as CMB-ML allows) is not an edge.
-      if (producer.name === stage.name) continue;
+      // A node can never be fresh while it reads what it writes: each run changes its own input.
+      if (producer.name === stage.name) {
+        diagnostics.push(
+          error(`stage "${stage.name}" reads its own output "${input.asset}" (as "${input.name}"): a stage cannot be its own input`, where, [
+            "read it from the stage that produced it before, or give the result a new stage",
+          ]),
+        );
+        continue;
+      }
       graph.addDirectedEdge(producer.name, stage.name, { asset: input.name, origName: input.asset });
     }
   }
 
+  diagnostics.push(...frequencyLists(stages, at));
+  diagnostics.push(...sharedOutputPaths(stages, config.resolved, at));
+  diagnostics.push(...climbingPaths(stages, config.resolved, at));
   const order = topologicalOrder(graph, stageNames);
   if (order === undefined) {
     diagnostics.push(cycleDiagnostic(graph, stageNames, at));
+  } else if (diagnostics.length === 0) {
+    const tooMany = nodeCountLimit(stages, simCounts, at);
+    if (tooMany !== undefined) diagnostics.push(tooMany);
   }
   if (diagnostics.length > 0 || order === undefined) return err(diagnostics);
-  return ok({ graph, order, stages, allSplits });
+  return ok({ graph, order, stages, allSplits, at });
 }
 
 function readStage(
@@ -162,6 +185,7 @@ function readStage(
   options: CompileOptions,
   at: (path: KeyPath) => SourceLocation | undefined,
   diagnostics: Diagnostic[],
+  simCounts: Map<string, ReadonlyMap<string, number>>,
 ): StageDef {
   const path = (...rest: (string | number)[]): KeyPath => ["pipeline", name, ...rest];
   const dirName = typeof block["dir_name"] === "string" ? block["dir_name"] : name;
@@ -216,6 +240,20 @@ function readStage(
     assetsOut.push({ name: assetName, handler, template: parsed.value, options: rest });
   }
   const dims = DIMS.filter((d) => dimSet.has(d));
+  // Every node writes every asset: an asset without one of the stage's dimensions would be
+  // written by all the nodes that differ only in it, each overwriting the others.
+  for (const asset of assetsOut) {
+    const lacking = dims.filter((d) => !asset.template.tags.includes(d));
+    if (lacking.length === 0) continue;
+    const from = assetsOut.find((a) => lacking.some((d) => a.template.tags.includes(d)))?.name ?? "";
+    diagnostics.push(
+      error(
+        `path_template of asset "${asset.name}" in stage "${name}" lacks ${lacking.map((d) => `{${d}}`).join(", ")}: the stage has a node per ${lacking.join(" × ")} (from asset "${from}"), and they would all write this one file`,
+        at(path("assets_out", asset.name, "path_template")),
+        [`add ${lacking.map((d) => `{${d}}`).join(", ")} to the template, or move the asset to a stage of its own`],
+      ),
+    );
+  }
 
   const assetsIn: AssetInDef[] = [];
   for (const [assetName, value] of Object.entries(asObject(block["assets_in"]) ?? {})) {
@@ -261,11 +299,16 @@ function readStage(
 
   const sims = new Map<string, readonly number[]>();
   const override = block["override_n_sims"];
+  const simCount = (split: SplitDef): number => (typeof override === "number" ? override : Array.isArray(override) ? override.length : split.nSims);
+  // Counted before any list is made: a billion sims would exhaust memory in `range` alone.
+  const tooLarge = splits.reduce((n, split) => n + simCount(split), 0) > MAX_NODES;
   for (const split of splits) {
-    if (typeof override === "number") sims.set(split.name, range(override));
+    if (tooLarge) sims.set(split.name, []);
+    else if (typeof override === "number") sims.set(split.name, range(override));
     else if (Array.isArray(override)) sims.set(split.name, override.map(Number));
     else sims.set(split.name, range(split.nSims));
   }
+  simCounts.set(name, new Map(splits.map((split) => [split.name, simCount(split)])));
 
   const freqs = readList(block, "freqs", name, at, diagnostics, (v) => (typeof v === "string" || typeof v === "number" ? String(v) : undefined));
   if (dims.includes("freq") && freqs === null) {
@@ -307,6 +350,190 @@ function readList<T>(
     } else out.push(converted);
   });
   return out;
+}
+
+/**
+ * Duplicate or missing frequencies. Stages usually share one list (`${scenario.detector_freqs}`),
+ * so a problem is reported once per place it is written, naming every stage that uses it.
+ */
+function frequencyLists(stages: ReadonlyMap<string, StageDef>, at: (path: KeyPath) => SourceLocation | undefined): Diagnostic[] {
+  const found = new Map<string, { message: string; location: SourceLocation | undefined; note: string; stages: string[] }>();
+  const report = (key: KeyPath, message: string, note: string, stage: string): void => {
+    const location = at(key);
+    // Unlocated (set by an override): one list for every stage that reads it, most likely.
+    const id = `${location === undefined ? "" : `${location.file}:${String(location.line)}:${String(location.column)}`}\u0000${message}`;
+    const entry = found.get(id);
+    if (entry === undefined) found.set(id, { message, location, note, stages: [stage] });
+    else entry.stages.push(stage);
+  };
+  for (const stage of stages.values()) {
+    if (stage.freqs === null) continue;
+    const seen = new Map<string, number>();
+    stage.freqs.forEach((f, i) => {
+      const first = seen.get(f);
+      if (first === undefined) seen.set(f, i);
+      else {
+        report(
+          ["pipeline", stage.name, "freqs", i],
+          `frequency ${f} is listed twice (entries ${String(first + 1)} and ${String(i + 1)} of the frequency list)`,
+          "each frequency is a node of its own: two equal ones would write the same files",
+          stage.name,
+        );
+      }
+    });
+    if (stage.freqs.length === 0 && stage.dims.includes("freq")) {
+      report(["pipeline", stage.name, "freqs"], "the frequency list is empty, so stages with a node per {freq} have no nodes", "list at least one frequency", stage.name);
+    }
+  }
+  return [...found.values()].map((f) =>
+    error(f.message, f.location, [f.note, `"freqs" of stage${f.stages.length === 1 ? "" : "s"} ${f.stages.map((n) => `"${n}"`).join(", ")}`]),
+  );
+}
+
+/**
+ * Two output assets (of one stage or two) that would write the same files: their templates
+ * are equal once each stage's own values ({stage} = dir_name, its scalar keys) are put in,
+ * and their splits overlap. Decided per template, never per node, so it costs nothing at 100k nodes.
+ */
+function sharedOutputPaths(
+  stages: ReadonlyMap<string, StageDef>,
+  resolved: ConfigObject,
+  at: (path: KeyPath) => SourceLocation | undefined,
+): Diagnostic[] {
+  const diagnostics: Diagnostic[] = [];
+  const written = new Map<string, { stage: StageDef; asset: string }[]>();
+  for (const stage of stages.values()) {
+    for (const asset of stage.assetsOut) {
+      const key = staticPath(asset.template, stage, resolved);
+      const earlier = written.get(key) ?? [];
+      const splitNames = new Set(stage.splits.map((s) => s.name));
+      const clash = earlier.find(
+        (e) => !(stage.dims.includes("split") && e.stage.dims.includes("split")) || e.stage.splits.some((s) => splitNames.has(s.name)),
+      );
+      if (clash !== undefined) {
+        const other = clash.stage.name === stage.name ? `asset "${clash.asset}"` : `asset "${clash.asset}" of stage "${clash.stage.name}"`;
+        diagnostics.push(
+          error(
+            `asset "${asset.name}" of stage "${stage.name}" and ${other} would write the same files: both path_templates come to "${key}"`,
+            at(["pipeline", stage.name, "assets_out", asset.name, "path_template"]),
+            [`give one of them another file name${clash.stage.name === stage.name ? "" : " or dir_name"}`],
+          ),
+        );
+      }
+      earlier.push({ stage, asset: asset.name });
+      written.set(key, earlier);
+    }
+  }
+  return diagnostics;
+}
+
+/** A template with the values fixed for the whole stage put in; per-node and root tags stay as `{tag}`. */
+function staticPath(template: ParsedTemplate, stage: StageDef, resolved: ConfigObject): string {
+  let out = "";
+  for (const part of template.parts) {
+    if (typeof part === "string") out += part;
+    else out += staticValue(part.tag, stage, resolved) ?? `{${part.tag}}`;
+  }
+  return out;
+}
+
+function staticValue(tag: string, stage: StageDef, resolved: ConfigObject): string | undefined {
+  if (tag === "stage") return stage.dirName;
+  if (tag === "dataset") return scalarText(resolved["dataset_name"]);
+  if (tag === "working") return scalarText(resolved["working_dir"]);
+  if (isDim(tag) || CONTEXT_TAGS.includes(tag)) return undefined;
+  return scalarText(stage.block[tag]);
+}
+
+function scalarText(value: ConfigValue | undefined): string | undefined {
+  return typeof value === "string" || typeof value === "number" || typeof value === "boolean" ? String(value) : undefined;
+}
+
+/** True when a path (piece) has a `..` component. */
+function climbs(path: string): boolean {
+  return path.split(/[\\/]/).includes("..");
+}
+
+/**
+ * Everything below `{root}` must stay inside `{root}/{dataset}`: a `..` in dir_name,
+ * dataset_name, working_dir, the sim folder prefix, a frequency or a template would write
+ * over another dataset's (or anyone's) files. `datasets_root` and `assets_dir` are the user's
+ * own and may be anything.
+ */
+function climbingPaths(stages: ReadonlyMap<string, StageDef>, resolved: ConfigObject, at: (path: KeyPath) => SourceLocation | undefined): Diagnostic[] {
+  const diagnostics: Diagnostic[] = [];
+  const refuse = (key: KeyPath, what: string, value: string): void => {
+    diagnostics.push(
+      error(`${what} "${value}" climbs out of the dataset folder with ".."`, at(key), [
+        "outputs stay inside {root}/{dataset}; only local_system.datasets_root may point elsewhere",
+      ]),
+    );
+  };
+  for (const [key, what] of [
+    [["dataset_name"], "dataset_name"],
+    [["working_dir"], "working_dir"],
+    [["file_system", "sim_folder_prefix"], "file_system.sim_folder_prefix"],
+  ] as const) {
+    let value: ConfigValue | undefined = resolved;
+    for (const k of key) value = asObject(value)?.[k];
+    const text = scalarText(value);
+    if (text !== undefined && climbs(text)) refuse(key, what, text);
+  }
+  for (const stage of stages.values()) {
+    if (climbs(stage.dirName)) refuse(["pipeline", stage.name, "dir_name"], `dir_name of stage "${stage.name}"`, stage.dirName);
+    stage.freqs?.forEach((f, i) => {
+      if (climbs(f)) refuse(["pipeline", stage.name, "freqs", i], `frequency of stage "${stage.name}"`, f);
+    });
+    for (const asset of stage.assetsOut) {
+      // dir_name and the dataset values were checked above; the rest of the template is checked with them filled in.
+      const probe = asset.template.parts
+        .map((p) => (typeof p === "string" ? p : p.tag === "stage" || p.tag === "dataset" || p.tag === "working" ? "x" : (staticValue(p.tag, stage, resolved) ?? "x")))
+        .join("");
+      if (climbs(probe)) refuse(["pipeline", stage.name, "assets_out", asset.name, "path_template"], `path_template of asset "${asset.name}" in stage "${stage.name}"`, asset.template.source);
+    }
+  }
+  return diagnostics;
+}
+
+/**
+ * Refuses a pipeline whose node count passes {@link MAX_NODES}, counted from the sims per
+ * split (never by expanding), located at the `n_sims` (or `override_n_sims`) that weighs most.
+ */
+function nodeCountLimit(
+  stages: ReadonlyMap<string, StageDef>,
+  simCounts: ReadonlyMap<string, ReadonlyMap<string, number>>,
+  at: (path: KeyPath) => SourceLocation | undefined,
+): Diagnostic | undefined {
+  let total = 0;
+  let largest: { stage: StageDef; count: number } | undefined;
+  for (const stage of stages.values()) {
+    const has = (d: Dim): boolean => stage.dims.includes(d);
+    const per = (has("freq") ? (stage.freqs?.length ?? 0) : 1) * (has("epoch") ? (stage.epochs?.length ?? 0) : 1);
+    const counts = simCounts.get(stage.name) ?? new Map<string, number>();
+    const splits = has("split") ? stage.splits : [];
+    const points = has("sim") ? splits.reduce((n, s) => n + (counts.get(s.name) ?? 0), 0) : has("split") ? splits.length : 1;
+    const count = points * per;
+    total += count;
+    if (largest === undefined || count > largest.count) largest = { stage, count };
+  }
+  if (total <= MAX_NODES || largest === undefined) return undefined;
+  const { stage, count } = largest;
+  const counts = simCounts.get(stage.name) ?? new Map<string, number>();
+  let biggest: string | undefined;
+  for (const [split, n] of counts) if (biggest === undefined || n > (counts.get(biggest) ?? 0)) biggest = split;
+  const override = stage.block["override_n_sims"];
+  const key: KeyPath =
+    typeof override === "number" || Array.isArray(override)
+      ? ["pipeline", stage.name, "override_n_sims"]
+      : biggest !== undefined && stage.dims.includes("sim")
+        ? ["splits", biggest, "n_sims"]
+        : ["pipeline", stage.name];
+  const setting = key.join(".");
+  return error(
+    `the pipeline would have ${total.toLocaleString("en-US")} nodes, more than the ${MAX_NODES.toLocaleString("en-US")} cmbflow can plan at once`,
+    at(key),
+    [`stage "${stage.name}" alone has ${count.toLocaleString("en-US")} nodes; ${setting} sets how many`, "lower n_sims (or n_sims_cap), or divide the work into several datasets"],
+  );
 }
 
 /** Splits are the entries of the `splits` block that carry `n_sims`, in file order. */
@@ -369,12 +596,12 @@ function cycleDiagnostic(
   for (let i = 0; i + 1 < nodes.length; i++) {
     const from = nodes[i] ?? "";
     const to = nodes[i + 1] ?? "";
-    const edge = graph.directedEdges(from, to)[0];
+    const edge = graph.outEdges(from, to)[0];
     const asset = edge === undefined ? "?" : graph.getEdgeAttributes(edge).asset;
     edges.push(`${from} → ${to} (${asset})`);
   }
   const first = nodes[1] ?? "";
-  const firstEdge = graph.directedEdges(nodes[0] ?? "", first)[0];
+  const firstEdge = graph.outEdges(nodes[0] ?? "", first)[0];
   const firstAsset = firstEdge === undefined ? "" : graph.getEdgeAttributes(firstEdge).asset;
   return error(
     `the pipeline has a cycle: ${nodes.join(" → ")}`,

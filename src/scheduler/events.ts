@@ -18,6 +18,8 @@ export type RunEvent =
   | { readonly type: "node-started"; readonly stage: string; readonly nodeId: string; readonly reasons: readonly string[] }
   | { readonly type: "node-cached"; readonly stage: string; readonly nodeId: string }
   | { readonly type: "node-restored"; readonly stage: string; readonly nodeId: string; readonly outputs: readonly string[] }
+  /** A restorable node whose cached outputs could not be restored (a corrupt or missing object): it runs instead. */
+  | { readonly type: "node-restore-failed"; readonly stage: string; readonly nodeId: string; readonly reason: string }
   | { readonly type: "node-blocked"; readonly stage: string; readonly nodeId: string; readonly failedDependency: string }
   | { readonly type: "node-finished"; readonly stage: string; readonly nodeId: string; readonly durationMs: number; readonly outputs: readonly string[] }
   | { readonly type: "node-failed"; readonly failure: NodeFailure; readonly durationMs: number }

@@ -28,8 +28,8 @@ export type Judgement =
 export interface NodeJudge {
   /** Whether node n must run, and why. Called when all its dependencies are done; answers at once when it can (a fresh node). */
   assess(node: number, forced: boolean): Judgement | Promise<Judgement>;
-  /** Restores a restorable node's outputs; their paths, or undefined when the store could not (the node then runs). */
-  restore(node: number, judgement: Judgement): Promise<readonly string[] | undefined>;
+  /** Restores a restorable node's outputs: their paths, or why the store could not (the node then runs). */
+  restore(node: number, judgement: Judgement): Promise<readonly string[] | { readonly failed: string }>;
   /** Records a node that ran, after its outputs are in place. */
   record(node: number, judgement: Judgement, outputs: readonly WrittenOutput[], startedAt: Date, durationMs: number): Promise<void>;
 }
@@ -232,12 +232,13 @@ export async function schedule(options: ScheduleOptions): Promise<ScheduleSummar
     await sweeper.sweep(options.outputPaths(n));
     if (judge !== undefined && !judgement.fresh && judgement.restorable) {
       const outputs = await judge.restore(n, judgement);
-      if (outputs !== undefined) {
+      if (!("failed" in outputs)) {
         emit({ type: "node-restored", stage, nodeId, outputs });
         settle(n, "restored");
         planner.done(n);
         return;
       }
+      emit({ type: "node-restore-failed", stage, nodeId, reason: outputs.failed });
     }
     emit({ type: "node-started", stage, nodeId, reasons: judgement.fresh ? [] : judgement.reasons });
     const startedAt = new Date();

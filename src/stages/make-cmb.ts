@@ -14,7 +14,7 @@ export class MakeCmbExecutor extends BaseStageExecutor {
   constructor(cfg: Cfg, stage: string) {
     super(cfg, stage);
     this.#nside = cfg.nside("scenario.nside");
-    this.#lmax = cfg.integer("scenario.lmax");
+    this.#lmax = cfg.lmax("scenario.lmax", this.#nside);
   }
 
   async processSim(ctx: NodeContext): Promise<void> {

@@ -1,4 +1,6 @@
 import { execFileSync } from "node:child_process";
+import { readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { cli, pipelineProject, tempProject } from "./harness.js";
 
@@ -189,6 +191,18 @@ error: path_template of asset "n" in stage "a": "{" at character 1 is never clos
 `);
   });
 
+  it("a stage reading its own output: exit 2, at the assets_in entry", async () => {
+    const { code, stderr } = await dagErrors(out("a", "  assets_in:\n    previous: {stage: a, orig_name: out}\n"));
+    expect(code).toBe(2);
+    expect(stderr).toBe(`error: stage "a" reads its own output "out" (as "previous"): a stage cannot be its own input
+ --> cfg/pipeline/p.yaml:6:23
+  |
+6 |     previous: {stage: a, orig_name: out}
+  |                       ^
+  = note: read it from the stage that produced it before, or give the result a new stage
+`);
+  });
+
   it("a splits filter that matches no split", async () => {
     const { stderr } = await dagErrors(out("a", "  splits: [validation]\n"));
     expect(stderr).toBe(`error: stage "a" runs on splits [validation], which match no split
@@ -198,5 +212,25 @@ error: path_template of asset "n" in stage "a": "{" at character 1 is never clos
   |           ^^^^^^^^^^^^
   = note: splits: Train, Valid, Test
 `);
+  });
+});
+
+describe("values an executor refuses, located", () => {
+  it("lmax above 3·nside − 1 stops a dry run at the line that set it, unless allowed", async () => {
+    const project = tempProject({}, true);
+    try {
+      const scenario = join(project.dir, "cfg", "scenario", "nside64.yaml");
+      writeFileSync(scenario, readFileSync(scenario, "utf8").replace(/^lmax: 128$/m, "lmax: 500"));
+      const refused = await cli(project.dir, ["run", "--dry-run"]);
+      expect(refused.code).toBe(2);
+      expect(refused.stderr).toBe(
+        'error: stage "make_cmb": config key "scenario.lmax" is 500, above 3·nside − 1 = 191 for nside 64; set scenario.allow_lmax_above_3nside: true to allow it (cfg/scenario/nside64.yaml:5:7)\n' +
+          "1 problem found before running; nothing was run\n",
+      );
+      const allowed = await cli(project.dir, ["run", "--dry-run", "+scenario.allow_lmax_above_3nside=true"]);
+      expect(allowed.code).toBe(0);
+    } finally {
+      project.cleanup();
+    }
   });
 });

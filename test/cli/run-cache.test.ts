@@ -31,6 +31,19 @@ describe("the run-cache", () => {
     expect(reverted.code).toBe(0);
     expect(stage(reverted.stdout, "ps_setup")).toMatchObject({ ran: 1, restored: 0 });
     expect(stage(reverted.stdout, "make_cmb")).toMatchObject({ ran: 0, restored: 3 });
+    // Said in the terminal (even with -q) and in run.log, not recomputed silently.
+    const spectrum = "data/T_16_1-1/Simulation_Working/A_PS_Setup/cmb_ps_theory.txt";
+    const said = `warning: ps_setup is recomputed: the cached copy of ${spectrum} is corrupt (object ${digest} now digests to `;
+    expect(reverted.stderr).toContain(said);
+    expect(reverted.stderr).toMatch(/now digests to [0-9a-f]{16}\); it was removed from cache\/objects\n/);
+    const runId = (JSON.parse(reverted.stdout) as { run_id: string }).run_id;
+    const log = readFileSync(join(project.dir, "data/T_16_1-1/Logs", runId, "run.log"), "utf8")
+      .trim()
+      .split("\n")
+      .map((l) => JSON.parse(l) as { event: string; nodeId?: string; reason?: string });
+    const failed = log.filter((e) => e.event === "node-restore-failed");
+    expect(failed.map((e) => e.nodeId)).toEqual(["ps_setup"]);
+    expect(failed[0]?.reason).toContain(`the cached copy of ${spectrum} is corrupt (object ${digest} now digests to `);
     const status = await cli(project.dir, ["status", "scenario=nside16", "splits=1-1"]);
     expect(status.code).toBe(0);
   });

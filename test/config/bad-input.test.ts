@@ -559,3 +559,33 @@ describe("more than one document", () => {
     );
   });
 });
+
+describe("numbers JSON cannot show", () => {
+  it("prints .nan and .inf as written, not as null", () => {
+    expect(loadErrors({ "config.yaml": `${PRIMARY}seed: .nan\n` }, ["splits.Train.n_sims=.inf"])).toBe(
+      text(
+        "error: seed must be a whole number from 0 to 9007199254740991 (2^53 − 1), got .nan",
+        " --> cfg/config.yaml:5:7",
+        "  |",
+        "5 | seed: .nan",
+        "  |       ^^^^",
+        "",
+        "error: splits.Train.n_sims must be a non-negative integer, got .inf",
+        '  = note: set by override "splits.Train.n_sims=.inf"',
+      ),
+    );
+  });
+
+  it("shows a 120 KB integer by its ends and length", () => {
+    const huge = "9".repeat(120_000);
+    const rendered = loadErrors({ "splits/3-3.yaml": `name: "3-3"\nTrain:\n  n_sims: ${huge}\nTest:\n  n_sims: 3\n` });
+    expect(rendered.split("\n")[0]).toBe("error: splits.Train.n_sims must be a non-negative integer, got 9999999999999999…99999999 (120,000 characters)");
+    const viaOverride = loadErrors({}, [`+seed=${huge}`]);
+    expect(viaOverride).toBe(
+      text(
+        "error: seed must be a whole number from 0 to 9007199254740991 (2^53 − 1), got 9999999999999999…99999999 (120,000 characters)",
+        '  = note: set by override "+seed=9999999999…99999999 (120,006 characters)"',
+      ),
+    );
+  });
+});

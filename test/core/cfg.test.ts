@@ -42,6 +42,25 @@ describe("Cfg", () => {
     const odd = new Cfg({ scenario: { nside: 17 } }, "make_cmb");
     expect(() => odd.nside("scenario.nside")).toThrow('stage "make_cmb": config key "scenario.nside" must be a HEALPix nside, a power of two from 1 to 8192, got 17');
   });
+
+  it("refuses lmax above 3·nside − 1 unless the key beside it allows it, and reads that key only then", () => {
+    const low = new Cfg({ scenario: { nside: 64, lmax: 191 } }, "make_cmb");
+    expect(low.lmax("scenario.lmax", 64)).toBe(191);
+    expect(low.reads().map((r) => r.key)).toEqual(["scenario.lmax"]);
+    const high = new Cfg({ scenario: { nside: 64, lmax: 192 } }, "make_cmb");
+    expect(() => high.lmax("scenario.lmax", 64)).toThrow(
+      'stage "make_cmb": config key "scenario.lmax" is 192, above 3·nside − 1 = 191 for nside 64; set scenario.allow_lmax_above_3nside: true to allow it',
+    );
+    const allowed = new Cfg({ scenario: { nside: 64, lmax: 500, allow_lmax_above_3nside: true } }, "make_cmb");
+    expect(allowed.lmax("scenario.lmax", 64)).toBe(500);
+    expect(allowed.reads().map((r) => r.key)).toEqual(["scenario.lmax", "scenario.allow_lmax_above_3nside"]);
+  });
+
+  it("writes a non-finite value as YAML does, not as null", () => {
+    expect(() => new Cfg({ scenario: { nside: Number.NaN } }, "make_cmb").nside("scenario.nside")).toThrow(
+      'stage "make_cmb": config key "scenario.nside" must be a number, got .nan',
+    );
+  });
 });
 
 describe("run ids", () => {

@@ -113,12 +113,174 @@ describe("compiler diagnostics", () => {
     ]);
   });
 
-  it("lets a stage read its own earlier output without a cycle", () => {
+  it("refuses a stage that reads its own output (a self-cycle), at the assets_in entry", () => {
     const text = `${SPLITS_3_3}pipeline:${stage("a", `
     assets_in:
       previous: {stage: a, orig_name: out}`)}
 `;
+    expect(problems(text)).toEqual([
+      {
+        message: 'stage "a" reads its own output "out" (as "previous"): a stage cannot be its own input',
+        line: 12,
+        column: 25,
+        notes: ["read it from the stage that produced it before, or give the result a new stage"],
+      },
+    ]);
+  });
+
+  it("locates a two-stage cycle at the edge that closes it, with each edge's own asset", () => {
+    const text = `${SPLITS_3_3}pipeline:${stage("a", `
+    assets_in:
+      from_b: {stage: b, orig_name: out}`)}${stage("b", `
+    assets_in:
+      from_a: {stage: a, orig_name: out}`)}
+`;
+    expect(problems(text)).toEqual([
+      { message: "the pipeline has a cycle: a → b → a", line: 17, column: 23, notes: ["edge a → b (from_a)", "edge b → a (from_b)"] },
+    ]);
+  });
+
+  it("refuses an asset whose template lacks one of its stage's dimensions", () => {
+    const text = `${SPLITS_3_3}pipeline:
+  a:
+    assets_out:
+      m: {handler: HealpyMap, path_template: "a/{split}/{sim}/{freq}.fits"}
+      s: {handler: HealpyMap, path_template: "a/{split}/{sim}/sum.fits"}
+    freqs: [30, 100]
+`;
+    expect(problems(text)).toEqual([
+      {
+        message: 'path_template of asset "s" in stage "a" lacks {freq}: the stage has a node per freq (from asset "m"), and they would all write this one file',
+        line: 11,
+        column: 46,
+        notes: ["add {freq} to the template, or move the asset to a stage of its own"],
+      },
+    ]);
+  });
+
+  it("refuses two outputs with the same path, in one stage and across stages sharing a dir_name", () => {
+    const text = `${SPLITS_3_3}pipeline:
+  a:
+    assets_out:
+      m: {handler: HealpyMap, path_template: "{root}/{stage}/{split}/{sim}/m.fits"}
+      n: {handler: HealpyMap, path_template: "{root}/{stage}/{split}/{sim}/m.fits"}
+    dir_name: A
+  b:
+    assets_out:
+      m: {handler: HealpyMap, path_template: "{root}/{stage}/{split}/{sim}/{kind}.fits"}
+    kind: m
+    dir_name: A
+  c:
+    assets_out:
+      m: {handler: HealpyMap, path_template: "{root}/{stage}/{split}/{sim}/m.fits"}
+    dir_name: C
+`;
+    expect(problems(text)).toEqual([
+      {
+        message: 'asset "n" of stage "a" and asset "m" would write the same files: both path_templates come to "{root}/A/{split}/{sim}/m.fits"',
+        line: 11,
+        column: 46,
+        notes: ["give one of them another file name"],
+      },
+      {
+        message: 'asset "m" of stage "b" and asset "m" of stage "a" would write the same files: both path_templates come to "{root}/A/{split}/{sim}/m.fits"',
+        line: 15,
+        column: 46,
+        notes: ["give one of them another file name or dir_name"],
+      },
+    ]);
+  });
+
+  it("allows the same template in stages whose splits do not overlap", () => {
+    const text = `${SPLITS_3_3}pipeline:
+  a:
+    assets_out:
+      m: {handler: HealpyMap, path_template: "{root}/x/{split}/{sim}/m.fits"}
+    splits: [train]
+  b:
+    assets_out:
+      m: {handler: HealpyMap, path_template: "{root}/x/{split}/{sim}/m.fits"}
+    splits: [test]
+`;
     expect(compilePipeline(fromYaml(text), { handlers: HANDLERS }).ok).toBe(true);
+  });
+
+  it("reports a duplicate frequency once where it is written, naming every stage that uses the list", () => {
+    const text = `${SPLITS_3_3}freq_list: &f [30, 100, 30]
+pipeline:
+  a:
+    assets_out:
+      m: {handler: HealpyMap, path_template: "a/{split}/{sim}/{freq}.fits"}
+    freqs: *f
+  b:
+    assets_out:
+      m: {handler: HealpyMap, path_template: "b/{split}/{sim}/{freq}.fits"}
+    freqs: [30, 30]
+`;
+    const found = problems(text);
+    expect(found.map((p) => p.message)).toEqual([
+      "frequency 30 is listed twice (entries 1 and 3 of the frequency list)",
+      "frequency 30 is listed twice (entries 1 and 2 of the frequency list)",
+    ]);
+    expect(found[1]).toMatchObject({ line: 16, column: 17 });
+    expect(found[1]?.notes).toEqual(["each frequency is a node of its own: two equal ones would write the same files", '"freqs" of stage "b"']);
+  });
+
+  it("names the empty frequency list instead of reporting nodes with no producer", () => {
+    const text = `${SPLITS_3_3}pipeline:
+  a:
+    assets_out:
+      m: {handler: HealpyMap, path_template: "a/{split}/{sim}/{freq}.fits"}
+    freqs: []
+`;
+    expect(problems(text)).toEqual([
+      {
+        message: "the frequency list is empty, so stages with a node per {freq} have no nodes",
+        line: 11,
+        column: 12,
+        notes: ["list at least one frequency", '"freqs" of stage "a"'],
+      },
+    ]);
+  });
+
+  it("refuses a dir_name, dataset_name or template that climbs out of the dataset folder", () => {
+    const text = `${SPLITS_3_3}dataset_name: ../other
+pipeline:
+  a:
+    assets_out:
+      m: {handler: HealpyMap, path_template: "{root}/{dataset}/{stage}/m.fits"}
+    dir_name: ../../etc
+  b:
+    assets_out:
+      m: {handler: HealpyMap, path_template: "{root}/{dataset}/b/{up}/m.fits"}
+    up: ".."
+`;
+    expect(problems(text).map((p) => [p.message, p.line])).toEqual([
+      ['dataset_name "../other" climbs out of the dataset folder with ".."', 7],
+      ['dir_name of stage "a" "../../etc" climbs out of the dataset folder with ".."', 12],
+      ['path_template of asset "m" in stage "b" "{root}/{dataset}/b/{up}/m.fits" climbs out of the dataset folder with ".."', 15],
+    ]);
+    expect(problems(text)[0]?.notes).toEqual(["outputs stay inside {root}/{dataset}; only local_system.datasets_root may point elsewhere"]);
+  });
+
+  it("refuses more nodes than can be planned, at the n_sims that sets them, without expanding", () => {
+    const text = `
+splits:
+  name: huge
+  Train: {n_sims: 1000000000}
+pipeline:
+  a:
+    assets_out:
+      m: {handler: HealpyMap, path_template: "a/{split}/{sim}/m.fits"}
+`;
+    expect(problems(text)).toEqual([
+      {
+        message: "the pipeline would have 1,000,000,000 nodes, more than the 2,000,000 cmbflow can plan at once",
+        line: 4,
+        column: 19,
+        notes: ['stage "a" alone has 1,000,000,000 nodes; splits.Train.n_sims sets how many', "lower n_sims (or n_sims_cap), or divide the work into several datasets"],
+      },
+    ]);
   });
 
   it("reports a splits filter that matches no split", () => {
@@ -156,6 +318,33 @@ describe("compiler diagnostics", () => {
         line: undefined,
         column: undefined,
         notes: ['"a" runs on Train (3 sims); "b" runs on Train (3 sims), Test (3 sims)'],
+      },
+    ]);
+  });
+
+  it("names n_sims: 0 when a reduction is left without producers", () => {
+    const text = `
+splits:
+  name: "0-3"
+  Train: {n_sims: 0}
+  Test: {n_sims: 3}
+pipeline:
+  a:
+    assets_out:
+      m: {handler: HealpyMap, path_template: "a/{split}/{sim}.fits"}
+  stats:
+    assets_out:
+      s: {handler: Config, path_template: "stats.yaml"}
+    assets_in:
+      m: {stage: a}
+    splits: [train]
+`;
+    expect(problems(text)).toEqual([
+      {
+        message: '1 node of stage "stats" (stats) has no producer in stage "a" for "m": splits.Train.n_sims is 0',
+        line: 4,
+        column: 19,
+        notes: ['"a" runs on Train (0 sims), Test (3 sims); "stats" runs on Train (0 sims)'],
       },
     ]);
   });

@@ -34,7 +34,7 @@ describe("a built-in stage's compiled code, and cmbflow's version", () => {
     appendFileSync(join(pkg, "dist", "stages", "ps-setup.js"), "// edited\n");
     const status = project.run(["status", ...ARGS]);
     expect(status.code).toBe(1);
-    expect(status.stdout).toContain("ps_setup              0 fresh       1 stale  — code changed: 1\nps2map                0 fresh       3 stale  — upstream stale: 3\n");
+    expect(status.stdout).toContain("ps_setup              0 fresh       1 run       0 restore       0 may run  — code changed: 1\nps2map                0 fresh       0 run       0 restore       3 may run  — upstream stale: 3\n");
     expect(explain("ps_setup")).toContain("  code changed\n    cmbflow/dist/stages/ps-setup.js edited\n");
     // Same spectrum written again: the stages downstream stay fresh.
     const { code, stderr } = project.run(["run", ...ARGS]);
@@ -62,7 +62,7 @@ describe("a built-in stage's compiled code, and cmbflow's version", () => {
     writeFileSync(file, JSON.stringify({ ...manifest, version: "99.0.0" }));
     const status = project.run(["status", ...ARGS]);
     expect(status.code).toBe(1);
-    expect(status.stdout).toContain("5 of 5 nodes are stale");
+    expect(status.stdout).toContain("cmbflow run will run 5, restore 0, may run 0, of 5 nodes");
     expect(explain("get_map_min_max")).toContain(`  code changed\n    cmbflow version: ${JSON.stringify(manifest.version)} → "99.0.0"\n`);
   });
 });

@@ -124,7 +124,7 @@ describe("a run killed in the middle", () => {
     // one per worker thread (the run used the default, one per core).
     expect(recorded).toBeGreaterThanOrEqual(outputs().length - availableParallelism());
     expect(recorded).toBeLessThanOrEqual(outputs().length);
-    expect(slow).toEqual({ name: "slow", run: SIMS - recorded, restore: 0, fresh: recorded, reasons: { "never run": SIMS - recorded } });
+    expect(slow).toEqual({ name: "slow", run: SIMS - recorded, restore: 0, may_run: 0, fresh: recorded, reasons: { "never run": SIMS - recorded } });
   });
 
   it("takes the dead run's lock over with a message and runs only the unfinished nodes", () => {

@@ -113,25 +113,28 @@ describe("the default pipeline at nside 16, run again after each kind of change"
     const dry = project.run([...BASE, "--dry-run", "--json"]);
     expect(dry.code).toBe(0);
     const plan = JSON.parse(dry.stdout) as {
-      stages: { name: string; run: number; restore: number; fresh: number; reasons: Record<string, number> }[];
+      stages: { name: string; run: number; restore: number; may_run: number; fresh: number; reasons: Record<string, number> }[];
       nodes: { id: string; action: string; reasons: string[] }[];
     };
     expect(plan.stages.find((s) => s.name === "make_noise")).toEqual({
       name: "make_noise",
       run: 1,
       restore: 0,
+      may_run: 0,
       fresh: 26,
       reasons: { "output modified outside cmbflow": 1 },
     });
-    // Downstream is listed as "upstream stale": it will turn out fresh if the re-run writes the same bytes.
+    // Downstream may run: it turns out fresh if the re-run writes the same bytes.
     expect(plan.nodes).toEqual([
       { id: "make_noise[split=Train,sim=1,freq=100]", action: "run", reasons: ["output modified outside cmbflow"] },
-      { id: "make_obs[split=Train,sim=1,freq=100]", action: "run", reasons: ["upstream stale"] },
-      { id: "get_dataset_stats", action: "run", reasons: ["upstream stale"] },
+      { id: "make_obs[split=Train,sim=1,freq=100]", action: "may-run", reasons: ["upstream stale"] },
+      { id: "get_dataset_stats", action: "may-run", reasons: ["upstream stale"] },
     ]);
     const text = project.run([...BASE, "-n"]);
-    expect(text.stdout).toContain(`${"make_noise".padEnd(24)} run     1  restore     0  fresh    26  (output modified outside cmbflow: 1)\n`);
-    expect(text.stdout).toContain("would run 3, restore 0, of 69 nodes (dry run: nothing was written)\n");
+    expect(text.stdout).toContain(`${"make_noise".padEnd(24)} run     1  restore     0  may run     0  fresh    26  (output modified outside cmbflow: 1)\n`);
+    expect(text.stdout).toContain(
+      "will run 1, restore 0, may run 2 (they wait on upstream nodes that will run; early cutoff skips them if those write the same bytes), of 69 nodes (dry run: nothing was written)\n",
+    );
     // Nothing written: no log folder, no cache change, the edited file left as it is.
     expect(logFolders()).toEqual(logsBefore);
     expect(snapshot(join(project.dir, "cache"))).toEqual(cacheBefore);
@@ -199,8 +202,8 @@ describe("--only, --until, --from and --sims select nodes", () => {
   it("writes nothing on a dry run of a new project, and shows what would run and why", () => {
     const { code, stdout } = project.run([...BASE, "--dry-run"]);
     expect(code).toBe(0);
-    expect(stdout).toContain(`${"make_obs".padEnd(24)} run    27  restore     0  fresh     0  (never run: 27, upstream stale: 27)\n`);
-    expect(stdout).toContain("would run 69, restore 0, of 69 nodes (dry run: nothing was written)\n");
+    expect(stdout).toContain(`${"make_obs".padEnd(24)} run    27  restore     0  may run     0  fresh     0  (never run: 27, upstream stale: 27)\n`);
+    expect(stdout).toContain("will run 69, restore 0, may run 0, of 69 nodes (dry run: nothing was written)\n");
     expect(readdirSync(project.dir).sort()).toEqual(["cfg", "node_modules", "package.json"]);
   });
 
@@ -458,7 +461,7 @@ describe("a failing node, and the lock", () => {
     expect(snapshot(join(project.dir, "cache"))).toEqual(before);
     const dry = project.run(["run", "--dry-run"]);
     expect(dry.code).toBe(0);
-    expect(dry.stdout).toContain("would run 0, restore 0, of 13 nodes");
+    expect(dry.stdout).toContain("will run 0, restore 0, may run 0, of 13 nodes");
     rmSync(lock);
   });
 });

@@ -123,6 +123,17 @@ describe("a user project with its own TypeScript executors and handler", () => {
     );
   });
 
+  it("names the stage and the file when an executor class does not extend BaseStageExecutor", () => {
+    project.write("stages/plain.ts", "export class Plain {\n  processSim(): void {}\n}\n");
+    project.write("cfg/pipeline/plain.yaml", FILES["cfg/pipeline/words.yaml"]?.replace("stages/count-words.ts#CountWords", "stages/plain.ts#Plain") ?? "");
+    const { code, stderr } = project.run(["run", "--dry-run", "pipeline=plain"]);
+    expect(code).toBe(2);
+    expect(stderr).toBe(
+      'error: executor of stage "count_words" (stages/plain.ts#Plain) does not extend BaseStageExecutor: declare it as `class Plain extends BaseStageExecutor` and call super(cfg, stage)\n' +
+        "1 problem found before running; nothing was run\n",
+    );
+  });
+
   it("reports a syntax error in an executor module at its line and column", () => {
     const good = FILES["stages/count-words.ts"] ?? "";
     project.write("stages/count-words.ts", `${good}\nconst broken = ;\n`);
@@ -158,8 +169,8 @@ describe("a user project whose plugin handler's code is edited", () => {
     project.write("handlers/shout-text.ts", (FILES["handlers/shout-text.ts"] ?? "").replace("text.toUpperCase()", '`${text.toUpperCase()}!`'));
     const status = project.run(["status"]);
     expect(status.code).toBe(1);
-    expect(status.stdout).toContain("make_words        0 fresh       3 stale  — code changed: 3\n");
-    expect(status.stdout).toContain("count_words       0 fresh       1 stale  — code changed: 1");
+    expect(status.stdout).toContain("make_words        0 fresh       3 run       0 restore       0 may run  — code changed: 3\n");
+    expect(status.stdout).toContain("count_words       0 fresh       1 run       0 restore       0 may run  — code changed: 1");
     const writer = project.run(["explain", "make_words[split=Train,sim=1]"]);
     expect(writer.stdout).toContain("  code changed\n    handlers/shout-text.ts edited\n");
     const reader = project.run(["explain", "count_words"]);
@@ -169,5 +180,70 @@ describe("a user project whose plugin handler's code is edited", () => {
     expect(code).toBe(0);
     expect(readFileSync(join(project.dir, "data", "words_small", "A_Words/Train/sim0001/words.txt"), "utf8")).toBe("HELLO HELLO!");
     expect(project.run(["status"]).code).toBe(0);
+  });
+});
+
+describe("a comment-only edit to an upstream executor", () => {
+  const files: Record<string, string> = {
+    "cfg/config.yaml": "defaults:\n  - splits: small\n  - pipeline: p\n  - _self_\ndataset_name: d\n",
+    "cfg/splits/small.yaml": "name: small\nTrain:\n  n_sims: 2\nTest:\n  n_sims: 1\n",
+    "cfg/pipeline/p.yaml": `setup:
+  assets_out:
+    base: {handler: PlainText, path_template: "{root}/{dataset}/{stage}/base.txt"}
+  dir_name: A_Setup
+  executor: stages/setup.ts#Setup
+use:
+  assets_out:
+    copy: {handler: PlainText, path_template: "{root}/{dataset}/{stage}/{split}/{sim}/copy.txt"}
+  assets_in:
+    base: {stage: setup}
+  dir_name: B_Use
+  executor: stages/use.ts#Use
+`,
+    "stages/setup.ts": `import { BaseStageExecutor, type NodeContext } from "cmbflow";
+
+export class Setup extends BaseStageExecutor {
+  async execute(ctx: NodeContext): Promise<void> {
+    await ctx.output<string>("base").write("base");
+  }
+}
+`,
+    "stages/use.ts": `import { BaseStageExecutor, type NodeContext } from "cmbflow";
+
+export class Use extends BaseStageExecutor {
+  async processSim(ctx: NodeContext): Promise<void> {
+    await ctx.output<string>("copy").write(await ctx.input<string>("base").read());
+  }
+}
+`,
+  };
+  let project: Project;
+  beforeAll(() => {
+    project = makeProject(files);
+    const first = project.run(["run"]);
+    if (first.code !== 0) throw new Error(first.stderr);
+  });
+  afterAll(() => project.cleanup());
+
+  it("status says 1 will run and 3 may run, the dry run lists why, and the run then runs 1", () => {
+    project.write("stages/setup.ts", `// A comment changes the code digest, not the bytes written.\n${files["stages/setup.ts"] ?? ""}`);
+    const status = project.run(["status"]);
+    expect(status.code).toBe(1);
+    expect(status.stdout).toBe(
+      "setup       0 fresh       1 run       0 restore       0 may run  — code changed: 1\n" +
+        "use         0 fresh       0 run       0 restore       3 may run  — upstream stale: 3\n" +
+        "cmbflow run will run 1, restore 0, may run 3 (they wait on upstream nodes that will run; early cutoff skips them if those write the same bytes), of 4 nodes\n",
+    );
+    const listed = project.run(["run", "--dry-run", "--list"]);
+    expect(listed.code).toBe(0);
+    expect(listed.stdout.split("\n").slice(0, 4)).toEqual([
+      "run      setup                   code changed",
+      "may run  use[split=Train,sim=0]  waits on setup, which will run (early cutoff may skip it)",
+      "may run  use[split=Train,sim=1]  waits on setup, which will run (early cutoff may skip it)",
+      "may run  use[split=Test,sim=0]   waits on setup, which will run (early cutoff may skip it)",
+    ]);
+    const run = project.run(["run"]);
+    expect(run.code).toBe(0);
+    expect(run.stderr).toContain("done: 1 ran, 3 fresh in ");
   });
 });

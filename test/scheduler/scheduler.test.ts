@@ -179,6 +179,23 @@ describe("schedule", () => {
     expect(runner.tasks.filter((t) => t.kind === "node").map((t) => t.nodeId)).toEqual(["a[split=Train,sim=2]", "b[split=Train,sim=2]"]);
     expect(recorded.sort()).toEqual(["a[split=Train,sim=2]", "b[split=Train,sim=2]", "r"]);
   });
+
+  it("runs a node whose restore failed, after an event that says why", async () => {
+    const graph = schedulerGraph();
+    const judge: NodeJudge = {
+      assess: (n) => Promise.resolve(graph.id(n) === "a[split=Train,sim=1]" ? { fresh: false, reasons: ["params"], restorable: true, token: n } : { fresh: true }),
+      restore: () => Promise.resolve({ failed: "the cached copy of a.txt is corrupt" }),
+      record: () => Promise.resolve(),
+    };
+    const runner = new FakeRunner(2, 2);
+    const opts = options(graph, runner, { judge });
+    const summary = await schedule(opts);
+    expect(opts.events.filter((e) => e.type === "node-restore-failed")).toEqual([
+      { type: "node-restore-failed", stage: "a", nodeId: "a[split=Train,sim=1]", reason: "the cached copy of a.txt is corrupt" },
+    ]);
+    expect(runner.tasks.map((t) => t.nodeId)).toEqual(["a[split=Train,sim=1]"]);
+    expect(counts(summary)["a"]).toBe("1 ran 2 fresh 0 restored 0 failed 0 skipped");
+  });
 });
 
 describe("schedule events", () => {
