@@ -22,6 +22,8 @@ import { hasher as makeHasher } from "./hash.js";
 import { moduleClosure, sourceName } from "./module-graph.js";
 import type { LinkMode } from "./object-store.js";
 import { ObjectStore } from "./object-store.js";
+import type { FileStamp } from "./stamped-digest.js";
+import { sameStamp, stampOf, statKeyOf } from "./stamped-digest.js";
 import type { NodeRecord, OutputRecord } from "./state-store.js";
 import { StateStore } from "./state-store.js";
 import { ScanCache } from "./scan-cache.js";
@@ -84,6 +86,14 @@ export interface StageParts {
   readonly stage: { readonly value: StagePart; readonly digest: string };
   readonly code: { readonly value: CodePart; readonly digest: string };
   readonly params: { readonly value: ParamsPart; readonly digest: string };
+}
+
+/** An output as its writer digested it, with the stamp of the file read (see stamped-digest.ts). */
+export interface WrittenFile {
+  readonly path: string;
+  readonly digest: string;
+  readonly size: number;
+  readonly stamp: FileStamp;
 }
 
 /** Run-cache settings (config `cache.enabled`, `cache.link`). */
@@ -367,26 +377,41 @@ export class CacheEngine {
 
   /**
    * Records a node whose outputs were digested as they were written (in the worker that
-   * wrote them): remembers each file's digest against its stat, keeps it in the object store
-   * when the run-cache is on, and appends the record.
+   * wrote them): remembers each file's digest against the stamp of the file the worker read
+   * (not a stat taken now, which could be of a file another writer put there since), keeps
+   * it in the object store when the run-cache is on, and appends the record. An output whose
+   * file is no longer the stamped one is refused: nothing is recorded, so the node runs again.
    */
-  async recordWritten(
-    node: string,
-    fp: Fingerprint,
-    written: readonly { readonly path: string; readonly digest: string; readonly size: number }[],
-    runId: string,
-    start: Date,
-    durationMs: number,
-  ): Promise<NodeRecord> {
+  async recordWritten(node: string, fp: Fingerprint, written: readonly WrittenFile[], runId: string, start: Date, durationMs: number): Promise<NodeRecord> {
     const outputs: OutputRecord[] = [];
-    for (const { path, digest, size } of written) {
-      const s = await stat(path, { bigint: true });
-      if (s.size !== BigInt(size)) throw new Error(`${path} changed between being written and being recorded`);
-      this.digests.remember(path, { dev: s.dev, ino: s.ino, size: s.size, mtimeNs: s.mtimeNs }, digest);
-      if (this.#options.settings.enabled) await this.objects.put(path, digest);
+    for (const { path, digest, size, stamp } of written) {
+      await this.#assertStamped(path, stamp);
+      if (this.#options.settings.enabled) {
+        const put = await this.objects.put(path, digest);
+        // Why check again after the copy: the bytes stored under `digest` must be the stamped
+        // file's; a replacement landing during the copy would be stored under the wrong digest.
+        try {
+          await this.#assertStamped(path, stamp);
+        } catch (error) {
+          if (put.stored) await this.objects.remove(digest);
+          throw error;
+        }
+      }
+      this.digests.remember(path, statKeyOf(stamp), digest);
       outputs.push({ path: this.recordedPath(path), digest, size });
     }
     return this.recordOutputs(node, fp, outputs, runId, start, durationMs);
+  }
+
+  /** Throws when the file at `path` is not (any more) the one the stamp was taken from. */
+  async #assertStamped(path: string, stamp: FileStamp): Promise<void> {
+    let now: FileStamp | undefined;
+    try {
+      now = stampOf(await stat(path, { bigint: true }));
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException | null)?.code !== "ENOENT") throw error;
+    }
+    if (now === undefined || !sameStamp(now, stamp)) throw new Error(`${path} was ${now === undefined ? "removed" : "replaced or changed"} by another writer after this node wrote it; it is not recorded, so the next run makes it again`);
   }
 
   /** Appends a record for outputs already digested (a restore reuses the previous record's). */

@@ -28,6 +28,8 @@ export interface StatKey {
   readonly size: bigint;
   /** Modification time in ns since the epoch. */
   readonly mtimeNs: bigint;
+  /** Status-change time in ns since the epoch, where the caller has it (a stamp taken while digesting). */
+  readonly ctimeNs?: bigint;
 }
 
 /** File access used by `FileDigestCache` (tests pass a counting or fake one). */

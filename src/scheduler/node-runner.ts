@@ -8,6 +8,7 @@
  */
 import type { Partition } from "../graph/partition.js";
 import type { ScanResult } from "../core/executor.js";
+import type { FileStamp } from "../cache/stamped-digest.js";
 
 /** One unit of work. */
 export type WorkTask =
@@ -22,11 +23,16 @@ export interface StageLogLine {
   readonly fields?: Readonly<Record<string, unknown>>;
 }
 
-/** An output as written: its path and content digest, taken as it was written. */
+/**
+ * An output as written: its path and content digest, and the stamp of the file the digest
+ * was read from (taken through the same open descriptor), so the main thread pairs the
+ * digest with exactly that file and not with whatever is at the path later.
+ */
 export interface WrittenOutput {
   readonly path: string;
   readonly digest: string;
   readonly size: number;
+  readonly stamp: FileStamp;
 }
 
 /** What a unit of work came to. */
