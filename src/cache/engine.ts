@@ -40,7 +40,9 @@ export type StaleReason =
   | { readonly kind: "inputs-changed"; readonly nodes: readonly string[] }
   | { readonly kind: "upstream-stale"; readonly nodes: readonly string[] }
   | { readonly kind: "output-missing"; readonly path: string }
-  | { readonly kind: "output-modified"; readonly path: string };
+  | { readonly kind: "output-modified"; readonly path: string }
+  /** The node's last run ran with something other than it was judged with (see `recordChangedDuringRun`). */
+  | { readonly kind: "changed-during-run"; readonly changes: readonly string[] };
 
 /** A short label per reason kind, for grouped counts (`status`, `--dry-run`). */
 export function reasonLabel(reason: StaleReason): string {
@@ -65,6 +67,8 @@ export function reasonLabel(reason: StaleReason): string {
       return "output missing";
     case "output-modified":
       return "output modified outside cmbflow";
+    case "changed-during-run":
+      return "changed during the run";
   }
 }
 
@@ -308,6 +312,9 @@ export class CacheEngine {
     if (forced) reasons.push({ kind: "forced" });
     if (record === undefined) {
       reasons.push({ kind: "never-run" });
+    } else if (record.changedDuringRun !== undefined) {
+      // Its outputs are those of a run that did not record them: nothing to compare.
+      reasons.push({ kind: "changed-during-run", changes: record.changedDuringRun.changes });
     } else {
       let partsChanged = false;
       for (const part of PART_NAMES) {
@@ -412,6 +419,37 @@ export class CacheEngine {
       if ((error as NodeJS.ErrnoException | null)?.code !== "ENOENT") throw error;
     }
     if (now === undefined || !sameStamp(now, stamp)) throw new Error(`${path} was ${now === undefined ? "removed" : "replaced or changed"} by another writer after this node wrote it; it is not recorded, so the next run makes it again`);
+  }
+
+  /**
+   * Records that a node ran, but with something other than its fingerprint says — an input
+   * file, its code or the configuration changed while the run was in progress — so its
+   * outputs, though on disk, are recorded under no fingerprint: the node is stale with reason
+   * `changed-during-run` until it runs again. An earlier record stays in the history (a
+   * revert restores from it).
+   */
+  async recordChangedDuringRun(node: string, changes: readonly string[], runId: string, start: Date, durationMs: number): Promise<NodeRecord> {
+    const record: NodeRecord = { node, fingerprint: "", parts: {}, outputs: [], runId, start: start.toISOString(), durationMs, changedDuringRun: { changes } };
+    await this.store.append(record);
+    return record;
+  }
+
+  /**
+   * What changed, since a node's fingerprint was taken, in the input files it names: each
+   * file's digest now (through the memo: a stat, and a read only when the stamp moved)
+   * against the digest the fingerprint holds. A downstream node's fingerprint is taken from
+   * its upstream records, so an output edited after its node was recorded and before this
+   * node read it shows here. Empty when nothing changed.
+   */
+  async changedInputs(fp: Fingerprint): Promise<string[]> {
+    const changes: string[] = [];
+    for (const [dep, outputs] of Object.entries(fp.values.inputs)) {
+      for (const [path, digest] of Object.entries(outputs)) {
+        const now = await this.digests.digest(this.absolutePath(path));
+        if ((now?.digest ?? "missing") !== digest) changes.push(`input ${path} (of ${dep}) ${now === undefined ? "removed" : "changed"}`);
+      }
+    }
+    return changes;
   }
 
   /** Appends a record for outputs already digested (a restore reuses the previous record's). */

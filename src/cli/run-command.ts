@@ -314,6 +314,7 @@ async function run(overrides: readonly string[], flags: RunFlags, io: CliIo): Pr
         projectDir: compiled.projectDir,
         workDir: io.cwd,
         env: io.env,
+        config: { raw: compiled.config.raw, resolved: compiled.config.resolved, overrides: compiled.config.overrides, choices: compiled.config.choices },
       },
       threads: limits.value.jobs,
       keepGoing: flags.keepGoing === true,

@@ -35,6 +35,25 @@ export interface WrittenOutput {
   readonly stamp: FileStamp;
 }
 
+/** A file a thread loaded, by the name the fingerprint's code part gives it, with its content digest at load time. */
+export interface LoadedFile {
+  readonly file: string;
+  readonly digest: string;
+}
+
+/**
+ * What a unit of work ran with, as the thread that ran it loaded it. The main thread judged
+ * the node from its own reading of the same things earlier; a file edited in between (after
+ * the main thread read it, before a worker loaded it) makes the two differ, and the node's
+ * outputs must then not be recorded under the fingerprint judged.
+ */
+export interface RanWith {
+  /** Digest of the resolved configuration the thread built its stages from. */
+  readonly config: string;
+  /** The stage's code as the thread loaded it (empty for a stage whose executor class was added by hand). */
+  readonly code: readonly LoadedFile[];
+}
+
 /** What a unit of work came to. */
 export type WorkResult =
   | {
@@ -46,6 +65,8 @@ export type WorkResult =
       readonly logs: readonly StageLogLine[];
       /** Config keys the stage read while working, not in its constructor. */
       readonly lateReads: readonly string[];
+      /** What the unit ran with; absent from runners that cannot tell (then nothing is compared). */
+      readonly ranWith?: RanWith;
     }
   | {
       readonly ok: false;

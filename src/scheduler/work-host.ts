@@ -52,7 +52,7 @@ export class WorkHost {
   }
 
   #done(task: WorkTask, outputs: readonly WrittenOutput[], logs: readonly StageLogLine[], value?: unknown): WorkResult {
-    return { ok: true, outputs, ...(value === undefined ? {} : { value }), logs, lateReads: this.#context.lateReads(task.stage) };
+    return { ok: true, outputs, ...(value === undefined ? {} : { value }), logs, lateReads: this.#context.lateReads(task.stage), ranWith: this.#context.ranWith(task.stage, this.#hasher) };
   }
 
   /** The committed outputs, each digested with the stamp of the file read; a file another writer changed meanwhile fails the unit. */

@@ -170,7 +170,7 @@ describe("schedule", () => {
       restore: (n) => Promise.resolve([`/restored/${graph.id(n)}`]),
       record: (n) => {
         recorded.push(graph.id(n));
-        return Promise.resolve();
+        return Promise.resolve({ recorded: true });
       },
     };
     const runner = new FakeRunner(2, 2);
