@@ -96,7 +96,10 @@ const LATER_OUT = join("data", "edits", "B_Later", "Train", "sim0000", "out.txt"
 const READER_OUT = join("data", "edits", "C_Reader", "Train", "sim0000", "out.txt");
 
 /** A run started in the background with $SIGNALS set, and its signal folder. */
-function startPaused(dir: string, args: readonly string[]): { done: Promise<{ code: number | null; stderr: string }>; started: (name: string) => Promise<void>; go: (name: string) => void } {
+function startPaused(
+  dir: string,
+  args: readonly string[],
+): { done: Promise<{ code: number | null; stderr: string }>; started: (...names: string[]) => Promise<string>; go: (name: string) => void } {
   const signals = mkdtempSync(join(tmpdir(), "cmbflow-signals-"));
   const child = spawn(process.execPath, [join(REPO, "bin", "cmbflow.js"), "run", ...args], {
     cwd: dir,
@@ -110,10 +113,13 @@ function startPaused(dir: string, args: readonly string[]): { done: Promise<{ co
       resolve({ code, stderr });
     }),
   );
-  const started = async (name: string): Promise<void> => {
+  /** Waits until one of the named points is reached; which one. */
+  const started = async (...names: string[]): Promise<string> => {
     const t0 = Date.now();
-    while (!existsSync(join(signals, `started-${name}`))) {
-      if (Date.now() - t0 > 60_000) throw new Error(`timed out waiting for ${name} to start; stderr so far:\n${stderr}`);
+    for (;;) {
+      const reached = names.find((name) => existsSync(join(signals, `started-${name}`)));
+      if (reached !== undefined) return reached;
+      if (Date.now() - t0 > 60_000) throw new Error(`timed out waiting for ${names.join(" or ")}; stderr so far:\n${stderr}`);
       await new Promise((r) => setTimeout(r, 20));
     }
   };
@@ -219,5 +225,83 @@ describe("a config file edited after the main thread loaded it, before a worker 
     expect(status.stdout).toMatch(/^later +0 fresh +1 stale {2}— parameters changed: 1$/m);
     project.write("cfg/pipeline/edits.yaml", FILES["cfg/pipeline/edits.yaml"] ?? "");
     expect(project.run(["status"]).code).toBe(0);
+  }, 120_000);
+});
+
+describe("a reduction's code edited while its scans run", () => {
+  const SUM = `import { BaseStageExecutor, type NodeContext, type ScanResult } from "cmbflow";
+import { pause } from "./pause.js";
+
+export class Sum extends BaseStageExecutor {
+  async scan(ctx: NodeContext): Promise<string> {
+    await pause(\`scan\${String(ctx.partition.sim)}\`);
+    return \`v1:\${(await ctx.input<string>("out").read()).trim()}\`;
+  }
+  async sift(results: readonly ScanResult<unknown>[], ctx: NodeContext): Promise<void> {
+    await ctx.output<string>("total").write(\`\${results.map((r) => String(r.value)).join(" ")}\\n\`);
+  }
+}
+`;
+  const files: Record<string, string> = {
+    "cfg/config.yaml": (FILES["cfg/config.yaml"] ?? "").replace("n_sims: 1", "n_sims: 2"),
+    "cfg/pipeline/edits.yaml": `hold:
+  assets_out:
+    out: {handler: PlainText, path_template: "{root}/{dataset}/{stage}/hold.txt"}
+  dir_name: A_Hold
+  executor: stages/hold.ts#Hold
+gen:
+  assets_out:
+    out: {handler: PlainText, path_template: "{root}/{dataset}/{stage}/{split}/{sim}/out.txt"}
+  dir_name: B_Gen
+  executor: stages/gen.ts#Gen
+sum:
+  assets_out:
+    total: {handler: PlainText, path_template: "{root}/{dataset}/{stage}/total.txt"}
+  assets_in:
+    out: {stage: gen}
+  dir_name: C_Sum
+  executor: stages/sum.ts#Sum
+`,
+    "stages/pause.ts": FILES["stages/pause.ts"] ?? "",
+    "stages/hold.ts": FILES["stages/hold.ts"] ?? "",
+    "stages/gen.ts": `import { BaseStageExecutor, type NodeContext } from "cmbflow";
+
+export class Gen extends BaseStageExecutor {
+  async processSim(ctx: NodeContext): Promise<void> {
+    await ctx.output<string>("out").write(\`\${String(ctx.partition.sim)}\\n\`);
+  }
+}
+`,
+    "stages/sum.ts": SUM,
+  };
+  let project: Project;
+  beforeAll(() => {
+    project = makeProject(files);
+  });
+  afterAll(() => project.cleanup());
+
+  it("keeps no scan result made with the edited code under the old code's key", async () => {
+    // Two workers: hold pauses on one; gen runs on the other, then one of sum's scans, which
+    // loads sum's code and pauses. The code is edited; the other scan goes to the worker hold
+    // frees, which loads the edited code.
+    const run = startPaused(project.dir, ["-j", "2"]);
+    await run.started("hold");
+    const first = await run.started("scan0", "scan1");
+    const second = first === "scan0" ? "scan1" : "scan0";
+    project.write("stages/sum.ts", SUM.replace("v1:", "v2:"));
+    run.go("hold");
+    await run.started(second);
+    run.go("scan0");
+    run.go("scan1");
+    const { code, stderr } = await run.done;
+    expect(stderr).toContain(`error: stage "sum" failed at node sum: changed during the run: code stages/sum.ts. Its outputs are kept but not recorded, so the next run runs it again\n`);
+    expect(code).toBe(1);
+    const total = join(project.dir, "data", "edits", "C_Sum", "total.txt");
+    expect(readFileSync(total, "utf8")).toBe(first === "scan0" ? "v1:0 v2:1\n" : "v2:0 v1:1\n");
+    // With the edit undone, the first scan (made with this code) comes from the scan cache;
+    // the second (made with the edited code) is made again.
+    project.write("stages/sum.ts", SUM);
+    expect(project.run(["run"]).code).toBe(0);
+    expect(readFileSync(total, "utf8")).toBe("v1:0 v1:1\n");
   }, 120_000);
 });
