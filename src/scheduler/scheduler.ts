@@ -261,8 +261,12 @@ export async function schedule(options: ScheduleOptions): Promise<ScheduleSummar
     let result: WorkResult;
     const ranWith: RanWith[] = [];
     try {
-      result = options.kindOf(stage) === "scan-sift" ? await runReduction(n, stage, nodeId, partition, ranWith) : await runner.run({ kind: "node", stage, nodeId, partition });
-      if (result.ok && result.ranWith !== undefined && options.kindOf(stage) !== "scan-sift") ranWith.push(result.ranWith);
+      if (options.kindOf(stage) === "scan-sift") {
+        result = await runReduction(n, stage, nodeId, partition, ranWith);
+      } else {
+        result = await runner.run({ kind: "node", stage, nodeId, partition });
+        if (result.ok && result.ranWith !== undefined) ranWith.push(result.ranWith);
+      }
     } catch (caught) {
       // The work could not finish: its worker is gone, so nobody else removes its temporary files.
       await sweepTemporaries(options.outputPaths(n));
