@@ -122,5 +122,9 @@ describe("acquireLock", () => {
     );
     await first.value.release();
     expect(readdirSync(dataDir)).toEqual([]);
+    writeFileSync(path, "garbage");
+    const unreadable = await acquireLock(dataDir, { file: DATA_LOCK_FILE });
+    if (unreadable.ok) throw new Error("took a lock file cmbflow did not write");
+    expect(lockFailureMessage(unreadable.error, "data-folder")).toBe(`The data folder's lock file ${path} is not a cmbflow lock. If no cmbflow run is active, delete it.`);
   });
 });
