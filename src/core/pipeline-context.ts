@@ -482,15 +482,16 @@ export class PipelineContext {
 
   /**
    * Which of what units ran with differs from what a fingerprint's parts were taken from: the
-   * configuration, and each code file the thread loaded (by the code part's names; files the
-   * code part holds beyond those are not the thread's to report).
+   * configuration, and each code file the thread loaded that the code part also names. Files
+   * only one side names are left out (the code part may hold more than an executor's closure,
+   * under its own names); an import added meanwhile still shows, as an edit of its importer.
    */
   #changedSinceJudged(codeFiles: Readonly<Record<string, string>>, ranWith: readonly RanWith[], hasher: Pick<Hasher, "digestString">): string[] {
     this.#configDigest ??= ExecutorMemo.configDigest(hasher, this.config.resolved);
     const changes = new Set<string>();
     for (const r of ranWith) {
       if (r.config !== this.#configDigest) changes.add("the configuration");
-      for (const { file, digest } of r.code) if (codeFiles[file] !== digest) changes.add(`code ${file}`);
+      for (const { file, digest } of r.code) if (Object.hasOwn(codeFiles, file) && codeFiles[file] !== digest) changes.add(`code ${file}`);
     }
     return [...changes];
   }
