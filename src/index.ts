@@ -21,8 +21,9 @@ export type { RunEvent, RunOutcome, NodeFailure } from "./scheduler/events.js";
 // Running nodes in parallel: pass `runner: new PoolRunner({ source })` to runPipeline.
 export { defaultThreads, PoolRunner } from "./scheduler/pool-runner.js";
 export type { PoolOptions } from "./scheduler/pool-runner.js";
-export type { PipelineSource } from "./scheduler/pipeline-source.js";
-export type { NodeRunner, WorkResult, WorkTask, WrittenOutput } from "./scheduler/node-runner.js";
+export type { PipelineSource, PortableConfig } from "./scheduler/pipeline-source.js";
+export type { LoadedFile, NodeRunner, RanWith, WorkResult, WorkTask, WrittenOutput } from "./scheduler/node-runner.js";
+export type { FileStamp } from "./cache/stamped-digest.js";
 
 // Asset handlers.
 export { builtinHandlerNames, getHandler, handlerNames, hasHandler, HandlerError, HealpyMap, registerHandler } from "./handlers/index.js";

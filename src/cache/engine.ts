@@ -25,6 +25,8 @@ import type { FileDigest, Hasher } from "./hash.js";
 import { hasher as makeHasher } from "./hash.js";
 import type { LinkMode } from "./object-store.js";
 import { ObjectStore } from "./object-store.js";
+import type { FileStamp } from "./stamped-digest.js";
+import { sameStamp, stampOf, statKeyOf } from "./stamped-digest.js";
 import type { NodeRecord, OutputRecord } from "./state-store.js";
 import { recordKey, StateStore } from "./state-store.js";
 import { restoreProblem } from "./restore-guard.js";
@@ -42,7 +44,9 @@ export type StaleReason =
   | { readonly kind: "inputs-changed"; readonly nodes: readonly string[] }
   | { readonly kind: "upstream-stale"; readonly nodes: readonly string[] }
   | { readonly kind: "output-missing"; readonly path: string }
-  | { readonly kind: "output-modified"; readonly path: string };
+  | { readonly kind: "output-modified"; readonly path: string }
+  /** The node's last run ran with something other than it was judged with (see `recordChangedDuringRun`). */
+  | { readonly kind: "changed-during-run"; readonly changes: readonly string[] };
 
 /** A short label per reason kind, for grouped counts (`status`, `--dry-run`). */
 export function reasonLabel(reason: StaleReason): string {
@@ -67,6 +71,8 @@ export function reasonLabel(reason: StaleReason): string {
       return "output missing";
     case "output-modified":
       return "output modified outside cmbflow";
+    case "changed-during-run":
+      return "changed during the run";
   }
 }
 
@@ -94,6 +100,14 @@ export interface StageParts {
   readonly stage: { readonly value: StagePart; readonly digest: string };
   readonly code: { readonly value: CodePart; readonly digest: string };
   readonly params: { readonly value: ParamsPart; readonly digest: string };
+}
+
+/** An output as its writer digested it, with the stamp of the file read (see stamped-digest.ts). */
+export interface WrittenFile {
+  readonly path: string;
+  readonly digest: string;
+  readonly size: number;
+  readonly stamp: FileStamp;
 }
 
 /** Run-cache settings (config `cache.enabled`, `cache.link`). */
@@ -328,6 +342,9 @@ export class CacheEngine {
     if (forced) reasons.push({ kind: "forced" });
     if (record === undefined) {
       reasons.push({ kind: "never-run" });
+    } else if (record.changedDuringRun !== undefined) {
+      // Its outputs are those of a run that did not record them: nothing to compare.
+      reasons.push({ kind: "changed-during-run", changes: record.changedDuringRun.changes });
     } else {
       let partsChanged = false;
       for (const part of PART_NAMES) {
@@ -417,26 +434,72 @@ export class CacheEngine {
 
   /**
    * Records a node whose outputs were digested as they were written (in the worker that
-   * wrote them): remembers each file's digest against its stat, keeps it in the object store
-   * when the run-cache is on, and appends the record.
+   * wrote them): remembers each file's digest against the stamp of the file the worker read
+   * (not a stat taken now, which could be of a file another writer put there since), keeps
+   * it in the object store when the run-cache is on, and appends the record. An output whose
+   * file is no longer the stamped one is refused: nothing is recorded, so the node runs again.
    */
-  async recordWritten(
-    node: string,
-    fp: Fingerprint,
-    written: readonly { readonly path: string; readonly digest: string; readonly size: number }[],
-    runId: string,
-    start: Date,
-    durationMs: number,
-  ): Promise<NodeRecord> {
+  async recordWritten(node: string, fp: Fingerprint, written: readonly WrittenFile[], runId: string, start: Date, durationMs: number): Promise<NodeRecord> {
     const outputs: OutputRecord[] = [];
-    for (const { path, digest, size } of written) {
-      const s = await stat(path, { bigint: true });
-      if (s.size !== BigInt(size)) throw new Error(`${path} changed between being written and being recorded`);
-      this.digests.remember(path, { dev: s.dev, ino: s.ino, size: s.size, mtimeNs: s.mtimeNs, ctimeNs: s.ctimeNs }, digest);
-      if (this.#options.settings.enabled) await this.objects.put(path, digest);
+    for (const { path, digest, size, stamp } of written) {
+      await this.#assertStamped(path, stamp);
+      if (this.#options.settings.enabled) {
+        const put = await this.objects.put(path, digest);
+        // Why check again after the copy: the bytes stored under `digest` must be the stamped
+        // file's; a replacement landing during the copy would be stored under the wrong digest.
+        try {
+          await this.#assertStamped(path, stamp);
+        } catch (error) {
+          if (put.stored) await this.objects.remove(digest);
+          throw error;
+        }
+      }
+      this.digests.remember(path, statKeyOf(stamp), digest);
       outputs.push({ path: this.recordedPath(path), digest, size });
     }
     return this.recordOutputs(node, fp, outputs, runId, start, durationMs);
+  }
+
+  /** Throws when the file at `path` is not (any more) the one the stamp was taken from. */
+  async #assertStamped(path: string, stamp: FileStamp): Promise<void> {
+    let now: FileStamp | undefined;
+    try {
+      now = stampOf(await stat(path, { bigint: true }));
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException | null)?.code !== "ENOENT") throw error;
+    }
+    if (now === undefined || !sameStamp(now, stamp)) throw new Error(`${path} was ${now === undefined ? "removed" : "replaced or changed"} by another writer after this node wrote it; it is not recorded, so the next run makes it again`);
+  }
+
+  /**
+   * Records that a node ran, but with something other than its fingerprint says — an input
+   * file, its code or the configuration changed while the run was in progress — so its
+   * outputs, though on disk, are recorded under no fingerprint: the node is stale with reason
+   * `changed-during-run` until it runs again. An earlier record stays in the history (a
+   * revert restores from it).
+   */
+  async recordChangedDuringRun(node: string, changes: readonly string[], runId: string, start: Date, durationMs: number): Promise<NodeRecord> {
+    const record: NodeRecord = { node, fingerprint: "", parts: {}, outputs: [], runId, start: start.toISOString(), durationMs, changedDuringRun: { changes } };
+    await this.store.append(record);
+    return record;
+  }
+
+  /**
+   * What changed, since a node's fingerprint was taken, in the input files it names: each
+   * file's digest now (through the memo: a stat, and a read only when the stamp moved)
+   * against the digest the fingerprint holds. A downstream node's fingerprint is taken from
+   * its upstream records, so an output edited after its node was recorded and before this
+   * node read it shows here. Empty when nothing changed.
+   */
+  async changedInputs(fp: Fingerprint): Promise<string[]> {
+    const changes: string[] = [];
+    for (const [dep, outputs] of Object.entries(fp.values.inputs)) {
+      for (const [path, digest] of Object.entries(outputs)) {
+        const now = await this.digests.digest(this.absolutePath(path));
+        if ((now?.digest ?? "missing") !== digest) changes.push(`input ${path} (of ${dep}) ${now === undefined ? "removed" : "changed"}`);
+      }
+    }
+    return changes;
   }
 
   /** Appends a record for outputs already digested (a restore reuses the previous record's). */

@@ -42,6 +42,8 @@ export interface Hasher {
   streamFile(path: string): Promise<FileDigest>;
   /** Synchronous `streamFile`, for synchronous callers (e.g. digesting source files while walking an import graph). */
   digestFileSync(path: string): FileDigest;
+  /** Digest of what is left to read on an open descriptor (from its current position), read synchronously; the caller owns `fd`. */
+  digestFdSync(fd: number): FileDigest;
 }
 
 /**
@@ -81,6 +83,18 @@ function makeHasher(api: XXHashAPI): Hasher {
     };
     return stream;
   };
+  const digestFdSync = (fd: number): FileDigest => {
+    const buffer = new Uint8Array(STREAM_CHUNK_BYTES);
+    const stream = createStream();
+    let size = 0;
+    for (;;) {
+      const bytesRead = readSync(fd, buffer, 0, buffer.length, null);
+      if (bytesRead === 0) break;
+      stream.update(bytesRead === buffer.length ? buffer : buffer.subarray(0, bytesRead));
+      size += bytesRead;
+    }
+    return { digest: stream.digest(), size };
+  };
   return {
     digestString: (text) => hex(api.h64(text, SEED)),
     digestBytes: (bytes) => hex(api.h64Raw(bytes, SEED)),
@@ -105,19 +119,11 @@ function makeHasher(api: XXHashAPI): Hasher {
     digestFileSync(path) {
       const fd = openSync(path, "r");
       try {
-        const buffer = new Uint8Array(STREAM_CHUNK_BYTES);
-        const stream = createStream();
-        let size = 0;
-        for (;;) {
-          const bytesRead = readSync(fd, buffer, 0, buffer.length, null);
-          if (bytesRead === 0) break;
-          stream.update(bytesRead === buffer.length ? buffer : buffer.subarray(0, bytesRead));
-          size += bytesRead;
-        }
-        return { digest: stream.digest(), size };
+        return digestFdSync(fd);
       } finally {
         closeSync(fd);
       }
     },
+    digestFdSync,
   };
 }

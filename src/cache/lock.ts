@@ -1,7 +1,9 @@
 /**
- * One writer at a time: `<cacheDir>/lock` holds `{pid, host, start, token}` of the process
- * that may write the cache (state store, object store, file-digest memo). Readers (`status`,
- * `dag`, `explain`) do not take it.
+ * One writer at a time: `<cacheDir>/lock` holds `{pid, host, start, token}` (and the project
+ * folder of the run) of the process that may write the cache (state store, object store,
+ * file-digest memo). Readers (`status`, `dag`, `explain`) do not take it. The same lock, under
+ * another file name (`DATA_LOCK_FILE`), guards the dataset folder a run writes its outputs to:
+ * two projects, each with its own cache, may share one data root (`CMBFLOW_DATA`).
  *
  * Creating the lock is exclusive and atomic with its content: the JSON is written to a
  * temporary file which is then hard-linked to the lock name; `link` fails with EEXIST when a
@@ -19,7 +21,7 @@
  */
 import { link, mkdir, open, readFile, rename, rm, writeFile } from "node:fs/promises";
 import { hostname } from "node:os";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { assertNever, err, ok } from "../diagnostics/result.js";
 import type { Result } from "../diagnostics/result.js";
 
@@ -29,7 +31,12 @@ export interface LockHolder {
   readonly host: string;
   /** When the holder took the lock, ISO 8601. */
   readonly start: string;
+  /** The project folder of the run holding it, when it said (locks written before it did not). */
+  readonly project?: string;
 }
+
+/** What a lock guards, for its messages. */
+export type LockSubject = "cache" | "data-folder";
 
 /** Why the lock could not be taken. */
 export type LockFailure =
@@ -58,14 +65,27 @@ export interface LockOptions {
   readonly pid?: number;
   /** Our host name; default `os.hostname()`. */
   readonly host?: string;
+  /** File name of the lock inside the folder; default {@link LOCK_FILE}. */
+  readonly file?: string;
+  /** Our project folder, recorded so a refused run can say whose run holds the lock. */
+  readonly project?: string;
 }
 
 /** File name of the lock inside the cache folder. */
 export const LOCK_FILE = "lock";
 
+/** File name of the lock inside a dataset folder (hidden: the folder is the user's data). */
+export const DATA_LOCK_FILE = ".cmbflow-lock";
+
 interface LockContent extends LockHolder {
   /** Tells our lock from one written by another process that got the same pid. */
   readonly token: string;
+}
+
+/** The holder named in a lock's content (its token left out). */
+function holderOf(content: LockContent): LockHolder {
+  const { pid, host, start, project } = content;
+  return project === undefined ? { pid, host, start } : { pid, host, start, project };
 }
 
 function codeOf(error: unknown): unknown {
@@ -81,9 +101,10 @@ function parseLock(text: string): LockContent | undefined {
       value.pid > 0 &&
       typeof value.host === "string" &&
       typeof value.start === "string" &&
-      typeof value.token === "string"
+      typeof value.token === "string" &&
+      (value.project === undefined || typeof value.project === "string")
     ) {
-      return { pid: value.pid, host: value.host, start: value.start, token: value.token };
+      return { pid: value.pid, host: value.host, start: value.start, token: value.token, ...(value.project === undefined ? {} : { project: value.project }) };
     }
   } catch {
     // Falls through to "unreadable".
@@ -150,12 +171,13 @@ async function createExclusive(path: string, text: string): Promise<boolean> {
  */
 export async function acquireLock(cacheDir: string, options: LockOptions = {}): Promise<Result<Lock, LockFailure>> {
   await mkdir(cacheDir, { recursive: true });
-  const path = join(cacheDir, LOCK_FILE);
+  const path = join(cacheDir, options.file ?? LOCK_FILE);
   const mine: LockContent = {
     pid: options.pid ?? process.pid,
     host: options.host ?? hostname(),
     start: (options.clock ?? (() => new Date()))().toISOString(),
     token: `${String(process.pid)}-${Math.random().toString(36).slice(2)}`,
+    ...(options.project === undefined ? {} : { project: options.project }),
   };
   const text = `${JSON.stringify(mine)}\n`;
   let tookOverFrom: LockHolder | undefined;
@@ -166,8 +188,8 @@ export async function acquireLock(cacheDir: string, options: LockOptions = {}): 
     if (existing === undefined) continue; // Released meanwhile.
     const holder = parseLock(existing);
     if (holder === undefined) return err({ reason: "lock-unreadable", path, content: existing });
-    const { pid, host, start } = holder;
-    if (host !== mine.host || isAlive(pid)) return err({ reason: "lock-held", path, holder: { pid, host, start } });
+    const { pid, host } = holder;
+    if (host !== mine.host || isAlive(pid)) return err({ reason: "lock-held", path, holder: holderOf(holder) });
     // The holder is gone. Why rename aside rather than delete: rename of one directory entry
     // succeeds for exactly one contender, and we can then check what we actually moved.
     const aside = `${path}.stale-${mine.token}`;
@@ -188,20 +210,20 @@ export async function acquireLock(cacheDir: string, options: LockOptions = {}): 
         await rm(aside, { force: true });
       }
       const current = parseLock(moved ?? "");
-      if (current !== undefined) return err({ reason: "lock-held", path, holder: { pid: current.pid, host: current.host, start: current.start } });
+      if (current !== undefined) return err({ reason: "lock-held", path, holder: holderOf(current) });
       continue;
     }
     await rm(aside, { force: true });
-    tookOverFrom = { pid, host, start };
+    tookOverFrom = holderOf(holder);
   }
   const last = parseLock((await readLock(path)) ?? "");
   if (last === undefined) return err({ reason: "lock-unreadable", path, content: "" });
-  return err({ reason: "lock-held", path, holder: { pid: last.pid, host: last.host, start: last.start } });
+  return err({ reason: "lock-held", path, holder: holderOf(last) });
 }
 
 function makeLock(path: string, mine: LockContent, tookOverFrom: LockHolder | undefined): Lock {
   let released = false;
-  const holder: LockHolder = { pid: mine.pid, host: mine.host, start: mine.start };
+  const holder = holderOf(mine);
   const release = async (): Promise<void> => {
     if (released) return;
     released = true;
@@ -213,21 +235,34 @@ function makeLock(path: string, mine: LockContent, tookOverFrom: LockHolder | un
   return tookOverFrom === undefined ? { path, holder, release } : { path, holder, tookOverFrom, release };
 }
 
-/** The user-facing message for a lock failure. */
-export function lockFailureMessage(failure: LockFailure): string {
+/** "The cache" or "The data folder <dir>", for a lock at `path`. */
+function subjectText(subject: LockSubject, path: string): string {
+  switch (subject) {
+    case "cache":
+      return "The cache";
+    case "data-folder":
+      return `The data folder ${dirname(path)}`;
+    default:
+      return assertNever(subject);
+  }
+}
+
+/** The user-facing message for a lock failure; `subject` says what the lock guards (default the cache). */
+export function lockFailureMessage(failure: LockFailure, subject: LockSubject = "cache"): string {
   switch (failure.reason) {
     case "lock-held": {
-      const { pid, host, start } = failure.holder;
-      return `The cache is locked by another cmbflow run: pid ${String(pid)} on host ${host}, started ${start} (lock file ${failure.path}). Wait for it to finish; if no such run is active, delete the lock file.`;
+      const { pid, host, start, project } = failure.holder;
+      return `${subjectText(subject, failure.path)} is locked by another cmbflow run: pid ${String(pid)} on host ${host}${project === undefined ? "" : `, project ${project}`}, started ${start} (lock file ${failure.path}). Wait for it to finish; if no such run is active, delete the lock file.`;
     }
     case "lock-unreadable":
-      return `The cache lock file ${failure.path} is not a cmbflow lock. If no cmbflow run is active, delete it.`;
+      return `${subject === "cache" ? "The cache lock file" : "The data folder's lock file"} ${failure.path} is not a cmbflow lock. If no cmbflow run is active, delete it.`;
     default:
       return assertNever(failure);
   }
 }
 
 /** The message to show when `acquireLock` took over a dead process's lock. */
-export function lockTakeoverMessage(from: LockHolder): string {
-  return `Took over the cache lock of pid ${String(from.pid)} on host ${from.host} (started ${from.start}), which is no longer running.`;
+export function lockTakeoverMessage(from: LockHolder, subject: LockSubject = "cache"): string {
+  const what = subject === "cache" ? "the cache lock" : "the data folder's lock";
+  return `Took over ${what} of pid ${String(from.pid)} on host ${from.host}${from.project === undefined ? "" : `, project ${from.project}`} (started ${from.start}), which is no longer running.`;
 }

@@ -75,6 +75,13 @@ export interface NodeRecord {
    * computed them.
    */
   readonly restoredBy?: { readonly runId: string; readonly at: string };
+  /**
+   * Set on a node that ran while something it ran with changed (an input file, its code, the
+   * configuration): the run kept its outputs but recorded this instead of them, so the node
+   * is stale (never fresh, never restored from this record) until it runs again. Such a
+   * record has no outputs and an empty fingerprint.
+   */
+  readonly changedDuringRun?: { readonly changes: readonly string[] };
 }
 
 /** Options of `StateStore.open`. */
@@ -175,7 +182,8 @@ function recordLine(r: NodeRecord): string {
   const outputs = r.outputs.map((o) => ({ path: o.path, digest: o.digest, size: o.size }));
   const restored = r.restoredBy === undefined ? {} : { restoredBy: { runId: r.restoredBy.runId, at: r.restoredBy.at } };
   const at = r.at === undefined ? {} : { at: r.at };
-  return `${JSON.stringify({ node: r.node, ...at, fingerprint: r.fingerprint, parts: r.parts, outputs, runId: r.runId, start: r.start, durationMs: r.durationMs, ...restored })}\n`;
+  const changed = r.changedDuringRun === undefined ? {} : { changedDuringRun: { changes: [...r.changedDuringRun.changes] } };
+  return `${JSON.stringify({ node: r.node, ...at, fingerprint: r.fingerprint, parts: r.parts, outputs, runId: r.runId, start: r.start, durationMs: r.durationMs, ...restored, ...changed })}\n`;
 }
 
 /**

@@ -180,6 +180,10 @@ async function describeReason(
       if (reason.nodes.length > shown.length) lines.push(`${indent}  … and ${String(reason.nodes.length - shown.length)} more`);
       break;
     }
+    case "changed-during-run":
+      for (const change of reason.changes) lines.push(`${indent}  ${change}`);
+      lines.push(`${indent}  (run ${record?.runId ?? "?"} kept the outputs it made but recorded none)`);
+      break;
     case "never-run":
     case "forced":
     case "output-missing":

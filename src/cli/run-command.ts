@@ -7,7 +7,7 @@ import type { Command } from "commander";
 import pino from "pino";
 import type { CacheEngine } from "../cache/engine.js";
 import { CacheEngine as Engine, cacheSettings, reasonLabel } from "../cache/engine.js";
-import { acquireLock, lockFailureMessage, lockTakeoverMessage } from "../cache/lock.js";
+import { acquireLock, DATA_LOCK_FILE, lockFailureMessage, lockTakeoverMessage } from "../cache/lock.js";
 import { describeOrigin, originOf } from "../config/index.js";
 import { LogMaker, newRunId } from "../core/log-maker.js";
 import { makeFolder } from "../core/make-folder.js";
@@ -326,6 +326,7 @@ async function run(overrides: readonly string[], flags: RunFlags, io: CliIo): Pr
         projectDir: compiled.projectDir,
         workDir: io.cwd,
         env: io.env,
+        config: { raw: compiled.config.raw, resolved: compiled.config.resolved, overrides: compiled.config.overrides, choices: compiled.config.choices },
       },
       threads: limits.value.jobs,
       keepGoing: flags.keepGoing === true,
@@ -368,6 +369,34 @@ async function runWithLog(
     io.stderr(`error: the dataset folder cannot be made: ${made.error} (local_system.datasets_root is ${String(base["root"])}, set at ${origin})\n`);
     return EXIT_USAGE;
   }
+  // The cache lock covers only this project's cache/: another project (its own cache) may
+  // have the same data root, and two runs writing one dataset folder would pair one run's
+  // records with the other's bytes.
+  const dataLock = await acquireLock(datasetDir, { file: DATA_LOCK_FILE, project: io.cwd });
+  if (!dataLock.ok) {
+    io.stderr(`error: ${lockFailureMessage(dataLock.error, "data-folder")}\n`);
+    return EXIT_FAILED;
+  }
+  if (dataLock.value.tookOverFrom !== undefined) io.stderr(`note: ${lockTakeoverMessage(dataLock.value.tookOverFrom, "data-folder")}\n`);
+  try {
+    return await runInDataset(compiled, context, engine, runner, selection, flags, interrupts, io, datasetDir);
+  } finally {
+    await dataLock.value.release();
+  }
+}
+
+/** The run proper, holding the cache lock and the dataset folder's lock: log folder, schedule, summary. */
+async function runInDataset(
+  compiled: Compiled,
+  context: PipelineContext,
+  engine: CacheEngine,
+  runner: NodeRunner,
+  selection: { nodes: ReadonlySet<number> | undefined; forced: ReadonlySet<number> },
+  flags: RunFlags,
+  interrupts: Interrupts,
+  io: CliIo,
+  datasetDir: string,
+): Promise<number> {
   const runId = newRunId();
   const stages = compiled.pipeline.stageGraph.order.map((name) => compiled.pipeline.stageGraph.stages.get(name));
   const codeEntries = stages.flatMap((s) => {

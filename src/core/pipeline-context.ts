@@ -24,8 +24,11 @@ import { builtinHandlerNames } from "../handlers/index.js";
 import { getHandler } from "../handlers/registry.js";
 import type { CacheEngine, Fingerprint, StageParts, StaleReason, Verdict } from "../cache/engine.js";
 import type { ExecutorDescriptor } from "../cache/executor-memo.js";
+import { ExecutorMemo } from "../cache/executor-memo.js";
+import type { Hasher } from "../cache/hash.js";
 import { hasher as makeHasher } from "../cache/hash.js";
-import type { NodeRunner } from "../scheduler/node-runner.js";
+import { moduleClosure, sourceName } from "../cache/module-graph.js";
+import type { LoadedFile, NodeRunner, RanWith } from "../scheduler/node-runner.js";
 import type { Judgement, NodeJudge, ScanMemo, ScheduleSummary } from "../scheduler/scheduler.js";
 import type { Partition } from "../graph/partition.js";
 import { schedule } from "../scheduler/scheduler.js";
@@ -119,6 +122,8 @@ interface Pipe {
   executor?: BaseStageExecutor;
   kind?: WorkKind;
   cfg?: Cfg;
+  /** The executor's module closure as it was when this thread loaded the module (by its `executor:` key). */
+  loaded?: readonly LoadedFile[];
 }
 
 /** Where a node's record is: its id, its location and the state store's key of the two. */
@@ -157,6 +162,7 @@ export class PipelineContext {
   readonly #environments = new Map<string, StageEnvironment>();
   /** Per stage, its output templates made into functions of a partition. */
   readonly #formers = new Map<string, ((partition: Readonly<Record<string, ContextValue>>) => string | undefined)[]>();
+  #configDigest: string | undefined;
 
   /**
    * @param projectDir folder executor module paths resolve against
@@ -245,8 +251,13 @@ export class PipelineContext {
         continue;
       }
       const loaded = await loadExecutorClass(def.executor, name, this.projectDir);
-      if (loaded.ok) this.addPipe(loaded.value, name);
-      else problems.push(loaded.error);
+      if (!loaded.ok) {
+        problems.push(loaded.error);
+        continue;
+      }
+      this.addPipe(loaded.value, name);
+      const pipe = this.#pipeFor(name);
+      if (pipe !== undefined) pipe.loaded = await this.#codeAsLoaded(def.executor);
     }
     return problems.length === 0 ? ok(undefined) : err(problems);
   }
@@ -347,10 +358,20 @@ export class PipelineContext {
         await engine.recordRestored(this.pipeline.nodes.id(n), fp, verdict.from, runId, new Date());
         return verdict.from.outputs.map((o) => engine.absolutePath(o.path));
       },
-      record: async (n, judgement, outputs, startedAt, durationMs) => {
+      record: async (n, judgement, outputs, ranWith, startedAt, durationMs) => {
         const fp = tokenOf(judgement)?.fp;
-        if (fp === undefined) throw new Error(`Internal error: node ${this.pipeline.nodes.id(n)} has no fingerprint`);
-        await engine.recordWritten(this.pipeline.nodes.id(n), fp, outputs, runId, startedAt, durationMs);
+        const id = this.pipeline.nodes.id(n);
+        if (fp === undefined) throw new Error(`Internal error: node ${id} has no fingerprint`);
+        // Why check now, after the node finished: its fingerprint was taken from what the main
+        // thread read before the node started; an edit since (before the worker loaded the code
+        // or the node read its inputs) means the outputs were made from something else.
+        const changes = [...this.#changedSinceJudged(fp.values.code.files, ranWith, engine.hasher), ...(await engine.changedInputs(fp))];
+        if (changes.length > 0) {
+          await engine.recordChangedDuringRun(id, changes, runId, startedAt, durationMs);
+          return { recorded: false, changes };
+        }
+        await engine.recordWritten(id, fp, outputs, runId, startedAt, durationMs);
+        return { recorded: true };
       },
     };
   }
@@ -392,7 +413,13 @@ export class PipelineContext {
         });
       },
       get: (key) => engine.scans.get(key),
-      put: (key, value) => engine.scans.put(key, value),
+      put: async (n, key, value, ranWith) => {
+        const pipe = this.#pipeFor(this.#stageOf(n));
+        if (pipe === undefined) return;
+        // A scan that ran with other code or configuration than its key was made from is not kept.
+        if (ranWith !== undefined && this.#changedSinceJudged(this.#stageParts(engine, pipe).code.value.files, [ranWith], engine.hasher).length > 0) return;
+        await engine.scans.put(key, value);
+      },
     };
   }
 
@@ -505,6 +532,7 @@ export class PipelineContext {
       const loaded = await loadExecutorClass(ref, stage, this.projectDir);
       if (!loaded.ok) throw new Error(loaded.error);
       pipe.Executor = loaded.value;
+      pipe.loaded = await this.#codeAsLoaded(ref);
     }
     const { executor, kind } = pipe.executor === undefined || pipe.kind === undefined ? this.#construct(pipe) : { executor: pipe.executor, kind: pipe.kind };
     return { executor, kind, env: this.#environment(stage), stages: this.pipeline.stageGraph.stages, baseSeed: this.#seed };
@@ -524,6 +552,48 @@ export class PipelineContext {
     if (where === undefined) return problem.message;
     const file = relative(this.#workDir, where.file);
     return `${problem.message} (${file.startsWith("..") ? where.file : file}:${String(where.line)}:${String(where.column)})`;
+  }
+
+  /** What this thread runs a stage's units with: its configuration and the stage's code as loaded. */
+  ranWith(stage: string, hasher: Pick<Hasher, "digestString">): RanWith {
+    this.#configDigest ??= ExecutorMemo.configDigest(hasher, this.config.resolved);
+    return { config: this.#configDigest, code: this.#pipeFor(stage)?.loaded ?? [] };
+  }
+
+  /**
+   * Which of what units ran with differs from what a fingerprint's parts were taken from: the
+   * configuration, and each code file the thread loaded that the code part also names. Files
+   * only one side names are left out (the code part may hold more than an executor's closure,
+   * under its own names); an import added meanwhile still shows, as an edit of its importer.
+   */
+  #changedSinceJudged(codeFiles: Readonly<Record<string, string>>, ranWith: readonly RanWith[], hasher: Pick<Hasher, "digestString">): string[] {
+    this.#configDigest ??= ExecutorMemo.configDigest(hasher, this.config.resolved);
+    const changes = new Set<string>();
+    for (const r of ranWith) {
+      if (r.config !== this.#configDigest) changes.add("the configuration");
+      for (const { file, digest } of r.code) if (Object.hasOwn(codeFiles, file) && codeFiles[file] !== digest) changes.add(`code ${file}`);
+    }
+    return [...changes];
+  }
+
+  /**
+   * The closure of an executor module, digested right after the module was imported: a file
+   * edited before the import shows here as it was loaded (and one edited between the import
+   * and this read shows as changed too, which only errs on the side of running again).
+   */
+  async #codeAsLoaded(ref: string): Promise<LoadedFile[]> {
+    const parsed = parseExecutorRef(ref, this.projectDir);
+    if (!parsed.ok) return [];
+    const h = await makeHasher();
+    return moduleClosure([parsed.value.module]).map((file) => {
+      let digest: string;
+      try {
+        digest = h.digestFileSync(file).digest;
+      } catch {
+        digest = "missing";
+      }
+      return { file: sourceName(file, this.projectDir, PACKAGE_ROOT), digest };
+    });
   }
 
   /** Config keys a stage's executor read while working rather than in its constructor. */

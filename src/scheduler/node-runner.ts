@@ -8,6 +8,7 @@
  */
 import type { Partition } from "../graph/partition.js";
 import type { ScanResult } from "../core/executor.js";
+import type { FileStamp } from "../cache/stamped-digest.js";
 
 /** One unit of work. */
 export type WorkTask =
@@ -22,11 +23,35 @@ export interface StageLogLine {
   readonly fields?: Readonly<Record<string, unknown>>;
 }
 
-/** An output as written: its path and content digest, taken as it was written. */
+/**
+ * An output as written: its path and content digest, and the stamp of the file the digest
+ * was read from (taken through the same open descriptor), so the main thread pairs the
+ * digest with exactly that file and not with whatever is at the path later.
+ */
 export interface WrittenOutput {
   readonly path: string;
   readonly digest: string;
   readonly size: number;
+  readonly stamp: FileStamp;
+}
+
+/** A file a thread loaded, by the name the fingerprint's code part gives it, with its content digest at load time. */
+export interface LoadedFile {
+  readonly file: string;
+  readonly digest: string;
+}
+
+/**
+ * What a unit of work ran with, as the thread that ran it loaded it. The main thread judged
+ * the node from its own reading of the same things earlier; a file edited in between (after
+ * the main thread read it, before a worker loaded it) makes the two differ, and the node's
+ * outputs must then not be recorded under the fingerprint judged.
+ */
+export interface RanWith {
+  /** Digest of the resolved configuration the thread built its stages from. */
+  readonly config: string;
+  /** The stage's code as the thread loaded it (empty for a stage whose executor class was added by hand). */
+  readonly code: readonly LoadedFile[];
 }
 
 /** What a unit of work came to. */
@@ -40,6 +65,8 @@ export type WorkResult =
       readonly logs: readonly StageLogLine[];
       /** Config keys the stage read while working, not in its constructor. */
       readonly lateReads: readonly string[];
+      /** What the unit ran with; absent from runners that cannot tell (then nothing is compared). */
+      readonly ranWith?: RanWith;
     }
   | {
       readonly ok: false;

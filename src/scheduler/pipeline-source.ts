@@ -1,4 +1,8 @@
+import type { LoadedConfig } from "../config/types.js";
 import type { WorkTask } from "./node-runner.js";
+
+/** The parts of a loaded configuration that are plain data (no source map), as a worker needs them. */
+export type PortableConfig = Pick<LoadedConfig, "raw" | "resolved" | "overrides" | "choices">;
 
 /**
  * Where a pipeline comes from, as plain data: what a worker thread needs to build the same
@@ -14,6 +18,13 @@ export interface PipelineSource {
   readonly workDir: string;
   /** Environment for `${oc.env:...}` interpolations. */
   readonly env: Readonly<Record<string, string | undefined>>;
+  /**
+   * The configuration as the main thread loaded it. Workers then build the pipeline from it
+   * rather than from the files, which may have been edited since the main thread read them.
+   * Without it each worker loads the files itself, and a unit run with a configuration that
+   * differs from the main thread's is not recorded (see RanWith).
+   */
+  readonly config?: PortableConfig;
 }
 
 /** What each worker thread is started with. */

@@ -16,7 +16,7 @@ import { DeadTemporarySweeper, sweepTemporaries } from "../core/output-transacti
 import type { NodeGraph } from "../graph/node-graph.js";
 import type { Partition } from "../graph/partition.js";
 import type { EventSink, NodeFailure, RunOutcome, StageCounts } from "./events.js";
-import type { NodeRunner, WorkResult, WrittenOutput } from "./node-runner.js";
+import type { NodeRunner, RanWith, WorkResult, WrittenOutput } from "./node-runner.js";
 import { Planner } from "./planner.js";
 
 /** The incremental engine's view of a node, as the scheduler needs it. */
@@ -24,14 +24,25 @@ export type Judgement =
   | { readonly fresh: true }
   | { readonly fresh: false; readonly reasons: readonly string[]; readonly restorable: boolean; readonly token: unknown };
 
+/**
+ * Whether a node that ran was recorded. Not when something it ran with (an input file, its
+ * code, the configuration) changed after it was judged: its outputs stay on disk, unrecorded,
+ * and the node is stale ("changed during the run") until it runs again.
+ */
+export type RecordOutcome = { readonly recorded: true } | { readonly recorded: false; readonly changes: readonly string[] };
+
 /** Decides, restores and records nodes (implemented over the cache engine). */
 export interface NodeJudge {
   /** Whether node n must run, and why. Called when all its dependencies are done; answers at once when it can (a fresh node). */
   assess(node: number, forced: boolean): Judgement | Promise<Judgement>;
   /** Restores a restorable node's outputs: their paths, or why the store could not (the node then runs). */
   restore(node: number, judgement: Judgement): Promise<readonly string[] | { readonly failed: string }>;
-  /** Records a node that ran, after its outputs are in place. */
-  record(node: number, judgement: Judgement, outputs: readonly WrittenOutput[], startedAt: Date, durationMs: number): Promise<void>;
+  /**
+   * Records a node that ran, after its outputs are in place, unless what its units ran with
+   * (`ranWith`, one per unit: a reduction has its scans' and its sift's) or its input files
+   * changed since it was judged.
+   */
+  record(node: number, judgement: Judgement, outputs: readonly WrittenOutput[], ranWith: readonly RanWith[], startedAt: Date, durationMs: number): Promise<RecordOutcome>;
 }
 
 /** Per-simulation scan results of reductions (implemented over the cache engine's scan cache). */
@@ -39,7 +50,8 @@ export interface ScanMemo {
   /** The keys of node n's scans of `partitions`, in order; undefined where a scan cannot be keyed (it then always runs). */
   keys(node: number, partitions: readonly Partition[]): readonly (string | undefined)[] | Promise<readonly (string | undefined)[]>;
   get(key: string): Promise<{ readonly value: unknown } | undefined>;
-  put(key: string, value: unknown): Promise<void>;
+  /** Keeps node n's scan result under `key`, unless the scan ran with other code or configuration than the key was made from. */
+  put(node: number, key: string, value: unknown, ranWith: RanWith | undefined): Promise<void>;
 }
 
 /** Everything a schedule needs, passed in (so tests swap in fakes). */
@@ -183,7 +195,7 @@ export async function schedule(options: ScheduleOptions): Promise<ScheduleSummar
    * A reduction: its scans in parallel (at most `parallelism` at once), each taken from the
    * scan memo when a result for the same inputs is kept (not for a forced node), then its sift.
    */
-  const runReduction = async (n: number, stage: string, nodeId: string, partition: Partition): Promise<WorkResult> => {
+  const runReduction = async (n: number, stage: string, nodeId: string, partition: Partition, ranWith: RanWith[]): Promise<WorkResult> => {
     const partitions = options.scanPartitions(n);
     const keys = (await options.scans?.keys(n, partitions)) ?? [];
     const reuse = !(options.forced?.has(n) ?? false);
@@ -212,14 +224,17 @@ export async function schedule(options: ScheduleOptions): Promise<ScheduleSummar
           continue;
         }
         scanned++;
+        if (result.ranWith !== undefined) ranWith.push(result.ranWith);
         results[k] = { partition: p, value: result.value };
-        if (key !== undefined) await options.scans?.put(key, result.value);
+        if (key !== undefined) await options.scans?.put(n, key, result.value, result.ranWith);
       }
     };
     await Promise.all(Array.from({ length: Math.max(1, Math.min(runner.parallelism, partitions.length)) }, lane));
     if (failure !== undefined) return failure;
     emit({ type: "stage-log", level: "info", stage, message: `${nodeId}: scanned ${String(scanned)} of ${String(partitions.length)} simulations, the rest from the scan cache`, fields: { scanned, total: partitions.length } });
-    return runner.run({ kind: "sift", stage, nodeId, partition, results });
+    const sifted = await runner.run({ kind: "sift", stage, nodeId, partition, results });
+    if (sifted.ok && sifted.ranWith !== undefined) ranWith.push(sifted.ranWith);
+    return sifted;
   };
 
   const sweeper = new DeadTemporarySweeper();
@@ -245,8 +260,14 @@ export async function schedule(options: ScheduleOptions): Promise<ScheduleSummar
     const t0 = performance.now();
     const partition = graph.partition(n);
     let result: WorkResult;
+    const ranWith: RanWith[] = [];
     try {
-      result = options.kindOf(stage) === "scan-sift" ? await runReduction(n, stage, nodeId, partition) : await runner.run({ kind: "node", stage, nodeId, partition });
+      if (options.kindOf(stage) === "scan-sift") {
+        result = await runReduction(n, stage, nodeId, partition, ranWith);
+      } else {
+        result = await runner.run({ kind: "node", stage, nodeId, partition });
+        if (result.ok && result.ranWith !== undefined) ranWith.push(result.ranWith);
+      }
     } catch (caught) {
       // The work could not finish: its worker is gone, so nobody else removes its temporary files.
       await sweepTemporaries(options.outputPaths(n));
@@ -267,10 +288,16 @@ export async function schedule(options: ScheduleOptions): Promise<ScheduleSummar
       fail(n, { stage, nodeId, message: result.message, ...(result.stack === undefined ? {} : { stack: result.stack }) }, durationMs);
       return;
     }
+    let recorded: RecordOutcome | undefined;
     try {
-      await judge?.record(n, judgement, result.outputs, startedAt, durationMs);
+      recorded = await judge?.record(n, judgement, result.outputs, ranWith, startedAt, durationMs);
     } catch (caught) {
       fail(n, { stage, nodeId, message: `recording the node failed: ${caught instanceof Error ? caught.message : String(caught)}` }, durationMs);
+      return;
+    }
+    if (recorded?.recorded === false) {
+      // Its dependents would read outputs no record vouches for: they are blocked like a failure's.
+      fail(n, { stage, nodeId, message: `changed during the run: ${recorded.changes.join("; ")}. Its outputs are kept but not recorded, so the next run runs it again` }, durationMs);
       return;
     }
     emit({ type: "node-finished", stage, nodeId, durationMs, outputs: result.outputs.map((o) => o.path) });

@@ -5,6 +5,7 @@
  * are committed, in the thread that wrote them.
  */
 import type { Hasher } from "../cache/hash.js";
+import { stampedDigestMessage, stampedDigestSync } from "../cache/stamped-digest.js";
 import type { PipelineContext } from "../core/pipeline-context.js";
 import { runNode, runScan, runSift } from "../core/run-node.js";
 import type { StageLogger } from "../core/executor.js";
@@ -34,11 +35,11 @@ export class WorkHost {
       const unit = { nodeId: task.nodeId, partition: task.partition };
       switch (task.kind) {
         case "node":
-          return this.#done(task, this.#digested(await runNode(runtime, unit)), logs);
+          return this.#written(task, await runNode(runtime, unit), logs);
         case "scan":
           return this.#done(task, [], logs, await runScan(runtime, unit));
         case "sift":
-          return this.#done(task, this.#digested(await runSift(runtime, unit, task.results)), logs);
+          return this.#written(task, await runSift(runtime, unit, task.results), logs);
       }
     } catch (caught) {
       const lateReads = this.#context.lateReads(task.stage);
@@ -51,17 +52,19 @@ export class WorkHost {
   }
 
   #done(task: WorkTask, outputs: readonly WrittenOutput[], logs: readonly StageLogLine[], value?: unknown): WorkResult {
-    return { ok: true, outputs, ...(value === undefined ? {} : { value }), logs, lateReads: this.#context.lateReads(task.stage) };
+    return { ok: true, outputs, ...(value === undefined ? {} : { value }), logs, lateReads: this.#context.lateReads(task.stage), ranWith: this.#context.ranWith(task.stage, this.#hasher) };
   }
 
-  #digested(paths: readonly string[]): WrittenOutput[] {
+  /** The committed outputs, each digested with the stamp of the file read; a file another writer changed meanwhile fails the unit. */
+  #written(task: WorkTask, paths: readonly string[], logs: readonly StageLogLine[]): WorkResult {
     const out: WrittenOutput[] = [];
     for (const path of paths) {
       // Synchronous in the worker thread (see OutputTransaction.tempFor).
-      const d = this.#hasher.digestFileSync(path);
-      out.push({ path, digest: d.digest, size: d.size });
+      const d = stampedDigestSync(this.#hasher, path);
+      if (!d.ok) return { ok: false, message: stampedDigestMessage(d.error), logs, lateReads: this.#context.lateReads(task.stage) };
+      out.push({ path, digest: d.value.digest, size: d.value.size, stamp: d.value.stamp });
     }
-    return out;
+    return this.#done(task, out, logs);
   }
 }
 

@@ -1,12 +1,15 @@
 /**
- * The worker-thread entry (piscina): each thread loads the configuration, imports the
- * project's plugins and compiles the pipeline once, from the same {@link PipelineSource}
- * the main thread used, then runs units of work; a stage's executor is constructed in the
+ * The worker-thread entry (piscina): each thread takes the configuration the main thread
+ * loaded (or, when the source carries none, loads it), imports the project's plugins and
+ * compiles the pipeline once, from the same {@link PipelineSource} the main thread used,
+ * then runs units of work; a stage's executor is constructed in the
  * thread on its first unit. Nothing but plain data crosses between threads.
  */
 import { workerData } from "piscina";
 import { hasher } from "../cache/hash.js";
 import { loadConfig } from "../config/index.js";
+import type { LoadedConfig } from "../config/types.js";
+import { ok } from "../diagnostics/result.js";
 import { PipelineContext } from "../core/pipeline-context.js";
 import { loadPlugins } from "../core/plugins.js";
 import { renderDiagnostics } from "../diagnostics/render.js";
@@ -24,7 +27,11 @@ const held = new Int32Array(data.holdBack);
 host.catch(() => undefined);
 
 async function makeHost(source: PipelineSource): Promise<WorkHost> {
-  const loaded = loadConfig({ configDir: source.configDir, configName: source.configName, overrides: source.overrides, env: source.env });
+  const loaded =
+    source.config === undefined
+      ? loadConfig({ configDir: source.configDir, configName: source.configName, overrides: source.overrides, env: source.env })
+      : // The main thread compiled this same configuration, so nothing here can point at a source line.
+        ok<LoadedConfig>({ ...source.config, origin: () => undefined, sources: [], warnings: [] });
   if (!loaded.ok) throw new Error(`the worker could not load the configuration:\n${renderDiagnostics(loaded.error, { cwd: source.workDir })}`);
   const plugins = await loadPlugins(loaded.value, source.projectDir);
   if (!plugins.ok) throw new Error(`the worker could not load a plugin: ${plugins.error.message}`);

@@ -4,6 +4,7 @@ import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { CacheEngine } from "../../src/cache/engine.js";
 import type { Fingerprint, StageParts } from "../../src/cache/engine.js";
+import { stampedDigestSync } from "../../src/cache/stamped-digest.js";
 
 describe("CacheEngine.assess", () => {
   let dir: string;
@@ -28,7 +29,9 @@ describe("CacheEngine.assess", () => {
     const out = join(dir, "out.txt");
     writeFileSync(out, "x");
     const fp = engine.fingerprint(stage(), { partition: { split: "Train", sim: 0 }, baseSeed: 1, seed: () => 7, outputs: ["out.txt"], location: "here", key: "a[split=Train,sim=0]\nhere", complete: true }, []);
-    await engine.recordWritten("a[split=Train,sim=0]", fp, [{ path: out, digest: engine.hasher.digestString("x"), size: 1 }], "run", new Date(), 1);
+    const written = stampedDigestSync(engine.hasher, out);
+    if (!written.ok) throw new Error(written.error.reason);
+    await engine.recordWritten("a[split=Train,sim=0]", fp, [{ path: out, ...written.value }], "run", new Date(), 1);
     return fp;
   }
 

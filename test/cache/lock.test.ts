@@ -3,7 +3,7 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, 
 import { hostname, tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { acquireLock, LOCK_FILE, lockFailureMessage, lockTakeoverMessage } from "../../src/cache/lock.js";
+import { acquireLock, DATA_LOCK_FILE, LOCK_FILE, lockFailureMessage, lockTakeoverMessage } from "../../src/cache/lock.js";
 
 /** The pid of a process that has exited (and been reaped), so no process has it now. */
 async function deadPid(): Promise<number> {
@@ -104,5 +104,27 @@ describe("acquireLock", () => {
     await result.value.release();
     expect(existsSync(join(cacheDir, LOCK_FILE))).toBe(true);
     expect(readFileSync(join(cacheDir, LOCK_FILE), "utf8")).toBe(foreign);
+  });
+
+  it("guards a data folder under its own file name, naming the holder's project", async () => {
+    const dataDir = join(cacheDir, "..", "data", "ds");
+    const first = await acquireLock(dataDir, { clock, file: DATA_LOCK_FILE, project: "/home/a/project-one" });
+    if (!first.ok) throw new Error(lockFailureMessage(first.error, "data-folder"));
+    expect(first.value.holder).toEqual({ pid: process.pid, host: hostname(), start: "2024-05-01T10:00:00.000Z", project: "/home/a/project-one" });
+    const second = await acquireLock(dataDir, { file: DATA_LOCK_FILE, project: "/home/a/project-two" });
+    const path = join(dataDir, DATA_LOCK_FILE);
+    if (second.ok) throw new Error("a second holder got the data folder's lock");
+    expect(lockFailureMessage(second.error, "data-folder")).toBe(
+      `The data folder ${dataDir} is locked by another cmbflow run: pid ${String(process.pid)} on host ${hostname()}, project /home/a/project-one, started 2024-05-01T10:00:00.000Z (lock file ${path}). Wait for it to finish; if no such run is active, delete the lock file.`,
+    );
+    expect(lockTakeoverMessage({ pid: 7, host: "h1", start: "2024-04-30T08:00:00.000Z", project: "/p" }, "data-folder")).toBe(
+      "Took over the data folder's lock of pid 7 on host h1, project /p (started 2024-04-30T08:00:00.000Z), which is no longer running.",
+    );
+    await first.value.release();
+    expect(readdirSync(dataDir)).toEqual([]);
+    writeFileSync(path, "garbage");
+    const unreadable = await acquireLock(dataDir, { file: DATA_LOCK_FILE });
+    if (unreadable.ok) throw new Error("took a lock file cmbflow did not write");
+    expect(lockFailureMessage(unreadable.error, "data-folder")).toBe(`The data folder's lock file ${path} is not a cmbflow lock. If no cmbflow run is active, delete it.`);
   });
 });

@@ -137,9 +137,15 @@ describe("a run killed in the middle", () => {
     writeFileSync(join(simDir(recordedSim), `.out.txt.cmbflow-${String(killedPid)}-1-98.tmp`), "partial\n01234");
     const result = project.run(["run", "--json"]);
     expect(result.code, result.stderr).toBe(0);
+    const escape = (text: string): string => text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+    const holder = `pid ${String(killedPid)} on host ${escape(hostname())}`;
     expect(result.stderr).toMatch(
-      new RegExp(`^note: Took over the cache lock of pid ${String(killedPid)} on host ${hostname().replace(/[.*+?^${}()|[\]\\]/g, "\\$&")} \\(started [-0-9T:.]+Z\\), which is no longer running\\.\\n$`),
+      new RegExp(
+        `^note: Took over the cache lock of ${holder} \\(started [-0-9T:.]+Z\\), which is no longer running\\.\\n` +
+          `note: Took over the data folder's lock of ${holder}, project ${escape(project.dir)} \\(started [-0-9T:.]+Z\\), which is no longer running\\.\\n$`,
+      ),
     );
+    expect(existsSync(join(project.dir, "data", "crash", ".cmbflow-lock"))).toBe(false);
     const summary = JSON.parse(result.stdout) as { stages: ({ name: string } & Counts)[] };
     expect(summary.stages).toEqual([
       { name: "slow", ran: SIMS - recorded, fresh: recorded, restored: 0, failed: 0, skipped: 0 },

@@ -245,6 +245,9 @@ describe("Ctrl-C", () => {
     expect(stderr).toMatch(/interrupted: 2 ran, 14 skipped in /);
     expect(code).toBe(130);
     expect(temporaries(project.dir)).toEqual([]);
+    // Both locks the run held are released: the cache's and the dataset folder's.
+    expect(existsSync(join(project.dir, "cache", "lock"))).toBe(false);
+    expect(existsSync(join(project.dir, "data", "jobs", ".cmbflow-lock"))).toBe(false);
     const next = project.run(["run", "pipeline.work.sleep_ms=1500", "--json"]);
     expect(totals(next.stdout)).toMatchObject({ ran: 14, fresh: 2 });
   }, 60_000);

@@ -1,8 +1,9 @@
 /** The library path to parallel runs: a PipelineContext run on a PoolRunner (workers run dist/, built by npm test). */
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { appendFileSync, cpSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
+import { CacheEngine } from "../../src/cache/engine.js";
 import { PipelineContext } from "../../src/core/pipeline-context.js";
 import type { PipelineSource } from "../../src/scheduler/pipeline-source.js";
 import { PoolRunner } from "../../src/scheduler/pool-runner.js";
@@ -43,5 +44,37 @@ describe("PoolRunner from the library", () => {
     const ran = (events: RunEvent[]): number => events.filter((e) => e.type === "node-finished").length;
     expect(ran(pooled.events)).toBe(ran(inProcess.events));
     expect(ran(pooled.events)).toBeGreaterThan(2);
+  });
+});
+
+describe("PoolRunner from the library, with the config edited after the main thread loaded it", () => {
+  it("records no node its workers built from the edited config: each is stale, changed during the run", async () => {
+    const workDir = mkdtempSync(join(tmpdir(), "cmbflow-pool-edit-"));
+    dirs.push(workDir);
+    cpSync(join(REPO, "cfg"), join(workDir, "cfg"), { recursive: true });
+    const source: PipelineSource = { configDir: join(workDir, "cfg"), configName: "tutorial", overrides: ["splits=1-1"], projectDir: REPO, workDir, env: {} };
+    const loaded = PipelineContext.fromConfig(source);
+    if (!loaded.ok) throw new Error(loaded.error.map((d) => d.message).join("\n"));
+    const context = loaded.value;
+    const added = await context.addPipesFromConfig();
+    if (!added.ok) throw new Error(added.error.join("\n"));
+    // Edited after the main thread read it, before any worker (which reads the files itself) started.
+    appendFileSync(join(workDir, "cfg", "tutorial.yaml"), "edited_meanwhile: 1\n");
+    const engine = await CacheEngine.open({ cacheDir: join(workDir, "cache"), workDir, mode: "write", settings: { enabled: true, link: "copy" } });
+    const pool = new PoolRunner({ source, threads: 1 });
+    const events: RunEvent[] = [];
+    try {
+      const summary = await context.runPipeline({ engine, runner: pool, runId: "r1", onEvent: (e) => events.push(e) });
+      expect(summary.outcome).toBe("failed");
+      const failure = summary.failed[0];
+      expect(failure?.message).toBe("changed during the run: the configuration. Its outputs are kept but not recorded, so the next run runs it again");
+      expect(engine.store.get(failure?.nodeId ?? "")).toMatchObject({ outputs: [], runId: "r1", changedDuringRun: { changes: ["the configuration"] } });
+      expect(events.filter((e) => e.type === "node-finished")).toEqual([]);
+      const plan = await context.planPipeline(engine);
+      expect(plan.find((p) => p.id === failure?.nodeId)?.reasons).toEqual([{ kind: "changed-during-run", changes: ["the configuration"] }]);
+    } finally {
+      await pool.close();
+      await engine.close();
+    }
   });
 });

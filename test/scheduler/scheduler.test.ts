@@ -170,7 +170,7 @@ describe("schedule", () => {
       restore: (n) => Promise.resolve([`/restored/${graph.id(n)}`]),
       record: (n) => {
         recorded.push(graph.id(n));
-        return Promise.resolve();
+        return Promise.resolve({ recorded: true });
       },
     };
     const runner = new FakeRunner(2, 2);
@@ -185,7 +185,7 @@ describe("schedule", () => {
     const judge: NodeJudge = {
       assess: (n) => Promise.resolve(graph.id(n) === "a[split=Train,sim=1]" ? { fresh: false, reasons: ["params"], restorable: true, token: n } : { fresh: true }),
       restore: () => Promise.resolve({ failed: "the cached copy of a.txt is corrupt" }),
-      record: () => Promise.resolve(),
+      record: () => Promise.resolve({ recorded: true }),
     };
     const runner = new FakeRunner(2, 2);
     const opts = options(graph, runner, { judge });
@@ -195,6 +195,48 @@ describe("schedule", () => {
     ]);
     expect(runner.tasks.map((t) => t.nodeId)).toEqual(["a[split=Train,sim=1]"]);
     expect(counts(summary)["a"]).toBe("1 ran 2 fresh 0 restored 0 failed 0 skipped");
+  });
+});
+
+describe("a node that changed during the run", () => {
+  /** Tags each unit's result with what it "ran with": a code file named after the unit's kind, its digest the unit's sim. */
+  class TaggingRunner extends FakeRunner {
+    override async run(task: WorkTask): Promise<WorkResult> {
+      const result = await super.run(task);
+      return result.ok ? { ...result, ranWith: { config: "c", code: [{ file: `${task.kind}.ts`, digest: String(task.partition.sim ?? "all") }] } } : result;
+    }
+  }
+
+  it("fails when the judge does not record it, with the changes named, and blocks its dependents", async () => {
+    const graph = schedulerGraph();
+    const judge: NodeJudge = {
+      assess: () => ({ fresh: false, reasons: ["never run"], restorable: false, token: undefined }),
+      restore: () => Promise.resolve({ failed: "not restorable" }),
+      record: (n) => Promise.resolve(graph.id(n) === "a[split=Train,sim=1]" ? { recorded: false, changes: ["input x.txt (of u) changed"] } : { recorded: true }),
+    };
+    const opts = options(graph, new FakeRunner(1, 1), { judge, keepGoing: true });
+    const summary = await schedule(opts);
+    expect(summary.failed).toEqual([
+      { stage: "a", nodeId: "a[split=Train,sim=1]", message: "changed during the run: input x.txt (of u) changed. Its outputs are kept but not recorded, so the next run runs it again" },
+    ]);
+    expect(counts(summary)).toEqual({ a: "2 ran 0 fresh 0 restored 1 failed 0 skipped", b: "2 ran 0 fresh 0 restored 0 failed 1 skipped", r: "0 ran 0 fresh 0 restored 0 failed 1 skipped" });
+    expect(opts.events.filter((e) => e.type === "node-blocked").map((e) => e.type === "node-blocked" && e.nodeId)).toEqual(["b[split=Train,sim=1]", "r"]);
+  });
+
+  it("hands the judge what every unit of a reduction ran with: each scan's and the sift's", async () => {
+    const graph = schedulerGraph();
+    const seen = new Map<string, readonly string[]>();
+    const judge: NodeJudge = {
+      assess: () => ({ fresh: false, reasons: ["never run"], restorable: false, token: undefined }),
+      restore: () => Promise.resolve({ failed: "not restorable" }),
+      record: (n, _j, _o, units) => {
+        seen.set(graph.id(n), units.map((u) => `${u.code[0]?.file ?? ""}@${u.code[0]?.digest ?? ""}`));
+        return Promise.resolve({ recorded: true });
+      },
+    };
+    await schedule(options(graph, new TaggingRunner(2, 2), { judge }));
+    expect(seen.get("a[split=Train,sim=2]")).toEqual(["node.ts@2"]);
+    expect([...(seen.get("r") ?? [])].sort()).toEqual(["scan.ts@0", "scan.ts@1", "scan.ts@2", "sift.ts@all"]);
   });
 });
 
