@@ -10,9 +10,10 @@
  * On disk: `cache/executors.json`, `{"version": 1, "entries": {key: {kind, reads}}}`, replaced
  * whole (temporary file and rename). A missing or unreadable file is an empty memo.
  */
-import { readFile, rename, rm, writeFile } from "node:fs/promises";
+import { rename, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import type { WorkKind } from "../core/executor.js";
+import { readCacheFile } from "./cache-damage.js";
 import { canonicalJson } from "./canonical.js";
 import type { Hasher } from "./hash.js";
 import { moduleClosure, sourceName } from "./module-graph.js";
@@ -53,7 +54,9 @@ export class ExecutorMemo {
     const file = join(cacheDir, EXECUTOR_MEMO_FILE);
     const entries = new Map<string, ExecutorDescriptor>();
     try {
-      const saved = JSON.parse(await readFile(file, "utf8")) as { version?: unknown; entries?: unknown };
+      // Read only when a regular file: a FIFO in its place would block the run before it starts.
+      const text = await readCacheFile(file);
+      const saved = (typeof text === "string" ? JSON.parse(text) : {}) as { version?: unknown; entries?: unknown };
       if (saved.version === VERSION && typeof saved.entries === "object" && saved.entries !== null) {
         for (const [key, value] of Object.entries(saved.entries as Record<string, unknown>)) {
           const d = value as { kind?: unknown; reads?: unknown } | null;

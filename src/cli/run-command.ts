@@ -8,6 +8,9 @@ import pino from "pino";
 import type { CacheEngine } from "../cache/engine.js";
 import { CacheEngine as Engine, cacheSettings, reasonLabel } from "../cache/engine.js";
 import { acquireLock, lockFailureMessage, lockTakeoverMessage } from "../cache/lock.js";
+import type { CacheDamage } from "../cache/cache-damage.js";
+import { describeDamage, REPAIR_HINT } from "../cache/cache-damage.js";
+import { errnoCode, fileFailureText } from "../cache/cache-file-error.js";
 import { describeOrigin, originOf } from "../config/index.js";
 import { LogMaker, newRunId } from "../core/log-maker.js";
 import { makeFolder } from "../core/make-folder.js";
@@ -252,6 +255,29 @@ class Interrupts {
 }
 
 async function run(overrides: readonly string[], flags: RunFlags, io: CliIo): Promise<number> {
+  try {
+    return await runChecked(overrides, flags, io);
+  } catch (caught) {
+    // A failure on cmbflow's own files (a full disk, a damaged cache that cannot be moved
+    // aside): one line naming the file, never a stack trace. Anything else is a bug and keeps its stack.
+    const text = fileFailureText(caught);
+    if (text === undefined) throw caught;
+    io.stderr(`error: ${text}\n`);
+    return EXIT_FAILED;
+  }
+}
+
+/** Reports damaged cache entries once per run, with the way out. */
+function reportDamage(damage: readonly CacheDamage[], io: CliIo): void {
+  if (damage.length === 0) return;
+  const show = (path: string): string => (relative(io.cwd, path).startsWith("..") ? path : relative(io.cwd, path));
+  const moved = damage.some((d) => d.movedTo !== undefined || d.copiedTo !== undefined);
+  io.stderr(`warning: the cache is damaged${moved ? "; the damaged entries were put aside and what they held is recomputed" : ""}:\n`);
+  for (const d of damage) io.stderr(`  ${describeDamage(d, show)}\n`);
+  io.stderr(`  to check the rest of the cache: ${REPAIR_HINT}\n`);
+}
+
+async function runChecked(overrides: readonly string[], flags: RunFlags, io: CliIo): Promise<number> {
   const compiled = await compileForCommand(overrides, flags, io);
   if (compiled === undefined) return EXIT_USAGE;
   const selection = selectNodes(compiled.pipeline, flags);
@@ -306,6 +332,7 @@ async function run(overrides: readonly string[], flags: RunFlags, io: CliIo): Pr
     });
     engine = await opening;
     if (context === undefined) return EXIT_USAGE;
+    reportDamage(engine.damage, io);
     const runner = new PoolRunner({
       source: {
         configDir: configDirFor(flags, io).dir,
@@ -327,9 +354,14 @@ async function run(overrides: readonly string[], flags: RunFlags, io: CliIo): Pr
       await runner.close();
     }
   } finally {
-    await engine?.close();
-    await lock.value.release();
-    interrupts.uninstall();
+    // Why nested: closing the stores can fail (a full disk while saving the digest memo, the
+    // state folder removed during the run), and the lock must be released all the same.
+    try {
+      await engine?.close();
+    } finally {
+      await lock.value.release();
+      interrupts.uninstall();
+    }
   }
 }
 
@@ -420,9 +452,17 @@ async function runWithLog(
     live?.finish();
     logger.flush();
   }
-  await logMaker.finish({ runId, ...summary });
-  for (const s of stages) {
-    if (s?.makeStageLog === true) await logMaker.copyToStage(context.namer.path("{root}/{dataset}/{working}{stage}", { stage: s.dirName }));
+  try {
+    await logMaker.finish({ runId, ...summary });
+    for (const s of stages) {
+      if (s?.makeStageLog === true) await logMaker.copyToStage(context.namer.path("{root}/{dataset}/{working}{stage}", { stage: s.dirName }));
+    }
+  } catch (caught) {
+    const code = errnoCode(caught);
+    if (code !== "ENOENT" && code !== "ENOTDIR") throw caught;
+    // The data folder (and the run folder in it) was removed while the run went on.
+    io.stderr(`error: the run folder ${shown(logMaker.runDir)} was removed during the run: its summary could not be written (outputs removed with it are recomputed by the next run)\n`);
+    return EXIT_FAILED;
   }
 
   const totals = { ran: 0, fresh: 0, restored: 0, failed: 0, skipped: 0 };
