@@ -10,7 +10,7 @@ import { CacheEngine as Engine, cacheSettings, reasonLabel } from "../cache/engi
 import { acquireLock, lockFailureMessage, lockTakeoverMessage } from "../cache/lock.js";
 import type { CacheDamage } from "../cache/cache-damage.js";
 import { describeDamage, REPAIR_HINT } from "../cache/cache-damage.js";
-import { errnoCode, fileFailureText } from "../cache/cache-file-error.js";
+import { errnoCode, fileFailureText, fsProblem } from "../cache/cache-file-error.js";
 import { describeOrigin, originOf } from "../config/index.js";
 import { LogMaker, newRunId } from "../core/log-maker.js";
 import { makeFolder } from "../core/make-folder.js";
@@ -394,7 +394,15 @@ async function runWithLog(
     return ref.ok ? [ref.value.module] : [];
   });
   const logMaker = new LogMaker({ config: compiled.config, datasetDir, projectDir: compiled.projectDir, runId, codeEntries });
-  await logMaker.start();
+  try {
+    await logMaker.start();
+  } catch (caught) {
+    const problem = fsProblem(caught);
+    if (problem === undefined) throw caught;
+    // Nothing has run yet: the write error itself often carries no path, so the run folder is named here.
+    io.stderr(`error: the run folder ${logMaker.runDir} could not be written: ${problem}\n`);
+    return EXIT_FAILED;
+  }
   const logger = pino({ base: null, timestamp: pino.stdTimeFunctions.isoTime }, pino.destination({ dest: logMaker.logFile, sync: true }));
   const print = flags.json !== true && flags.quiet !== true;
   const shown = (path: string): string => (relative(io.cwd, path).startsWith("..") ? path : relative(io.cwd, path));
