@@ -562,6 +562,7 @@ export class StateStore {
     if (this.#closed) return;
     this.#closed = true;
     await this.#enqueue(async () => {
+      if (this.#lost) return;
       if (this.#writable) await this.#checkStillThere();
       if (this.#writable && this.#needsCompaction()) await this.#compact(false);
       await this.#nodesHandle?.close();
@@ -572,14 +573,22 @@ export class StateStore {
   }
 
   /**
-   * Fails when the state folder or the node log was removed or replaced while we wrote to it:
+   * Fails (a `CacheFileError`) when the state folder or the node log was removed or replaced while we wrote to it:
    * appends through a descriptor of a deleted file succeed and vanish with it, so without this
    * check a run whose records were all lost would report success.
    */
+  checkIntact(): Promise<void> {
+    this.#assertWritable();
+    return this.#enqueue(() => this.#checkStillThere());
+  }
+
   async #checkStillThere(): Promise<void> {
     const nodesPath = join(this.#dir, STATE_FILES.nodes);
-    const lost = (what: string): CacheFileError =>
-      new CacheFileError(this.#dir, `${what} during the run: the records of this run could not be kept, so their nodes will run again next time`);
+    const lost = (what: string): CacheFileError => {
+      // Said once: `close` after this neither checks again nor compacts into a folder that is gone.
+      this.#lost = true;
+      return new CacheFileError(this.#dir, `${what} during the run: the records of this run could not be kept, so their nodes will run again next time`);
+    };
     const now = await lstatIfExists(this.#dir);
     if (this.#identity !== undefined && (now?.isDirectory() !== true || now.dev !== this.#identity.dev || now.ino !== this.#identity.ino)) {
       await this.#closeHandles();
@@ -597,6 +606,8 @@ export class StateStore {
     this.#nodesHandle = undefined;
     this.#blobsHandle = undefined;
   }
+
+  #lost = false;
 
   #needsCompaction(): boolean {
     return this.#lines > 2 * this.#current.size;

@@ -460,6 +460,15 @@ async function runWithLog(
     live?.finish();
     logger.flush();
   }
+  // Checked before anything is reported: a run whose records vanished must not say "done".
+  const recordsLost = await engine.store.checkIntact().then(
+    () => undefined,
+    (caught: unknown) => {
+      const text = fileFailureText(caught);
+      if (text === undefined) throw caught;
+      return text;
+    },
+  );
   try {
     await logMaker.finish({ runId, ...summary });
     for (const s of stages) {
@@ -473,6 +482,10 @@ async function runWithLog(
     return EXIT_FAILED;
   }
 
+  if (recordsLost !== undefined) {
+    io.stderr(`error: ${recordsLost}\n`);
+    return EXIT_FAILED;
+  }
   const totals = { ran: 0, fresh: 0, restored: 0, failed: 0, skipped: 0 };
   for (const s of summary.stages) for (const k of Object.keys(totals) as (keyof typeof totals)[]) totals[k] += s[k];
   if (flags.json === true) {
