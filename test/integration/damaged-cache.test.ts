@@ -159,4 +159,35 @@ describe("a damaged cache", () => {
     expect(result.totals).toMatchObject({ ran: 0, fresh: 3 });
     expect(readFileSync(nodes).length).toBe(size);
   });
+
+  it("cache verify names the damage and the way out; cache verify --repair puts it aside", () => {
+    const { p, cache } = ranOnce();
+    appendFileSync(join(cache, "state", "nodes.jsonl"), '{"node": "a[split=Train,sim=9]", "outputs": "none"}\n');
+    rmSync(join(cache, "file-digests.json"));
+    mkdirSync(join(cache, "file-digests.json"));
+    const found = p.run(["cache", "verify"]);
+    expect(found.code).toBe(1);
+    expect(found.stdout).toContain(
+      "damaged  2 cache entries:\n  cache/file-digests.json: a directory where a file should be\n  cache/state/nodes.jsonl: 1 unreadable line (their records are lost; those nodes run again)\n",
+    );
+    expect(found.stderr).toBe(
+      "error: the cache is damaged: put the damaged entries aside with cmbflow cache verify --repair (the next run also does), and what they held is recomputed\n",
+    );
+    // Verify only reads: nothing was moved.
+    expect(existsSync(join(cache, "quarantine"))).toBe(false);
+
+    const repaired = p.run(["cache", "verify", "--repair"]);
+    expect(repaired.code).toBe(1);
+    expect(repaired.stdout).toMatch(/^ {2}cache\/file-digests\.json: a directory where a file should be \(moved to cache\/quarantine\/[\dT-]+Z-file-digests\.json\)$/m);
+    expect(repaired.stderr).toBe("repaired: the damaged cache entries are in cache/quarantine/; the next run recomputes what they held\n");
+    expect(quarantined(cache).sort()).toEqual(["file-digests.json", "state-nodes.jsonl"]);
+    expect(existsSync(join(cache, "lock"))).toBe(false);
+
+    const clean = p.run(["cache", "verify"]);
+    expect(clean.code, clean.stdout + clean.stderr).toBe(0);
+    expect(clean.stdout).toContain("all is well\n");
+    const next = rerun(p);
+    expect(next.stderr).not.toContain("damaged");
+    expect(next.totals).toMatchObject({ ran: 0, fresh: 3 });
+  });
 });
