@@ -446,19 +446,19 @@ export class CacheEngine {
    * cannot be saved (a full disk), and a failure names the file (a `CacheFileError`).
    */
   async close(): Promise<void> {
-    let saveFailure: unknown;
+    let saveFailure: { readonly error: unknown } | undefined;
     if (this.#options.mode === "write") {
       try {
         await this.digests.save();
       } catch (error) {
-        saveFailure = error;
+        saveFailure = { error };
       }
     }
     await this.store.close();
     if (saveFailure !== undefined) {
       // The memo only saves re-reading files: the previous one is intact (saves go through a temporary file), so losing this one costs time, not correctness.
-      const problem = fsProblem(saveFailure);
-      if (problem === undefined) throw saveFailure;
+      const problem = fsProblem(saveFailure.error);
+      if (problem === undefined) throw saveFailure.error instanceof Error ? saveFailure.error : new Error(String(saveFailure.error));
       throw new CacheFileError(join(this.#options.cacheDir, FILE_DIGESTS_FILE), `the digest memo could not be saved: ${problem} (the run's records are kept; the next run re-reads files to check them)`);
     }
   }

@@ -109,10 +109,6 @@ function historyDepthOf(options: StateStoreOptions): number {
   return Math.max(1, Math.floor(options.historyDepth ?? DEFAULT_HISTORY_DEPTH));
 }
 
-function codeOf(error: unknown): unknown {
-  return (error as { code?: unknown } | null)?.code;
-}
-
 /** Bytes read at a time when looking for the last newline, and when a log is too large for one string. */
 const CHUNK = 1 << 20;
 /** A log up to this size is decoded as one string (the fast path); larger ones line by line. */
@@ -583,7 +579,6 @@ export class StateStore {
   }
 
   async #checkStillThere(): Promise<void> {
-    const nodesPath = join(this.#dir, STATE_FILES.nodes);
     const lost = (what: string): CacheFileError => {
       // Said once: `close` after this neither checks again nor compacts into a folder that is gone.
       this.#lost = true;

@@ -471,15 +471,15 @@ export class PipelineContext {
    * would skip releasing the cache lock (main thread) or kill the worker with no word of why.
    */
   #constructGuarded(Executor: ExecutorClass, cfg: Cfg, stage: string): BaseStageExecutor {
-    const exit = process.exit;
-    let exitCode: unknown;
+    const exit = Object.getOwnPropertyDescriptor(process, "exit");
+    let exitCode = "";
     const exitCalled = new Error("process.exit called in an executor's constructor");
     // Why patch the global: the call is the user's, deep inside their constructor; the
     // constructor is synchronous, so no other code runs while the patch is in place.
-    process.exit = ((code?: unknown): never => {
-      exitCode = code;
+    process.exit = (code?: string | number | null): never => {
+      exitCode = code === undefined || code === null ? "" : String(code);
       throw exitCalled;
-    }) as typeof process.exit;
+    };
     try {
       return new Executor(cfg, stage);
     } catch (caught) {
@@ -487,11 +487,12 @@ export class PipelineContext {
       if (caught instanceof ConfigKeyError) throw caught;
       const where = this.#executorName(Executor, stage);
       if (caught === exitCalled) {
-        throw new Error(`stage "${stage}": ${where} called process.exit(${exitCode === undefined ? "" : String(exitCode)}) in its constructor; a stage must throw an Error instead of ending the process`);
+        throw new Error(`stage "${stage}": ${where} called process.exit(${exitCode}) in its constructor; a stage must throw an Error instead of ending the process`);
       }
       throw new Error(`stage "${stage}": ${where} failed in its constructor: ${caught instanceof Error ? caught.message : String(caught)}`, { cause: caught });
     } finally {
-      process.exit = exit;
+      if (exit !== undefined) Object.defineProperty(process, "exit", exit);
+      else Reflect.deleteProperty(process, "exit");
     }
   }
 
