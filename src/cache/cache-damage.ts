@@ -9,7 +9,7 @@
  * quarantined entry is kept (not deleted), so nothing a user put there by mistake is lost.
  */
 import type { Stats } from "node:fs";
-import { lstat, mkdir, open, rename } from "node:fs/promises";
+import { mkdir, open, rename, stat } from "node:fs/promises";
 import { basename, dirname, join, relative, sep } from "node:path";
 import { errnoCode } from "./cache-file-error.js";
 
@@ -35,16 +35,18 @@ export const REPAIR_HINT = "cmbflow cache verify --repair";
 export function kindOf(stats: Stats): string {
   if (stats.isDirectory()) return "a directory";
   if (stats.isFIFO()) return "a FIFO (named pipe)";
-  if (stats.isSymbolicLink()) return "a symbolic link";
   if (stats.isSocket()) return "a socket";
   if (stats.isCharacterDevice() || stats.isBlockDevice()) return "a device";
   return "a file";
 }
 
-/** The entry's lstat, or undefined when there is nothing at `path`. */
-export async function lstatIfExists(path: string): Promise<Stats | undefined> {
+/**
+ * What is at `path`, symbolic links followed (a cache folder linked to a larger disk is a
+ * folder), or undefined when there is nothing (or only a dangling link).
+ */
+export async function statIfExists(path: string): Promise<Stats | undefined> {
   try {
-    return await lstat(path);
+    return await stat(path);
   } catch (error) {
     const code = errnoCode(error);
     if (code === "ENOENT" || code === "ENOTDIR") return undefined;
@@ -80,7 +82,7 @@ export async function quarantineCopyPath(cacheDir: string, path: string, at = ne
  * leaves it. Returns the damage found, or undefined when all is well.
  */
 export async function checkEntry(path: string, expected: "file" | "folder", cacheDir: string | undefined): Promise<CacheDamage | undefined> {
-  const stats = await lstatIfExists(path);
+  const stats = await statIfExists(path);
   if (stats === undefined || (expected === "file" ? stats.isFile() : stats.isDirectory())) return undefined;
   const problem = `${kindOf(stats)} where a ${expected === "file" ? "file" : "folder"} should be`;
   if (cacheDir === undefined) return { path, problem };
@@ -92,10 +94,9 @@ export async function checkEntry(path: string, expected: "file" | "folder", cach
  * read for ever, a folder fails it): undefined when missing, `{ damage }` when not a file.
  */
 export async function readCacheFile(path: string): Promise<string | undefined | { readonly damage: CacheDamage }> {
-  const stats = await lstatIfExists(path);
+  const stats = await statIfExists(path);
   if (stats === undefined) return undefined;
   if (!stats.isFile()) return { damage: { path, problem: `${kindOf(stats)} where a file should be` } };
-  // Opened without following a link swapped in since the lstat, and read through the handle.
   const handle = await open(path, "r");
   try {
     return await handle.readFile("utf8");

@@ -27,12 +27,12 @@
  * up as a complete line or as a torn final line they ignore. Compaction replaces a file by
  * rename, so a reader sees either the old or the new file, never a mix.
  */
-import { copyFile, lstat, mkdir, open, rename, rm, stat } from "node:fs/promises";
+import { copyFile, mkdir, open, rename, rm, stat } from "node:fs/promises";
 import type { FileHandle } from "node:fs/promises";
 import { join } from "node:path";
 import { canonicalJson } from "./canonical.js";
 import type { CacheDamage } from "./cache-damage.js";
-import { checkEntry, lstatIfExists, quarantineCopyPath } from "./cache-damage.js";
+import { checkEntry, statIfExists, quarantineCopyPath } from "./cache-damage.js";
 import { CacheFileError } from "./cache-file-error.js";
 
 /** One output of a node as recorded. */
@@ -134,7 +134,7 @@ const NO_LINES: LoadedLines = { lines: [], tornTail: false, oversized: 0 };
  * when it is too large for one string.
  */
 async function readLines(path: string): Promise<LoadedLines> {
-  const stats = await lstatIfExists(path);
+  const stats = await statIfExists(path);
   if (stats?.isFile() !== true) return NO_LINES;
   const handle = await open(path, "r");
   try {
@@ -263,7 +263,7 @@ function pushDistinct(list: NodeRecord[], record: NodeRecord, depth: number): vo
  * of its own. Writers only: readers must not modify the files.
  */
 async function repairTail(path: string): Promise<void> {
-  const stats = await lstatIfExists(path);
+  const stats = await statIfExists(path);
   if (stats?.isFile() !== true) return;
   const handle = await open(path, "r+");
   try {
@@ -388,7 +388,7 @@ export class StateStore {
     if (writable) {
       await mkdir(dir, { recursive: true });
       await repairTail(nodesPath);
-      const s = await lstat(dir);
+      const s = await stat(dir);
       identity = { dev: s.dev, ino: s.ino };
     }
     const depth = historyDepthOf(options);
@@ -584,7 +584,7 @@ export class StateStore {
       this.#lost = true;
       return new CacheFileError(this.#dir, `${what} during the run: the records of this run could not be kept, so their nodes will run again next time`);
     };
-    const now = await lstatIfExists(this.#dir);
+    const now = await statIfExists(this.#dir);
     if (this.#identity !== undefined && (now?.isDirectory() !== true || now.dev !== this.#identity.dev || now.ino !== this.#identity.ino)) {
       await this.#closeHandles();
       throw lost("the state folder was removed or replaced");

@@ -1,5 +1,5 @@
 import { spawnSync } from "node:child_process";
-import { appendFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { appendFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, truncateSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
@@ -114,6 +114,17 @@ describe("StateStore", () => {
     // Read only: the damage is reported, and the file is left as it is.
     expect(reader.damage).toEqual([{ path: nodesFile, problem: "6 unreadable lines (their records are lost; those nodes run again)" }]);
     expect(lines(nodesFile)).toHaveLength(7);
+  });
+
+  it("reads a log too large for one string line by line, skipping a 300 MB line of zeros unread", async () => {
+    mkdirp(dir);
+    writeFileSync(nodesFile, `${JSON.stringify(record("a", fp(1)))}\n`);
+    // Sparse: the zeros take no disk space, but a reader sees 300 MB of them before the newline.
+    truncateSync(nodesFile, 300_000_000);
+    appendFileSync(nodesFile, `\n${JSON.stringify(record("c", fp(3)))}\n`);
+    const reader = await StateStore.open(dir);
+    expect([...reader.entries()].map((r) => r.node)).toEqual(["a", "c"]);
+    expect(reader.stats).toEqual({ lines: 3, skippedLines: 1, tornTail: false });
   });
 
   it("as the writer with a cache folder, keeps a copy of a log with damaged lines in the quarantine and rewrites it without them", async () => {

@@ -4,7 +4,7 @@
  * checks the one report with the way out, that the run went on, and that the lock is gone.
  */
 import { execFileSync } from "node:child_process";
-import { appendFileSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, truncateSync, writeFileSync } from "node:fs";
+import { appendFileSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, symlinkSync, truncateSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import type { Project } from "./project.js";
@@ -120,6 +120,16 @@ describe("a damaged cache", () => {
       expect(quarantined(cache)).toEqual([folder]);
     });
   }
+
+  it("leaves a cache folder that is a symbolic link to a folder (e.g. on a larger disk) alone", () => {
+    const { p, cache } = ranOnce();
+    renameSync(join(cache, "objects"), join(p.dir, "objects-elsewhere"));
+    symlinkSync(join(p.dir, "objects-elsewhere"), join(cache, "objects"));
+    const result = rerun(p);
+    expect(result.code).toBe(0);
+    expect(result.stderr).not.toContain("damaged");
+    expect(existsSync(join(cache, "quarantine"))).toBe(false);
+  });
 
   it("refuses, naming it, a regular file where the cache folder should be, and leaves it alone", () => {
     const { p } = ranOnce();
