@@ -14,6 +14,7 @@ import { rename, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import type { WorkKind } from "../core/executor.js";
 import { readCacheFile } from "./cache-damage.js";
+import { CacheFileError, fsProblem } from "./cache-file-error.js";
 import { canonicalJson } from "./canonical.js";
 import type { Hasher } from "./hash.js";
 import { moduleClosure, sourceName } from "./module-graph.js";
@@ -109,7 +110,9 @@ export class ExecutorMemo {
       this.#dirty = false;
     } catch (error) {
       await rm(temp, { force: true });
-      throw error;
+      const problem = fsProblem(error);
+      if (problem === undefined) throw error;
+      throw new CacheFileError(this.#file, `the executor memo could not be saved: ${problem}`);
     }
   }
 }

@@ -4,7 +4,7 @@
  * (mounting needs root; elsewhere these tests are skipped).
  */
 import { execFileSync } from "node:child_process";
-import { existsSync, mkdirSync, readFileSync, rmSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import type { Project } from "./project.js";
@@ -98,6 +98,20 @@ describe.skipIf(!MOUNTABLE)("a full disk", () => {
     const again = project.run(["run", "--json", "pipeline.a.fill_cache=true"]);
     expect(again.code, again.stderr).toBe(0);
     expect((JSON.parse(again.stdout) as { totals: { ran: number; fresh: number } }).totals).toMatchObject({ ran: 0, fresh: 1 });
+  });
+
+  it("before the run starts: names the cache lock it could not write", () => {
+    project = makeProject(FILES);
+    const cache = smallDisk(project, "cache", "64k");
+    try {
+      writeFileSync(join(cache, "filler"), Buffer.alloc(1 << 20));
+    } catch {
+      // ENOSPC: the disk is full now.
+    }
+    const result = project.run(["run", "-q"]);
+    expect(result.stderr).toBe(`error: ${cache}/lock: the cache lock could not be written: no space left on the device (ENOSPC): free some space and run again\n`);
+    expect(result.code).toBe(1);
+    expect(readdirSync(cache)).toEqual(["filler"]);
   });
 
   it("while a stage writes an output: the node fails with the output's path", () => {
