@@ -16,21 +16,25 @@ import { assertNever, err, ok } from "../diagnostics/result.js";
 import type { StageDef } from "../graph/stage-graph.js";
 import { digestRecord } from "./canonical.js";
 import type { FileDigestCache as FileDigestCacheType } from "./file-digests.js";
-import { FileDigestCache } from "./file-digests.js";
+import { FILE_DIGESTS_FILE, FileDigestCache } from "./file-digests.js";
 import type { CodeSource } from "./code-part.js";
 import { codePart } from "./code-part.js";
+import type { CacheDamage } from "./cache-damage.js";
+import { checkEntry } from "./cache-damage.js";
+import { CacheFileError, fsProblem } from "./cache-file-error.js";
+import { EXECUTOR_MEMO_FILE } from "./executor-memo.js";
 import type { CodePart, ContextInput, ContextPart, FingerprintRecord, InputsPart, ParamsPart, PartName, StagePart } from "./fingerprint.js";
 import { contextDigestText, paramsPart, PART_NAMES, stagePart } from "./fingerprint.js";
 import type { FileDigest, Hasher } from "./hash.js";
 import { hasher as makeHasher } from "./hash.js";
 import type { LinkMode } from "./object-store.js";
-import { ObjectStore } from "./object-store.js";
+import { OBJECTS_DIR, ObjectStore } from "./object-store.js";
 import type { FileStamp } from "./stamped-digest.js";
 import { sameStamp, stampOf, statKeyOf } from "./stamped-digest.js";
 import type { NodeRecord, OutputRecord } from "./state-store.js";
 import { recordKey, StateStore } from "./state-store.js";
 import { restoreProblem } from "./restore-guard.js";
-import { ScanCache } from "./scan-cache.js";
+import { ScanCache, SCANS_DIR } from "./scan-cache.js";
 import type { Partition } from "../graph/partition.js";
 
 /** Why a node must run. */
@@ -145,6 +149,8 @@ export class CacheEngine {
   readonly hasher: Hasher;
   /** Per-simulation scan results of reductions. */
   readonly scans: ScanCache;
+  /** Damaged cache entries found at open (quarantined in write mode), for a report once per run. */
+  damage: readonly CacheDamage[] = [];
   readonly #options: EngineOptions;
   readonly #workPrefix: string;
 
@@ -158,13 +164,30 @@ export class CacheEngine {
     this.scans = new ScanCache(options.cacheDir, hasher);
   }
 
-  /** Opens the stores under `options.cacheDir`. */
+  /**
+   * Opens the stores under `options.cacheDir`. In write mode (the caller holds the lock),
+   * damaged entries are moved to the quarantine first (cache-damage.ts); `damage` lists what
+   * was found either way.
+   */
   static async open(options: EngineOptions): Promise<CacheEngine> {
     const hasher = await makeHasher();
-    const store = await StateStore.open(join(options.cacheDir, "state"), { mode: options.mode });
+    const quarantineIn = options.mode === "write" ? options.cacheDir : undefined;
+    const damage: CacheDamage[] = [];
+    for (const [name, kind] of [
+      [OBJECTS_DIR, "folder"],
+      [SCANS_DIR, "folder"],
+      [FILE_DIGESTS_FILE, "file"],
+      [EXECUTOR_MEMO_FILE, "file"],
+    ] as const) {
+      const found = await checkEntry(join(options.cacheDir, name), kind, quarantineIn);
+      if (found !== undefined) damage.push(found);
+    }
+    const store = await StateStore.open(join(options.cacheDir, "state"), { mode: options.mode, cacheDir: options.cacheDir });
     const digests = await FileDigestCache.open(options.cacheDir, hasher);
     const objects = new ObjectStore(options.cacheDir, { hasher, digestOf: (path) => digests.digest(path) });
-    return new CacheEngine(options, store, objects, digests, hasher);
+    const engine = new CacheEngine(options, store, objects, digests, hasher);
+    engine.damage = [...damage, ...store.damage];
+    return engine;
   }
 
   get settings(): CacheSettings {
@@ -532,10 +555,26 @@ export class CacheEngine {
     return record;
   }
 
-  /** Saves the digest memo and closes the state store. */
+  /**
+   * Saves the digest memo and closes the state store; the store is closed even when the memo
+   * cannot be saved (a full disk), and a failure names the file (a `CacheFileError`).
+   */
   async close(): Promise<void> {
-    if (this.#options.mode === "write") await this.digests.save();
+    let saveFailure: { readonly error: unknown } | undefined;
+    if (this.#options.mode === "write") {
+      try {
+        await this.digests.save();
+      } catch (error) {
+        saveFailure = { error };
+      }
+    }
     await this.store.close();
+    if (saveFailure !== undefined) {
+      // The memo only saves re-reading files: the previous one is intact (saves go through a temporary file), so losing this one costs time, not correctness.
+      const problem = fsProblem(saveFailure.error);
+      if (problem === undefined) throw saveFailure.error instanceof Error ? saveFailure.error : new Error(String(saveFailure.error));
+      throw new CacheFileError(join(this.#options.cacheDir, FILE_DIGESTS_FILE), `the digest memo could not be saved: ${problem} (the run's records are kept; the next run re-reads files to check them)`);
+    }
   }
 
   /** Dependency nodes whose recorded outputs differ from those the node last ran with. */

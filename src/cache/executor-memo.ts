@@ -15,9 +15,11 @@
  * "imports": {"<ext>:<digest>": [specifier, ...]}}`, replaced whole (temporary file and
  * rename). A missing or unreadable file is an empty memo.
  */
-import { readFile, rename, rm, writeFile } from "node:fs/promises";
+import { rename, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import type { WorkKind } from "../core/executor.js";
+import { readCacheFile } from "./cache-damage.js";
+import { CacheFileError, fsProblem } from "./cache-file-error.js";
 import { canonicalJson } from "./canonical.js";
 import type { Hasher } from "./hash.js";
 import { codePart } from "./code-part.js";
@@ -63,7 +65,9 @@ export class ExecutorMemo {
     const entries = new Map<string, ExecutorDescriptor>();
     let importKeys = new Set<string>();
     try {
-      const saved = JSON.parse(await readFile(file, "utf8")) as { version?: unknown; entries?: unknown; imports?: unknown };
+      // Read only when a regular file: a FIFO in its place would block the run before it starts.
+      const text = await readCacheFile(file);
+      const saved = (typeof text === "string" ? JSON.parse(text) : {}) as { version?: unknown; entries?: unknown; imports?: unknown };
       if (saved.version === VERSION && typeof saved.entries === "object" && saved.entries !== null) {
         for (const [key, value] of Object.entries(saved.entries as Record<string, unknown>)) {
           const d = value as { kind?: unknown; reads?: unknown } | null;
@@ -128,7 +132,9 @@ export class ExecutorMemo {
       this.#importKeys = new Set(Object.keys(imports));
     } catch (error) {
       await rm(temp, { force: true });
-      throw error;
+      const problem = fsProblem(error);
+      if (problem === undefined) throw error;
+      throw new CacheFileError(this.#file, `the executor memo could not be saved: ${problem}`);
     }
   }
 }

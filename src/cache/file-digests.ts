@@ -20,10 +20,11 @@
  * to be trusted) and it is not saved. This is git's "racily clean" rule. It assumes the file
  * system's clock and ours agree (true for local file systems).
  */
-import { mkdir, readFile, rename, rm, writeFile } from "node:fs/promises";
+import { mkdir, rename, rm, writeFile } from "node:fs/promises";
 import { statSync } from "node:fs";
 import { isAbsolute, join, resolve } from "node:path";
 import type { FileDigest, Hasher } from "./hash.js";
+import { readCacheFile } from "./cache-damage.js";
 
 /** The stat fields the memo is keyed by; a `fs.BigIntStats` (`stat(path, {bigint: true})`) is one. */
 export interface StatKey {
@@ -166,7 +167,9 @@ export class FileDigestCache {
     const file = join(cacheDir, FILE_DIGESTS_FILE);
     let entries = new Map<string, string>();
     try {
-      entries = parseSaved(await readFile(file, "utf8"));
+      // Read only when a regular file (a FIFO would block); anything else is an empty memo (the engine reports it).
+      const text = await readCacheFile(file);
+      if (typeof text === "string") entries = parseSaved(text);
     } catch (error) {
       if (!isMissing(error)) throw error;
     }

@@ -24,6 +24,7 @@ import { hostname } from "node:os";
 import { dirname, join } from "node:path";
 import { assertNever, err, ok } from "../diagnostics/result.js";
 import type { Result } from "../diagnostics/result.js";
+import { CacheFileError, errnoCode, fsProblem } from "./cache-file-error.js";
 
 /** Who holds (or held) the lock. */
 export interface LockHolder {
@@ -136,7 +137,15 @@ export function isAlive(pid: number): boolean {
 /** Creates the lock file with `text` unless one exists; false when one exists. */
 async function createExclusive(path: string, text: string): Promise<boolean> {
   const temp = `${path}.${String(process.pid)}-${Math.random().toString(36).slice(2)}.tmp`;
-  await writeFile(temp, text);
+  try {
+    await writeFile(temp, text);
+  } catch (error) {
+    await rm(temp, { force: true });
+    // The write error of a full disk carries no path: name the lock, which is what could not be made.
+    const problem = errnoCode(error) === undefined ? undefined : fsProblem(error);
+    if (problem === undefined) throw error;
+    throw new CacheFileError(path, `the cache lock could not be written: ${problem}`);
+  }
   try {
     await link(temp, path);
     return true;

@@ -32,10 +32,13 @@
  * up as a complete line or as a torn final line they ignore. Compaction replaces a file by
  * rename, so a reader sees either the old or the new file, never a mix.
  */
-import { mkdir, open, readFile, rename, rm, stat } from "node:fs/promises";
+import { copyFile, mkdir, open, rename, rm, stat } from "node:fs/promises";
 import type { FileHandle } from "node:fs/promises";
 import { join } from "node:path";
 import { canonicalJson } from "./canonical.js";
+import type { CacheDamage } from "./cache-damage.js";
+import { checkEntry, statIfExists, quarantineCopyPath } from "./cache-damage.js";
+import { CacheFileError } from "./cache-file-error.js";
 
 /** One output of a node as recorded. */
 export interface OutputRecord {
@@ -92,6 +95,12 @@ export interface StateStoreOptions {
   readonly historyDepth?: number;
   /** fsync each append before it resolves (default false; see the module comment). */
   readonly fsync?: boolean;
+  /**
+   * The cache folder the state folder is in. With it, write mode moves damaged files (a
+   * folder or FIFO in a file's place, a log with unreadable lines) to its quarantine
+   * (cache-damage.ts) and goes on without them; without it they are only read around.
+   */
+  readonly cacheDir?: string;
 }
 
 /** Counts from loading `nodes.jsonl`, for `cache verify` and diagnostics. */
@@ -133,23 +142,104 @@ function historyDepthOf(options: StateStoreOptions): number {
   return Math.max(1, Math.floor(options.historyDepth ?? DEFAULT_HISTORY_DEPTH));
 }
 
-function codeOf(error: unknown): unknown {
-  return (error as { code?: unknown } | null)?.code;
+/** Bytes read at a time when looking for the last newline, and when a log is too large for one string. */
+const CHUNK = 1 << 20;
+/** A log up to this size is decoded as one string (the fast path); larger ones line by line. */
+const MAX_TEXT = 256 << 20;
+/** A "line" longer than this is damage (e.g. a run of zeros a crash left), not a record: skipped unread. */
+const MAX_LINE = 64 << 20;
+
+/** The complete lines of a JSON-lines file and whether it ends in a torn line. */
+interface LoadedLines {
+  readonly lines: string[];
+  readonly tornTail: boolean;
+  /** Lines dropped unread for their length (counted as skipped). */
+  readonly oversized: number;
 }
 
-async function readIfExists(path: string): Promise<string> {
+const NO_LINES: LoadedLines = { lines: [], tornTail: false, oversized: 0 };
+
+/**
+ * Reads the complete lines of a log: everything before its last newline. Only a regular file
+ * is opened (a FIFO would block for ever; a folder is reported by `open`'s checks). A torn
+ * tail of any length (a crash can leave hundreds of MB of zeros) is never read into memory:
+ * the last newline is found by reading backwards, and the text before it is read in chunks
+ * when it is too large for one string.
+ */
+async function readLines(path: string): Promise<LoadedLines> {
+  const stats = await statIfExists(path);
+  if (stats?.isFile() !== true) return NO_LINES;
+  const handle = await open(path, "r");
   try {
-    return await readFile(path, "utf8");
-  } catch (error) {
-    if (codeOf(error) === "ENOENT") return "";
-    throw error;
+    const { size } = await handle.stat();
+    const end = await lastNewline(handle, size);
+    const tornTail = end < size;
+    if (end <= MAX_TEXT) {
+      if (end === 0) return { lines: [], tornTail, oversized: 0 };
+      const buffer = Buffer.allocUnsafe(end);
+      let read = 0;
+      while (read < end) read += (await handle.read(buffer, read, end - read, read)).bytesRead;
+      return { lines: buffer.toString("utf8", 0, end - 1).split("\n"), tornTail, oversized: 0 };
+    }
+    const lines: string[] = [];
+    let oversized = 0;
+    let pending: Buffer[] = [];
+    let pendingBytes = 0;
+    const chunk = Buffer.allocUnsafe(CHUNK);
+    for (let position = 0; position < end; ) {
+      const { bytesRead } = await handle.read(chunk, 0, Math.min(CHUNK, end - position), position);
+      if (bytesRead === 0) break;
+      position += bytesRead;
+      let from = 0;
+      for (let nl = chunk.indexOf(10, from); nl >= 0 && nl < bytesRead; nl = chunk.indexOf(10, from)) {
+        if (pendingBytes + nl - from > MAX_LINE) oversized += 1;
+        else lines.push(Buffer.concat([...pending, chunk.subarray(from, nl)]).toString("utf8"));
+        pending = [];
+        pendingBytes = 0;
+        from = nl + 1;
+      }
+      if (from < bytesRead) {
+        pendingBytes += bytesRead - from;
+        // Why drop rather than keep a too-long line's bytes: it is skipped anyway, and keeping it could exhaust memory.
+        pending = pendingBytes > MAX_LINE ? [] : [...pending, Buffer.from(chunk.subarray(from, bytesRead))];
+      }
+    }
+    return { lines, tornTail, oversized };
+  } finally {
+    await handle.close();
   }
 }
 
-/** The complete lines of a JSON-lines text: everything before the last newline. */
-function completeLines(text: string): { lines: string[]; tornTail: boolean } {
-  const end = text.lastIndexOf("\n");
-  return { lines: end < 0 ? [] : text.slice(0, end).split("\n"), tornTail: end < text.length - 1 };
+/** The offset just past the last newline of an open file of `size` bytes (0 when it has none), reading backwards. */
+async function lastNewline(handle: FileHandle, size: number): Promise<number> {
+  const chunk = new Uint8Array(Math.min(CHUNK, Math.max(size, 1)));
+  let end = size;
+  while (end > 0) {
+    const start = Math.max(0, end - chunk.length);
+    const { bytesRead } = await handle.read(chunk, 0, end - start, start);
+    const newline = chunk.subarray(0, bytesRead).lastIndexOf(10);
+    if (newline >= 0) return start + newline + 1;
+    end = start;
+  }
+  return 0;
+}
+
+function isString(value: unknown): value is string {
+  return typeof value === "string";
+}
+
+/** Whether `value` is a recorded output: `{path, digest, size}` of the right types. */
+function isOutput(value: unknown): boolean {
+  if (typeof value !== "object" || value === null) return false;
+  const o = value as Record<string, unknown>;
+  return isString(o.path) && o.path !== "" && isString(o.digest) && typeof o.size === "number";
+}
+
+/** Whether `value` is an object whose values are all strings (a record's `parts`). */
+function isStringMap(value: unknown): boolean {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return false;
+  for (const v of Object.values(value)) if (!isString(v)) return false;
+  return true;
 }
 
 function parseLine(line: string): Line | undefined {
@@ -163,16 +253,26 @@ function parseLine(line: string): Line | undefined {
   const v = value as Record<string, unknown>;
   if (typeof v.node !== "string" || (v.at !== undefined && typeof v.at !== "string")) return undefined;
   if (v.deleted === true) return { kind: "tombstone", key: recordKey(v.node, v.at) };
+  // Every field a reader uses is checked here, once, so that a line that is valid JSON but not
+  // a record (hand-edited, or written by something else) is damage, never a crash further on.
   if (
     typeof v.fingerprint !== "string" ||
-    typeof v.parts !== "object" ||
-    v.parts === null ||
+    !isStringMap(v.parts) ||
     !Array.isArray(v.outputs) ||
+    !v.outputs.every(isOutput) ||
     typeof v.runId !== "string" ||
     typeof v.start !== "string" ||
     typeof v.durationMs !== "number"
   ) {
     return undefined;
+  }
+  if (v.restoredBy !== undefined) {
+    const r = v.restoredBy as Record<string, unknown> | null;
+    if (typeof r !== "object" || r === null || !isString(r.runId) || !isString(r.at)) return undefined;
+  }
+  if (v.changedDuringRun !== undefined) {
+    const c = v.changedDuringRun as Record<string, unknown> | null;
+    if (typeof c !== "object" || c === null || !Array.isArray(c.changes) || !c.changes.every(isString)) return undefined;
   }
   return { kind: "record", record: value as NodeRecord };
 }
@@ -202,28 +302,13 @@ function pushDistinct(list: NodeRecord[], record: NodeRecord, depth: number): vo
  * of its own. Writers only: readers must not modify the files.
  */
 async function repairTail(path: string): Promise<void> {
-  let handle: FileHandle;
-  try {
-    handle = await open(path, "r+");
-  } catch (error) {
-    if (codeOf(error) === "ENOENT") return;
-    throw error;
-  }
+  const stats = await statIfExists(path);
+  if (stats?.isFile() !== true) return;
+  const handle = await open(path, "r+");
   try {
     const { size } = await handle.stat();
-    const chunk = new Uint8Array(1 << 16);
-    let end = size;
-    while (end > 0) {
-      const start = Math.max(0, end - chunk.length);
-      const { bytesRead } = await handle.read(chunk, 0, end - start, start);
-      const newline = chunk.subarray(0, bytesRead).lastIndexOf(10);
-      if (newline >= 0) {
-        if (start + newline + 1 < size) await handle.truncate(start + newline + 1);
-        return;
-      }
-      end = start;
-    }
-    if (size > 0) await handle.truncate(0);
+    const end = await lastNewline(handle, size);
+    if (end < size) await handle.truncate(end);
   } finally {
     await handle.close();
   }
@@ -286,7 +371,24 @@ export class StateStore {
   #queue: Promise<void> = Promise.resolve();
   #closed = false;
 
-  private constructor(dir: string, options: StateStoreOptions, loaded: { current: Map<string, NodeRecord>; recent: Map<string, NodeRecord[]>; tombstoned: Set<string>; lines: number; skipped: number; tornTail: boolean }) {
+  readonly #damage: readonly CacheDamage[];
+  /** The state folder's device and inode when a writer opened it: a different one at close means it was removed during the run. */
+  readonly #identity: { readonly dev: number; readonly ino: number } | undefined;
+
+  private constructor(
+    dir: string,
+    options: StateStoreOptions,
+    loaded: {
+      current: Map<string, NodeRecord>;
+      recent: Map<string, NodeRecord[]>;
+      tombstoned: Set<string>;
+      lines: number;
+      skipped: number;
+      tornTail: boolean;
+      damage: readonly CacheDamage[];
+      identity: { dev: number; ino: number } | undefined;
+    },
+  ) {
     this.#dir = dir;
     this.#writable = options.mode === "write";
     this.#depth = historyDepthOf(options);
@@ -297,6 +399,8 @@ export class StateStore {
     this.#lines = loaded.lines;
     this.#skipped = loaded.skipped;
     this.#tornTail = loaded.tornTail;
+    this.#damage = loaded.damage;
+    this.#identity = loaded.identity;
   }
 
   /**
@@ -306,16 +410,32 @@ export class StateStore {
    */
   static async open(dir: string, options: StateStoreOptions = {}): Promise<StateStore> {
     const nodesPath = join(dir, STATE_FILES.nodes);
-    if (options.mode === "write") {
+    const writable = options.mode === "write";
+    const quarantineIn = writable ? options.cacheDir : undefined;
+    const damage: CacheDamage[] = [];
+    // Kinds are checked before anything is opened: a FIFO in a log's place would block the
+    // read for ever, and a file in the folder's place would fail every append.
+    const folderDamage = await checkEntry(dir, "folder", quarantineIn);
+    if (folderDamage !== undefined) damage.push(folderDamage);
+    if (folderDamage === undefined || folderDamage.movedTo !== undefined) {
+      for (const name of [STATE_FILES.nodes, STATE_FILES.history, STATE_FILES.blobs]) {
+        const found = await checkEntry(join(dir, name), "file", quarantineIn);
+        if (found !== undefined) damage.push(found);
+      }
+    }
+    let identity: { dev: number; ino: number } | undefined;
+    if (writable) {
       await mkdir(dir, { recursive: true });
       await repairTail(nodesPath);
+      const s = await stat(dir);
+      identity = { dev: s.dev, ino: s.ino };
     }
     const depth = historyDepthOf(options);
-    const { lines, tornTail } = completeLines(await readIfExists(nodesPath));
+    const { lines, tornTail, oversized } = await readLines(nodesPath);
     const current = new Map<string, NodeRecord>();
     const recent = new Map<string, NodeRecord[]>();
     const tombstoned = new Set<string>();
-    let skipped = 0;
+    let skipped = oversized;
     for (const text of lines) {
       const line = text === "" ? undefined : parseLine(text);
       if (line === undefined) {
@@ -328,9 +448,25 @@ export class StateStore {
         supersede(current, recent, line.record, depth);
       }
     }
-    const store = new StateStore(dir, options, { current, recent, tombstoned, lines: lines.length, skipped, tornTail });
-    if (store.#writable && store.#needsCompaction()) await store.#enqueue(() => store.#compact(false));
+    if (skipped > 0) {
+      const problem = `${String(skipped)} unreadable line${skipped === 1 ? "" : "s"} (their records are lost; those nodes run again)`;
+      if (quarantineIn === undefined) {
+        damage.push({ path: nodesPath, problem });
+      } else {
+        // The log as it was is kept aside before compaction rewrites it without the damaged lines.
+        const copy = await quarantineCopyPath(quarantineIn, nodesPath);
+        await copyFile(nodesPath, copy);
+        damage.push({ path: nodesPath, problem, copiedTo: copy });
+      }
+    }
+    const store = new StateStore(dir, options, { current, recent, tombstoned, lines: lines.length + oversized, skipped, tornTail, damage, identity });
+    if (store.#writable && (store.#needsCompaction() || (skipped > 0 && quarantineIn !== undefined))) await store.#enqueue(() => store.#compact(false));
     return store;
+  }
+
+  /** Damaged files found when the store was opened (and, in write mode with `cacheDir`, quarantined). */
+  get damage(): readonly CacheDamage[] {
+    return this.#damage;
   }
 
   /** Number of records (one per node and location). */
@@ -467,6 +603,8 @@ export class StateStore {
     if (this.#closed) return;
     this.#closed = true;
     await this.#enqueue(async () => {
+      if (this.#lost) return;
+      if (this.#writable) await this.#checkStillThere();
       if (this.#writable && this.#needsCompaction()) await this.#compact(false);
       await this.#nodesHandle?.close();
       await this.#blobsHandle?.close();
@@ -474,6 +612,42 @@ export class StateStore {
       this.#blobsHandle = undefined;
     });
   }
+
+  /**
+   * Fails (a `CacheFileError`) when the state folder or the node log was removed or replaced while we wrote to it:
+   * appends through a descriptor of a deleted file succeed and vanish with it, so without this
+   * check a run whose records were all lost would report success.
+   */
+  checkIntact(): Promise<void> {
+    this.#assertWritable();
+    return this.#enqueue(() => this.#checkStillThere());
+  }
+
+  async #checkStillThere(): Promise<void> {
+    const lost = (what: string): CacheFileError => {
+      // Said once: `close` after this neither checks again nor compacts into a folder that is gone.
+      this.#lost = true;
+      return new CacheFileError(this.#dir, `${what} during the run: the records of this run could not be kept, so their nodes will run again next time`);
+    };
+    const now = await statIfExists(this.#dir);
+    if (this.#identity !== undefined && (now?.isDirectory() !== true || now.dev !== this.#identity.dev || now.ino !== this.#identity.ino)) {
+      await this.#closeHandles();
+      throw lost("the state folder was removed or replaced");
+    }
+    if (this.#nodesHandle !== undefined && (await this.#nodesHandle.stat()).nlink === 0) {
+      await this.#closeHandles();
+      throw lost(`${STATE_FILES.nodes} was removed`);
+    }
+  }
+
+  async #closeHandles(): Promise<void> {
+    await this.#nodesHandle?.close();
+    await this.#blobsHandle?.close();
+    this.#nodesHandle = undefined;
+    this.#blobsHandle = undefined;
+  }
+
+  #lost = false;
 
   #needsCompaction(): boolean {
     return this.#lines > 2 * this.#current.size;
@@ -496,7 +670,7 @@ export class StateStore {
   #loadHistory(): Promise<Map<string, NodeRecord[]>> {
     this.#history ??= (async () => {
       const history = new Map<string, NodeRecord[]>();
-      const { lines } = completeLines(await readIfExists(join(this.#dir, STATE_FILES.history)));
+      const { lines } = await readLines(join(this.#dir, STATE_FILES.history));
       for (const text of lines) {
         const line = text === "" ? undefined : parseLine(text);
         if (line?.kind !== "record" || this.#tombstoned.has(keyOf(line.record))) continue;
@@ -512,7 +686,7 @@ export class StateStore {
   #loadBlobs(): Promise<Map<string, string>> {
     this.#blobs ??= (async () => {
       const blobs = new Map<string, string>();
-      const { lines } = completeLines(await readIfExists(join(this.#dir, STATE_FILES.blobs)));
+      const { lines } = await readLines(join(this.#dir, STATE_FILES.blobs));
       for (const line of lines) {
         // Indexed without parsing: the value is parsed only when asked for (explain reads a few).
         if (!line.startsWith(BLOB_PREFIX) || !line.endsWith("}")) continue;

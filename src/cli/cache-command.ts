@@ -23,6 +23,7 @@ import { CacheEngine as Engine } from "../cache/engine.js";
 import { SCANS_DIR } from "../cache/scan-cache.js";
 import { FILE_DIGESTS_FILE, NOT_A_FILE } from "../cache/file-digests.js";
 import { acquireLock, lockFailureMessage, lockTakeoverMessage } from "../cache/lock.js";
+import { describeDamage, QUARANTINE_DIR, REPAIR_HINT } from "../cache/cache-damage.js";
 import type { Lock } from "../cache/lock.js";
 import { OBJECTS_DIR } from "../cache/object-store.js";
 import type { VerifiedObject } from "../cache/object-store.js";
@@ -43,6 +44,7 @@ interface GcFlags extends JsonFlag {
 
 interface VerifyFlags extends JsonFlag {
   readonly removeCorrupt?: boolean;
+  readonly repair?: boolean;
 }
 
 /** The state folder inside the cache folder (as `CacheEngine.open` lays it out). */
@@ -97,6 +99,7 @@ Examples:
     .command("verify")
     .description("re-digest every stored object and every recorded output; exit 1 when any is corrupt, modified or missing")
     .option("--remove-corrupt", "remove corrupt objects (takes the cache lock), so they are never restored")
+    .option("--repair", "also put damaged cache files aside in cache/quarantine/ (takes the cache lock); what they held is recomputed by the next run")
     .option("--json", "print the findings as JSON")
     .addHelpText(
       "after",
@@ -106,7 +109,8 @@ data once. Run it when no cmbflow run is active: an output being rewritten may s
 
 Examples:
   cmbflow cache verify
-  cmbflow cache verify --remove-corrupt`,
+  cmbflow cache verify --remove-corrupt
+  cmbflow cache verify --repair`,
     )
     .action(async (flags: VerifyFlags) => {
       done(await verify(flags, io));
@@ -351,12 +355,15 @@ async function verify(flags: VerifyFlags, io: CliIo): Promise<number> {
   const cacheDir = existingCacheDir(io);
   if (cacheDir === undefined) return EXIT_FAILED;
   let lock: Lock | undefined;
-  if (flags.removeCorrupt === true) {
-    lock = await lockFor("cache verify --remove-corrupt", cacheDir, io);
+  const repair = flags.repair === true;
+  const removeCorrupt = flags.removeCorrupt === true || repair;
+  if (removeCorrupt) {
+    lock = await lockFor(repair ? "cache verify --repair" : "cache verify --remove-corrupt", cacheDir, io);
     if (lock === undefined) return EXIT_FAILED;
   }
   try {
-    const engine = await Engine.open({ cacheDir, workDir: io.cwd, mode: "read", settings: SETTINGS });
+    // Write mode is what repairs: opening the stores as the lock holder moves damaged entries aside (cache-damage.ts).
+    const engine = await Engine.open({ cacheDir, workDir: io.cwd, mode: repair ? "write" : "read", settings: SETTINGS });
     try {
       const corrupt: VerifiedObject[] = [];
       let objects = 0;
@@ -367,7 +374,7 @@ async function verify(flags: VerifyFlags, io: CliIo): Promise<number> {
         if (!object.ok) corrupt.push(object);
       }
       let removed = 0;
-      if (flags.removeCorrupt === true) for (const object of corrupt) if (await engine.objects.remove(object.digest)) removed++;
+      if (removeCorrupt) for (const object of corrupt) if (await engine.objects.remove(object.digest)) removed++;
 
       const problems: OutputProblem[] = [];
       let outputs = 0;
@@ -399,7 +406,8 @@ async function verify(flags: VerifyFlags, io: CliIo): Promise<number> {
       const modified = problems.filter((p) => p.actual !== undefined);
       const missing = problems.filter((p) => p.actual === undefined);
       const { skippedLines, tornTail } = engine.store.stats;
-      const ok = corrupt.length === 0 && problems.length === 0 && skippedLines === 0 && badScans.length === 0;
+      const damage = engine.damage;
+      const ok = corrupt.length === 0 && problems.length === 0 && skippedLines === 0 && badScans.length === 0 && damage.length === 0;
 
       if (flags.json === true) {
         io.stdout(
@@ -419,6 +427,12 @@ async function verify(flags: VerifyFlags, io: CliIo): Promise<number> {
               },
               scan_results: { checked: scans, bad: badScans.map((b) => ({ path: shownPath(b.path, io), problem: b.problem })), removed: flags.removeCorrupt === true ? badScans.length : 0 },
               state: { records: engine.store.size, skipped_lines: skippedLines, torn_tail: tornTail },
+              damaged: damage.map((d) => ({
+                path: shownPath(d.path, io),
+                problem: d.problem,
+                moved_to: d.movedTo === undefined ? null : shownPath(d.movedTo, io),
+                copied_to: d.copiedTo === undefined ? null : shownPath(d.copiedTo, io),
+              })),
             },
             null,
             2,
@@ -435,15 +449,18 @@ async function verify(flags: VerifyFlags, io: CliIo): Promise<number> {
       io.stdout(`scans    ${String(scans)} checked: ${badScans.length === 0 ? "all match their keys" : `${String(badScans.length)} bad`}\n`);
       for (const b of badScans) io.stdout(`  bad       ${shownPath(b.path, io)}: ${b.problem}${flags.removeCorrupt === true ? " (removed)" : ""}\n`);
       io.stdout(`records  ${plural(engine.store.size, "node")}${skippedLines > 0 ? `; ${plural(skippedLines, "unreadable line")} in ${STATE_FILES.nodes} ignored` : ""}${tornTail ? `; an incomplete last line (an interrupted write; the next run removes it)` : ""}\n`);
+      if (damage.length > 0) io.stdout(`damaged  ${String(damage.length)} cache ${damage.length === 1 ? "entry" : "entries"}:\n`);
+      for (const d of damage) io.stdout(`  ${describeDamage(d, (path) => shownPath(path, io))}\n`);
       if (ok) {
         io.stdout("all is well\n");
         return EXIT_OK;
       }
-      if (corrupt.length > 0 && flags.removeCorrupt !== true) io.stderr("error: corrupt objects would be restored with the wrong content: remove them with cmbflow cache verify --remove-corrupt\n");
-      if (corrupt.length > 0 && flags.removeCorrupt === true) io.stderr(`removed ${plural(removed, "corrupt object")}: outputs that needed ${removed === 1 ? "it" : "them"} will be recomputed instead of restored\n`);
+      if (corrupt.length > 0 && !removeCorrupt) io.stderr("error: corrupt objects would be restored with the wrong content: remove them with cmbflow cache verify --remove-corrupt\n");
+      if (corrupt.length > 0 && removeCorrupt) io.stderr(`removed ${plural(removed, "corrupt object")}: outputs that needed ${removed === 1 ? "it" : "them"} will be recomputed instead of restored\n`);
       if (problems.length > 0) io.stderr(`error: ${plural(problems.length, "recorded output")} ${problems.length === 1 ? "does" : "do"} not match ${problems.length === 1 ? "its record" : "their records"}: cmbflow run will re-run (or restore) ${problems.length === 1 ? "its node" : "their nodes"}\n`);
-      if (badScans.length > 0 && flags.removeCorrupt !== true) io.stderr(`error: ${plural(badScans.length, "scan result")} ${badScans.length === 1 ? "does" : "do"} not match ${badScans.length === 1 ? "its key" : "their keys"}: cmbflow run ignores and removes ${badScans.length === 1 ? "it" : "them"} and scans again (or remove them now with cmbflow cache verify --remove-corrupt)\n`);
-      if (skippedLines > 0) io.stderr(`error: ${STATE_FILES.nodes} has unreadable lines: the records on them are lost and their nodes will run again\n`);
+      if (badScans.length > 0 && !removeCorrupt) io.stderr(`error: ${plural(badScans.length, "scan result")} ${badScans.length === 1 ? "does" : "do"} not match ${badScans.length === 1 ? "its key" : "their keys"}: cmbflow run ignores and removes ${badScans.length === 1 ? "it" : "them"} and scans again (or remove them now with cmbflow cache verify --remove-corrupt)\n`);
+      if (damage.length > 0 && repair) io.stderr(`repaired: the damaged cache entries are in ${shownPath(join(cacheDir, QUARANTINE_DIR), io)}/; the next run recomputes what they held\n`);
+      else if (damage.length > 0 || skippedLines > 0) io.stderr(`error: the cache is damaged: put the damaged entries aside with ${REPAIR_HINT} (the next run also does), and what they held is recomputed\n`);
       return EXIT_FAILED;
     } finally {
       await engine.close();

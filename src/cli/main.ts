@@ -12,7 +12,8 @@ import { provenanceCommand } from "./provenance-command.js";
 import { runCommand } from "./run-command.js";
 import { statusCommand } from "./status-command.js";
 import type { CliIo } from "./io.js";
-import { EXIT_OK, EXIT_USAGE, processIo } from "./io.js";
+import { EXIT_FAILED, EXIT_OK, EXIT_USAGE, processIo } from "./io.js";
+import { fileFailureText } from "../cache/cache-file-error.js";
 
 /** Runs the CLI on `argv` (without node and script) and returns the exit code. */
 export async function main(argv: readonly string[], io: CliIo = processIo()): Promise<number> {
@@ -48,7 +49,12 @@ Examples:
       if (caught.code === "commander.helpDisplayed" || caught.code === "commander.version" || caught.code === "commander.help") return EXIT_OK;
       return EXIT_USAGE;
     }
-    throw caught;
+    // Any command: a failure on a file cmbflow itself reads or writes (a damaged cache, a full
+    // disk) is one line naming the file; anything else is a bug and keeps its stack.
+    const text = fileFailureText(caught);
+    if (text === undefined) throw caught;
+    io.stderr(`error: ${text}\n`);
+    return EXIT_FAILED;
   }
   if (argv.length === 0) {
     io.stdout(program.helpInformation());

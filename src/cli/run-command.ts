@@ -8,6 +8,9 @@ import pino from "pino";
 import type { CacheEngine } from "../cache/engine.js";
 import { CacheEngine as Engine, cacheSettings, reasonLabel } from "../cache/engine.js";
 import { acquireLock, DATA_LOCK_FILE, lockFailureMessage, lockTakeoverMessage } from "../cache/lock.js";
+import type { CacheDamage } from "../cache/cache-damage.js";
+import { describeDamage, REPAIR_HINT } from "../cache/cache-damage.js";
+import { errnoCode, fileFailureText, fsProblem } from "../cache/cache-file-error.js";
 import { describeOrigin, originOf } from "../config/index.js";
 import { LogMaker, newRunId } from "../core/log-maker.js";
 import { makeFolder } from "../core/make-folder.js";
@@ -260,6 +263,29 @@ class Interrupts {
 }
 
 async function run(overrides: readonly string[], flags: RunFlags, io: CliIo): Promise<number> {
+  try {
+    return await runChecked(overrides, flags, io);
+  } catch (caught) {
+    // A failure on cmbflow's own files (a full disk, a damaged cache that cannot be moved
+    // aside): one line naming the file, never a stack trace. Anything else is a bug and keeps its stack.
+    const text = fileFailureText(caught);
+    if (text === undefined) throw caught;
+    io.stderr(`error: ${text}\n`);
+    return EXIT_FAILED;
+  }
+}
+
+/** Reports damaged cache entries once per run, with the way out. */
+function reportDamage(damage: readonly CacheDamage[], io: CliIo): void {
+  if (damage.length === 0) return;
+  const show = (path: string): string => (relative(io.cwd, path).startsWith("..") ? path : relative(io.cwd, path));
+  const moved = damage.some((d) => d.movedTo !== undefined || d.copiedTo !== undefined);
+  io.stderr(`warning: the cache is damaged${moved ? "; the damaged entries were put aside and what they held is recomputed" : ""}:\n`);
+  for (const d of damage) io.stderr(`  ${describeDamage(d, show)}\n`);
+  io.stderr(`  to check the rest of the cache: ${REPAIR_HINT}\n`);
+}
+
+async function runChecked(overrides: readonly string[], flags: RunFlags, io: CliIo): Promise<number> {
   const compiled = await compileForCommand(overrides, flags, io);
   if (compiled === undefined) return EXIT_USAGE;
   const selection = selectNodes(compiled.pipeline, flags);
@@ -318,6 +344,7 @@ async function run(overrides: readonly string[], flags: RunFlags, io: CliIo): Pr
     });
     engine = await opening;
     if (context === undefined) return EXIT_USAGE;
+    reportDamage(engine.damage, io);
     const runner = new PoolRunner({
       source: {
         configDir: configDirFor(flags, io).dir,
@@ -343,9 +370,14 @@ async function run(overrides: readonly string[], flags: RunFlags, io: CliIo): Pr
       await memo.save().catch(() => undefined);
     }
   } finally {
-    await engine?.close();
-    await lock.value.release();
-    interrupts.uninstall();
+    // Why nested: closing the stores can fail (a full disk while saving the digest memo, the
+    // state folder removed during the run), and the lock must be released all the same.
+    try {
+      await engine?.close();
+    } finally {
+      await lock.value.release();
+      interrupts.uninstall();
+    }
   }
 }
 
@@ -408,7 +440,15 @@ async function runInDataset(
   // The plugins' handlers run too: their code is snapshot with the stages'.
   codeEntries.push(...(pluginFiles(compiled.config, compiled.projectDir) ?? []));
   const logMaker = new LogMaker({ config: compiled.config, datasetDir, projectDir: compiled.projectDir, runId, codeEntries });
-  await logMaker.start();
+  try {
+    await logMaker.start();
+  } catch (caught) {
+    const problem = fsProblem(caught);
+    if (problem === undefined) throw caught;
+    // Nothing has run yet: the write error itself often carries no path, so the run folder is named here.
+    io.stderr(`error: the run folder ${logMaker.runDir} could not be written: ${problem}\n`);
+    return EXIT_FAILED;
+  }
   const logger = pino({ base: null, timestamp: pino.stdTimeFunctions.isoTime }, pino.destination({ dest: logMaker.logFile, sync: true }));
   const print = flags.json !== true && flags.quiet !== true;
   const shown = (path: string): string => (relative(io.cwd, path).startsWith("..") ? path : relative(io.cwd, path));
@@ -472,11 +512,32 @@ async function runInDataset(
     live?.finish();
     logger.flush();
   }
-  await logMaker.finish({ runId, ...summary });
-  for (const s of stages) {
-    if (s?.makeStageLog === true) await logMaker.copyToStage(context.namer.path("{root}/{dataset}/{working}{stage}", { stage: s.dirName }));
+  // Checked before anything is reported: a run whose records vanished must not say "done".
+  const recordsLost = await engine.store.checkIntact().then(
+    () => undefined,
+    (caught: unknown) => {
+      const text = fileFailureText(caught);
+      if (text === undefined) throw caught;
+      return text;
+    },
+  );
+  try {
+    await logMaker.finish({ runId, ...summary });
+    for (const s of stages) {
+      if (s?.makeStageLog === true) await logMaker.copyToStage(context.namer.path("{root}/{dataset}/{working}{stage}", { stage: s.dirName }));
+    }
+  } catch (caught) {
+    const code = errnoCode(caught);
+    if (code !== "ENOENT" && code !== "ENOTDIR") throw caught;
+    // The data folder (and the run folder in it) was removed while the run went on.
+    io.stderr(`error: the run folder ${shown(logMaker.runDir)} was removed during the run: its summary could not be written (outputs removed with it are recomputed by the next run)\n`);
+    return EXIT_FAILED;
   }
 
+  if (recordsLost !== undefined) {
+    io.stderr(`error: ${recordsLost}\n`);
+    return EXIT_FAILED;
+  }
   const totals = { ran: 0, fresh: 0, restored: 0, failed: 0, skipped: 0 };
   for (const s of summary.stages) for (const k of Object.keys(totals) as (keyof typeof totals)[]) totals[k] += s[k];
   if (flags.json === true) {

@@ -7,6 +7,8 @@ import { access, rm } from "node:fs/promises";
 import type { AssetHandler, HandlerOptions } from "../handlers/handler.js";
 import type { ContextValue, Namer } from "./namer.js";
 import type { OutputTransaction } from "./output-transaction.js";
+import { OutputPathError } from "./output-transaction.js";
+import { errnoCode, fsProblem } from "../cache/cache-file-error.js";
 
 /** What an asset is, independent of any node. */
 export interface AssetSpec {
@@ -141,6 +143,10 @@ export class OutputAsset<T = unknown> extends Asset {
       await this.spec.handler.write(temp, data, { ...this.spec.options, finalPath });
     } catch (error) {
       await rm(temp, { force: true });
+      // A full disk or a read-only folder is a fact about where the output goes: one message
+      // naming the output (the temporary file's name would mean nothing to the user).
+      const problem = errnoCode(error) === undefined ? undefined : fsProblem(error);
+      if (problem !== undefined) throw new OutputPathError(finalPath, problem);
       throw error;
     }
     // A handler may write nothing (EmptyHandler): then there is nothing to publish.

@@ -606,7 +606,7 @@ export class PipelineContext {
     if (pipe.Executor === undefined) throw new Error(`Internal error: stage ${pipe.stage} has no executor class loaded`);
     const cfg = this.#rootCfg.forStage(pipe.stage);
     bindEnvironment(cfg, (stage) => this.#environment(stage));
-    const executor = new pipe.Executor(cfg, pipe.stage);
+    const executor = this.#constructGuarded(pipe.Executor, cfg, pipe.stage);
     // A class that skips BaseStageExecutor has no stage, def or namer: say so by name, not as stage "undefined".
     if (typeof (executor as Partial<BaseStageExecutor>).stage !== "string") {
       const ref = this.#def(pipe.stage).executor;
@@ -619,6 +619,44 @@ export class PipelineContext {
     pipe.cfg = cfg;
     cfg.startWork();
     return { executor, kind };
+  }
+
+  /**
+   * `new Executor(cfg, stage)`, with a failure that names the stage and the executor's module.
+   * A `process.exit` in the constructor is turned into such a failure: ending the process there
+   * would skip releasing the cache lock (main thread) or kill the worker with no word of why.
+   */
+  #constructGuarded(Executor: ExecutorClass, cfg: Cfg, stage: string): BaseStageExecutor {
+    const exit = Object.getOwnPropertyDescriptor(process, "exit");
+    let exitCode = "";
+    const exitCalled = new Error("process.exit called in an executor's constructor");
+    // Why patch the global: the call is the user's, deep inside their constructor; the
+    // constructor is synchronous, so no other code runs while the patch is in place.
+    process.exit = (code?: string | number | null): never => {
+      exitCode = code === undefined || code === null ? "" : String(code);
+      throw exitCalled;
+    };
+    try {
+      return new Executor(cfg, stage);
+    } catch (caught) {
+      // The framework's own errors (a missing config key) already name the stage and the key.
+      if (caught instanceof ConfigKeyError) throw caught;
+      const where = this.#executorName(Executor, stage);
+      if (caught === exitCalled) {
+        throw new Error(`stage "${stage}": ${where} called process.exit(${exitCode}) in its constructor; a stage must throw an Error instead of ending the process`);
+      }
+      throw new Error(`stage "${stage}": ${where} failed in its constructor: ${caught instanceof Error ? caught.message : String(caught)}`, { cause: caught });
+    } finally {
+      if (exit !== undefined) Object.defineProperty(process, "exit", exit);
+      else Reflect.deleteProperty(process, "exit");
+    }
+  }
+
+  /** `executor module /abs/stages/a.ts` when the stage's `executor:` names one, else `executor class A`. */
+  #executorName(Executor: ExecutorClass, stage: string): string {
+    const ref = this.pipeline.stageGraph.stages.get(stage)?.executor;
+    const parsed = ref === undefined || ref === null ? undefined : parseExecutorRef(ref, this.projectDir);
+    return parsed?.ok === true ? `executor module ${parsed.value.module}` : `executor class ${Executor.name}`;
   }
 
   /** Config keys each executor read, by stage (for fingerprints). */

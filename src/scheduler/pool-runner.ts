@@ -39,6 +39,9 @@ export class PoolRunner implements NodeRunner {
   #pool: Promise<Piscina<PoolMessage, WorkResult>> | undefined;
   readonly #options: PoolOptions;
   readonly #terminate = new AbortController();
+  /** Aborted when the pool can start no worker (see `#started`); `#brokenBy` says why. */
+  readonly #broken = new AbortController();
+  #brokenBy: unknown;
   readonly #holdBack = new SharedArrayBuffer(4);
 
   constructor(options: PoolOptions) {
@@ -55,24 +58,34 @@ export class PoolRunner implements NodeRunner {
    * does not even load piscina).
    */
   #started(): Promise<Piscina<PoolMessage, WorkResult>> {
-    this.#pool ??= import("piscina").then(
-      ({ Piscina: Pool }) =>
-        new Pool<PoolMessage, WorkResult>({
+    this.#pool ??= import("piscina").then(({ Piscina: Pool }) => {
+      const pool = new Pool<PoolMessage, WorkResult>({
           filename: WORKER_FILE,
           // Threads start as units arrive, so a run of three nodes at -j 8 starts three.
           minThreads: 1,
           maxThreads: this.parallelism,
           idleTimeout: Number.POSITIVE_INFINITY,
           workerData: { source: this.#options.source, holdBack: this.#holdBack, keepGoing: this.#options.keepGoing === true } satisfies WorkerData,
-          ...(this.#options.workerMemoryMb === undefined ? {} : { resourceLimits: { maxOldGenerationSizeMb: this.#options.workerMemoryMb } }),
-        }),
-    );
+        ...(this.#options.workerMemoryMb === undefined ? {} : { resourceLimits: { maxOldGenerationSizeMb: this.#options.workerMemoryMb } }),
+      });
+      // A worker that dies with no unit of its own (e.g. one started to replace a dead worker
+      // that runs out of memory while loading, under a tiny --worker-memory) is reported by
+      // the pool as an 'error' event; without a listener Node ends the whole process on it.
+      // Piscina then starts no more workers, so the queued units would wait for ever: they
+      // are failed with the reason instead (each node fails, the run ends normally).
+      pool.on("error", (error: unknown) => {
+        if (this.#broken.signal.aborted) return;
+        this.#brokenBy = error;
+        this.#broken.abort();
+      });
+      return pool;
+    });
     return this.#pool;
   }
 
   async run(task: WorkTask, signal?: AbortSignal): Promise<WorkResult> {
     const timeout = this.#options.nodeTimeoutMs === undefined ? undefined : startedTimeout(this.#options.nodeTimeoutMs);
-    const signals = [this.#terminate.signal, ...(timeout === undefined ? [] : [timeout.signal]), ...(signal === undefined ? [] : [signal])];
+    const signals = [this.#terminate.signal, this.#broken.signal, ...(timeout === undefined ? [] : [timeout.signal]), ...(signal === undefined ? [] : [signal])];
     // The worker stamps the unit's start here, so a unit stopped while it still waited in the
     // queue is reported as not started, not as a failed node.
     const startedAt = timeout?.startedAt ?? new SharedArrayBuffer(8);
@@ -104,8 +117,10 @@ export class PoolRunner implements NodeRunner {
   }
 
   /** Why a unit could not finish, in the user's terms. */
-  #lostMessage(caught: unknown, timeout: AbortSignal | undefined): string {
+  #lostMessage(thrown: unknown, timeout: AbortSignal | undefined): string {
     if (this.#terminate.signal.aborted) return "stopped: the run was interrupted while this node was running";
+    // A unit failed because the pool broke is reported with the pool's reason.
+    const caught = this.#broken.signal.aborted && (thrown as { name?: unknown } | undefined)?.name === "AbortError" ? this.#brokenBy : thrown;
     if (timeout?.aborted === true) return `timed out after ${String((this.#options.nodeTimeoutMs ?? 0) / 1000)} s (--node-timeout); its worker was stopped`;
     const code = (caught as { code?: unknown } | undefined)?.code;
     if (code === "ERR_WORKER_OUT_OF_MEMORY") {

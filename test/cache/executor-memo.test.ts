@@ -1,4 +1,4 @@
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
@@ -77,5 +77,16 @@ describe("ExecutorMemo", () => {
     expect((await ExecutorMemo.open(dir)).get("k1")).toBeUndefined();
     writeFileSync(join(dir, EXECUTOR_MEMO_FILE), '{"version": 2, "entries": {"k1": {"kind": "bogus", "reads": []}}}');
     expect((await ExecutorMemo.open(dir)).get("k1")).toBeUndefined();
+  });
+
+  it("a save that fails names the memo file, and leaves no temporary behind", async () => {
+    const memo = await ExecutorMemo.open(dir);
+    memo.set("k", { kind: "process-sim", reads: [] });
+    // A folder in the memo's place (the run quarantines one first; this is the save's own report).
+    mkdirSync(join(dir, EXECUTOR_MEMO_FILE));
+    await expect(memo.save()).rejects.toThrow(
+      `${join(dir, EXECUTOR_MEMO_FILE)}: the executor memo could not be saved: is a directory where cmbflow needs a file (EISDIR): move it away and run again`,
+    );
+    expect(readdirSync(dir)).toEqual([EXECUTOR_MEMO_FILE]);
   });
 });

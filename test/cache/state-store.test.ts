@@ -1,5 +1,5 @@
 import { spawnSync } from "node:child_process";
-import { appendFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { appendFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, truncateSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
@@ -94,6 +94,54 @@ describe("StateStore", () => {
     const reader = await StateStore.open(dir);
     expect([...reader.entries()].map((r) => r.node)).toEqual(["a", "c"]);
     expect(reader.stats.skippedLines).toBe(2);
+  });
+
+  it("skips lines that are JSON but not records: each field a reader uses is checked", async () => {
+    mkdirp(dir);
+    const good = record("ok", fp(1));
+    const bad: unknown[] = [
+      { ...good, node: "no-path", outputs: [{ digest: "d", size: 1 }] },
+      { ...good, node: "path-number", outputs: [{ path: 123, digest: "d", size: 1 }] },
+      { ...good, node: "path-null", outputs: [{ path: null, digest: "d", size: 1 }] },
+      { ...good, node: "size-string", outputs: [{ path: "x", digest: "d", size: "1" }] },
+      { ...good, node: "parts-number", parts: { code: 5 } },
+      { ...good, node: "restored-null", restoredBy: null },
+      { ...good, node: "changed-number", changedDuringRun: 5 },
+      { ...good, node: "changes-numbers", changedDuringRun: { changes: [1] } },
+      { ...good, node: "at-number", at: 7 },
+    ];
+    writeFileSync(nodesFile, [good, ...bad].map((r) => `${JSON.stringify(r)}\n`).join(""));
+    const reader = await StateStore.open(dir);
+    expect([...reader.entries()].map((r) => r.node)).toEqual(["ok"]);
+    expect(reader.stats.skippedLines).toBe(9);
+    // Read only: the damage is reported, and the file is left as it is.
+    expect(reader.damage).toEqual([{ path: nodesFile, problem: "9 unreadable lines (their records are lost; those nodes run again)" }]);
+    expect(lines(nodesFile)).toHaveLength(10);
+  });
+
+  it("reads a log too large for one string line by line, skipping a 300 MB line of zeros unread", async () => {
+    mkdirp(dir);
+    writeFileSync(nodesFile, `${JSON.stringify(record("a", fp(1)))}\n`);
+    // Sparse: the zeros take no disk space, but a reader sees 300 MB of them before the newline.
+    truncateSync(nodesFile, 300_000_000);
+    appendFileSync(nodesFile, `\n${JSON.stringify(record("c", fp(3)))}\n`);
+    const reader = await StateStore.open(dir);
+    expect([...reader.entries()].map((r) => r.node)).toEqual(["a", "c"]);
+    expect(reader.stats).toEqual({ lines: 3, skippedLines: 1, tornTail: false });
+  });
+
+  it("as the writer with a cache folder, keeps a copy of a log with damaged lines in the quarantine and rewrites it without them", async () => {
+    const cacheDir = join(dir, "..");
+    mkdirp(dir);
+    writeFileSync(nodesFile, `${JSON.stringify(record("a", fp(1)))}\n{"node":"b","outputs":7}\n`);
+    const writer = await StateStore.open(dir, { mode: "write", cacheDir });
+    const [damage] = writer.damage;
+    expect(damage?.problem).toBe("1 unreadable line (their records are lost; those nodes run again)");
+    expect(readFileSync(damage?.copiedTo ?? "", "utf8")).toContain('{"node":"b","outputs":7}');
+    expect(damage?.copiedTo).toMatch(/\/quarantine\/[\dT-]+Z-state-nodes\.jsonl$/);
+    await writer.close();
+    expect(lines(nodesFile).map((l) => (JSON.parse(l) as NodeRecord).node)).toEqual(["a"]);
+    expect((await StateStore.open(dir)).damage).toEqual([]);
   });
 
   it("compacts to the latest record per node and keeps earlier fingerprints for findByFingerprint", async () => {

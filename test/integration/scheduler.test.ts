@@ -164,6 +164,18 @@ describe("the parallel scheduler", () => {
     expect(done(oom.stdout)).toEqual({ done: 14, failed: 1, skipped: 1 });
   });
 
+  it("fails the nodes, not the process, when --worker-memory is too small for a worker to start (issue #17)", () => {
+    for (const mb of ["1", "4", "8"]) {
+      const tiny = project.run(["run", "--force-all", "--worker-memory", mb, "--keep-going", "--json", "-j", "2"]);
+      expect(tiny.stderr, `--worker-memory ${mb}`).not.toContain("Unhandled 'error' event");
+      expect(tiny.code, tiny.stderr).toBe(1);
+      expect(tiny.stderr).toContain(`failed at node work[split=Train,sim=0]: its worker ran out of memory (limit ${mb} MiB, --worker-memory)`);
+      // Every work node failed (none waits for ever on a pool that starts no more workers); their dependants were skipped.
+      expect(done(tiny.stdout)).toEqual({ done: 0, failed: 8, skipped: 8 });
+      expect(existsSync(join(project.dir, "cache", "lock"))).toBe(false);
+    }
+  });
+
   it("counts --node-timeout from when a worker starts the node, not from when it was queued", () => {
     // One worker, two units handed to it at a time: the second waits 1.2 s before it starts.
     const result = project.run(["run", "pipeline.work.sleep_ms=1200", "-j", "1", "--node-timeout", "2", "--until", "work", "--sims", "Train:0-2", "--json"]);
