@@ -72,6 +72,11 @@ export interface ScheduleOptions {
   readonly scans?: ScanMemo;
   /** A node's output paths, where they can be formed (for sweeping temporaries). */
   readonly outputPaths: (node: number) => readonly string[];
+  /**
+   * Removes the temporaries a killed run left beside these outputs, before a node runs; by
+   * default each folder is swept once per run.
+   */
+  readonly sweepDead?: (paths: readonly string[]) => Promise<unknown>;
   readonly keepGoing: boolean;
   readonly onEvent: EventSink;
   /** Recorded with the run-started event. */
@@ -238,14 +243,36 @@ export async function schedule(options: ScheduleOptions): Promise<ScheduleSummar
   };
 
   const sweeper = new DeadTemporarySweeper();
+  const sweepDead = options.sweepDead ?? ((paths: readonly string[]) => sweeper.sweep(paths));
+  // Units reach the runner in the order the planner gave their nodes, whatever each node's
+  // sweep took: with -j 1 nodes run one after another in index order, so "stop at the first
+  // failure" means the same nodes ran on every machine.
+  let turn: Promise<void> = Promise.resolve();
   const job = async (n: number, judgement: Judgement): Promise<void> => {
+    const myTurn = turn;
+    let passTurn = (): void => {};
+    turn = new Promise<void>((resolve) => {
+      passTurn = resolve;
+    });
+    try {
+      // A run killed mid-write (SIGKILL, a crash) left its temporaries beside the outputs of
+      // nodes it never recorded, which are exactly the nodes that run again.
+      await sweepDead(options.outputPaths(n));
+      await myTurn;
+      await jobInTurn(n, judgement, passTurn);
+    } finally {
+      // Every job passes its turn (at the latest here, when it fails), so none waits for ever.
+      await myTurn;
+      passTurn();
+    }
+  };
+  const jobInTurn = async (n: number, judgement: Judgement, passTurn: () => void): Promise<void> => {
     const t = tallyOf(n);
     const stage = t.name;
     const nodeId = graph.id(n);
-    // A run killed mid-write (SIGKILL, a crash) left its temporaries beside the outputs of
-    // nodes it never recorded, which are exactly the nodes that run again.
-    await sweeper.sweep(options.outputPaths(n));
     if (judge !== undefined && !judgement.fresh && judgement.restorable) {
+      // A restore does not go to the runner: the next node need not wait for it.
+      passTurn();
       const outputs = await judge.restore(n, judgement);
       if (!("failed" in outputs)) {
         emit({ type: "node-restored", stage, nodeId, outputs });
@@ -263,9 +290,12 @@ export async function schedule(options: ScheduleOptions): Promise<ScheduleSummar
     const ranWith: RanWith[] = [];
     try {
       if (options.kindOf(stage) === "scan-sift") {
+        passTurn();
         result = await runReduction(n, stage, nodeId, partition, ranWith);
       } else {
-        result = await runner.run({ kind: "node", stage, nodeId, partition });
+        const running = runner.run({ kind: "node", stage, nodeId, partition });
+        passTurn();
+        result = await running;
         if (result.ok && result.ranWith !== undefined) ranWith.push(result.ranWith);
       }
     } catch (caught) {

@@ -112,6 +112,17 @@ describe("schedule", () => {
     ]);
   });
 
+  it("hands units to the runner in node order even when an earlier node's sweep is slower", async () => {
+    const failing = (task: WorkTask): WorkResult => (task.nodeId === "a[split=Train,sim=1]" ? { ok: false, message: "cursed", logs: [], lateReads: [] } : ok());
+    const graph = schedulerGraph();
+    const runner = new FakeRunner(1, 2, failing);
+    // sim 0's folder is slow to sweep (a large folder), sim 1's is empty.
+    const sweepDead = (paths: readonly string[]): Promise<void> => new Promise((r) => setTimeout(r, paths[0] === "a0" ? 40 : 0));
+    const summary = await schedule(options(graph, runner, { sweepDead, outputPaths: (n) => (graph.id(n) === "a[split=Train,sim=0]" ? ["a0"] : ["other"]) }));
+    expect(runner.tasks.map((t) => t.nodeId)).toEqual(["a[split=Train,sim=0]", "a[split=Train,sim=1]"]);
+    expect(counts(summary).a).toBe("1 ran 0 fresh 0 restored 1 failed 1 skipped");
+  });
+
   it("holds back units queued in the runner once a failure stops the run", async () => {
     const runner = new FakeRunner(1, 4, (task) => (task.nodeId === "a[split=Train,sim=0]" ? { ok: false, message: "cursed", logs: [], lateReads: [] } : ok()));
     const summary = await schedule(options(schedulerGraph(), runner));
