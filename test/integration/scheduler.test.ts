@@ -177,8 +177,10 @@ describe("the parallel scheduler", () => {
   });
 
   it("counts --node-timeout from when a worker starts the node, not from when it was queued", () => {
-    // One worker, two units handed to it at a time: the second waits 1.2 s before it starts.
-    const result = project.run(["run", "pipeline.work.sleep_ms=1200", "-j", "1", "--node-timeout", "2", "--until", "work", "--sims", "Train:0-2", "--json"]);
+    // One worker, two units handed to it at a time: the second waits 2.5 s (and the first
+    // worker's start) before it starts, so counted from the queue it would pass 5 s. Each node's
+    // own 2.5 s leaves 2.5 s for a worker's start on a loaded machine.
+    const result = project.run(["run", "pipeline.work.sleep_ms=2500", "-j", "1", "--node-timeout", "5", "--until", "work", "--sims", "Train:0-2", "--json"]);
     expect(result.stderr).not.toContain("timed out");
     expect(result.code).toBe(0);
     expect(totals(result.stdout).ran).toBe(3);
