@@ -9,7 +9,7 @@
  * quarantined entry is kept (not deleted), so nothing a user put there by mistake is lost.
  */
 import type { Stats } from "node:fs";
-import { mkdir, open, rename, stat } from "node:fs/promises";
+import { lstat, mkdir, open, rename, stat } from "node:fs/promises";
 import { basename, dirname, join, relative, sep } from "node:path";
 import { errnoCode } from "./cache-file-error.js";
 
@@ -74,6 +74,28 @@ export async function quarantineCopyPath(cacheDir: string, path: string, at = ne
   const target = join(cacheDir, QUARANTINE_DIR, quarantineName(cacheDir, path, at));
   await mkdir(dirname(target), { recursive: true });
   return target;
+}
+
+/**
+ * Moves whatever is at `path` that is not a regular file (a folder, a FIFO, a device) to the
+ * quarantine, so a file can be renamed into its place; true when it did. The caller holds the
+ * lock. Nothing at `path`, or a file, is left as it is.
+ */
+export async function putAsideUnlessFile(cacheDir: string, path: string): Promise<boolean> {
+  const stats = await lstatIfExists(path);
+  if (stats === undefined || stats.isFile() || stats.isSymbolicLink()) return false;
+  await quarantine(cacheDir, path);
+  return true;
+}
+
+async function lstatIfExists(path: string): Promise<Stats | undefined> {
+  try {
+    return await lstat(path);
+  } catch (error) {
+    const code = errnoCode(error);
+    if (code === "ENOENT" || code === "ENOTDIR") return undefined;
+    throw error;
+  }
 }
 
 /**

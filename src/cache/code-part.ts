@@ -6,7 +6,7 @@
  * is the Node.js major version and cmbflow's package version.
  */
 import { readFileSync } from "node:fs";
-import { join } from "node:path";
+import { join, relative } from "node:path";
 import type { CodePart, RuntimePart } from "./fingerprint.js";
 import type { Hasher } from "./hash.js";
 import { moduleSources, sourceName } from "./module-graph.js";
@@ -43,13 +43,20 @@ export function runtimePart(packageRoot: string): RuntimePart {
   return { node: process.versions.node.split(".")[0] ?? process.versions.node, cmbflow: packageVersion(packageRoot) };
 }
 
-/** The code part of `source`: its closure's files by stable name (sorted) with their content digests, and the runtime. */
-export function codePart(hasher: Pick<Hasher, "digestBytes">, source: CodeSource): CodePart {
+/**
+ * The code part of `source`: its closure's files by stable name (sorted) with their content
+ * digests, and the runtime. Imports in the user's files that cannot be followed (so what they
+ * load is outside the part) are added to `unfollowed`, as `file: code`.
+ */
+export function codePart(hasher: Pick<Hasher, "digestBytes">, source: CodeSource, unfollowed?: string[]): CodePart {
   const digest = (bytes: Uint8Array): string => hasher.digestBytes(bytes);
-  const named: [string, string][] = moduleSources(source.entries, { packageRoot: source.packageRoot, digest }).map((s) => [
-    sourceName(s.file, source.projectDir, source.packageRoot),
-    s.digest ?? digest(s.bytes),
-  ]);
+  const sources = moduleSources(source.entries, { packageRoot: source.packageRoot, digest });
+  const named: [string, string][] = sources.map((s) => [sourceName(s.file, source.projectDir, source.packageRoot), s.digest ?? digest(s.bytes)]);
+  for (const s of sources) {
+    // cmbflow's own build loads its tools through createRequire: that is not the user's code.
+    if (s.unfollowed === undefined || !relative(source.packageRoot, s.file).startsWith("..")) continue;
+    for (const code of s.unfollowed) unfollowed?.push(`${sourceName(s.file, source.projectDir, source.packageRoot)}: ${code}`);
+  }
   named.sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
   return { files: Object.fromEntries(named), runtime: runtimePart(source.packageRoot) };
 }

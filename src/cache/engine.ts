@@ -8,6 +8,7 @@
  * renamed into place and digested, so a record always describes complete files; a node
  * interrupted before that has no new record and is stale on the next run.
  */
+import { addDataRoots, readDataRoots } from "./data-roots.js";
 import { rm, stat } from "node:fs/promises";
 import { isAbsolute, join, relative, resolve, sep } from "node:path";
 import type { ConfigValue } from "../config/types.js";
@@ -104,6 +105,8 @@ export interface StageParts {
   readonly stage: { readonly value: StagePart; readonly digest: string };
   readonly code: { readonly value: CodePart; readonly digest: string };
   readonly params: { readonly value: ParamsPart; readonly digest: string };
+  /** Imports in the stage's code that cannot be followed (`file: code`): what they load is not in the code part. */
+  readonly unfollowedImports: readonly string[];
 }
 
 /** An output as its writer digested it, with the stamp of the file read (see stamped-digest.ts). */
@@ -194,6 +197,19 @@ export class CacheEngine {
     return this.#options.settings;
   }
 
+  /**
+   * Adds folders a run writes outputs in to the cache's list of data folders (data-roots.ts), so
+   * `cache gc` may tidy beside the outputs recorded there. Only in write mode (the lock is held).
+   */
+  async addDataRoots(roots: readonly string[]): Promise<void> {
+    if (this.#options.mode === "write") await addDataRoots(this.#options.cacheDir, roots);
+  }
+
+  /** The folders runs of this cache wrote outputs in, as far as its list knows. */
+  dataRoots(): Promise<string[]> {
+    return readDataRoots(this.#options.cacheDir);
+  }
+
   /** A path as recorded: relative to the work folder when inside it. */
   recordedPath(path: string): string {
     // The common case without path.relative's normalising: an absolute path inside the work folder.
@@ -243,11 +259,13 @@ export class CacheEngine {
   stageParts(def: StageDef, code: CodeSource, reads: readonly string[], lookup: (key: string) => ConfigValue | undefined): StageParts {
     const stage = stagePart(def);
     const params = paramsPart(reads, lookup, def.block);
-    const codeValue = codePart(this.hasher, code);
+    const unfollowedImports: string[] = [];
+    const codeValue = codePart(this.hasher, code, unfollowedImports);
     return {
       stage: { value: stage, digest: digestRecord(this.hasher, stage) },
       code: { value: codeValue, digest: digestRecord(this.hasher, codeValue) },
       params: { value: params, digest: digestRecord(this.hasher, params) },
+      unfollowedImports,
     };
   }
 

@@ -11,7 +11,7 @@
  * content digest (module-graph.ts), so computing code parts of unchanged code parses nothing:
  * for TypeScript that would start esbuild, a noticeable part of a no-op run.
  *
- * On disk: `cache/executors.json`, `{"version": 2, "entries": {key: {kind, reads}},
+ * On disk: `cache/executors.json`, `{"version": 3, "entries": {key: {kind, reads}},
  * "imports": {"<ext>:<digest>": [specifier, ...]}}`, replaced whole (temporary file and
  * rename). A missing or unreadable file is an empty memo.
  */
@@ -43,7 +43,7 @@ export interface ExecutorSource {
 }
 
 export const EXECUTOR_MEMO_FILE = "executors.json";
-const VERSION = 2;
+const VERSION = 3;
 const KINDS: readonly WorkKind[] = ["process-sim", "scan-sift", "execute"];
 
 /** The memo of one cache folder. */

@@ -24,6 +24,7 @@ import { mkdir, rename, rm, writeFile } from "node:fs/promises";
 import { statSync } from "node:fs";
 import { isAbsolute, join, resolve } from "node:path";
 import type { FileDigest, Hasher } from "./hash.js";
+import { isNotAFile } from "./hash.js";
 import { readCacheFile } from "./cache-damage.js";
 
 /** The stat fields the memo is keyed by; a `fs.BigIntStats` (`stat(path, {bigint: true})`) is one. */
@@ -226,9 +227,9 @@ export class FileDigestCache {
         result = await this.#files.read(abs);
       } catch (error) {
         if (isMissing(error)) return this.#forgetMissing(abs);
-        // A folder where a file should be: a content that matches no file's digest (so an
+        // A folder (or a FIFO, a device) where a file should be: a content that matches no file's digest (so an
         // output replaced by a folder reads as modified), never memoised.
-        if ((error as NodeJS.ErrnoException | null)?.code === "EISDIR") return { digest: NOT_A_FILE, size: 0 };
+        if (isNotAFile(error)) return { digest: NOT_A_FILE, size: 0 };
         throw error;
       }
       const after = await this.#files.stat(abs);

@@ -6,8 +6,10 @@
  * The WASM module is instantiated once per thread (worker threads get their own) and shared:
  * `await hasher()` is cheap after the first call.
  */
-import { closeSync, openSync, readSync } from "node:fs";
+import { closeSync, constants, fstatSync, openSync, readSync } from "node:fs";
+import type { Stats } from "node:fs";
 import { open } from "node:fs/promises";
+import type { FileHandle } from "node:fs/promises";
 import xxhash from "xxhash-wasm";
 import type { XXHashAPI } from "xxhash-wasm";
 
@@ -25,6 +27,81 @@ export interface DigestStream {
   update(chunk: Uint8Array | string): DigestStream;
   /** The digest of everything added so far; equal to `digestBytes` of the concatenation. May be called again after more updates. */
   digest(): string;
+}
+
+/**
+ * Opening flags for reading a file's content: O_NONBLOCK, so that opening a FIFO (or another
+ * special file) put where a file should be returns at once instead of waiting for a writer
+ * for ever, which would hang the run and every command that reads outputs. It changes nothing
+ * for regular files.
+ */
+const READ_FLAGS = constants.O_RDONLY | constants.O_NONBLOCK;
+
+/** What a non-regular file is, in a message. */
+function kindOf(stats: Stats): string {
+  if (stats.isFIFO()) return "a FIFO";
+  if (stats.isSocket()) return "a socket";
+  if (stats.isCharacterDevice()) return "a character device";
+  if (stats.isBlockDevice()) return "a block device";
+  return "not a regular file";
+}
+
+/**
+ * The error for content read from something that is not a regular file: code `EISDIR` for a
+ * folder (as the read itself would fail), `EFTYPE` for anything else (a FIFO, a device, a
+ * socket). Callers take both as "not a file": a content that matches no file's digest.
+ */
+export class NotAFileError extends Error {
+  override readonly name = "NotAFileError";
+  constructor(
+    readonly path: string,
+    readonly code: "EISDIR" | "EFTYPE",
+    kind: string,
+  ) {
+    super(`${path} is ${kind}, not a regular file`);
+  }
+}
+
+/** True for the errors of reading content from something that is not a regular file. */
+export function isNotAFile(error: unknown): boolean {
+  const code = (error as { code?: unknown } | null)?.code;
+  return code === "EISDIR" || code === "EFTYPE";
+}
+
+/** Opens `path` for reading its content; throws {@link NotAFileError} unless it is a regular file. */
+export function openRegularSync(path: string): number {
+  const fd = openSync(path, READ_FLAGS);
+  try {
+    const stats = fstatSync(fd);
+    if (!stats.isFile()) throw new NotAFileError(path, stats.isDirectory() ? "EISDIR" : "EFTYPE", stats.isDirectory() ? "a directory" : kindOf(stats));
+    return fd;
+  } catch (error) {
+    closeSync(fd);
+    throw error;
+  }
+}
+
+/** {@link openRegularSync}, asynchronously. */
+export async function openRegular(path: string): Promise<FileHandle> {
+  const handle = await open(path, READ_FLAGS);
+  try {
+    const stats = await handle.stat();
+    if (!stats.isFile()) throw new NotAFileError(path, stats.isDirectory() ? "EISDIR" : "EFTYPE", stats.isDirectory() ? "a directory" : kindOf(stats));
+    return handle;
+  } catch (error) {
+    await handle.close();
+    throw error;
+  }
+}
+
+/** A whole file's bytes, read only when it is a regular file (see {@link openRegular}). */
+export async function readRegularFile(path: string): Promise<Buffer> {
+  const handle = await openRegular(path);
+  try {
+    return await handle.readFile();
+  } finally {
+    await handle.close();
+  }
 }
 
 /** The project's one hash function. Every method gives the same digest for the same bytes. */
@@ -100,7 +177,7 @@ function makeHasher(api: XXHashAPI): Hasher {
     digestBytes: (bytes) => hex(api.h64Raw(bytes, SEED)),
     createStream,
     async streamFile(path) {
-      const handle = await open(path, "r");
+      const handle = await openRegular(path);
       try {
         const buffer = new Uint8Array(STREAM_CHUNK_BYTES);
         const stream = createStream();
@@ -117,7 +194,7 @@ function makeHasher(api: XXHashAPI): Hasher {
       }
     },
     digestFileSync(path) {
-      const fd = openSync(path, "r");
+      const fd = openRegularSync(path);
       try {
         return digestFdSync(fd);
       } finally {

@@ -10,7 +10,9 @@
  * (or a constant expression esbuild folds to one). Type-only imports (`import type …`,
  * `export type … from`) are left out: they are erased before the code runs. (`import { type X }`
  * keeps its module, as TypeScript's verbatimModuleSyntax does.) An `import()` of a computed
- * specifier cannot be followed.
+ * specifier cannot be followed, nor modules loaded through `require` (createRequire, CommonJS):
+ * each such import is named in the file's {@link SourceFile.unfollowed}, so the user is warned
+ * that edits to what it loads do not make anything stale.
  *
  * Relative specifiers are followed (`./a.js` resolves to `./a.ts` when only the TypeScript
  * source exists, TypeScript's ESM convention); a bare `cmbflow` continues into the cmbflow
@@ -105,14 +107,42 @@ export function moduleImports(file: string, bytes: Buffer): readonly string[] {
   return imports;
 }
 
-/** The specifiers of the imports es-module-lexer finds in `code`. */
+/**
+ * Marks, in an import list, an import that cannot be followed (it is kept in the list, and in
+ * memoised lists, so the warning about it survives the memo): `?` and what the code says.
+ * No specifier that resolves starts with it.
+ */
+const UNFOLLOWED = "?";
+
+/** The specifiers of the imports es-module-lexer finds in `code`, and a {@link UNFOLLOWED} entry for each it cannot follow. */
 function lex(code: string, file: string): string[] {
   if (!lexerReady) {
     initSync();
     lexerReady = true;
   }
   const [found] = parse(code, file);
-  return found.flatMap((i) => (i.n === undefined ? [] : [i.n]));
+  const out: string[] = [];
+  for (const i of found) {
+    if (i.n !== undefined) out.push(i.n);
+    // d > -1: a dynamic import() whose specifier is computed (d === -2 is import.meta).
+    else if (i.d > -1) out.push(`${UNFOLLOWED}${oneLine(code.slice(i.ss, i.se))}`);
+  }
+  // Modules loaded through require() (createRequire in an ES module, or a CommonJS module) are
+  // not imports the lexer sees.
+  if (/\bcreateRequire\b/.test(code) && out.some((s) => s === "node:module" || s === "module")) out.push(`${UNFOLLOWED}createRequire(…)(…)`);
+  else if (/\brequire\s*\(/.test(code) && (extname(file) === ".cjs" || extname(file) === ".cts")) out.push(`${UNFOLLOWED}require(…)`);
+  return out;
+}
+
+/** Code shown in a warning: on one line, at most 80 characters. */
+function oneLine(code: string): string {
+  const flat = code.replace(/\s+/g, " ").trim();
+  return flat.length > 80 ? `${flat.slice(0, 79)}…` : flat;
+}
+
+/** The imports in an import list that cannot be followed, as the code writes them. */
+export function unfollowedImports(imports: readonly string[]): string[] {
+  return imports.filter((s) => s.startsWith(UNFOLLOWED)).map((s) => s.slice(UNFOLLOWED.length));
 }
 
 /**
@@ -195,6 +225,8 @@ export interface SourceFile {
   readonly file: string;
   readonly bytes: Buffer;
   readonly digest?: string;
+  /** Its imports that cannot be followed (a computed `import()`, `require` through createRequire), as written. */
+  readonly unfollowed?: readonly string[];
 }
 
 /**
@@ -237,7 +269,8 @@ function projectFile(file: string, options: ClosureOptions): ReadFile | undefine
   const digest = options.digest?.(bytes);
   const imports = digest === undefined ? moduleImports(file, bytes) : importsByDigest(file, bytes, digest);
   const targets = imports.flatMap((spec) => resolveSpecifier(file, spec, options) ?? []);
-  return { source: digest === undefined ? { file, bytes } : { file, bytes, digest }, targets };
+  const unfollowed = unfollowedImports(imports);
+  return { source: { file, bytes, ...(digest === undefined ? {} : { digest }), ...(unfollowed.length === 0 ? {} : { unfollowed }) }, targets };
 }
 
 /**

@@ -19,6 +19,8 @@ import { basename, dirname, join } from "node:path";
 import { err, ok } from "../diagnostics/result.js";
 import type { Result } from "../diagnostics/result.js";
 import type { Hasher } from "./hash.js";
+import { isNotAFile } from "./hash.js";
+import { kindOf, putAsideUnlessFile } from "./cache-damage.js";
 
 /** How `restore` puts a file in place: an independent copy (reflink when possible) or a hard link to the object. */
 export type LinkMode = "copy" | "hardlink";
@@ -51,6 +53,8 @@ export interface VerifiedObject {
   readonly actual?: string;
   /** Bytes read. */
   readonly size: number;
+  /** What is wrong when the entry is not a regular file (e.g. `a directory where a file should be`). */
+  readonly problem?: string;
 }
 
 /** An object in the store. */
@@ -114,6 +118,7 @@ function tempName(): string {
 /** The content-addressed store (see the module comment). */
 export class ObjectStore {
   readonly #root: string;
+  readonly #cacheDir: string;
   readonly #hasher: Pick<Hasher, "streamFile">;
   readonly #files: ObjectFiles;
   readonly #digestOf: (path: string) => Promise<{ readonly digest: string } | undefined>;
@@ -123,6 +128,7 @@ export class ObjectStore {
   /** A store under `<cacheDir>/objects` (created on the first `put`). */
   constructor(cacheDir: string, options: ObjectStoreOptions) {
     this.#root = join(cacheDir, OBJECTS_DIR);
+    this.#cacheDir = cacheDir;
     this.#hasher = options.hasher;
     this.#files = options.files ?? { copyFile, link };
     this.#digestOf = options.digestOf ?? ((path) => this.#hasher.streamFile(path));
@@ -160,6 +166,9 @@ export class ObjectStore {
       // what rename needs, not the read-only object's).
     }
     await mkdir(dirname(target), { recursive: true });
+    // A folder or a FIFO in the object's place would fail the rename below on every run: put it
+    // aside (a put comes from a run, which holds the lock).
+    await putAsideUnlessFile(this.#cacheDir, target);
     const temp = join(dirname(target), `.${digest}.${tempName()}`);
     try {
       const method = await this.#copy(source, temp);
@@ -241,9 +250,10 @@ export class ObjectStore {
     return "copy";
   }
 
-  /** Removes an object; true when it existed. */
+  /** Removes an object (an entry there that is not a file is moved to the quarantine); true when it existed. */
   async remove(digest: string): Promise<boolean> {
     const path = this.pathOf(digest);
+    if (await putAsideUnlessFile(this.#cacheDir, path)) return true;
     try {
       await rm(path);
       return true;
@@ -255,11 +265,17 @@ export class ObjectStore {
 
   /** Every object with its size, in no particular order. Temporary files are skipped. */
   async *list(): AsyncIterable<StoredObject> {
+    for await (const entry of this.#entries()) if (entry.kind === undefined) yield { digest: entry.digest, size: entry.size };
+  }
+
+  /** Every entry named like an object; `kind` says what one that is not a regular file is. */
+  async *#entries(): AsyncIterable<StoredObject & { readonly kind?: string }> {
     let prefixes: string[];
     try {
       prefixes = await readdir(this.#root);
     } catch (error) {
-      if (codeOf(error) === "ENOENT") return;
+      // ENOTDIR: a file where the folder should be, which opening the engine reports as damage.
+      if (codeOf(error) === "ENOENT" || codeOf(error) === "ENOTDIR") return;
       throw error;
     }
     for (const prefix of prefixes.sort()) {
@@ -274,7 +290,7 @@ export class ObjectStore {
         if (name.startsWith(".") || !DIGEST.test(name)) continue;
         try {
           const info = await stat(join(this.#root, prefix, name));
-          if (info.isFile()) yield { digest: name, size: info.size };
+          yield info.isFile() ? { digest: name, size: info.size } : { digest: name, size: 0, kind: kindOf(info) };
         } catch {
           // Removed while listing.
         }
@@ -295,12 +311,21 @@ export class ObjectStore {
 
   /** Re-digests every object, yielding one result per object; `ok: false` means the object is corrupt and should be removed. */
   async *verify(): AsyncIterable<VerifiedObject> {
-    for await (const { digest } of this.list()) {
+    for await (const { digest, kind } of this.#entries()) {
+      if (kind !== undefined) {
+        yield { digest, ok: false, size: 0, problem: `${kind} where a file should be` };
+        continue;
+      }
       let actual: { digest: string; size: number };
       try {
         actual = await this.#hasher.streamFile(this.pathOf(digest));
       } catch (error) {
         if (codeOf(error) === "ENOENT") continue;
+        // Replaced by a FIFO or a folder since it was listed.
+        if (isNotAFile(error)) {
+          yield { digest, ok: false, size: 0, problem: "not a regular file" };
+          continue;
+        }
         throw error;
       }
       yield actual.digest === digest ? { digest, ok: true, size: actual.size } : { digest, ok: false, actual: actual.digest, size: actual.size };

@@ -16,7 +16,9 @@
  * reports such files. Reading a result touches its mtime, so `cache gc` can drop results no
  * recent run used.
  */
-import { mkdir, readdir, readFile, rename, rm, stat, utimes, writeFile } from "node:fs/promises";
+import { mkdir, readdir, rename, rm, stat, utimes, writeFile } from "node:fs/promises";
+import { kindOf, putAsideUnlessFile, quarantine } from "./cache-damage.js";
+import { isNotAFile, readRegularFile } from "./hash.js";
 import { basename, dirname, join } from "node:path";
 import { deserialize, serialize } from "node:v8";
 import type { Hasher } from "./hash.js";
@@ -30,10 +32,12 @@ const KEY_LINE = "key:";
 /** Per-simulation scan results under one cache folder. */
 export class ScanCache {
   readonly #dir: string;
+  readonly #cacheDir: string;
   readonly #hasher: Hasher;
 
   constructor(cacheDir: string, hasher: Hasher) {
     this.#dir = join(cacheDir, SCANS_DIR);
+    this.#cacheDir = cacheDir;
     this.#hasher = hasher;
   }
 
@@ -46,8 +50,11 @@ export class ScanCache {
     const path = this.pathOf(key);
     let bytes: Buffer;
     try {
-      bytes = await readFile(path);
-    } catch {
+      bytes = await readRegularFile(path);
+    } catch (error) {
+      // A folder or a FIFO where the result should be: put aside (gets come from runs, which
+      // hold the lock), so that storing the result again can rename a file into its place.
+      if (isNotAFile(error)) await quarantine(this.#cacheDir, path).catch(() => undefined);
       return undefined;
     }
     const parsed = this.#parse(bytes);
@@ -65,6 +72,7 @@ export class ScanCache {
     const body = Buffer.concat([Buffer.from(`${KEY_LINE}${key}\n`, "utf8"), serialize(value)]);
     const path = this.pathOf(key);
     await mkdir(dirname(path), { recursive: true });
+    await putAsideUnlessFile(this.#cacheDir, path);
     const temp = `${path}.${String(process.pid)}-${Math.random().toString(36).slice(2)}.tmp`;
     try {
       await writeFile(temp, Buffer.concat([Buffer.from(`${this.#hasher.digestBytes(body)}\n`, "latin1"), body]));
@@ -81,11 +89,16 @@ export class ScanCache {
    */
   async *verify(): AsyncIterable<{ readonly path: string; readonly ok: boolean; readonly problem?: string }> {
     for await (const file of this.#files()) {
+      if (file.kind !== undefined) {
+        yield { path: file.path, ok: false, problem: `${file.kind} where a file should be` };
+        continue;
+      }
       let bytes: Buffer;
       try {
-        bytes = await readFile(file.path);
-      } catch {
-        continue; // Removed meanwhile (a run replacing it, or gc).
+        bytes = await readRegularFile(file.path);
+      } catch (error) {
+        if (isNotAFile(error)) yield { path: file.path, ok: false, problem: "not a regular file" };
+        continue; // Else removed meanwhile (a run replacing it, or gc).
       }
       const parsed = this.#parse(bytes);
       const named = basename(file.path).slice(0, -".v8".length);
@@ -110,7 +123,8 @@ export class ScanCache {
   async du(): Promise<{ readonly results: number; readonly bytes: number }> {
     let results = 0;
     let bytes = 0;
-    for await (const { size } of this.#files()) {
+    for await (const { size, kind } of this.#files()) {
+      if (kind !== undefined) continue;
       results++;
       bytes += size;
     }
@@ -122,7 +136,7 @@ export class ScanCache {
     let removed = 0;
     let bytes = 0;
     for await (const file of this.#files()) {
-      if (file.mtimeMs >= since) continue;
+      if (file.kind !== undefined || file.mtimeMs >= since) continue;
       await rm(file.path, { force: true });
       removed++;
       bytes += file.size;
@@ -130,7 +144,16 @@ export class ScanCache {
     return { removed, bytes };
   }
 
-  async *#files(): AsyncIterable<{ readonly path: string; readonly size: number; readonly mtimeMs: number }> {
+  /**
+   * Removes a damaged result: a file, or (moved to the quarantine) whatever else is there.
+   * For `cache verify --remove-corrupt`; the caller holds the lock.
+   */
+  async remove(path: string): Promise<void> {
+    if (!(await putAsideUnlessFile(this.#cacheDir, path))) await rm(path, { force: true });
+  }
+
+  /** Every result file; `kind` says what an entry that is not a regular file is. */
+  async *#files(): AsyncIterable<{ readonly path: string; readonly size: number; readonly mtimeMs: number; readonly kind?: string }> {
     let shards: string[];
     try {
       shards = await readdir(this.#dir);
@@ -148,7 +171,7 @@ export class ScanCache {
         if (!name.endsWith(".v8")) continue;
         const path = join(this.#dir, shard, name);
         const s = await stat(path).catch(() => undefined);
-        if (s !== undefined) yield { path, size: s.size, mtimeMs: s.mtimeMs };
+        if (s !== undefined) yield { path, size: s.size, mtimeMs: s.mtimeMs, ...(s.isFile() ? {} : { kind: kindOf(s) }) };
       }
     }
   }

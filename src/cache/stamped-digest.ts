@@ -5,12 +5,13 @@
  * at the same path in between (another run writing the same data folder), and the memo would
  * then serve this digest for that file's bytes.
  */
-import { closeSync, fstatSync, openSync } from "node:fs";
+import { closeSync, fstatSync } from "node:fs";
 import type { BigIntStats } from "node:fs";
 import type { Result } from "../diagnostics/result.js";
 import { err, ok } from "../diagnostics/result.js";
 import type { StatKey } from "./file-digests.js";
 import type { Hasher } from "./hash.js";
+import { openRegularSync } from "./hash.js";
 
 /**
  * A file's stamp as plain data (decimal strings, so it crosses threads and JSON alike):
@@ -59,7 +60,7 @@ export function sameStamp(a: FileStamp, b: FileStamp): boolean {
  * Synchronous: it runs in the worker thread right after the output was committed.
  */
 export function stampedDigestSync(hasher: Pick<Hasher, "digestFdSync">, path: string): Result<StampedDigest, StampedDigestFailure> {
-  const fd = openSync(path, "r");
+  const fd = openRegularSync(path);
   try {
     const before = stampOf(fstatSync(fd, { bigint: true }));
     const read = hasher.digestFdSync(fd);

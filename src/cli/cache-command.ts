@@ -14,7 +14,7 @@
  * only restores a record whose objects are all present, so it is just not restorable any more.
  */
 import { existsSync } from "node:fs";
-import { rm, rmdir, stat } from "node:fs/promises";
+import { rmdir, stat } from "node:fs/promises";
 import { dirname, join, relative } from "node:path";
 import type { Command } from "commander";
 import { InvalidArgumentError } from "commander";
@@ -22,6 +22,8 @@ import type { CacheEngine } from "../cache/engine.js";
 import { CacheEngine as Engine } from "../cache/engine.js";
 import { SCANS_DIR } from "../cache/scan-cache.js";
 import { FILE_DIGESTS_FILE, NOT_A_FILE } from "../cache/file-digests.js";
+import { isNotAFile } from "../cache/hash.js";
+import { insideRoots } from "../cache/data-roots.js";
 import { acquireLock, lockFailureMessage, lockTakeoverMessage } from "../cache/lock.js";
 import { describeDamage, QUARANTINE_DIR, REPAIR_HINT } from "../cache/cache-damage.js";
 import type { Lock } from "../cache/lock.js";
@@ -329,8 +331,11 @@ async function collect(
   for (const folder of folders) await rmdir(folder).catch(() => undefined); // Only when empty.
   // Why no age limit: we hold the lock, so no `put` is in progress and every temporary file is stale.
   let temps = await engine.objects.removeTemps(0);
-  // Temporaries a killed run left beside recorded outputs (the next run sweeps those of the nodes it runs).
-  for (const folder of new Set([...outputs].map((path) => dirname(path)))) temps += await sweepDeadTemporaries(folder);
+  // Temporaries a killed run left beside recorded outputs (the next run sweeps those of the nodes
+  // it runs), only inside the folders runs wrote in: a record's paths come from a file anyone can
+  // edit, and one naming a folder elsewhere must not make gc delete files there.
+  const roots = await engine.dataRoots();
+  for (const folder of new Set([...outputs].map((path) => dirname(path)))) if (insideRoots(folder, roots)) temps += await sweepDeadTemporaries(folder);
   const memoBefore = engine.digests.size;
   engine.digests.prune((path) => outputs.has(path));
   const memo = memoBefore - engine.digests.size;
@@ -387,8 +392,8 @@ async function verify(flags: VerifyFlags, io: CliIo): Promise<number> {
             actual = (await engine.hasher.streamFile(engine.absolutePath(output.path))).digest;
           } catch (error) {
             const code = codeOf(error);
-            // A folder in the file's place, or a file cmbflow may not read: modified, not a crash.
-            if (code === "EISDIR") actual = NOT_A_FILE;
+            // A folder or a FIFO in the file's place, or a file cmbflow may not read: modified, not a crash.
+            if (isNotAFile(error)) actual = NOT_A_FILE;
             else if (code === "EACCES" || code === "EPERM") actual = "unreadable";
             else if (code !== "ENOENT" && code !== "ENOTDIR") throw error;
           }
@@ -402,7 +407,7 @@ async function verify(flags: VerifyFlags, io: CliIo): Promise<number> {
         scans++;
         if (!scan.ok) badScans.push({ path: scan.path, problem: scan.problem ?? "damaged" });
       }
-      if (flags.removeCorrupt === true) for (const scan of badScans) await rm(scan.path, { force: true });
+      if (removeCorrupt) for (const scan of badScans) await engine.scans.remove(scan.path);
       const modified = problems.filter((p) => p.actual !== undefined);
       const missing = problems.filter((p) => p.actual === undefined);
       const { skippedLines, tornTail } = engine.store.stats;
@@ -425,7 +430,7 @@ async function verify(flags: VerifyFlags, io: CliIo): Promise<number> {
                 modified: modified.map((p) => ({ path: p.path, node: p.node, recorded: p.recorded, actual: p.actual ?? null })),
                 missing: missing.map((p) => ({ path: p.path, node: p.node })),
               },
-              scan_results: { checked: scans, bad: badScans.map((b) => ({ path: shownPath(b.path, io), problem: b.problem })), removed: flags.removeCorrupt === true ? badScans.length : 0 },
+              scan_results: { checked: scans, bad: badScans.map((b) => ({ path: shownPath(b.path, io), problem: b.problem })), removed: removeCorrupt ? badScans.length : 0 },
               state: { records: engine.store.size, skipped_lines: skippedLines, torn_tail: tornTail },
               damaged: damage.map((d) => ({
                 path: shownPath(d.path, io),
@@ -442,12 +447,12 @@ async function verify(flags: VerifyFlags, io: CliIo): Promise<number> {
       }
 
       io.stdout(`objects  ${String(objects)} checked (${formatBytes(objectBytes)}): ${corrupt.length === 0 ? "all match their digests" : `${String(corrupt.length)} corrupt`}\n`);
-      for (const o of corrupt) io.stdout(`  corrupt   ${shownPath(engine.objects.pathOf(o.digest), io)}: its content's digest is ${o.actual ?? "?"}${flags.removeCorrupt === true ? " (removed)" : ""}\n`);
+      for (const o of corrupt) io.stdout(`  corrupt   ${shownPath(engine.objects.pathOf(o.digest), io)}: ${o.problem ?? `its content's digest is ${o.actual ?? "?"}`}${removeCorrupt ? (o.problem === undefined ? " (removed)" : " (moved to the quarantine)") : ""}\n`);
       io.stdout(`outputs  ${String(outputs)} checked: ${problems.length === 0 ? "all match their records" : `${String(modified.length)} modified outside cmbflow, ${String(missing.length)} missing`}\n`);
       for (const p of modified) io.stdout(`  modified  ${p.path} (${p.node}): recorded ${p.recorded}, now ${p.actual ?? "?"}\n`);
       for (const p of missing) io.stdout(`  missing   ${p.path} (${p.node})\n`);
       io.stdout(`scans    ${String(scans)} checked: ${badScans.length === 0 ? "all match their keys" : `${String(badScans.length)} bad`}\n`);
-      for (const b of badScans) io.stdout(`  bad       ${shownPath(b.path, io)}: ${b.problem}${flags.removeCorrupt === true ? " (removed)" : ""}\n`);
+      for (const b of badScans) io.stdout(`  bad       ${shownPath(b.path, io)}: ${b.problem}${removeCorrupt ? " (removed)" : ""}\n`);
       io.stdout(`records  ${plural(engine.store.size, "node")}${skippedLines > 0 ? `; ${plural(skippedLines, "unreadable line")} in ${STATE_FILES.nodes} ignored` : ""}${tornTail ? `; an incomplete last line (an interrupted write; the next run removes it)` : ""}\n`);
       if (damage.length > 0) io.stdout(`damaged  ${String(damage.length)} cache ${damage.length === 1 ? "entry" : "entries"}:\n`);
       for (const d of damage) io.stdout(`  ${describeDamage(d, (path) => shownPath(path, io))}\n`);
@@ -458,7 +463,7 @@ async function verify(flags: VerifyFlags, io: CliIo): Promise<number> {
       if (corrupt.length > 0 && !removeCorrupt) io.stderr("error: corrupt objects would be restored with the wrong content: remove them with cmbflow cache verify --remove-corrupt\n");
       if (corrupt.length > 0 && removeCorrupt) io.stderr(`removed ${plural(removed, "corrupt object")}: outputs that needed ${removed === 1 ? "it" : "them"} will be recomputed instead of restored\n`);
       if (problems.length > 0) io.stderr(`error: ${plural(problems.length, "recorded output")} ${problems.length === 1 ? "does" : "do"} not match ${problems.length === 1 ? "its record" : "their records"}: cmbflow run will re-run (or restore) ${problems.length === 1 ? "its node" : "their nodes"}\n`);
-      if (badScans.length > 0 && !removeCorrupt) io.stderr(`error: ${plural(badScans.length, "scan result")} ${badScans.length === 1 ? "does" : "do"} not match ${badScans.length === 1 ? "its key" : "their keys"}: cmbflow run ignores and removes ${badScans.length === 1 ? "it" : "them"} and scans again (or remove them now with cmbflow cache verify --remove-corrupt)\n`);
+      if (badScans.length > 0 && !removeCorrupt) io.stderr(`error: ${plural(badScans.length, "scan result")} ${badScans.length === 1 ? "does" : "do"} not match ${badScans.length === 1 ? "its key" : "their keys"}: cmbflow run never uses ${badScans.length === 1 ? "it" : "them"} (each is removed when a run next looks for its key, and scanned again); remove ${badScans.length === 1 ? "it" : "them"} now with cmbflow cache verify --remove-corrupt\n`);
       if (damage.length > 0 && repair) io.stderr(`repaired: the damaged cache entries are in ${shownPath(join(cacheDir, QUARANTINE_DIR), io)}/; the next run recomputes what they held\n`);
       else if (damage.length > 0 || skippedLines > 0) io.stderr(`error: the cache is damaged: put the damaged entries aside with ${REPAIR_HINT} (the next run also does), and what they held is recomputed\n`);
       return EXIT_FAILED;

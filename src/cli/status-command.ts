@@ -55,6 +55,7 @@ async function status(overrides: readonly string[], flags: StatusFlags, io: CliI
   if (session === undefined) return EXIT_USAGE;
   try {
     const plan = await session.context.planPipeline(session.engine);
+    for (const warning of session.context.codeWarnings()) io.stderr(`warning: ${warning}\n`);
     const stages = new Map<string, Record<PlanAction, number> & { total: number; missing: number; reasons: Map<string, number> }>();
     for (const name of session.compiled.pipeline.stageGraph.order) stages.set(name, { total: 0, fresh: 0, run: 0, restore: 0, "may-run": 0, missing: 0, reasons: new Map() });
     for (const p of plan) {

@@ -27,8 +27,7 @@ import type { ExecutorDescriptor } from "../cache/executor-memo.js";
 import { ExecutorMemo } from "../cache/executor-memo.js";
 import type { Hasher } from "../cache/hash.js";
 import { hasher as makeHasher } from "../cache/hash.js";
-import { moduleClosure, sourceName } from "../cache/module-graph.js";
-import type { LoadedFile, NodeRunner, RanWith } from "../scheduler/node-runner.js";
+import type { NodeRunner, RanWith } from "../scheduler/node-runner.js";
 import type { Judgement, NodeJudge, ScanMemo, ScheduleSummary } from "../scheduler/scheduler.js";
 import type { Partition } from "../graph/partition.js";
 import { schedule } from "../scheduler/scheduler.js";
@@ -43,7 +42,8 @@ import { Cfg, ConfigKeyError } from "./cfg.js";
 import type { BaseStageExecutor, StageEnvironment, WorkKind } from "./executor.js";
 import { bindEnvironment, workKind } from "./executor.js";
 import type { ExecutorClass } from "./executor-loader.js";
-import { loadExecutorClass, PACKAGE_ROOT, parseExecutorRef } from "./executor-loader.js";
+import { loadExecutorClass, moduleFileFor, PACKAGE_ROOT, parseExecutorRef } from "./executor-loader.js";
+import { LoadedCode } from "./loaded-code.js";
 import type { ContextValue } from "./namer.js";
 import { Namer } from "./namer.js";
 import { baseSeed, namerBase, simFormat } from "./namer-base.js";
@@ -122,8 +122,8 @@ interface Pipe {
   executor?: BaseStageExecutor;
   kind?: WorkKind;
   cfg?: Cfg;
-  /** The executor's module closure as it was when this thread loaded the module (by its `executor:` key). */
-  loaded?: readonly LoadedFile[];
+  /** The files of the executor module's closure, watched since this thread loaded the module (by its `executor:` key). */
+  loaded?: readonly string[];
 }
 
 /** Where a node's record is: its id, its location and the state store's key of the two. */
@@ -163,6 +163,14 @@ export class PipelineContext {
   /** Per stage, its output templates made into functions of a partition. */
   readonly #formers = new Map<string, ((partition: Readonly<Record<string, ContextValue>>) => string | undefined)[]>();
   #configDigest: string | undefined;
+  /** The code this thread loaded for its stages' units, watched until each unit ends. */
+  #loadedCode: LoadedCode | undefined;
+  /** The files of the plugins' closures, once `watchPlugins` was called. */
+  #pluginCode: readonly string[] = [];
+  /** Warnings about stages' code met while fingerprinting it (imports that cannot be followed). */
+  readonly #codeWarnings: { readonly stage: string; readonly message: string }[] = [];
+  /** Where a run in progress sends such warnings as they are met. */
+  #onCodeWarning: ((warning: { readonly stage: string; readonly message: string }) => void) | undefined;
 
   /**
    * @param projectDir folder executor module paths resolve against
@@ -299,6 +307,11 @@ export class PipelineContext {
     const engine = options.engine;
     const stages = this.pipeline.nodes.stages.map((s) => s.stage.name).filter((name) => this.#pipeFor(name) !== undefined);
     let summary: ScheduleSummary;
+    // Before any output is written there: `cache gc` tidies only inside folders listed so.
+    await engine?.addDataRoots(this.#dataRoots);
+    const warn = (w: { readonly stage: string; readonly message: string }): void => options.onEvent?.({ type: "warning", stage: w.stage, message: w.message });
+    for (const w of this.#codeWarnings) warn(w);
+    this.#onCodeWarning = warn;
     try {
       summary = await schedule({
         graph: this.pipeline.nodes,
@@ -317,6 +330,7 @@ export class PipelineContext {
         ...(options.signal === undefined ? {} : { signal: options.signal }),
       });
     } finally {
+      this.#onCodeWarning = undefined;
       if (options.runner === undefined) await runner.close();
     }
     const durationMs = performance.now() - started;
@@ -557,7 +571,8 @@ export class PipelineContext {
   /** What this thread runs a stage's units with: its configuration and the stage's code as loaded. */
   ranWith(stage: string, hasher: Pick<Hasher, "digestString">): RanWith {
     this.#configDigest ??= ExecutorMemo.configDigest(hasher, this.config.resolved);
-    return { config: this.#configDigest, code: this.#pipeFor(stage)?.loaded ?? [] };
+    const files = [...(this.#pipeFor(stage)?.loaded ?? []), ...this.#pluginCode];
+    return { config: this.#configDigest, code: this.#loadedCode?.check(files) ?? [] };
   }
 
   /**
@@ -577,23 +592,32 @@ export class PipelineContext {
   }
 
   /**
-   * The closure of an executor module, digested right after the module was imported: a file
-   * edited before the import shows here as it was loaded (and one edited between the import
-   * and this read shows as changed too, which only errs on the side of running again).
+   * Starts watching the closure of an executor module this thread just imported (see
+   * {@link LoadedCode}): the module that runs, so cmbflow's built-in stages by their dist/ files.
    */
-  async #codeAsLoaded(ref: string): Promise<LoadedFile[]> {
+  async #codeAsLoaded(ref: string): Promise<string[]> {
     const parsed = parseExecutorRef(ref, this.projectDir);
     if (!parsed.ok) return [];
-    const h = await makeHasher();
-    return moduleClosure([parsed.value.module]).map((file) => {
-      let digest: string;
-      try {
-        digest = h.digestFileSync(file).digest;
-      } catch {
-        digest = "missing";
-      }
-      return { file: sourceName(file, this.projectDir, PACKAGE_ROOT), digest };
-    });
+    return (await this.#watcher()).watch([moduleFileFor(parsed.value.module)]);
+  }
+
+  async #watcher(): Promise<LoadedCode> {
+    this.#loadedCode ??= new LoadedCode(await makeHasher(), this.projectDir, PACKAGE_ROOT);
+    return this.#loadedCode;
+  }
+
+  /**
+   * Starts watching the modules of the config's `plugins:` list, which this thread has just
+   * imported: the handlers they register write and read every node's assets, so what each unit
+   * ran with includes them.
+   */
+  async watchPlugins(): Promise<void> {
+    this.#pluginCode = (await this.#watcher()).watch(pluginFiles(this.config, this.projectDir) ?? []);
+  }
+
+  /** Warnings about stages' code met while fingerprinting it so far (imports cmbflow cannot follow). */
+  codeWarnings(): readonly string[] {
+    return this.#codeWarnings.map((w) => w.message);
   }
 
   /** Config keys a stage's executor read while working rather than in its constructor. */
@@ -728,6 +752,14 @@ export class PipelineContext {
     };
     const parts = engine.stageParts(def, code, reads, lookup);
     this.#partsCache.set(pipe.stage, parts);
+    for (const where of parts.unfollowedImports) {
+      const warning = {
+        stage: pipe.stage,
+        message: `stage "${pipe.stage}": ${where} loads code cmbflow cannot follow, so editing that code does not make the stage stale: import it with a string literal, e.g. import("./x.js")`,
+      };
+      this.#codeWarnings.push(warning);
+      this.#onCodeWarning?.(warning);
+    }
     return parts;
   }
 

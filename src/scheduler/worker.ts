@@ -37,7 +37,9 @@ async function makeHost(source: PipelineSource): Promise<WorkHost> {
   if (!plugins.ok) throw new Error(`the worker could not load a plugin: ${plugins.error.message}`);
   const compiled = compilePipeline(loaded.value, { handlers: new Set(builtinHandlerNames()) });
   if (!compiled.ok) throw new Error(`the worker could not compile the pipeline:\n${renderDiagnostics(compiled.error, { cwd: source.workDir })}`);
-  return new WorkHost(new PipelineContext(loaded.value, compiled.value, source.projectDir, source.workDir), await hasher());
+  const context = new PipelineContext(loaded.value, compiled.value, source.projectDir, source.workDir);
+  await context.watchPlugins();
+  return new WorkHost(context, await hasher());
 }
 
 /** Runs one unit of work. */

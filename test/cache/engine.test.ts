@@ -23,6 +23,7 @@ describe("CacheEngine.assess", () => {
     stage: part({ version: 3, executor: "a.ts#A", outputs: [], inputs: [] }),
     code: part({ files: {}, runtime: { node: "20", cmbflow: "0.1.0" } }),
     params: part({ reads: {}, block: {} }),
+    unfollowedImports: [],
   });
 
   async function recorded(): Promise<Fingerprint> {

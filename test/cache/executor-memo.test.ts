@@ -5,6 +5,7 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { EXECUTOR_MEMO_FILE, ExecutorMemo } from "../../src/cache/executor-memo.js";
 import type { Hasher } from "../../src/cache/hash.js";
 import { hasher } from "../../src/cache/hash.js";
+import { codePart } from "../../src/cache/code-part.js";
 
 describe("ExecutorMemo", () => {
   let dir: string;
@@ -61,11 +62,23 @@ describe("ExecutorMemo", () => {
     writeFileSync(join(dir, "c.ts"), "export class C {}\n");
     writeFileSync(join(dir, "d.ts"), "export const d = 1;\n");
     const keyOfC = `.ts:${h.digestBytes(readFileSync(join(dir, "c.ts")))}`;
-    writeFileSync(join(dir, EXECUTOR_MEMO_FILE), JSON.stringify({ version: 2, entries: {}, imports: { [keyOfC]: ["./d.js"] } }));
+    writeFileSync(join(dir, EXECUTOR_MEMO_FILE), JSON.stringify({ version: 3, entries: {}, imports: { [keyOfC]: ["./d.js"] } }));
     await ExecutorMemo.open(dir);
     const before = ExecutorMemo.key(h, "c", source(join(dir, "c.ts")), "c");
     writeFileSync(join(dir, "d.ts"), "export const d = 2;\n");
     expect(ExecutorMemo.key(h, "c", source(join(dir, "c.ts")), "c")).not.toBe(before);
+  });
+
+  it("does not believe the import lists of an older memo, which did not name the imports it could not follow", async () => {
+    writeFileSync(join(dir, "e.ts"), "export const load = (n: string) => import(`./${n}.js`);\n");
+    writeFileSync(join(dir, "f.ts"), "export const f = 1;\n");
+    const keyOfE = `.ts:${h.digestBytes(readFileSync(join(dir, "e.ts")))}`;
+    writeFileSync(join(dir, EXECUTOR_MEMO_FILE), JSON.stringify({ version: 2, entries: {}, imports: { [keyOfE]: ["./f.js"] } }));
+    await ExecutorMemo.open(dir);
+    const unfollowed: string[] = [];
+    const part = codePart(h, { entries: [join(dir, "e.ts")], projectDir: dir, packageRoot: join(dir, "no-package") }, unfollowed);
+    expect(Object.keys(part.files)).toEqual(["e.ts"]);
+    expect(unfollowed).toEqual(["e.ts: import(`./${n}.js`)"]);
   });
 
   it("keeps descriptors across save and open, and starts empty from a damaged file", async () => {
@@ -73,9 +86,9 @@ describe("ExecutorMemo", () => {
     memo.set("k1", { kind: "scan-sift", reads: ["scenario.nside", "pipeline.a.lmax"] });
     await memo.save();
     expect((await ExecutorMemo.open(dir)).get("k1")).toEqual({ kind: "scan-sift", reads: ["pipeline.a.lmax", "scenario.nside"] });
-    writeFileSync(join(dir, EXECUTOR_MEMO_FILE), '{"version": 2, "entries": {"k1": {"kind": "bogus", "reads": []}');
+    writeFileSync(join(dir, EXECUTOR_MEMO_FILE), '{"version": 3, "entries": {"k1": {"kind": "bogus", "reads": []}');
     expect((await ExecutorMemo.open(dir)).get("k1")).toBeUndefined();
-    writeFileSync(join(dir, EXECUTOR_MEMO_FILE), '{"version": 2, "entries": {"k1": {"kind": "bogus", "reads": []}}}');
+    writeFileSync(join(dir, EXECUTOR_MEMO_FILE), '{"version": 3, "entries": {"k1": {"kind": "bogus", "reads": []}}}');
     expect((await ExecutorMemo.open(dir)).get("k1")).toBeUndefined();
   });
 

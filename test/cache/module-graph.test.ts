@@ -2,7 +2,9 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "nod
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { moduleClosure, moduleImports, PACKAGE_ENTRY, sourceName } from "../../src/cache/module-graph.js";
+import { moduleClosure, moduleImports, moduleSources, PACKAGE_ENTRY, sourceName } from "../../src/cache/module-graph.js";
+import { codePart } from "../../src/cache/code-part.js";
+import { hasher } from "../../src/cache/hash.js";
 import { REPO } from "../integration/project.js";
 
 describe("the module graph", () => {
@@ -51,6 +53,32 @@ describe("the module graph", () => {
       "folded.ts": "export default 1;\n",
     });
     expect(closure("main.ts")).toEqual(["deep.js", "dynamic.ts", "folded.ts", "main.ts", "named.ts", "side.ts", "star.ts", "template.js"]);
+  });
+
+  it("names every import it cannot follow: a computed import(), createRequire, require in CommonJS", async () => {
+    write({
+      "main.ts": [
+        'import { createRequire } from "node:module";',
+        "const require = createRequire(import.meta.url);",
+        'export const cjs = require("./helper.cjs");',
+        "export const computed = (name: string) => import(`./${name}.js`);",
+        'export const meta = import.meta.url;',
+        'import "./plain.js";',
+        "",
+      ].join("\n"),
+      "helper.cjs": 'module.exports = require("./other.cjs");\n',
+      "plain.ts": "export const p = 1;\n",
+    });
+    const sources = moduleSources([join(dir, "main.ts")]);
+    expect(sources.map((s) => [s.file.slice(dir.length + 1), s.unfollowed])).toEqual([
+      ["main.ts", ["import(`./${name}.js`)", "createRequire(…)(…)"]],
+      ["plain.ts", undefined],
+    ]);
+    // The code part takes them out as warnings, naming the file; the memoised path (by digest) keeps them.
+    const unfollowed: string[] = [];
+    codePart(await hasher(), { entries: [join(dir, "main.ts")], projectDir: dir, packageRoot: join(dir, "no-package") }, unfollowed);
+    expect(unfollowed).toEqual(["main.ts: import(`./${name}.js`)", "main.ts: createRequire(…)(…)"]);
+    expect(moduleSources([join(dir, "helper.cjs")])[0]?.unfollowed).toEqual(["require(…)"]);
   });
 
   it("leaves out type-only imports: they are erased before the code runs", () => {

@@ -62,6 +62,7 @@ describe("CacheEngine.recordWritten with another writer at the same path", () =>
     stage: part({ version: 2, executor: "a.ts#A", outputs: [], inputs: [] }),
     code: part({ files: {}, runtime: { node: "20", cmbflow: "0.1.0" } }),
     params: part({ reads: {}, block: {} }),
+    unfollowedImports: [],
   });
 
   it("records nothing, stores nothing, and memoises nothing when the file was replaced after the worker digested it", async () => {

@@ -1,4 +1,5 @@
-import { appendFileSync, chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { execFileSync } from "node:child_process";
+import { appendFileSync, chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { hostname } from "node:os";
 import { join } from "node:path";
 import { Command, CommanderError } from "commander";
@@ -228,11 +229,74 @@ describe("cmbflow cache", () => {
     const { code, stdout, stderr } = await cache(project.dir, ["verify"]);
     expect(code).toBe(1);
     expect(stdout).toContain(`\nscans    ${String(files.length)} checked: 1 bad\n  bad       ${shown}: it holds the result of key ${firstKey}\n`);
-    expect(stderr).toContain("error: 1 scan result does not match its key: cmbflow run ignores and removes it and scans again (or remove them now with cmbflow cache verify --remove-corrupt)\n");
+    expect(stderr).toContain(
+      "error: 1 scan result does not match its key: cmbflow run never uses it (each is removed when a run next looks for its key, and scanned again); remove it now with cmbflow cache verify --remove-corrupt\n",
+    );
     const removed = await cache(project.dir, ["verify", "--remove-corrupt"]);
     expect(removed.stdout).toContain(`  bad       ${shown}: it holds the result of key ${firstKey} (removed)\n`);
     expect(existsSync(second)).toBe(false);
     expect(existsSync(first)).toBe(true);
+    // --repair, which the damage messages point to, removes them too.
+    writeFileSync(second, readFileSync(first));
+    const repaired = await cache(project.dir, ["verify", "--repair"]);
+    expect(repaired.stdout).toContain(`  bad       ${shown}: it holds the result of key ${firstKey} (removed)\n`);
+    expect(existsSync(second)).toBe(false);
+    // Put back, as a run would: the next run scans that sim again and stores its result.
+    expect((await cli(project.dir, ["run", ...BASE])).code).toBe(0);
+  });
+
+  it("verify names a folder or a FIFO in an object's or a scan result's place; --repair and a run put it aside", async () => {
+    const [objectDigest] = objectsOnDisk(project.dir);
+    if (objectDigest === undefined) throw new Error("expected an object");
+    const object = join(project.dir, "cache", "objects", objectDigest.slice(0, 2), objectDigest);
+    const scansDir = join(project.dir, "cache", "scans");
+    const scan = readdirSync(scansDir, { recursive: true, withFileTypes: true })
+      .filter((e) => e.isFile() && e.name.endsWith(".v8"))
+      .map((e) => join(e.parentPath, e.name))
+      .sort()[0];
+    if (scan === undefined) throw new Error("expected a scan result");
+    rmSync(object, { force: true });
+    mkdirSync(object);
+    rmSync(scan);
+    execFileSync("mkfifo", [scan]);
+    const shownObject = object.slice(project.dir.length + 1);
+    const shownScan = scan.slice(project.dir.length + 1);
+
+    const found = await cache(project.dir, ["verify"]);
+    expect(found.code).toBe(1);
+    expect(found.stdout).toContain(`  corrupt   ${shownObject}: a directory where a file should be\n`);
+    expect(found.stdout).toContain(`  bad       ${shownScan}: a FIFO (named pipe) where a file should be\n`);
+    const repaired = await cache(project.dir, ["verify", "--repair"]);
+    expect(repaired.stdout).toContain(`  corrupt   ${shownObject}: a directory where a file should be (moved to the quarantine)\n`);
+    expect(existsSync(object)).toBe(false);
+    expect(existsSync(scan)).toBe(false);
+    expect(readdirSync(join(project.dir, "cache", "quarantine")).some((n) => n.endsWith(objectDigest))).toBe(true);
+
+    // Put back as a folder: a run that stores that object again moves it aside rather than failing on it.
+    rmSync(join(project.dir, DATA), { recursive: true, force: true });
+    rmSync(join(project.dir, "cache", "objects"), { recursive: true, force: true });
+    mkdirSync(join(project.dir, "cache", "objects", objectDigest.slice(0, 2)), { recursive: true });
+    mkdirSync(object);
+    const run = await cli(project.dir, ["run", ...BASE]);
+    expect(run.code, run.stderr).toBe(0);
+    expect(statSync(object).isFile()).toBe(true);
+    expect((await cache(project.dir, ["verify"])).code).toBe(0);
+  });
+
+  it("verify reports cache/objects being a file as damage, not as an error of its own", async () => {
+    const objects = join(project.dir, "cache", "objects");
+    const aside = join(project.dir, "objects-aside");
+    renameSync(objects, aside);
+    writeFileSync(objects, "not a folder");
+    try {
+      const found = await cache(project.dir, ["verify"]);
+      expect(found.code).toBe(1);
+      expect(found.stderr).not.toContain("ENOTDIR");
+      expect(found.stdout).toContain("cache/objects: a file where a folder should be");
+    } finally {
+      rmSync(objects, { force: true });
+      renameSync(aside, objects);
+    }
   });
 
   it("refuses when there is no cache folder", async () => {

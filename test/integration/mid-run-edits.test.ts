@@ -305,3 +305,97 @@ export class Gen extends BaseStageExecutor {
     expect(readFileSync(total, "utf8")).toBe("v1:0 v1:1\n");
   }, 120_000);
 });
+
+describe("a module a stage imports lazily, edited after the stage's module was loaded, before the stage imported it", () => {
+  const WORD = `export const word = "v1";\n`;
+  const files: Record<string, string> = {
+    "cfg/config.yaml": FILES["cfg/config.yaml"] ?? "",
+    "cfg/pipeline/edits.yaml": `lazy:
+  assets_out:
+    out: {handler: PlainText, path_template: "{root}/{dataset}/{stage}/{split}/{sim}/out.txt"}
+  dir_name: A_Lazy
+  executor: stages/lazy.ts#Lazy
+`,
+    "stages/pause.ts": FILES["stages/pause.ts"] ?? "",
+    "stages/lazy.ts": `import { BaseStageExecutor, type NodeContext } from "cmbflow";
+import { pause } from "./pause.js";
+
+export class Lazy extends BaseStageExecutor {
+  async processSim(ctx: NodeContext): Promise<void> {
+    await pause("lazy");
+    const { word } = await import("./lib/word.js");
+    await ctx.output<string>("out").write(\`\${word}\\n\`);
+  }
+}
+`,
+    "stages/lib/word.ts": WORD,
+  };
+  let project: Project;
+  beforeAll(() => {
+    project = makeProject(files);
+  });
+  afterAll(() => project.cleanup());
+
+  it("does not record the node under the old module's digest", async () => {
+    const run = startPaused(project.dir, ["-j", "1"]);
+    await run.started("lazy");
+    project.write("stages/lib/word.ts", WORD.replace("v1", "v2"));
+    run.go("lazy");
+    const { code, stderr } = await run.done;
+    expect(stderr).toContain(
+      `error: stage "lazy" failed at node lazy[split=Train,sim=0]: changed during the run: code stages/lib/word.ts. Its outputs are kept but not recorded, so the next run runs it again\n`,
+    );
+    expect(code).toBe(1);
+    const out = join(project.dir, "data", "edits", "A_Lazy", "Train", "sim0000", "out.txt");
+    expect(readFileSync(out, "utf8")).toBe("v2\n");
+    expect(project.run(["status"]).stdout).toMatch(/^lazy +0 fresh +1 run +0 restore +0 may run {2}— changed during the run: 1$/m);
+    expect(project.run(["run"]).code).toBe(0);
+    expect(project.run(["status"]).code).toBe(0);
+  }, 120_000);
+});
+
+describe("a plugin's handler module edited after the main thread fingerprinted the node, before a worker loaded the plugin", () => {
+  const SHOUT = `import { writeFile, readFile } from "node:fs/promises";
+import { registerHandler } from "cmbflow";
+registerHandler("Shout", { name: "Shout", read: async (path: string) => readFile(path, "utf8"), write: async (path: string, text: string) => writeFile(path, \`v1 \${text.toUpperCase()}\`) });
+`;
+  const files: Record<string, string> = {
+    "cfg/config.yaml": `${FILES["cfg/config.yaml"] ?? ""}plugins:\n  - plugins/shout.ts\n`,
+    "cfg/pipeline/edits.yaml": `later:
+  assets_out:
+    out: {handler: Shout, path_template: "{root}/{dataset}/{stage}/{split}/{sim}/out.txt"}
+  dir_name: B_Later
+  executor: stages/later.ts#Later
+  scale: 1
+`,
+    "stages/pause.ts": FILES["stages/pause.ts"] ?? "",
+    "stages/later.ts": LATER,
+    // The worker thread pauses before it imports the handler's module; the main thread does not.
+    "plugins/shout.ts": `import { isMainThread } from "node:worker_threads";
+import { pause } from "../stages/pause.js";
+if (!isMainThread) await pause("plugin");
+await import("./shout-handler.js");
+`,
+    "plugins/shout-handler.ts": SHOUT,
+  };
+  let project: Project;
+  beforeAll(() => {
+    project = makeProject(files);
+  });
+  afterAll(() => project.cleanup());
+
+  it("does not record the node under the old handler's digest", async () => {
+    const run = startPaused(project.dir, ["-j", "1"]);
+    await run.started("plugin");
+    project.write("plugins/shout-handler.ts", SHOUT.replace("v1 ", "v2 "));
+    run.go("plugin");
+    const { code, stderr } = await run.done;
+    expect(stderr).toContain(
+      `error: stage "later" failed at node later[split=Train,sim=0]: changed during the run: code plugins/shout-handler.ts. Its outputs are kept but not recorded, so the next run runs it again\n`,
+    );
+    expect(code).toBe(1);
+    expect(readFileSync(join(project.dir, LATER_OUT), "utf8")).toBe("v2 LATER V1 SCALE 1\n");
+    expect(project.run(["run"]).code).toBe(0);
+    expect(project.run(["status"]).code).toBe(0);
+  }, 120_000);
+});

@@ -8,7 +8,8 @@ export const REPO = resolve(import.meta.dirname, "..", "..");
 
 export interface Project {
   readonly dir: string;
-  run(args: readonly string[], env?: Record<string, string>): { code: number; stdout: string; stderr: string };
+  /** Runs the CLI; a run still going after `timeoutMs` (default 120 s) is killed and gives code -1. */
+  run(args: readonly string[], env?: Record<string, string>, timeoutMs?: number): { code: number; stdout: string; stderr: string };
   write(path: string, text: string): void;
   cleanup(): void;
 }
@@ -33,12 +34,12 @@ export function makeProject(files: Record<string, string> = {}, options: { defau
   return {
     dir,
     write,
-    run(args, env = {}) {
+    run(args, env = {}, timeoutMs = 120_000) {
       const result = spawnSync(process.execPath, [bin, ...args], {
         cwd: dir,
         encoding: "utf8",
         env: { PATH: process.env["PATH"] ?? "", HOME: process.env["HOME"] ?? "", NO_COLOR: "1", ...env },
-        timeout: 120_000,
+        timeout: timeoutMs,
       });
       return { code: result.status ?? -1, stdout: result.stdout, stderr: result.stderr };
     },

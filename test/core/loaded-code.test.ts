@@ -1,0 +1,52 @@
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { hasher } from "../../src/cache/hash.js";
+import { LoadedCode } from "../../src/core/loaded-code.js";
+
+describe("LoadedCode", () => {
+  let dir: string;
+  beforeEach(() => {
+    dir = mkdtempSync(join(tmpdir(), "cmbflow-loaded-"));
+    writeFileSync(join(dir, "stage.ts"), `export async function run() { return (await import("./late.js")).word; }\n`);
+    writeFileSync(join(dir, "late.ts"), `export const word = "one";\n`);
+  });
+  afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+  it("names each file of the closure once, with its digest at load time, while nothing changes", async () => {
+    const h = await hasher();
+    const code = new LoadedCode(h, dir, "/nonexistent-package");
+    const files = code.watch([join(dir, "stage.ts")]);
+    expect(files.sort()).toEqual([join(dir, "late.ts"), join(dir, "stage.ts")]);
+    expect(code.check(files).sort((a, b) => a.file.localeCompare(b.file))).toEqual([
+      { file: "late.ts", digest: h.digestString(`export const word = "one";\n`) },
+      { file: "stage.ts", digest: h.digestFileSync(join(dir, "stage.ts")).digest },
+    ]);
+  });
+
+  it("adds the file's digest as it is now when it was edited after loading, and 'missing' when removed", async () => {
+    const h = await hasher();
+    const code = new LoadedCode(h, dir, "/nonexistent-package");
+    const files = code.watch([join(dir, "stage.ts")]);
+    writeFileSync(join(dir, "late.ts"), `export const word = "two";\n`);
+    expect(code.check(files).filter((f) => f.file === "late.ts")).toEqual([
+      { file: "late.ts", digest: h.digestString(`export const word = "one";\n`) },
+      { file: "late.ts", digest: h.digestString(`export const word = "two";\n`) },
+    ]);
+    rmSync(join(dir, "late.ts"));
+    expect(code.check(files).filter((f) => f.file === "late.ts").map((f) => f.digest)).toEqual([h.digestString(`export const word = "one";\n`), "missing"]);
+  });
+
+  it("keeps the load-time digest of a file a second watch meets again", async () => {
+    const h = await hasher();
+    const code = new LoadedCode(h, dir, "/nonexistent-package");
+    code.watch([join(dir, "late.ts")]);
+    writeFileSync(join(dir, "late.ts"), `export const word = "two";\n`);
+    const files = code.watch([join(dir, "stage.ts")]);
+    expect(code.check(files).filter((f) => f.file === "late.ts").map((f) => f.digest)).toEqual([
+      h.digestString(`export const word = "one";\n`),
+      h.digestString(`export const word = "two";\n`),
+    ]);
+  });
+});
