@@ -210,6 +210,23 @@ export class CacheEngine {
     return readDataRoots(this.#options.cacheDir);
   }
 
+  /**
+   * Whether the stored value of a record's fingerprint part is there and intact: it digests to
+   * its name the way that part is digested. (The inputs part is digested from its dependencies'
+   * order, which the stored value does not keep: only its presence is checked.)
+   */
+  checkPart(part: string, digest: string): Promise<"ok" | "missing" | "damaged"> {
+    return this.store.checkBlob(digest, (text) => {
+      if (part === "inputs") return true;
+      if (part !== "context") return this.hasher.digestString(text) === digest;
+      try {
+        return this.hasher.digestString(contextDigestText(JSON.parse(text) as Parameters<typeof contextDigestText>[0])) === digest;
+      } catch {
+        return false;
+      }
+    });
+  }
+
   /** A path as recorded: relative to the work folder when inside it. */
   recordedPath(path: string): string {
     // The common case without path.relative's normalising: an absolute path inside the work folder.

@@ -105,7 +105,8 @@ async function describeNode(session: ReadingSession, plan: ReadonlyMap<number, P
     lines.push(`${indent}${id} is fresh${last}`);
     return;
   }
-  lines.push(`${indent}${id} is stale${planned.state === "restorable" ? " (its outputs for this fingerprint are in the run-cache: run restores them)" : ""}${last}:`);
+  if (planned.action === "may-run") lines.push(`${indent}${id} may run${last}, only if the upstream nodes that will run write different outputs:`);
+  else lines.push(`${indent}${id} is stale${planned.state === "restorable" ? " (its outputs for this fingerprint are in the run-cache: run restores them)" : ""}${last}:`);
   for (const reason of planned.reasons) await describeReason(session, plan, planned, reason, depth + 1, seen, lines);
 }
 
@@ -123,6 +124,15 @@ async function describeReason(
   const old = async <T>(part: string): Promise<T | undefined> => (record === undefined ? undefined : ((await session.engine.store.getBlob(record.parts[part] ?? "")) as T | undefined));
   const now = planned.fingerprint.values;
   lines.push(`${indent}${reasonLabel(reason)}${"path" in reason ? `: ${reason.path}` : ""}`);
+  // The part as it was is needed to say what changed; without it a diff would call every value new.
+  const partName = PART_OF[reason.kind];
+  if (partName !== undefined && record !== undefined) {
+    const state = await session.engine.checkPart(partName, record.parts[partName] ?? "");
+    if (state !== "ok") {
+      lines.push(`${indent}  (what it was cannot be shown: its earlier value is ${state} in cache/state/blobs.jsonl; see cmbflow cache verify)`);
+      return;
+    }
+  }
   switch (reason.kind) {
     case "params-changed": {
       const before = await old<ParamsPart>("params");
@@ -191,6 +201,14 @@ async function describeReason(
       break;
   }
 }
+
+/** The fingerprint part each kind of change is explained from. */
+const PART_OF: Partial<Record<StaleReason["kind"], string>> = {
+  "params-changed": "params",
+  "code-changed": "code",
+  "stage-changed": "stage",
+  "context-changed": "context",
+};
 
 /** Leaves of a nested value as dotted keys. */
 function flatten(value: Readonly<Record<string, unknown>>, prefix = ""): Record<string, ConfigValue> {
