@@ -17,6 +17,7 @@ import type { CliIo } from "./io.js";
 import { EXIT_OK, EXIT_USAGE } from "./io.js";
 import type { ConfigFlags } from "./load.js";
 import { withConfigOptions } from "./load.js";
+import { collectValues } from "./run-command.js";
 import type { ReadingSession } from "./plan.js";
 import { openReadingSession } from "./plan.js";
 
@@ -29,7 +30,7 @@ export function explainCommand(program: Command, io: CliIo, done: (code: number)
     .command("explain")
     .description("say why a node is stale: what changed since its last recorded run")
     .argument("<node>", "node id, e.g. 'make_cmb[split=Train,sim=3]' (quote it in the shell)")
-    .option("--force <stages...>", "explain as `run --force` would see it: these stages' nodes are forced")
+    .option("--force <stages>", "explain as `run --force` would see it: these stages' nodes are forced (comma-separated or repeated)", collectValues)
     .option("--force-downstream", "with --force, also every node that depends on a forced one")
     .option("--force-all", "every node is forced")
     .addHelpText(
@@ -38,7 +39,7 @@ export function explainCommand(program: Command, io: CliIo, done: (code: number)
 Examples:
   cmbflow explain 'make_cmb[split=Train,sim=0]'
   cmbflow explain ps_setup scenario.lmax=100     what the override would change
-  cmbflow explain 'make_obs[split=Test,sim=0]' --force make_noise --force-downstream`,
+  cmbflow explain 'make_obs[split=Test,sim=0,freq=100]' --force make_noise --force-downstream`,
     );
   withConfigOptions(command).action(async (node: string, overrides: string[], flags: ExplainFlags) => {
     done(await explain(node, overrides, flags, io));
