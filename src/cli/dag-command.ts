@@ -6,6 +6,7 @@ import { renderAscii } from "../graph/render-ascii.js";
 import { renderDot, renderNodeDot } from "../graph/render-dot.js";
 import { renderJson } from "../graph/render-json.js";
 import { renderMermaid, renderNodeMermaid } from "../graph/render-mermaid.js";
+import { eachVariant } from "./run-command.js";
 import type { CliIo } from "./io.js";
 import { EXIT_OK, EXIT_USAGE } from "./io.js";
 import type { ConfigFlags } from "./load.js";
@@ -42,8 +43,9 @@ Examples:
   cmbflow dag --nodes splits=1-1      one line per stage with its nodes
   cmbflow dag --json --nodes          everything, for tools`,
     );
-  withConfigOptions(command).action(async (overrides: string[], flags: DagFlags) => {
-    done(await dag(overrides, flags, io));
+  command.option("-m, --multirun", "over a sweep: once per combination of the overrides' values (a,b  range(1,4)  glob(nside*)), each under a header");
+  withConfigOptions(command).action(async (overrides: string[], flags: DagFlags & { readonly multirun?: boolean }) => {
+    done(flags.multirun === true ? await eachVariant(overrides, flags, io, (variant) => dag(variant, flags, io)) : await dag(overrides, flags, io));
   });
 }
 

@@ -22,6 +22,7 @@ import type { PlanAction, PlannedNode, RunSummary } from "../core/pipeline-conte
 import { planTotals } from "./plan.js";
 import { PipelineContext, PrerunError } from "../core/pipeline-context.js";
 import { parseStageList, selectNodes } from "../graph/selection.js";
+import { sweepAxes, sweepVariants } from "../config/sweep.js";
 import type { RunEvent } from "../scheduler/events.js";
 import type { CliIo } from "./io.js";
 import { EXIT_FAILED, EXIT_OK, EXIT_USAGE, exitForSignal } from "./io.js";
@@ -49,6 +50,19 @@ interface RunFlags extends ConfigFlags {
   readonly nodeTimeout?: string;
   readonly workerMemory?: string;
   readonly grace?: string;
+  readonly multirun?: boolean;
+  readonly failFast?: boolean;
+  /** Not an option: a sweep's hook for each variant's counts (called once the run has them). */
+  readonly onTotals?: (totals: RunTotals) => void;
+}
+
+/** A run's node counts, summed over its stages. */
+export interface RunTotals {
+  readonly ran: number;
+  readonly fresh: number;
+  readonly restored: number;
+  readonly failed: number;
+  readonly skipped: number;
 }
 
 /** The numeric run options, checked. */
@@ -141,6 +155,8 @@ export function runCommand(program: Command, io: CliIo, done: (code: number) => 
     .option("--grace <seconds>", `after Ctrl-C, how long running nodes may take to finish (default ${String(DEFAULT_GRACE_S)})`)
     .option("--json", "print a JSON summary on stdout")
     .option("-q, --quiet", "print only errors and the final line")
+    .option("-m, --multirun", "a sweep: run every combination of the overrides' values (a,b,c  range(1,4)  glob(nside*)), one cache for all")
+    .option("--fail-fast", "with -m, stop the sweep at the first variant that fails")
     .addHelpText(
       "after",
       `
@@ -155,10 +171,11 @@ Examples:
   cmbflow run --until make_obs --sims Train:0-1
   cmbflow run --dry-run                       the plan, with reasons
   cmbflow run --dry-run --list                every node that is not fresh, one a line
-  cmbflow run --config-name tutorial          CMB-ML's tutorial pipeline`,
+  cmbflow run --config-name tutorial          CMB-ML's tutorial pipeline
+  cmbflow run -m scenario=nside16,nside64 splits=1-1  two variants, one after another`,
     );
   withConfigOptions(command).action(async (overrides: string[], flags: RunFlags) => {
-    done(await run(overrides, flags, io));
+    done(flags.multirun === true ? await runSweep(overrides, flags, io) : await run(overrides, flags, io));
   });
 }
 
@@ -287,7 +304,81 @@ class Interrupts {
   }
 }
 
+/**
+ * A sweep's variants (each the words for one command: its overrides and the stage targets)
+ * and their labels (the swept values); undefined, with the error printed, for a bad sweep.
+ */
+export function expandSweep(words: readonly string[], flags: ConfigFlags, io: CliIo): { variants: string[][]; labels: string[] } | undefined {
+  const { overrides, targets } = splitTargets(words);
+  const axes = sweepAxes(overrides, configDirFor(flags, io).dir);
+  if (!axes.ok) {
+    io.stderr(`error: ${axes.error}\n`);
+    return undefined;
+  }
+  const variants = sweepVariants(axes.value);
+  const swept = axes.value.map((a) => a.values.length > 1);
+  return {
+    variants: variants.map((v) => [...v, ...targets]),
+    labels: variants.map((v) => v.filter((_, k) => swept[k] === true).join(" ") || "(one variant)"),
+  };
+}
+
+/**
+ * `status -m`, `dag -m`: the command once per variant of the sweep, each under a header line
+ * naming the variant; the first exit code that is not 0 (0 when all are).
+ */
+export async function eachVariant(words: readonly string[], flags: ConfigFlags, io: CliIo, command: (words: readonly string[]) => Promise<number>): Promise<number> {
+  const sweep = expandSweep(words, flags, io);
+  if (sweep === undefined) return EXIT_USAGE;
+  let first = EXIT_OK;
+  for (const [i, variant] of sweep.variants.entries()) {
+    io.stdout(`${i === 0 ? "" : "\n"}== [${String(i + 1)}/${String(sweep.variants.length)}] ${sweep.labels[i] ?? ""}\n`);
+    const code = await command(variant);
+    if (first === EXIT_OK) first = code;
+  }
+  return first;
+}
+
+/**
+ * `run -m`: every variant of the sweep, one after another, each a whole run with its own
+ * lock taken on the one cache (so nodes equal across variants run once, and each variant
+ * writes where its configuration says), then a table of what each did. A failing variant does
+ * not stop the others unless --fail-fast; an interrupt stops the sweep.
+ */
+async function runSweep(words: readonly string[], flags: RunFlags, io: CliIo): Promise<number> {
+  const sweep = expandSweep(words, flags, io);
+  if (sweep === undefined) return EXIT_USAGE;
+  const { variants, labels } = sweep;
+  const rows: { label: string; code: number | undefined; totals: RunTotals | undefined }[] = labels.map((label) => ({ label, code: undefined, totals: undefined }));
+  for (const [i, variant] of variants.entries()) {
+    const row = rows[i];
+    if (row === undefined) continue;
+    io.stderr(`[${String(i + 1)}/${String(variants.length)}] ${row.label}\n`);
+    row.code = await run(variant, { ...flags, json: false, onTotals: (totals) => (row.totals = totals) }, io);
+    // 128 + signal: the user stopped the run; the sweep stops with it.
+    if (row.code >= 128 || (row.code !== EXIT_OK && flags.failFast === true)) break;
+  }
+  if (flags.json === true) {
+    const out = rows.map((r) => ({ variant: r.label, exit_code: r.code ?? null, totals: r.totals ?? null }));
+    io.stdout(`${JSON.stringify({ variants: out }, null, 2)}\n`);
+  } else {
+    const width = Math.max(7, ...rows.map((r) => r.label.length));
+    const cell = (n: number | undefined): string => (n === undefined ? "—" : String(n)).padStart(8);
+    io.stderr(`sweep of ${String(variants.length)} variant${variants.length === 1 ? "" : "s"}:\n`);
+    io.stderr(`  ${"variant".padEnd(width)} ${["ran", "fresh", "restored", "failed"].map((h) => h.padStart(8)).join("")}  outcome\n`);
+    for (const r of rows) {
+      const outcome = r.code === undefined ? "not run" : r.code === EXIT_OK ? "ok" : r.totals === undefined ? `error (exit ${String(r.code)})` : `failed (exit ${String(r.code)})`;
+      io.stderr(`  ${r.label.padEnd(width)} ${cell(r.totals?.ran)}${cell(r.totals?.fresh)}${cell(r.totals?.restored)}${cell(r.totals?.failed)}  ${outcome}\n`);
+    }
+  }
+  return rows.find((r) => r.code !== undefined && r.code !== EXIT_OK)?.code ?? EXIT_OK;
+}
+
 async function run(overrides: readonly string[], flags: RunFlags, io: CliIo): Promise<number> {
+  if (flags.failFast === true && flags.multirun !== true) {
+    io.stderr("error: --fail-fast goes with -m (--multirun)\n");
+    return EXIT_USAGE;
+  }
   try {
     return await runChecked(overrides, flags, io);
   } catch (caught) {
@@ -575,6 +666,7 @@ async function runInDataset(
   }
   const totals = { ran: 0, fresh: 0, restored: 0, failed: 0, skipped: 0 };
   for (const s of summary.stages) for (const k of Object.keys(totals) as (keyof typeof totals)[]) totals[k] += s[k];
+  flags.onTotals?.(totals);
   if (flags.json === true) {
     io.stdout(
       `${JSON.stringify(

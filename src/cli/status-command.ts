@@ -1,6 +1,7 @@
 /** `cmbflow status`: per stage, how many nodes are fresh, stale or never run, and why. */
 import type { Command } from "commander";
 import { reasonLabel } from "../cache/engine.js";
+import { eachVariant } from "./run-command.js";
 import type { CliIo } from "./io.js";
 import { EXIT_FAILED, EXIT_OK, EXIT_USAGE } from "./io.js";
 import type { ConfigFlags } from "./load.js";
@@ -45,8 +46,9 @@ Examples:
   cmbflow status                    after a run: everything fresh, exit 0
   cmbflow status scenario.lmax=100  what an override would make stale`,
     );
-  withConfigOptions(command).action(async (overrides: string[], flags: StatusFlags) => {
-    done(await status(overrides, flags, io));
+  command.option("-m, --multirun", "over a sweep: once per combination of the overrides' values (a,b  range(1,4)  glob(nside*)), each under a header");
+  withConfigOptions(command).action(async (overrides: string[], flags: StatusFlags & { readonly multirun?: boolean }) => {
+    done(flags.multirun === true ? await eachVariant(overrides, flags, io, (variant) => status(variant, flags, io)) : await status(overrides, flags, io));
   });
 }
 

@@ -44,11 +44,13 @@ async function makeHost(source: PipelineSource): Promise<WorkHost> {
 
 /** Runs one unit of work. */
 export default async function run({ task, startedAt }: PoolMessage): Promise<WorkResult> {
-  // Queued before the run stopped: do not start.
+  const ready = await host;
+  // Queued before the run stopped (or it stopped while this thread started): do not start.
   if (Atomics.load(held, 0) !== 0) return { ok: false, notStarted: true, message: "not started: the run stopped", logs: [], lateReads: [] };
-  // The node timeout counts from here.
+  // The node timeout counts from here: a worker's own start (configuration, plugins, compiling
+  // the pipeline) is not the node's time, and on a loaded machine it alone can pass a short timeout.
   Atomics.store(new BigInt64Array(startedAt), 0, BigInt(Date.now()));
-  const result = await (await host).run(task);
+  const result = await ready.run(task);
   // Without --keep-going a failure stops the run: hold back queued units at once, before the
   // main thread hears of it (this thread would otherwise take the next one first).
   if (!result.ok && !data.keepGoing) Atomics.store(held, 0, 1);

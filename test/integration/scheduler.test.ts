@@ -153,9 +153,11 @@ describe("the parallel scheduler", () => {
   });
 
   it("fails a node that passes --node-timeout, and one that passes --worker-memory, each alone", () => {
-    const hang = project.run(["run", "pipeline.work.hang_sim=1", "--node-timeout", "2", "--keep-going", "--json"]);
+    // 5 s: the other nodes (a worker's first also loads the stage's module through tsx) stay
+    // well inside it on a loaded machine; the hanging one never ends.
+    const hang = project.run(["run", "pipeline.work.hang_sim=1", "--node-timeout", "5", "--keep-going", "--json"]);
     expect(hang.code).toBe(1);
-    expect(hang.stderr).toContain("failed at node work[split=Train,sim=1]: timed out after 2 s (--node-timeout); its worker was stopped");
+    expect(hang.stderr).toContain("failed at node work[split=Train,sim=1]: timed out after 5 s (--node-timeout); its worker was stopped");
     expect(done(hang.stdout)).toEqual({ done: 14, failed: 1, skipped: 1 });
 
     const oom = project.run(["run", "pipeline.work.oom_sim=4", "--worker-memory", "64", "--keep-going", "--json"]);
