@@ -5,8 +5,7 @@
  * whose paths cannot all be formed alone: any path under the data folders), and must lie
  * under one of the folders restores may write in.
  */
-import { realpathSync } from "node:fs";
-import { resolve, sep } from "node:path";
+import { insideRoots } from "./data-roots.js";
 import type { NodeRecord } from "./state-store.js";
 
 const DIGEST = /^[0-9a-f]{8,64}$/;
@@ -14,21 +13,6 @@ const DIGEST = /^[0-9a-f]{8,64}$/;
 /** The part of a fingerprint the guard reads: the node's output paths now (recorded form), and whether they are all of them. */
 export interface CurrentOutputs {
   readonly outputs: { readonly paths: readonly string[]; readonly complete: boolean };
-}
-
-function inside(path: string, folder: string): boolean {
-  return path === folder || path.startsWith(folder.endsWith(sep) ? folder : `${folder}${sep}`);
-}
-
-/** A folder and, when it is (or sits under) a symbolic link, its real path: outputs may be written under either. */
-function spellings(folder: string): string[] {
-  const lexical = resolve(folder);
-  try {
-    const real = realpathSync(lexical);
-    return real === lexical ? [lexical] : [lexical, real];
-  } catch {
-    return [lexical];
-  }
 }
 
 /**
@@ -40,17 +24,13 @@ function spellings(folder: string): string[] {
 export function restoreProblem(record: NodeRecord, fp: CurrentOutputs, absolute: (recorded: string) => string, roots?: readonly string[]): string | undefined {
   if (!Array.isArray(record.outputs)) return "its outputs are not a list";
   const own = new Set(fp.outputs.paths);
-  const folders = roots?.flatMap(spellings);
   for (const output of record.outputs as readonly unknown[]) {
     const o = output as { path?: unknown; digest?: unknown; size?: unknown } | null;
     if (o === null || typeof o !== "object" || typeof o.path !== "string" || typeof o.digest !== "string" || !DIGEST.test(o.digest) || typeof o.size !== "number") {
       return "an output entry is damaged";
     }
     if (!own.has(o.path) && fp.outputs.complete) return `${o.path} is not one of the node's output paths`;
-    if (folders !== undefined) {
-      const target = resolve(absolute(o.path));
-      if (!folders.some((f) => inside(target, f))) return `${o.path} is outside the data folders`;
-    }
+    if (roots !== undefined && !insideRoots(absolute(o.path), roots)) return `${o.path} is outside the data folders`;
   }
   return undefined;
 }
