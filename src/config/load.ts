@@ -52,7 +52,7 @@ export function loadConfig(options: LoadOptions, io: ConfigIo = nodeConfigIo): R
   }
 
   // A malformed override does not stop composition: its other problems are reported with it.
-  const composition = compose({ configDir, configName, groupOverrides, io });
+  const composition = compose({ configDir, configName, groupOverrides, io, env });
   const root = composition.root;
   if (composition.errors.length === 0) {
     for (const override of keyOverrides) {

@@ -182,23 +182,30 @@ describe("defaults lists", () => {
   });
 });
 
-describe("unsupported defaults entries", () => {
-  it("reports `override` entries and packages", () => {
-    expect(loadErrors({ "config.yaml": `${PRIMARY}  - override splits: 1-1\n  - splits@data: 1-1\n` })).toBe(
+describe("defaults entries that cannot apply", () => {
+  it("reports an override that matches no entry, and defaults interpolation that cannot resolve", () => {
+    expect(loadErrors({ "config.yaml": `${PRIMARY}  - override scenario: big\n  - splits@data: ${"${oc.env:SPLITS}"}\n  - splits@x: ${"${nope}"}\n` })).toBe(
       text(
-        "error: `override` entries in defaults lists are not supported",
-        " --> cfg/config.yaml:5:5",
+        'error: override of config group "scenario" matches no entry of the defaults lists',
+        " --> cfg/config.yaml:5:24",
         "  |",
-        "5 |   - override splits: 1-1",
-        "  |     ^^^^^^^^^^^^^^^",
-        "  = note: choose the option in the group's own entry, or on the command line: group=option",
+        "5 |   - override scenario: big",
+        "  |                        ^^^",
+        "  = note: an override changes the option of a group listed elsewhere; to add the group, write - scenario: big",
         "",
-        "error: packages (`group@package`) in defaults lists are not supported",
-        " --> cfg/config.yaml:6:5",
+        'error: environment variable "SPLITS" is not set (in "${oc.env:SPLITS}" in a defaults list)',
+        " --> cfg/config.yaml:6:18",
         "  |",
-        "6 |   - splits@data: 1-1",
-        "  |     ^^^^^^^^^^^",
-        "  = note: choose the option in the group's own entry, or on the command line: group=option",
+        "6 |   - splits@data: ${oc.env:SPLITS}",
+        "  |                  ^^^^^^^^^^^^^^^^",
+        "  = note: set it, or give a default: ${oc.env:SPLITS,default}",
+        "",
+        'error: "${nope}" cannot be resolved in a defaults list',
+        " --> cfg/config.yaml:7:15",
+        "  |",
+        "7 |   - splits@x: ${nope}",
+        "  |               ^^^^^^^",
+        "  = note: defaults lists take ${oc.env:VAR}, ${oc.env:VAR,default} and ${group} (the option of a group listed earlier)",
       ),
     );
   });
@@ -346,7 +353,7 @@ describe("interpolation", () => {
         "  |",
         "5 | s: ${foo:bar}",
         "  |    ^^^^^^^^^^",
-        "  = note: supported resolvers: oc.env",
+        "  = note: supported resolvers: oc.env, now",
         "",
         'error: invalid key path "a..b" in "${a..b}"',
         " --> cfg/config.yaml:6:4",
