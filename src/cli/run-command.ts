@@ -12,6 +12,8 @@ import type { CacheDamage } from "../cache/cache-damage.js";
 import { describeDamage, REPAIR_HINT } from "../cache/cache-damage.js";
 import { errnoCode, fileFailureText, fsProblem } from "../cache/cache-file-error.js";
 import { describeOrigin, originOf } from "../config/index.js";
+import { error } from "../diagnostics/diagnostic.js";
+import type { Diagnostic } from "../diagnostics/diagnostic.js";
 import { LogMaker, newRunId } from "../core/log-maker.js";
 import { makeFolder } from "../core/make-folder.js";
 import { moduleFileFor, PACKAGE_ROOT, parseExecutorRef } from "../core/executor-loader.js";
@@ -26,7 +28,7 @@ import type { RunEvent } from "../scheduler/events.js";
 import type { CliIo } from "./io.js";
 import { EXIT_FAILED, EXIT_OK, EXIT_USAGE, exitForSignal } from "./io.js";
 import type { Compiled, ConfigFlags } from "./load.js";
-import { compileForCommand, configDirFor, withConfigOptions } from "./load.js";
+import { compileForCommand, configDirFor, printDiagnostics, withConfigOptions } from "./load.js";
 import { ProgressDisplay } from "./progress.js";
 import type { NodeRunner } from "../scheduler/node-runner.js";
 import { defaultThreads, PoolRunner } from "../scheduler/pool-runner.js";
@@ -138,12 +140,35 @@ Examples:
 }
 
 /**
+ * One diagnostic, at the first stage's name in the pipeline YAML, for the stages a run would run
+ * that name no executor (CMB-ML's stage files name none); undefined when every one has one.
+ */
+export function missingExecutors(compiled: Compiled, nodes: ReadonlySet<number> | undefined): Diagnostic | undefined {
+  const selected = (first: number, count: number): boolean => {
+    if (nodes === undefined) return count > 0;
+    for (let n = first; n < first + count; n++) if (nodes.has(n)) return true;
+    return false;
+  };
+  const lacking = compiled.pipeline.nodes.stages.filter((s) => s.stage.executor === null && selected(s.first, s.count)).map((s) => s.stage.name);
+  const first = lacking[0];
+  if (first === undefined) return undefined;
+  const origin = originOf(compiled.config, ["pipeline", first]);
+  const at = origin?.kind === "file" ? (origin.keyLocation ?? origin.location) : undefined;
+  const which = lacking.length === 1 ? `stage "${first}" has no executor` : `${String(lacking.length)} stages have no executor: ${lacking.join(", ")}`;
+  return error(`${which}; nothing was run`, at, [
+    "bind executors without editing the pipeline: an executors: mapping (stage: module#Export) in a config file or group, e.g. +executors=NAME",
+    "or add executor: module#Export to the stage's block",
+  ]);
+}
+
+/**
  * Builds the pipeline context with every stage's executor, printing problems; undefined on
- * failure. With a memo, a stage whose executor code and configuration are unchanged since
+ * failure. Stages that name no executor are left out when `skipUnbound` (the reading commands
+ * describe them without code). With a memo, a stage whose executor code and configuration are unchanged since
  * it was last constructed is described from the memo instead of loaded (see
  * cache/executor-memo.ts); the stages constructed here are remembered in it.
  */
-export async function prepareContext(compiled: Compiled, io: CliIo, memo?: ExecutorMemo): Promise<PipelineContext | undefined> {
+export async function prepareContext(compiled: Compiled, io: CliIo, memo?: ExecutorMemo, skipUnbound = false): Promise<PipelineContext | undefined> {
   const context = new PipelineContext(compiled.config, compiled.pipeline, compiled.projectDir, io.cwd);
   const keys = new Map<string, string>();
   const toLoad: string[] = [];
@@ -151,6 +176,7 @@ export async function prepareContext(compiled: Compiled, io: CliIo, memo?: Execu
   const configDigest = h === undefined ? "" : ExecutorMemo.configDigest(h, compiled.config.resolved);
   for (const name of compiled.pipeline.stageGraph.order) {
     const ref = compiled.pipeline.stageGraph.stages.get(name)?.executor ?? null;
+    if (ref === null && skipUnbound) continue;
     const parsed = ref === null ? undefined : parseExecutorRef(ref, compiled.projectDir);
     if (h !== undefined && ref !== null && parsed?.ok === true) {
       try {
@@ -291,6 +317,11 @@ async function runChecked(overrides: readonly string[], flags: RunFlags, io: Cli
   const selection = selectNodes(compiled.pipeline, flags);
   if (!selection.ok) {
     io.stderr(`error: ${selection.error}\n`);
+    return EXIT_USAGE;
+  }
+  const unbound = missingExecutors(compiled, selection.value.nodes);
+  if (unbound !== undefined) {
+    printDiagnostics([unbound], io);
     return EXIT_USAGE;
   }
   if (flags.list === true && flags.dryRun !== true) {
