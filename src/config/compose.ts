@@ -37,7 +37,7 @@ import { mapNode, mergeInto } from "./node.js";
 import type { CNode, MapNode } from "./node.js";
 import type { ParsedOverride } from "./overrides.js";
 import { closestMatches, didYouMean, listNames, naturalSort } from "../diagnostics/suggest.js";
-import type { ConfigSource } from "./types.js";
+import type { ConfigSource, ConfigValue } from "./types.js";
 import { parseTemplate } from "./interpolation-syntax.js";
 import { parseConfigFile } from "./yaml-file.js";
 
@@ -270,12 +270,12 @@ class Composer {
       const expression = part.expression;
       if (expression.kind === "resolver" && expression.name === "oc.env") {
         const [variable, fallback] = expression.args;
-        const name = variable?.kind === "literal" ? String(variable.value) : undefined;
+        const name = variable?.kind === "literal" ? scalarText(variable.value) : undefined;
         const value = name === undefined ? undefined : this.#input.env?.[name];
         if (value !== undefined) {
           out += value;
         } else if (fallback?.kind === "literal" && name !== undefined) {
-          out += String(fallback.value);
+          out += scalarText(fallback.value) ?? "";
         } else {
           const notes = name === undefined ? [] : [`set it, or give a default: \${oc.env:${name},default}`];
           this.#errors.push(error(`environment variable ${name === undefined ? "" : `"${name}" `}is not set (in "${part.raw}" in a defaults list)`, at, notes));
@@ -458,6 +458,11 @@ class Composer {
       this.#errors.push(error(`config group "${override.group}" is not in the defaults list (override "${text}")`, undefined, notes));
     }
   }
+}
+
+/** A resolver argument as text; undefined for a list or mapping (which cannot name a file). */
+function scalarText(value: ConfigValue): string | undefined {
+  return value !== null && typeof value === "object" ? undefined : String(value);
 }
 
 /** What the key of a `key: option` defaults entry says. */

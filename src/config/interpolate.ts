@@ -284,7 +284,7 @@ class Interpolator {
     for (const arg of args) {
       const piece = this.#argument(arg, frame);
       if (!piece.ok) return piece;
-      pieces.push(piece.value === null ? "null" : String(piece.value));
+      pieces.push(typeof piece.value === "object" ? JSON.stringify(piece.value) : String(piece.value));
     }
     if (pieces.length === 0) {
       return this.#fail(error(`now takes a strftime format, in "${frame.raw}"`, this.#frameLocation(frame), ["for example: ${now:%Y-%m-%d-%H-%M-%S}"]));

@@ -23,6 +23,7 @@ export function strftime(format: string, instant: Date): Result<string, string> 
     }
     const d = format[i + 1];
     i += 1;
+    if (d === undefined) return err(`"%" at the end`);
     switch (d) {
       case "Y": out += String(instant.getFullYear()); break;
       case "y": out += pad(instant.getFullYear() % 100); break;
@@ -42,7 +43,7 @@ export function strftime(format: string, instant: Date): Result<string, string> 
       case "B": out += MONTHS[instant.getMonth()] ?? ""; break;
       case "%": out += "%"; break;
       default:
-        return err(d === undefined ? `"%" at the end` : `"%${d}"`);
+        return err(`"%${d}"`);
     }
   }
   return ok(out);
