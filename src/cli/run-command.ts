@@ -25,6 +25,7 @@ import { planTotals } from "./plan.js";
 import { PipelineContext, PrerunError } from "../core/pipeline-context.js";
 import { selectNodes } from "../graph/selection.js";
 import type { RunEvent } from "../scheduler/events.js";
+import type { PortableConfig } from "../scheduler/pipeline-source.js";
 import type { CliIo } from "./io.js";
 import { EXIT_FAILED, EXIT_OK, EXIT_USAGE, exitForSignal } from "./io.js";
 import type { Compiled, ConfigFlags } from "./load.js";
@@ -211,6 +212,17 @@ export async function prepareContext(compiled: Compiled, io: CliIo, memo?: Execu
   return context;
 }
 
+/**
+ * The loaded configuration as workers receive it. The values left unresolved travel with it (the
+ * worker spreads what it is given into its own configuration), so an executor reading one while
+ * it works fails in a worker thread as it does in the main thread, instead of reading null.
+ */
+function portableConfig(compiled: Compiled): PortableConfig {
+  const { raw, resolved, overrides, choices, unresolved } = compiled.config;
+  const portable = { raw, resolved, overrides, choices, unresolved: unresolved ?? [] };
+  return portable;
+}
+
 /** The project's cache folder. */
 export function cacheDirFor(io: CliIo): string {
   return resolve(io.cwd, "cache");
@@ -384,7 +396,7 @@ async function runChecked(overrides: readonly string[], flags: RunFlags, io: Cli
         projectDir: compiled.projectDir,
         workDir: io.cwd,
         env: io.env,
-        config: { raw: compiled.config.raw, resolved: compiled.config.resolved, overrides: compiled.config.overrides, choices: compiled.config.choices },
+        config: portableConfig(compiled),
       },
       threads: limits.value.jobs,
       keepGoing: flags.keepGoing === true,

@@ -46,6 +46,7 @@ summarise:
 `,
   "cfg/executors/good.yaml": "check_hydra_configs: stages/s.ts#Check\nmake_cfg: stages/s.ts#MakeCfg\nsummarise: stages/s.ts#Summarise\n",
   "cfg/executors/reads_label.yaml": "check_hydra_configs: stages/s.ts#Check\nmake_cfg: stages/s.ts#ReadsLabel\nsummarise: stages/s.ts#Summarise\n",
+  "cfg/executors/reads_label_late.yaml": "check_hydra_configs: stages/s.ts#Check\nmake_cfg: stages/s.ts#ReadsLabelLate\nsummarise: stages/s.ts#Summarise\n",
   "stages/s.ts": `import { BaseStageExecutor, type Cfg, type NodeContext } from "cmbflow";
 export class Check extends BaseStageExecutor {
   async execute(): Promise<void> {}
@@ -59,6 +60,11 @@ export class ReadsLabel extends MakeCfg {
   constructor(cfg: Cfg, stage: string) {
     super(cfg, stage);
     cfg.get("label");
+  }
+}
+export class ReadsLabelLate extends BaseStageExecutor {
+  async processSim(ctx: NodeContext): Promise<void> {
+    await ctx.output<string>("cfg_file").write(String(this.cfg.get("label")));
   }
 }
 export class Summarise extends BaseStageExecutor {
@@ -100,5 +106,11 @@ describe("executors bound by an executors: group", () => {
     expect(result.stderr).toBe(
       'error: stage "make_cfg": config key "label" cannot be resolved: interpolation "${model.label}" refers to a missing key "model.label" (cfg/config.yaml:7:8)\n1 problem found before running; nothing was run\n',
     );
+  });
+
+  it("fails the node when its executor reads such a value while it works, in a worker thread too", () => {
+    const result = project.run(["run", "-q", "-j", "2", "--keep-going"], { BIND: "reads_label_late" });
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain('config key "label" cannot be resolved: interpolation "${model.label}" refers to a missing key "model.label"');
   });
 });
