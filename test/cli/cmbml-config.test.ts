@@ -56,6 +56,12 @@ describe("a CMB-ML pipeline without executors", () => {
     expect(rows.find((r) => r.name === "make_cmb_maps")).toMatchObject({ total: 4, stale: 4, no_executor: true });
   });
 
+  it("is explained node by node as unable to run", async () => {
+    const { code, stdout } = await cli(project.dir, ["explain", "make_cmb_maps[split=Train,sim=0]", ...NAME], ENV);
+    expect(code).toBe(0);
+    expect(stdout).toBe('make_cmb_maps[split=Train,sim=0] cannot run: stage "make_cmb_maps" has no executor (bind one in an executors: mapping)\n');
+  });
+
   it("is refused by run in one message at the first stage without one", async () => {
     const { code, stdout, stderr } = await cli(project.dir, ["run", ...NAME], ENV);
     expect(code).toBe(2);
