@@ -7,6 +7,7 @@
  * interpolation takes the target's type (number, list, mapping, ...); a string with several
  * interpolations or surrounding text is a string. `oc.env` returns the variable's text, or the
  * default argument as written (`null`, numbers and booleans typed as YAML reads them).
+ * `???` (OmegaConf's mandatory value) fails like a missing key until an override fills it.
  * `now` formats the run's one instant with a strftime pattern (`${now:%Y-%m-%d-%H-%M-%S}`).
  * A cycle is reported once, at the first value of the cycle in document order, naming each step;
  * values that depend on a failed value fail silently (already reported), but remember the
@@ -79,6 +80,9 @@ interface Frame {
   cycle?: Diagnostic;
 }
 
+/** OmegaConf's marker of a mandatory value not given yet. */
+const MISSING = "???";
+
 /** Builtin resolvers. */
 const RESOLVERS = ["oc.env", "now"] as const;
 
@@ -118,6 +122,15 @@ class Interpolator {
     let outcome: Outcome;
     switch (node.kind) {
       case "scalar":
+        if (node.value === MISSING) {
+          // OmegaConf's mandatory value: a failure like a missing key, reported where it is needed.
+          outcome = this.#fail(
+            error(`"${dotted(path)}" is mandatory (???) and has no value`, this.#location(node.origin), [`give it one in a config file, or on the command line: ${dotted(path)}=VALUE`]),
+          );
+          this.#failed.add(key);
+          this.#failures.set(key, { path, causes: outcome.causes ?? [] });
+          break;
+        }
         if (typeof node.value !== "string" || !needsResolution(node.value)) return { ok: true, value: node.value };
         outcome = this.#resolveString(node, path, key);
         if (!outcome.ok) {

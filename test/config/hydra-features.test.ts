@@ -127,6 +127,24 @@ describe("lazy interpolation", () => {
   });
 });
 
+describe("mandatory values (???)", () => {
+  it("are unresolved until given, and an error where cmbflow needs them", () => {
+    const files = { "config.yaml": `${PRIMARY}model_name: ???\n` };
+    expect(loadOk(files).unresolved?.map((u) => [u.path, u.causes.map((c) => c.message)])).toEqual([[["model_name"], ['"model_name" is mandatory (???) and has no value']]]);
+    expect(loadOk(files, ["model_name=unet"]).resolved["model_name"]).toBe("unet");
+    expect(loadErrors({ "config.yaml": `${PRIMARY}dataset_name: ???\n` })).toBe(
+      text(
+        'error: "dataset_name" is mandatory (???) and has no value',
+        " --> cfg/config.yaml:5:15",
+        "  |",
+        "5 | dataset_name: ???",
+        "  |               ^^^",
+        "  = note: give it one in a config file, or on the command line: dataset_name=VALUE",
+      ),
+    );
+  });
+});
+
 describe("packages, optional entries and nested groups", () => {
   it("places a file by its @package header and an entry by group@pkg", () => {
     const config = loadOk({
