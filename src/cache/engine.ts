@@ -31,7 +31,7 @@ import { hasher as makeHasher } from "./hash.js";
 import type { LinkMode } from "./object-store.js";
 import { OBJECTS_DIR, ObjectStore } from "./object-store.js";
 import type { FileStamp } from "./stamped-digest.js";
-import { sameStamp, stampOf, statKeyOf } from "./stamped-digest.js";
+import { sameStamp, stampedDigestMessage, stampedDigestSync, stampOf, statKeyOf } from "./stamped-digest.js";
 import type { NodeRecord, OutputRecord } from "./state-store.js";
 import { recordKey, StateStore } from "./state-store.js";
 import { restoreProblem } from "./restore-guard.js";
@@ -208,6 +208,23 @@ export class CacheEngine {
   /** The folders runs of this cache wrote outputs in, as far as its list knows. */
   dataRoots(): Promise<string[]> {
     return readDataRoots(this.#options.cacheDir);
+  }
+
+  /**
+   * Whether the stored value of a record's fingerprint part is there and intact: it digests to
+   * its name the way that part is digested. (The inputs part is digested from its dependencies'
+   * order, which the stored value does not keep: only its presence is checked.)
+   */
+  checkPart(part: string, digest: string): Promise<"ok" | "missing" | "damaged"> {
+    return this.store.checkBlob(digest, (text) => {
+      if (part === "inputs") return true;
+      if (part !== "context") return this.hasher.digestString(text) === digest;
+      try {
+        return this.hasher.digestString(contextDigestText(JSON.parse(text) as Parameters<typeof contextDigestText>[0])) === digest;
+      } catch {
+        return false;
+      }
+    });
   }
 
   /** A path as recorded: relative to the work folder when inside it. */
@@ -444,14 +461,16 @@ export class CacheEngine {
             return assertNever(failure);
         }
       }
-      const check = await this.hasher.streamFile(target);
-      if (check.digest !== output.digest) {
+      // Digest and stamp from one open file: a stat taken after the read could be of a file
+      // another writer put there meanwhile, and the memo would pair it with these bytes.
+      const check = stampedDigestSync(this.hasher, target);
+      if (!check.ok) return err(`the restored copy of ${output.path} changed while it was checked (another process wrote it); the node runs instead`);
+      if (check.value.digest !== output.digest) {
         await this.objects.remove(output.digest);
         await rm(target, { force: true });
-        return err(`the cached copy of ${output.path} is corrupt (object ${output.digest} now digests to ${check.digest}); it was removed from cache/objects`);
+        return err(`the cached copy of ${output.path} is corrupt (object ${output.digest} now digests to ${check.value.digest}); it was removed from cache/objects`);
       }
-      const s = await stat(target, { bigint: true });
-      this.digests.remember(target, { dev: s.dev, ino: s.ino, size: s.size, mtimeNs: s.mtimeNs, ctimeNs: s.ctimeNs }, output.digest);
+      this.digests.remember(target, statKeyOf(check.value.stamp), output.digest);
     }
     return ok(undefined);
   }
@@ -464,9 +483,10 @@ export class CacheEngine {
   async record(node: string, fp: Fingerprint, outputPaths: readonly string[], runId: string, start: Date, durationMs: number): Promise<NodeRecord> {
     const outputs: OutputRecord[] = [];
     for (const path of outputPaths) {
-      const digest = await this.hasher.streamFile(path);
-      const s = await stat(path, { bigint: true });
-      this.digests.remember(path, { dev: s.dev, ino: s.ino, size: s.size, mtimeNs: s.mtimeNs, ctimeNs: s.ctimeNs }, digest.digest);
+      const stamped = stampedDigestSync(this.hasher, path);
+      if (!stamped.ok) throw new Error(stampedDigestMessage(stamped.error));
+      const digest = stamped.value;
+      this.digests.remember(path, statKeyOf(digest.stamp), digest.digest);
       if (this.#options.settings.enabled) await this.objects.put(path, digest.digest);
       outputs.push({ path: this.recordedPath(path), digest: digest.digest, size: digest.size });
     }

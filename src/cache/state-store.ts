@@ -365,6 +365,7 @@ export class StateStore {
   #history: Promise<Map<string, NodeRecord[]>> | undefined;
   #blobs: Promise<Map<string, string>> | undefined;
   #blobLines = 0;
+  #blobSkipped = 0;
   #nodesHandle: FileHandle | undefined;
   #blobsHandle: FileHandle | undefined;
   /** Serialises writes (appends, blob puts, compaction) so each lands whole and in call order. */
@@ -563,7 +564,8 @@ export class StateStore {
     const text = canonicalJson(value);
     return this.#enqueue(async () => {
       const blobs = await this.#loadBlobs();
-      if (blobs.has(digest)) return;
+      // A line damaged by hand holds other text under this digest: the new line replaces it (the last line wins on load).
+      if (blobs.get(digest) === text) return;
       if (this.#blobsHandle === undefined) {
         await repairTail(join(this.#dir, STATE_FILES.blobs));
         this.#blobsHandle = await open(join(this.#dir, STATE_FILES.blobs), "a");
@@ -572,6 +574,22 @@ export class StateStore {
       blobs.set(digest, text);
       this.#blobLines += 1;
     });
+  }
+
+  /**
+   * Whether the part stored under `digest` is there and intact (`intact` of its text: it
+   * digests to its name), for `cache verify` and `explain`. Damage here does not touch freshness (records
+   * hold the parts' digests); it leaves `explain` unable to say what changed.
+   */
+  async checkBlob(digest: string, intact: (text: string) => boolean): Promise<"ok" | "missing" | "damaged"> {
+    const text = (await this.#loadBlobs()).get(digest);
+    if (text === undefined) return "missing";
+    return intact(text) ? "ok" : "damaged";
+  }
+
+  /** Lines of blobs.jsonl that could not be read (after `checkBlob` or `getBlob` loaded it). */
+  get unreadableBlobLines(): number {
+    return this.#blobSkipped;
   }
 
   /** The structured part stored under `digest` (as parsed JSON; see `canonicalJson` for the mapping), or undefined. */
@@ -689,9 +707,15 @@ export class StateStore {
       const { lines } = await readLines(join(this.#dir, STATE_FILES.blobs));
       for (const line of lines) {
         // Indexed without parsing: the value is parsed only when asked for (explain reads a few).
-        if (!line.startsWith(BLOB_PREFIX) || !line.endsWith("}")) continue;
+        if (!line.startsWith(BLOB_PREFIX) || !line.endsWith("}")) {
+          if (line !== "") this.#blobSkipped++;
+          continue;
+        }
         const end = line.indexOf('"', BLOB_PREFIX.length);
-        if (end < 0 || !line.startsWith(BLOB_VALUE, end)) continue;
+        if (end < 0 || !line.startsWith(BLOB_VALUE, end)) {
+          this.#blobSkipped++;
+          continue;
+        }
         blobs.set(line.slice(BLOB_PREFIX.length, end), line.slice(end + BLOB_VALUE.length, -1));
       }
       this.#blobLines = lines.length;

@@ -400,6 +400,20 @@ async function verify(flags: VerifyFlags, io: CliIo): Promise<number> {
           if (actual !== output.digest) problems.push({ path: output.path, node: record.node, recorded: output.digest, actual });
         }
       }
+      // The fingerprint parts the current records name, as explain reads them to say what changed.
+      const parts = { checked: 0, missing: [] as string[], damaged: [] as string[] };
+      const seenParts = new Set<string>();
+      for (const record of engine.store.entries()) {
+        for (const [part, digest] of Object.entries(record.parts)) {
+          if (seenParts.has(digest)) continue;
+          seenParts.add(digest);
+          parts.checked++;
+          const state = await engine.checkPart(part, digest);
+          if (state !== "ok") parts[state].push(digest);
+        }
+      }
+      const unreadableParts = engine.store.unreadableBlobLines;
+      const badParts = parts.missing.length + parts.damaged.length;
       // Scan results are bound to their key: one holding another key's result (or damaged) would be sifted as this simulation's.
       const badScans: { path: string; problem: string }[] = [];
       let scans = 0;
@@ -412,7 +426,7 @@ async function verify(flags: VerifyFlags, io: CliIo): Promise<number> {
       const missing = problems.filter((p) => p.actual === undefined);
       const { skippedLines, tornTail } = engine.store.stats;
       const damage = engine.damage;
-      const ok = corrupt.length === 0 && problems.length === 0 && skippedLines === 0 && badScans.length === 0 && damage.length === 0;
+      const ok = corrupt.length === 0 && problems.length === 0 && skippedLines === 0 && badScans.length === 0 && damage.length === 0 && badParts === 0 && unreadableParts === 0;
 
       if (flags.json === true) {
         io.stdout(
@@ -432,6 +446,7 @@ async function verify(flags: VerifyFlags, io: CliIo): Promise<number> {
               },
               scan_results: { checked: scans, bad: badScans.map((b) => ({ path: shownPath(b.path, io), problem: b.problem })), removed: removeCorrupt ? badScans.length : 0 },
               state: { records: engine.store.size, skipped_lines: skippedLines, torn_tail: tornTail },
+              fingerprint_parts: { checked: parts.checked, missing: parts.missing, damaged: parts.damaged, unreadable_lines: unreadableParts },
               damaged: damage.map((d) => ({
                 path: shownPath(d.path, io),
                 problem: d.problem,
@@ -454,6 +469,9 @@ async function verify(flags: VerifyFlags, io: CliIo): Promise<number> {
       io.stdout(`scans    ${String(scans)} checked: ${badScans.length === 0 ? "all match their keys" : `${String(badScans.length)} bad`}\n`);
       for (const b of badScans) io.stdout(`  bad       ${shownPath(b.path, io)}: ${b.problem}${removeCorrupt ? " (removed)" : ""}\n`);
       io.stdout(`records  ${plural(engine.store.size, "node")}${skippedLines > 0 ? `; ${plural(skippedLines, "unreadable line")} in ${STATE_FILES.nodes} ignored` : ""}${tornTail ? `; an incomplete last line (an interrupted write; the next run removes it)` : ""}\n`);
+      io.stdout(
+        `parts    ${String(parts.checked)} checked: ${badParts === 0 ? "all intact" : `${String(parts.missing.length)} missing, ${String(parts.damaged.length)} damaged`}${unreadableParts > 0 ? `; ${plural(unreadableParts, "unreadable line")} in ${STATE_FILES.blobs}` : ""}\n`,
+      );
       if (damage.length > 0) io.stdout(`damaged  ${String(damage.length)} cache ${damage.length === 1 ? "entry" : "entries"}:\n`);
       for (const d of damage) io.stdout(`  ${describeDamage(d, (path) => shownPath(path, io))}\n`);
       if (ok) {
@@ -464,6 +482,11 @@ async function verify(flags: VerifyFlags, io: CliIo): Promise<number> {
       if (corrupt.length > 0 && removeCorrupt) io.stderr(`removed ${plural(removed, "corrupt object")}: outputs that needed ${removed === 1 ? "it" : "them"} will be recomputed instead of restored\n`);
       if (problems.length > 0) io.stderr(`error: ${plural(problems.length, "recorded output")} ${problems.length === 1 ? "does" : "do"} not match ${problems.length === 1 ? "its record" : "their records"}: cmbflow run will re-run (or restore) ${problems.length === 1 ? "its node" : "their nodes"}\n`);
       if (badScans.length > 0 && !removeCorrupt) io.stderr(`error: ${plural(badScans.length, "scan result")} ${badScans.length === 1 ? "does" : "do"} not match ${badScans.length === 1 ? "its key" : "their keys"}: cmbflow run never uses ${badScans.length === 1 ? "it" : "them"} (each is removed when a run next looks for its key, and scanned again); remove ${badScans.length === 1 ? "it" : "them"} now with cmbflow cache verify --remove-corrupt\n`);
+      if (badParts > 0 || unreadableParts > 0) {
+        io.stderr(
+          `error: ${STATE_FILES.blobs} is damaged (${String(badParts)} fingerprint ${badParts === 1 ? "part" : "parts"} missing or wrong, ${plural(unreadableParts, "unreadable line")}): freshness does not depend on it, but cmbflow explain cannot show what changed for the nodes concerned until they run again\n`,
+        );
+      }
       if (damage.length > 0 && repair) io.stderr(`repaired: the damaged cache entries are in ${shownPath(join(cacheDir, QUARANTINE_DIR), io)}/; the next run recomputes what they held\n`);
       else if (damage.length > 0 || skippedLines > 0) io.stderr(`error: the cache is damaged: put the damaged entries aside with ${REPAIR_HINT} (the next run also does), and what they held is recomputed\n`);
       return EXIT_FAILED;

@@ -17,6 +17,7 @@ import type { CliIo } from "./io.js";
 import { EXIT_OK, EXIT_USAGE } from "./io.js";
 import type { ConfigFlags } from "./load.js";
 import { withConfigOptions } from "./load.js";
+import { collectValues } from "./run-command.js";
 import type { ReadingSession } from "./plan.js";
 import { openReadingSession } from "./plan.js";
 
@@ -29,7 +30,7 @@ export function explainCommand(program: Command, io: CliIo, done: (code: number)
     .command("explain")
     .description("say why a node is stale: what changed since its last recorded run")
     .argument("<node>", "node id, e.g. 'make_cmb[split=Train,sim=3]' (quote it in the shell)")
-    .option("--force <stages...>", "explain as `run --force` would see it: these stages' nodes are forced")
+    .option("--force <stages>", "explain as `run --force` would see it: these stages' nodes are forced (comma-separated or repeated)", collectValues)
     .option("--force-downstream", "with --force, also every node that depends on a forced one")
     .option("--force-all", "every node is forced")
     .addHelpText(
@@ -38,7 +39,7 @@ export function explainCommand(program: Command, io: CliIo, done: (code: number)
 Examples:
   cmbflow explain 'make_cmb[split=Train,sim=0]'
   cmbflow explain ps_setup scenario.lmax=100     what the override would change
-  cmbflow explain 'make_obs[split=Test,sim=0]' --force make_noise --force-downstream`,
+  cmbflow explain 'make_obs[split=Test,sim=0,freq=100]' --force make_noise --force-downstream`,
     );
   withConfigOptions(command).action(async (node: string, overrides: string[], flags: ExplainFlags) => {
     done(await explain(node, overrides, flags, io));
@@ -110,7 +111,8 @@ async function describeNode(session: ReadingSession, plan: ReadonlyMap<number, P
     lines.push(`${indent}${id} is fresh${last}`);
     return;
   }
-  lines.push(`${indent}${id} is stale${planned.state === "restorable" ? " (its outputs for this fingerprint are in the run-cache: run restores them)" : ""}${last}:`);
+  if (planned.action === "may-run") lines.push(`${indent}${id} may run${last}, only if the upstream nodes that will run write different outputs:`);
+  else lines.push(`${indent}${id} is stale${planned.state === "restorable" ? " (its outputs for this fingerprint are in the run-cache: run restores them)" : ""}${last}:`);
   for (const reason of planned.reasons) await describeReason(session, plan, planned, reason, depth + 1, seen, lines);
 }
 
@@ -128,6 +130,15 @@ async function describeReason(
   const old = async <T>(part: string): Promise<T | undefined> => (record === undefined ? undefined : ((await session.engine.store.getBlob(record.parts[part] ?? "")) as T | undefined));
   const now = planned.fingerprint.values;
   lines.push(`${indent}${reasonLabel(reason)}${"path" in reason ? `: ${reason.path}` : ""}`);
+  // The part as it was is needed to say what changed; without it a diff would call every value new.
+  const partName = PART_OF[reason.kind];
+  if (partName !== undefined && record !== undefined) {
+    const state = await session.engine.checkPart(partName, record.parts[partName] ?? "");
+    if (state !== "ok") {
+      lines.push(`${indent}  (what it was cannot be shown: its earlier value is ${state} in cache/state/blobs.jsonl; see cmbflow cache verify)`);
+      return;
+    }
+  }
   switch (reason.kind) {
     case "params-changed": {
       const before = await old<ParamsPart>("params");
@@ -196,6 +207,14 @@ async function describeReason(
       break;
   }
 }
+
+/** The fingerprint part each kind of change is explained from. */
+const PART_OF: Partial<Record<StaleReason["kind"], string>> = {
+  "params-changed": "params",
+  "code-changed": "code",
+  "stage-changed": "stage",
+  "context-changed": "context",
+};
 
 /** Leaves of a nested value as dotted keys. */
 function flatten(value: Readonly<Record<string, unknown>>, prefix = ""): Record<string, ConfigValue> {

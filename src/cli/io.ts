@@ -6,6 +6,11 @@ export interface CliIo {
   readonly stderr: (text: string) => void;
   /** The project folder: relative config and data paths resolve against it. */
   readonly cwd: string;
+  /**
+   * The folder the command was started in, when it is not the project folder (a subfolder of
+   * the project): paths the user types as arguments resolve against it.
+   */
+  readonly here?: string;
   readonly env: Readonly<Record<string, string | undefined>>;
   /** Colour escape codes on stderr (off with NO_COLOR or when stderr is not a terminal). */
   readonly color: boolean;

@@ -30,7 +30,7 @@ export interface ConfigFlags {
 export function withConfigOptions(command: Command): Command {
   return command
     .argument("[overrides...]", "config overrides: key.path=value, group=option, +new.key=value, ~key")
-    .option("--config-dir <dir>", "config folder (default: ./cfg, else the embedded configuration)")
+    .option("--config-dir <dir>", "config folder (default: cfg/ in the nearest folder at or above this one that has one, else the embedded configuration)")
     .option("--config-name <name>", "primary config file in the config folder, without .yaml", configName, "config");
 }
 

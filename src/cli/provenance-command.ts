@@ -163,12 +163,12 @@ async function provenance(path: string, flags: ProvenanceFlags, io: CliIo): Prom
   // Settings only matter to a writing engine; provenance reads records.
   const engine = await Engine.open({ cacheDir, workDir: io.cwd, mode: "read", settings: { enabled: true, link: "copy" } });
   try {
-    const traced = await traceProvenance(engine, resolve(io.cwd, path), { depth: flags.depth, fanOut: flags.maxInputs });
+    const traced = await traceProvenance(engine, resolve(io.here ?? io.cwd, path), { depth: flags.depth, fanOut: flags.maxInputs });
     if (!traced.ok) {
       switch (traced.error.reason) {
         case "not-an-output":
           // Neither a file nor a record: most likely a mistyped path.
-          if (!existsSync(resolve(io.cwd, path))) {
+          if (!existsSync(resolve(io.here ?? io.cwd, path))) {
             io.stderr(`error: no such file: ${traced.error.path} (and cmbflow has no record of writing it)\n`);
             return EXIT_USAGE;
           }

@@ -23,7 +23,7 @@ import { hasher } from "../cache/hash.js";
 import type { PlanAction, PlannedNode, RunSummary } from "../core/pipeline-context.js";
 import { planTotals } from "./plan.js";
 import { PipelineContext, PrerunError } from "../core/pipeline-context.js";
-import { selectNodes } from "../graph/selection.js";
+import { parseStageList, selectNodes } from "../graph/selection.js";
 import type { RunEvent } from "../scheduler/events.js";
 import type { PortableConfig } from "../scheduler/pipeline-source.js";
 import type { CliIo } from "./io.js";
@@ -102,17 +102,38 @@ const MAX_JOBS_PER_CORE = 4;
 /** Seconds running nodes get to finish after the first Ctrl-C. */
 const DEFAULT_GRACE_S = 60;
 
+/**
+ * A repeatable option's values, each kept whole: `--until a --until b,c`. Why not commander's
+ * variadic `<stages...>`: it swallows every word after the flag, so overrides written after it
+ * (`--until make_cmb scenario.lmax=20`) were taken as stage names.
+ */
+export function collectValues(value: string, previous: readonly string[] = []): string[] {
+  return [...previous, value];
+}
+
+/**
+ * The run's arguments split into config overrides and stage targets. Every override form has
+ * an "=" (key=value, +key=value, ++key=value, group=option) or starts with "~" (delete); a bare
+ * word is a stage to run, as in `dvc repro STAGE`.
+ */
+export function splitTargets(words: readonly string[]): { overrides: string[]; targets: string[] } {
+  const overrides: string[] = [];
+  const targets: string[] = [];
+  for (const word of words) (word.includes("=") || word.startsWith("~") ? overrides : targets).push(word);
+  return { overrides, targets };
+}
+
 /** Registers `run` on the program. */
 export function runCommand(program: Command, io: CliIo, done: (code: number) => void): void {
   const command = program
     .command("run")
     .description("run the stale nodes of the pipeline")
-    .option("--force <stages...>", "run these stages' nodes even when fresh (comma-separated or repeated)")
+    .option("--force <stages>", "run these stages' nodes even when fresh (comma-separated or repeated)", collectValues)
     .option("--force-downstream", "with --force, also every node that depends on a forced one")
     .option("--force-all", "run every node")
-    .option("--only <stages...>", "only these stages (not their upstream)")
-    .option("--until <stages...>", "these stages and their ancestors")
-    .option("--from <stages...>", "these stages and their descendants")
+    .option("--only <stages>", "only these stages (not their upstream; comma-separated or repeated)", collectValues)
+    .option("--until <stages>", "these stages and their ancestors (comma-separated or repeated; also STAGE... as arguments)", collectValues)
+    .option("--from <stages>", "these stages and their descendants (comma-separated or repeated)", collectValues)
     .option("--sims <list>", "only these simulations, e.g. Train:0-9,Test:3")
     .option("-n, --dry-run", "print what would run, be restored or may run, and why; write nothing")
     .option("--list", "with --dry-run, list every node that is not fresh, with what will happen to it and why")
@@ -126,11 +147,15 @@ export function runCommand(program: Command, io: CliIo, done: (code: number) => 
     .addHelpText(
       "after",
       `
+Stage names among the arguments (words without "=") are targets, as with --until: the
+stages and everything they need. Overrides and targets may come in any order.
+
 Examples:
   cmbflow run                                 the default pipeline (splits 3-3, nside 64)
+  cmbflow run make_obs scenario=nside16       make_obs and what it needs, at nside 16
   cmbflow run splits=10-10 scenario=nside256  more and larger maps: only what changed runs
   cmbflow run --force make_noise --force-downstream
-  cmbflow run --until make_obs --sims Train:0-9
+  cmbflow run --until make_obs --sims Train:0-1
   cmbflow run --dry-run                       the plan, with reasons
   cmbflow run --dry-run --list                every node that is not fresh, one a line
   cmbflow run --config-name tutorial          CMB-ML's tutorial pipeline`,
@@ -323,9 +348,19 @@ function reportDamage(damage: readonly CacheDamage[], io: CliIo): void {
   io.stderr(`  to check the rest of the cache: ${REPAIR_HINT}\n`);
 }
 
-async function runChecked(overrides: readonly string[], flags: RunFlags, io: CliIo): Promise<number> {
-  const compiled = await compileForCommand(overrides, flags, io);
+async function runChecked(words: readonly string[], given: RunFlags, io: CliIo): Promise<number> {
+  const { overrides, targets } = splitTargets(words);
+  const compiled = await compileForCommand(overrides, given, io);
   if (compiled === undefined) return EXIT_USAGE;
+  let flags = given;
+  if (targets.length > 0) {
+    const named = parseStageList(targets, compiled.pipeline, "run");
+    if (!named.ok) {
+      io.stderr(`error: ${named.error}; a word without "=" is a stage to run (an override is written key=value)\n`);
+      return EXIT_USAGE;
+    }
+    flags = { ...given, until: [...(given.until ?? []), ...named.value] };
+  }
   const selection = selectNodes(compiled.pipeline, flags);
   if (!selection.ok) {
     io.stderr(`error: ${selection.error}\n`);

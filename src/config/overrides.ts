@@ -104,7 +104,7 @@ function plain(value: unknown): ConfigValue {
 export function applyOverride(root: MapNode, override: ParsedOverride): Diagnostic | undefined {
   const parentPath = override.path.slice(0, -1);
   const last = override.path[override.path.length - 1] ?? "";
-  const quoted = `"${override.text}"`;
+  const quoted = `"${shown(override.text)}"`;
 
   if (override.kind === "add" || override.kind === "force") {
     let parent: CNode = root;
@@ -122,7 +122,7 @@ export function applyOverride(root: MapNode, override: ParsedOverride): Diagnost
     const existing = childOf(parent, last);
     if (existing !== undefined && override.kind === "add") {
       return error(`key "${override.key}" already exists (override ${quoted})`, undefined, [
-        `to change it, write ${override.key}=${override.valueText ?? ""} (or ++${override.key}=${override.valueText ?? ""} to set it either way)`,
+        `to change it, write ${override.key}=${shown(override.valueText ?? "")} (or ++${override.key}=${shown(override.valueText ?? "")} to set it either way)`,
       ]);
     }
     const value = overrideValue(override);
@@ -134,7 +134,7 @@ export function applyOverride(root: MapNode, override: ParsedOverride): Diagnost
   const existing = parent === undefined ? undefined : childOf(parent, last);
   if (parent === undefined || existing === undefined) {
     const notes = missingKeyNotes(root, override.path);
-    if (override.kind === "set") notes.push(`to add a new key, write +${override.text}`);
+    if (override.kind === "set") notes.push(`to add a new key, write +${shown(override.text)}`);
     return error(`unknown key "${override.key}" in override ${quoted}`, undefined, notes);
   }
   if (override.kind === "delete") {
@@ -170,4 +170,12 @@ function setChild(parent: CNode, key: string, value: CNode, override: ParsedOver
     return undefined;
   }
   return error(`cannot set "${override.key}" in override "${override.text}": its parent is not a mapping`);
+}
+
+/** Longest override text a message repeats whole; a longer one is cut, saying how long it is. */
+const SHOWN_CHARS = 120;
+
+/** An override's text for a message: whole when short, else its start and its length. */
+function shown(text: string): string {
+  return text.length <= SHOWN_CHARS ? text : `${text.slice(0, SHOWN_CHARS)}… (${String(text.length)} characters)`;
 }

@@ -108,14 +108,21 @@ export interface AssetOutConfig {
   readonly path_template: string;
   readonly [key: string]: ConfigValue;
 }
+/**
+ * Free keys of a config block. Why blocks with optional keys are written as an intersection
+ * with it rather than as one interface: in a consumer without exactOptionalPropertyTypes an
+ * optional property's type includes undefined, which an index signature of ConfigValue in the
+ * same interface rejects (TS2411), so the published .d.ts would not type-check there.
+ */
+export type FreeKeys = { readonly [key: string]: ConfigValue };
+
 /** An input asset: the output `orig_name` (default: the same name) of stage `stage`. */
-export interface AssetInConfig {
+export type AssetInConfig = {
   readonly stage: string;
   readonly orig_name?: string;
-  readonly [key: string]: ConfigValue;
-}
+} & FreeKeys;
 /** A stage block of the pipeline; keys other than the fixed ones are free stage parameters. */
-export interface StageConfig {
+export type StageConfig = {
   readonly assets_out?: Readonly<Record<string, AssetOutConfig>>;
   readonly assets_in?: Readonly<Record<string, AssetInConfig>>;
   readonly dir_name?: string;
@@ -126,15 +133,13 @@ export interface StageConfig {
   readonly override_n_sims?: number | readonly number[] | null;
   /** `"module#Export"`. */
   readonly executor?: string;
-  readonly [key: string]: ConfigValue;
-}
+} & FreeKeys;
 /** One split of a splits file. */
-export interface SplitConfig {
+export type SplitConfig = {
   readonly n_sims: number;
   /** Null or absent: no cap. */
   readonly n_sims_cap?: number | null;
-  readonly [key: string]: ConfigValue;
-}
+} & FreeKeys;
 /** A splits file: `name`, split entries (`SPLIT_KEY`), free keys. Use `splitEntries()` to list the splits. */
 export interface SplitsConfig {
   readonly name: string;
@@ -144,7 +149,7 @@ export interface SplitsConfig {
 export interface CmbflowConfig {
   readonly pipeline: Readonly<Record<string, StageConfig>>;
   readonly splits: SplitsConfig;
-  readonly local_system: { readonly datasets_root: string; readonly assets_dir?: string; readonly [key: string]: ConfigValue };
+  readonly local_system: { readonly datasets_root: string; readonly assets_dir?: string } & FreeKeys;
   readonly file_system: {
     readonly sim_folder_prefix: string;
     readonly sim_str_num_digits: number;

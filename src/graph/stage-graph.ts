@@ -3,6 +3,7 @@
  * with the asset), built from the resolved configuration. Every problem found is a
  * diagnostic at the YAML line that caused it; all are collected before returning.
  */
+import { isAbsolute } from "node:path";
 import { MultiDirectedGraph } from "graphology";
 import type { ConfigObject, ConfigValue, KeyPath, LoadedConfig } from "../config/types.js";
 import type { Diagnostic, SourceLocation } from "../diagnostics/diagnostic.js";
@@ -579,7 +580,17 @@ function climbingPaths(stages: ReadonlyMap<string, StageDef>, resolved: ConfigOb
       const probe = asset.template.parts
         .map((p) => (typeof p === "string" ? p : p.tag === "stage" || p.tag === "dataset" || p.tag === "working" ? "x" : (staticValue(p.tag, stage, resolved) ?? "x")))
         .join("");
-      if (climbs(probe)) refuse(["pipeline", stage.name, "assets_out", asset.name, "path_template"], `path_template of asset "${asset.name}" in stage "${stage.name}"`, asset.template.source);
+      const key: KeyPath = ["pipeline", stage.name, "assets_out", asset.name, "path_template"];
+      if (climbs(probe)) refuse(key, `path_template of asset "${asset.name}" in stage "${stage.name}"`, asset.template.source);
+      // An absolute template writes wherever it says: outside the data folder, its lock, and
+      // the folders restores and gc may touch.
+      else if (isAbsolute(probe)) {
+        diagnostics.push(
+          error(`path_template of asset "${asset.name}" in stage "${stage.name}" "${asset.template.source}" is an absolute path: outputs are written inside the data folder`, at(key), [
+            `start it with {root}/{dataset}, e.g. "{root}/{dataset}/{stage}/${asset.template.source.split("/").at(-1) ?? asset.name}"; local_system.datasets_root says where {root} is`,
+          ]),
+        );
+      }
     }
   }
   return diagnostics;

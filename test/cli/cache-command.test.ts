@@ -93,7 +93,7 @@ describe("cmbflow cache", () => {
   it("verify finds nothing wrong after a clean run", async () => {
     const { code, stdout, stderr } = await cache(project.dir, ["verify"]);
     expect(stderr).toBe("");
-    expect(stdout).toMatch(/^objects {2}27 checked \([\d.]+ KiB\): all match their digests\noutputs {2}27 checked: all match their records\nscans {4}[1-9]\d* checked: all match their keys\nrecords {2}25 nodes\nall is well\n$/);
+    expect(stdout).toMatch(/^objects {2}27 checked \([\d.]+ KiB\): all match their digests\noutputs {2}27 checked: all match their records\nscans {4}[1-9]\d* checked: all match their keys\nrecords {2}25 nodes\nparts {4}\d+ checked: all intact\nall is well\n$/);
     expect(code).toBe(0);
   });
 

@@ -36,4 +36,28 @@ describe("flag values", () => {
     expect(result.code).toBe(2);
     expect(result.stderr).toBe("error: --list goes with --dry-run: it lists what a run would do\n");
   });
+
+  /** Stages and node counts of a dry run's plan. */
+  const planned = async (args: readonly string[]): Promise<Record<string, number>> => {
+    const result = await cli(project.dir, ["run", "--dry-run", "--json", ...args]);
+    expect(result.code, result.stderr).toBe(0);
+    const stages = (JSON.parse(result.stdout) as { stages: { name: string; run: number }[] }).stages;
+    return Object.fromEntries(stages.map((s) => [s.name, s.run]));
+  };
+
+  it("takes overrides written after a stage option, and stage names as targets", async () => {
+    // --until no longer swallows the override after it: splits=1-1 applies (3 make_cmb nodes, not 6).
+    const until = await planned(["--until", "make_cmb", "splits=1-1", "scenario=nside16"]);
+    expect(until).toEqual({ ps_setup: 1, make_cmb: 3 });
+    // A bare stage name means --until, in any order with the overrides; repeated and comma-separated options add up.
+    expect(await planned(["splits=1-1", "make_cmb", "scenario=nside16"])).toEqual(until);
+    expect(await planned(["splits=1-1", "--only", "ps_setup", "--only", "make_cmb", "scenario=nside16"])).toEqual(until);
+    expect(await planned(["--only", "ps_setup,make_cmb", "splits=1-1", "scenario=nside16"])).toEqual(until);
+  });
+
+  it("names a bare word that is no stage, saying what a word without = means", async () => {
+    const result = await cli(project.dir, ["run", "--dry-run", "mak_cmb", "splits=1-1"]);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toMatch(/^error: run mak_cmb: no such stage; did you mean "make_cmb"\? \(stages: [^)]*\); a word without "=" is a stage to run \(an override is written key=value\)\n$/);
+  });
 });

@@ -227,6 +227,18 @@ describe("defaults entries that cannot apply", () => {
 });
 
 describe("overrides", () => {
+  it("shows a long override's start and length, not all of it", () => {
+    const digits = "9".repeat(120_000);
+    const shown = `splits.Train.n_sim=${digits.slice(0, 101)}… (120019 characters)`;
+    expect(loadErrors({}, [`splits.Train.n_sim=${digits}`])).toBe(
+      text(
+        `error: unknown key "splits.Train.n_sim" in override "${shown}"`,
+        '  = note: did you mean "splits.Train.n_sims"?',
+        `  = note: to add a new key, write +${shown}`,
+      ),
+    );
+  });
+
   it("reports an override of an unknown key, naming the closest keys", () => {
     expect(loadErrors({}, ["splits.Train.n_sim=4", "pipelin.make_cmb.dir_name=X", "splits.Valid.n_sims=1", "splits.Valid=1"])).toBe(
       text(

@@ -263,6 +263,26 @@ pipeline:
     expect(problems(text)[0]?.notes).toEqual(["outputs stay inside {root}/{dataset}; only local_system.datasets_root may point elsewhere"]);
   });
 
+  it("refuses an output template that is an absolute path, or starts with a value that is one", () => {
+    const text = `${SPLITS_3_3}pipeline:
+  a:
+    assets_out:
+      m: {handler: HealpyMap, path_template: "/tmp/cmbflow-elsewhere/{stage}/m.fits"}
+  b:
+    assets_out:
+      m: {handler: HealpyMap, path_template: "{place}/m.fits"}
+    place: /etc
+  c:
+    assets_out:
+      m: {handler: HealpyMap, path_template: "{root}/{dataset}/{stage}/m.fits"}
+`;
+    expect(problems(text).map((p) => [p.message, p.line])).toEqual([
+      ['path_template of asset "m" in stage "a" "/tmp/cmbflow-elsewhere/{stage}/m.fits" is an absolute path: outputs are written inside the data folder', 10],
+      ['path_template of asset "m" in stage "b" "{place}/m.fits" is an absolute path: outputs are written inside the data folder', 13],
+    ]);
+    expect(problems(text)[0]?.notes).toEqual(['start it with {root}/{dataset}, e.g. "{root}/{dataset}/{stage}/m.fits"; local_system.datasets_root says where {root} is']);
+  });
+
   it("refuses more nodes than can be planned, at the n_sims that sets them, without expanding", () => {
     const text = `
 splits:

@@ -10,6 +10,8 @@ export interface Project {
   readonly dir: string;
   /** Runs the CLI; a run still going after `timeoutMs` (default 120 s) is killed and gives code -1. */
   run(args: readonly string[], env?: Record<string, string>, timeoutMs?: number): { code: number; stdout: string; stderr: string };
+  /** Runs the CLI in `folder`, a folder under the project's (as a user inside the project would). */
+  runIn(folder: string, args: readonly string[], env?: Record<string, string>): { code: number; stdout: string; stderr: string };
   write(path: string, text: string): void;
   cleanup(): void;
 }
@@ -31,9 +33,19 @@ export function makeProject(files: Record<string, string> = {}, options: { defau
     writeFileSync(join(dir, path), text);
   };
   for (const [path, text] of Object.entries(files)) write(path, text);
+  const runAt = (cwd: string, args: readonly string[], env: Record<string, string>, timeoutMs: number): { code: number; stdout: string; stderr: string } => {
+    const result = spawnSync(process.execPath, [bin, ...args], {
+      cwd,
+      encoding: "utf8",
+      env: { PATH: process.env["PATH"] ?? "", HOME: process.env["HOME"] ?? "", NO_COLOR: "1", ...env },
+      timeout: timeoutMs,
+    });
+    return { code: result.status ?? -1, stdout: result.stdout, stderr: result.stderr };
+  };
   return {
     dir,
     write,
+    runIn: (folder, args, env = {}) => runAt(join(dir, folder), args, env, 120_000),
     run(args, env = {}, timeoutMs = 120_000) {
       const result = spawnSync(process.execPath, [bin, ...args], {
         cwd: dir,
