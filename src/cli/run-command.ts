@@ -384,7 +384,8 @@ async function runChecked(words: readonly string[], given: RunFlags, io: CliIo):
   const cacheDir = cacheDirFor(io);
 
   if (flags.dryRun === true) {
-    const context = await prepareContext(compiled, io, await ExecutorMemo.open(cacheDir));
+    // missingExecutors() has refused the selection if a stage in it has none; the others are not needed.
+    const context = await prepareContext(compiled, io, await ExecutorMemo.open(cacheDir), true);
     if (context === undefined) return EXIT_USAGE;
     const engine = await Engine.open({ cacheDir, workDir: io.cwd, mode: "read", settings });
     try {
@@ -399,7 +400,7 @@ async function runChecked(words: readonly string[], given: RunFlags, io: CliIo):
   // Loading the executors (a project's TypeScript is compiled off the main thread) overlaps
   // taking the lock and opening the stores.
   const memo = await ExecutorMemo.open(cacheDir);
-  const preparing = prepareContext(compiled, io, memo);
+  const preparing = prepareContext(compiled, io, memo, true);
   // Installed before the lock is taken, so no moment of holding it is left to the default
   // action of a signal (which would end the process on the spot).
   const interrupts = new Interrupts(limits.value.graceMs, io.stderr);

@@ -46,6 +46,7 @@ summarise:
 `,
   "cfg/executors/good.yaml": "check_hydra_configs: stages/s.ts#Check\nmake_cfg: stages/s.ts#MakeCfg\nsummarise: stages/s.ts#Summarise\n",
   "cfg/executors/reads_label.yaml": "check_hydra_configs: stages/s.ts#Check\nmake_cfg: stages/s.ts#ReadsLabel\nsummarise: stages/s.ts#Summarise\n",
+  "cfg/executors/partial.yaml": "make_cfg: stages/s.ts#MakeCfg\n",
   "cfg/executors/reads_label_late.yaml": "check_hydra_configs: stages/s.ts#Check\nmake_cfg: stages/s.ts#ReadsLabelLate\nsummarise: stages/s.ts#Summarise\n",
   "stages/s.ts": `import { BaseStageExecutor, type Cfg, type NodeContext } from "cmbflow";
 export class Check extends BaseStageExecutor {
@@ -98,6 +99,14 @@ describe("executors bound by an executors: group", () => {
     const status = project.run(["status"], { BIND: "good" });
     expect(status.code).toBe(0);
     expect(status.stdout).toContain("all 4 nodes are fresh");
+  });
+
+  it("runs the selected stages that are bound while others are not", () => {
+    const result = project.run(["run", "-q", "--only", "make_cfg"], { BIND: "partial" });
+    expect(result.code).toBe(0);
+    expect(result.stderr).toMatch(/^done: /);
+    const refused = project.run(["run", "-q", "--until", "summarise"], { BIND: "partial" });
+    expect(refused.stderr.split("\n")[0]).toBe('error: stage "summarise" has no executor; nothing was run');
   });
 
   it("fails, at the interpolation, when an executor reads a value left unresolved", () => {
