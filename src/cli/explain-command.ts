@@ -98,7 +98,12 @@ async function describeNode(session: ReadingSession, plan: ReadonlyMap<number, P
   const planned = plan.get(n);
   const { nodes } = session.compiled.pipeline;
   const id = nodes.id(n);
-  if (planned === undefined) return;
+  if (planned === undefined) {
+    // Stages that name no executor are not planned (reading commands describe CMB-ML pipelines without code).
+    const stage = nodes.stages.find((s) => n >= s.first && n < s.first + s.count)?.stage;
+    if (stage?.executor === null) lines.push(`${indent}${id} cannot run: stage "${stage.name}" has no executor (bind one in an executors: mapping)`);
+    return;
+  }
   seen.add(n);
   const record = session.engine.recordOf(id, planned.fingerprint.at);
   const last = record === undefined ? "" : ` (last run ${record.runId} at ${record.start}, ${(record.durationMs / 1000).toFixed(2)} s)`;

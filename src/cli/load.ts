@@ -58,8 +58,12 @@ export function printDiagnostics(diagnostics: readonly Diagnostic[], io: CliIo):
   if (errors > 1) io.stderr(`\n${String(errors)} errors\n`);
 }
 
-/** Loads the configuration, printing diagnostics; undefined when it failed. */
-export function loadForCommand(overrides: readonly string[], flags: ConfigFlags, io: CliIo): LoadedConfig | undefined {
+/**
+ * Loads the configuration, printing diagnostics; undefined when it failed. Notes (what cmbflow
+ * keeps but does not use, such as the hydra: block) are printed only when `notes` is set: by
+ * `config`, where the user looks at the configuration itself, not on every command.
+ */
+export function loadForCommand(overrides: readonly string[], flags: ConfigFlags, io: CliIo, notes = false): LoadedConfig | undefined {
   const { dir, note } = configDirFor(flags, io);
   if (note !== undefined) io.stderr(`note: ${note}\n`);
   const loaded = loadConfig({ configDir: dir, configName: flags.configName, overrides, env: io.env });
@@ -67,7 +71,7 @@ export function loadForCommand(overrides: readonly string[], flags: ConfigFlags,
     printDiagnostics(loaded.error, io);
     return undefined;
   }
-  printDiagnostics(loaded.value.warnings, io);
+  printDiagnostics(loaded.value.warnings.filter((d) => notes || d.severity !== "note"), io);
   return loaded.value;
 }
 

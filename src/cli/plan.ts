@@ -25,7 +25,8 @@ export async function openReadingSession(overrides: readonly string[], flags: Co
   if (compiled === undefined) return undefined;
   // Readers use the executor memo a run left, but never write it.
   const cacheDir = cacheDirFor(io);
-  const context = await prepareContext(compiled, io, await ExecutorMemo.open(cacheDir));
+  // A stage that names no executor is still counted (as unable to run), so CMB-ML's pipelines, whose YAML names none, can be inspected.
+  const context = await prepareContext(compiled, io, await ExecutorMemo.open(cacheDir), true);
   if (context === undefined) return undefined;
   const engine = await CacheEngine.open({ cacheDir, workDir: io.cwd, mode: "read", settings: cacheSettings(compiled.config.resolved) });
   return { compiled, context, engine, cwd: io.cwd };

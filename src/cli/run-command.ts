@@ -12,6 +12,8 @@ import type { CacheDamage } from "../cache/cache-damage.js";
 import { describeDamage, REPAIR_HINT } from "../cache/cache-damage.js";
 import { errnoCode, fileFailureText, fsProblem } from "../cache/cache-file-error.js";
 import { describeOrigin, originOf } from "../config/index.js";
+import { error } from "../diagnostics/diagnostic.js";
+import type { Diagnostic } from "../diagnostics/diagnostic.js";
 import { LogMaker, newRunId } from "../core/log-maker.js";
 import { makeFolder } from "../core/make-folder.js";
 import { moduleFileFor, PACKAGE_ROOT, parseExecutorRef } from "../core/executor-loader.js";
@@ -24,10 +26,11 @@ import { PipelineContext, PrerunError } from "../core/pipeline-context.js";
 import { parseStageList, selectNodes } from "../graph/selection.js";
 import { sweepAxes, sweepVariants } from "../config/sweep.js";
 import type { RunEvent } from "../scheduler/events.js";
+import type { PortableConfig } from "../scheduler/pipeline-source.js";
 import type { CliIo } from "./io.js";
 import { EXIT_FAILED, EXIT_OK, EXIT_USAGE, exitForSignal } from "./io.js";
 import type { Compiled, ConfigFlags } from "./load.js";
-import { compileForCommand, configDirFor, withConfigOptions } from "./load.js";
+import { compileForCommand, configDirFor, printDiagnostics, withConfigOptions } from "./load.js";
 import { ProgressDisplay } from "./progress.js";
 import type { NodeRunner } from "../scheduler/node-runner.js";
 import { defaultThreads, PoolRunner } from "../scheduler/pool-runner.js";
@@ -180,12 +183,35 @@ Examples:
 }
 
 /**
+ * One diagnostic, at the first stage's name in the pipeline YAML, for the stages a run would run
+ * that name no executor (CMB-ML's stage files name none); undefined when every one has one.
+ */
+export function missingExecutors(compiled: Compiled, nodes: ReadonlySet<number> | undefined): Diagnostic | undefined {
+  const selected = (first: number, count: number): boolean => {
+    if (nodes === undefined) return count > 0;
+    for (let n = first; n < first + count; n++) if (nodes.has(n)) return true;
+    return false;
+  };
+  const lacking = compiled.pipeline.nodes.stages.filter((s) => s.stage.executor === null && selected(s.first, s.count)).map((s) => s.stage.name);
+  const first = lacking[0];
+  if (first === undefined) return undefined;
+  const origin = originOf(compiled.config, ["pipeline", first]);
+  const at = origin?.kind === "file" ? (origin.keyLocation ?? origin.location) : undefined;
+  const which = lacking.length === 1 ? `stage "${first}" has no executor` : `${String(lacking.length)} stages have no executor: ${lacking.join(", ")}`;
+  return error(`${which}; nothing was run`, at, [
+    "bind executors without editing the pipeline: an executors: mapping (stage: module#Export) in a config file or group, e.g. +executors=NAME",
+    "or add executor: module#Export to the stage's block",
+  ]);
+}
+
+/**
  * Builds the pipeline context with every stage's executor, printing problems; undefined on
- * failure. With a memo, a stage whose executor code and configuration are unchanged since
+ * failure. Stages that name no executor are left out when `skipUnbound` (the reading commands
+ * describe them without code). With a memo, a stage whose executor code and configuration are unchanged since
  * it was last constructed is described from the memo instead of loaded (see
  * cache/executor-memo.ts); the stages constructed here are remembered in it.
  */
-export async function prepareContext(compiled: Compiled, io: CliIo, memo?: ExecutorMemo): Promise<PipelineContext | undefined> {
+export async function prepareContext(compiled: Compiled, io: CliIo, memo?: ExecutorMemo, skipUnbound = false): Promise<PipelineContext | undefined> {
   const context = new PipelineContext(compiled.config, compiled.pipeline, compiled.projectDir, io.cwd);
   const keys = new Map<string, string>();
   const toLoad: string[] = [];
@@ -193,6 +219,7 @@ export async function prepareContext(compiled: Compiled, io: CliIo, memo?: Execu
   const configDigest = h === undefined ? "" : ExecutorMemo.configDigest(h, compiled.config.resolved);
   for (const name of compiled.pipeline.stageGraph.order) {
     const ref = compiled.pipeline.stageGraph.stages.get(name)?.executor ?? null;
+    if (ref === null && skipUnbound) continue;
     const parsed = ref === null ? undefined : parseExecutorRef(ref, compiled.projectDir);
     if (h !== undefined && ref !== null && parsed?.ok === true) {
       try {
@@ -225,6 +252,17 @@ export async function prepareContext(compiled: Compiled, io: CliIo, memo?: Execu
     }
   }
   return context;
+}
+
+/**
+ * The loaded configuration as workers receive it. The values left unresolved travel with it (the
+ * worker spreads what it is given into its own configuration), so an executor reading one while
+ * it works fails in a worker thread as it does in the main thread, instead of reading null.
+ */
+function portableConfig(compiled: Compiled): PortableConfig {
+  const { raw, resolved, overrides, choices, unresolved } = compiled.config;
+  const portable = { raw, resolved, overrides, choices, unresolved: unresolved ?? [] };
+  return portable;
 }
 
 /** The project's cache folder. */
@@ -419,6 +457,11 @@ async function runChecked(words: readonly string[], given: RunFlags, io: CliIo):
     io.stderr(`error: ${selection.error}\n`);
     return EXIT_USAGE;
   }
+  const unbound = missingExecutors(compiled, selection.value.nodes);
+  if (unbound !== undefined) {
+    printDiagnostics([unbound], io);
+    return EXIT_USAGE;
+  }
   if (flags.list === true && flags.dryRun !== true) {
     io.stderr("error: --list goes with --dry-run: it lists what a run would do\n");
     return EXIT_USAGE;
@@ -432,7 +475,8 @@ async function runChecked(words: readonly string[], given: RunFlags, io: CliIo):
   const cacheDir = cacheDirFor(io);
 
   if (flags.dryRun === true) {
-    const context = await prepareContext(compiled, io, await ExecutorMemo.open(cacheDir));
+    // missingExecutors() has refused the selection if a stage in it has none; the others are not needed.
+    const context = await prepareContext(compiled, io, await ExecutorMemo.open(cacheDir), true);
     if (context === undefined) return EXIT_USAGE;
     const engine = await Engine.open({ cacheDir, workDir: io.cwd, mode: "read", settings });
     try {
@@ -447,7 +491,7 @@ async function runChecked(words: readonly string[], given: RunFlags, io: CliIo):
   // Loading the executors (a project's TypeScript is compiled off the main thread) overlaps
   // taking the lock and opening the stores.
   const memo = await ExecutorMemo.open(cacheDir);
-  const preparing = prepareContext(compiled, io, memo);
+  const preparing = prepareContext(compiled, io, memo, true);
   // Installed before the lock is taken, so no moment of holding it is left to the default
   // action of a signal (which would end the process on the spot).
   const interrupts = new Interrupts(limits.value.graceMs, io.stderr);
@@ -479,7 +523,7 @@ async function runChecked(words: readonly string[], given: RunFlags, io: CliIo):
         projectDir: compiled.projectDir,
         workDir: io.cwd,
         env: io.env,
-        config: { raw: compiled.config.raw, resolved: compiled.config.resolved, overrides: compiled.config.overrides, choices: compiled.config.choices },
+        config: portableConfig(compiled),
       },
       threads: limits.value.jobs,
       keepGoing: flags.keepGoing === true,

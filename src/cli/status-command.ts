@@ -26,6 +26,8 @@ export interface StageStatus {
   readonly may_run: number;
   /** Stale nodes that never ran (also counted in `stale`). */
   readonly missing: number;
+  /** The stage names no executor (its nodes cannot run; all counted in `stale`). */
+  readonly no_executor: boolean;
   readonly reasons: Readonly<Record<string, number>>;
 }
 
@@ -60,6 +62,14 @@ async function status(overrides: readonly string[], flags: StatusFlags, io: CliI
     for (const warning of session.context.codeWarnings()) io.stderr(`warning: ${warning}\n`);
     const stages = new Map<string, Record<PlanAction, number> & { total: number; missing: number; reasons: Map<string, number> }>();
     for (const name of session.compiled.pipeline.stageGraph.order) stages.set(name, { total: 0, fresh: 0, run: 0, restore: 0, "may-run": 0, missing: 0, reasons: new Map() });
+    const unbound = new Set<string>();
+    for (const { stage, count } of session.compiled.pipeline.nodes.stages) {
+      const s = stages.get(stage.name);
+      if (stage.executor !== null || s === undefined) continue;
+      unbound.add(stage.name);
+      s.total = count;
+      s.reasons.set("no executor", count);
+    }
     for (const p of plan) {
       const s = stages.get(p.stage);
       if (s === undefined) continue;
@@ -73,16 +83,17 @@ async function status(overrides: readonly string[], flags: StatusFlags, io: CliI
       name,
       total: s.total,
       fresh: s.fresh,
-      stale: s.run + s.restore + s["may-run"],
+      stale: unbound.has(name) ? s.total : s.run + s.restore + s["may-run"],
       run: s.run,
       restore: s.restore,
       may_run: s["may-run"],
       missing: s.missing,
+      no_executor: unbound.has(name),
       reasons: Object.fromEntries(s.reasons),
     }));
     const total: Record<PlanAction, number> = { fresh: 0, run: 0, restore: 0, "may-run": 0 };
     for (const s of stages.values()) for (const action of ["fresh", "run", "restore", "may-run"] as const) total[action] += s[action];
-    const stale = total.run + total.restore + total["may-run"];
+    const stale = total.run + total.restore + total["may-run"] + rows.filter((r) => r.no_executor).reduce((n, r) => n + r.total, 0);
     if (flags.json === true) {
       io.stdout(`${JSON.stringify({ stages: rows }, null, 2)}\n`);
     } else {
@@ -96,6 +107,11 @@ async function status(overrides: readonly string[], flags: StatusFlags, io: CliI
       }
       const nodes = rows.reduce((n, r) => n + r.total, 0);
       io.stdout(stale === 0 ? `all ${String(nodes)} nodes are fresh\n` : `cmbflow run ${planTotals(total, nodes)}\n`);
+      const lacking = rows.filter((r) => r.no_executor);
+      if (lacking.length > 0) {
+        const n = lacking.reduce((sum, r) => sum + r.total, 0);
+        io.stdout(`${String(n)} node${n === 1 ? "" : "s"} cannot run: no executor for ${lacking.map((r) => r.name).join(", ")} (bind them in an executors: mapping)\n`);
+      }
     }
     return stale === 0 ? EXIT_OK : EXIT_FAILED;
   } finally {

@@ -7,8 +7,12 @@
  * interpolation takes the target's type (number, list, mapping, ...); a string with several
  * interpolations or surrounding text is a string. `oc.env` returns the variable's text, or the
  * default argument as written (`null`, numbers and booleans typed as YAML reads them).
+ * `???` (OmegaConf's mandatory value) fails like a missing key until an override fills it.
+ * `now` formats the run's one instant with a strftime pattern (`${now:%Y-%m-%d-%H-%M-%S}`).
  * A cycle is reported once, at the first value of the cycle in document order, naming each step;
- * values that depend on a failed value fail silently (already reported).
+ * values that depend on a failed value fail silently (already reported), but remember the
+ * diagnostics that caused them (`causes`), so the loader can report a value's failure lazily:
+ * only when something that must resolve depends on it (as in OmegaConf).
  */
 import { error } from "../diagnostics/diagnostic.js";
 import type { Diagnostic, SourceLocation } from "../diagnostics/diagnostic.js";
@@ -16,6 +20,7 @@ import { needsResolution, parseTemplate } from "./interpolation-syntax.js";
 import type { Expression, ResolverArgument, TemplatePart } from "./interpolation-syntax.js";
 import { childOf, dotted, isConfigList, isConfigObject, missingKeyNotes, pathKey } from "./node.js";
 import type { CNode, MapNode, ScalarNode, ValueOrigin } from "./node.js";
+import { STRFTIME_DIRECTIVES, strftime } from "./strftime.js";
 import type { ConfigObject, ConfigValue, KeyPath } from "./types.js";
 
 /** What interpolation needs besides the tree. */
@@ -25,6 +30,8 @@ export interface InterpolationOptions {
   readonly texts: ReadonlyMap<string, string>;
   /** Short description of where a value was written, e.g. `config.yaml:3:5` or `override "a=1"`. */
   readonly describe: (origin: ValueOrigin) => string;
+  /** The instant `${now:...}` formats: one per run, so every value agrees. Default: when interpolation starts. */
+  readonly now?: Date;
 }
 
 /** The resolved configuration, the key paths that could not be resolved, and why. */
@@ -32,7 +39,10 @@ export interface InterpolationResult {
   readonly resolved: ConfigObject;
   /** `pathKey()`s of the values that failed (reported, or depending on a reported failure). */
   readonly failed: ReadonlySet<string>;
+  /** Every diagnostic found, in the order found. */
   readonly errors: readonly Diagnostic[];
+  /** Per failed scalar (by `pathKey()`): its key path and the diagnostics that made it fail. */
+  readonly failures: ReadonlyMap<string, { readonly path: KeyPath; readonly causes: readonly Diagnostic[] }>;
 }
 
 /** Resolve every `${...}` in the tree. */
@@ -48,8 +58,13 @@ export function interpolate(root: MapNode, options: InterpolationOptions): Inter
 interface Outcome {
   readonly ok: boolean;
   readonly value: ConfigValue;
+  /** Why it failed: the diagnostics of the failures it depends on. */
+  readonly causes?: readonly Diagnostic[];
 }
-const FAILED: Outcome = { ok: false, value: null };
+
+function failed(causes: readonly Diagnostic[]): Outcome {
+  return { ok: false, value: null, causes };
+}
 
 type Lookup = Outcome | { readonly ok: "missing" };
 
@@ -61,10 +76,15 @@ interface Frame {
   raw: string;
   /** Part of a cycle already reported. */
   inReportedCycle: boolean;
+  /** The cycle's diagnostic, once reported. */
+  cycle?: Diagnostic;
 }
 
+/** OmegaConf's marker of a mandatory value not given yet. */
+const MISSING = "???";
+
 /** Builtin resolvers. */
-const RESOLVERS = ["oc.env"] as const;
+const RESOLVERS = ["oc.env", "now"] as const;
 
 class Interpolator {
   readonly #root: MapNode;
@@ -74,16 +94,25 @@ class Interpolator {
   readonly #failed = new Set<string>();
   readonly #errors: Diagnostic[] = [];
   readonly #lines = new Map<string, readonly string[]>();
+  readonly #failures = new Map<string, { readonly path: KeyPath; readonly causes: readonly Diagnostic[] }>();
+  readonly #now: Date;
 
   constructor(root: MapNode, options: InterpolationOptions) {
     this.#root = root;
     this.#options = options;
+    this.#now = options.now ?? new Date();
   }
 
   run(): InterpolationResult {
     const outcome = this.#resolveNode(this.#root, []);
     const resolved = isConfigObject(outcome.value) ? outcome.value : {};
-    return { resolved, failed: this.#failed, errors: this.#errors };
+    return { resolved, failed: this.#failed, errors: this.#errors, failures: this.#failures };
+  }
+
+  /** Report `diagnostic` and fail with it as the cause. */
+  #fail(diagnostic: Diagnostic): Outcome {
+    this.#errors.push(diagnostic);
+    return failed([diagnostic]);
   }
 
   #resolveNode(node: CNode, path: KeyPath): Outcome {
@@ -93,29 +122,45 @@ class Interpolator {
     let outcome: Outcome;
     switch (node.kind) {
       case "scalar":
+        if (node.value === MISSING) {
+          // OmegaConf's mandatory value: a failure like a missing key, reported where it is needed.
+          outcome = this.#fail(
+            error(`"${dotted(path)}" is mandatory (???) and has no value`, this.#location(node.origin), [`give it one in a config file, or on the command line: ${dotted(path)}=VALUE`]),
+          );
+          this.#failed.add(key);
+          this.#failures.set(key, { path, causes: outcome.causes ?? [] });
+          break;
+        }
         if (typeof node.value !== "string" || !needsResolution(node.value)) return { ok: true, value: node.value };
         outcome = this.#resolveString(node, path, key);
-        if (!outcome.ok) this.#failed.add(key);
+        if (!outcome.ok) {
+          this.#failed.add(key);
+          this.#failures.set(key, { path, causes: outcome.causes ?? [] });
+        }
         break;
       case "seq": {
         let ok = true;
+        const causes: Diagnostic[] = [];
         const items = node.items.map((child, index) => {
           const item = this.#resolveNode(child, [...path, index]);
           ok &&= item.ok;
+          causes.push(...(item.causes ?? []));
           return item.value;
         });
-        outcome = { ok, value: items };
+        outcome = containerOutcome(items, ok, causes);
         break;
       }
       case "map": {
         let ok = true;
+        const causes: Diagnostic[] = [];
         const out: Record<string, ConfigValue> = {};
         for (const [name, child] of node.entries) {
           const entry = this.#resolveNode(child, [...path, name]);
           ok &&= entry.ok;
+          causes.push(...(entry.causes ?? []));
           out[name] = entry.value;
         }
-        outcome = { ok, value: out };
+        outcome = containerOutcome(out, ok, causes);
         break;
       }
     }
@@ -128,15 +173,16 @@ class Interpolator {
     const cycleStart = this.#stack.findIndex((frame) => frame.key === key);
     if (cycleStart >= 0) {
       const cycle = this.#stack.slice(cycleStart);
-      if (!cycle.some((frame) => frame.inReportedCycle)) this.#reportCycle(cycle, path);
-      for (const frame of cycle) frame.inReportedCycle = true;
-      return FAILED;
+      let reported = cycle.find((frame) => frame.cycle !== undefined)?.cycle;
+      if (reported === undefined && !cycle.some((frame) => frame.inReportedCycle)) reported = this.#reportCycle(cycle, path);
+      for (const frame of cycle) {
+        frame.inReportedCycle = true;
+        if (reported !== undefined) frame.cycle = reported;
+      }
+      return failed(reported === undefined ? [] : [reported]);
     }
     const parts = parseTemplate(text);
-    if (!parts.ok) {
-      this.#errors.push(error(parts.error, this.#location(node.origin)));
-      return FAILED;
-    }
+    if (!parts.ok) return this.#fail(error(parts.error, this.#location(node.origin)));
     const frame: Frame = { path, key, node, raw: text, inReportedCycle: false };
     this.#stack.push(frame);
     try {
@@ -160,15 +206,14 @@ class Interpolator {
       }
       frame.raw = part.raw;
       const value = this.#evaluate(part.expression, frame);
-      if (!value.ok) return FAILED;
+      if (!value.ok) return value;
       if (value.value !== null && typeof value.value === "object") {
         const kind = isConfigList(value.value) ? "a list" : "a mapping";
-        this.#errors.push(
+        return this.#fail(
           error(`interpolation "${part.raw}" inside a string refers to ${kind}`, this.#frameLocation(frame), [
             "only a value that is exactly one interpolation can take a list or a mapping",
           ]),
         );
-        return FAILED;
       }
       text += value.value === null ? "null" : String(value.value);
     }
@@ -182,22 +227,20 @@ class Interpolator {
       const up = expression.dots - 1;
       const container = frame.path.slice(0, -1);
       if (up > container.length) {
-        this.#errors.push(error(`relative interpolation "${frame.raw}" goes above the top level`, this.#frameLocation(frame)));
-        return FAILED;
+        return this.#fail(error(`relative interpolation "${frame.raw}" goes above the top level`, this.#frameLocation(frame)));
       }
       base = container.slice(0, container.length - up);
     }
     const target = [...base, ...expression.segments];
     const found = this.#lookup(target);
     if (found.ok !== "missing") return found;
-    this.#errors.push(
+    return this.#fail(
       error(
         `interpolation "${frame.raw}" refers to a missing key "${dotted(target)}"`,
         this.#frameLocation(frame),
         missingKeyNotes(this.#root, target),
       ),
     );
-    return FAILED;
   }
 
   /** The value at an absolute key path, resolving interpolations met on the way. */
@@ -207,7 +250,7 @@ class Interpolator {
     for (const [i, segment] of target.entries()) {
       if (node.kind === "scalar" && typeof node.value === "string" && needsResolution(node.value)) {
         const through = this.#resolveNode(node, path);
-        if (!through.ok) return FAILED;
+        if (!through.ok) return through;
         return walkPlain(through.value, target.slice(i));
       }
       const child = childOf(node, segment);
@@ -219,35 +262,53 @@ class Interpolator {
   }
 
   #callResolver(name: string, args: readonly ResolverArgument[], frame: Frame): Outcome {
+    if (name === "now") return this.#now_(args, frame);
     if (name !== "oc.env") {
-      this.#errors.push(
+      return this.#fail(
         error(`unknown resolver "${name}" in "${frame.raw}"`, this.#frameLocation(frame), [
           `supported resolvers: ${RESOLVERS.join(", ")}`,
         ]),
       );
-      return FAILED;
     }
     const [variableArg, defaultArg] = args;
     if (variableArg === undefined || args.length > 2) {
-      this.#errors.push(
+      return this.#fail(
         error(`oc.env takes a variable name and an optional default, in "${frame.raw}"`, this.#frameLocation(frame), [
           "for example: ${oc.env:CMBFLOW_DATA,./data}",
         ]),
       );
-      return FAILED;
     }
     const variable = this.#argument(variableArg, frame);
-    if (!variable.ok) return FAILED;
+    if (!variable.ok) return variable;
     const name_ = typeof variable.value === "object" ? JSON.stringify(variable.value) : String(variable.value);
     const value = this.#options.env[name_];
     if (value !== undefined) return { ok: true, value };
     if (defaultArg !== undefined) return this.#argument(defaultArg, frame);
-    this.#errors.push(
+    return this.#fail(
       error(`environment variable "${name_}" is not set (in "${frame.raw}")`, this.#frameLocation(frame), [
         `set it, or give a default: \${oc.env:${name_},default}`,
       ]),
     );
-    return FAILED;
+  }
+
+  /** `${now:FORMAT}`: the run's instant; a comma in the format splits nothing (Hydra takes one pattern). */
+  #now_(args: readonly ResolverArgument[], frame: Frame): Outcome {
+    const pieces: string[] = [];
+    for (const arg of args) {
+      const piece = this.#argument(arg, frame);
+      if (!piece.ok) return piece;
+      pieces.push(typeof piece.value === "object" ? JSON.stringify(piece.value) : String(piece.value));
+    }
+    if (pieces.length === 0) {
+      return this.#fail(error(`now takes a strftime format, in "${frame.raw}"`, this.#frameLocation(frame), ["for example: ${now:%Y-%m-%d-%H-%M-%S}"]));
+    }
+    const formatted = strftime(pieces.join(","), this.#now);
+    if (formatted.ok) return { ok: true, value: formatted.value };
+    return this.#fail(
+      error(`now: unknown strftime directive ${formatted.error} in "${frame.raw}"`, this.#frameLocation(frame), [
+        `directives: ${STRFTIME_DIRECTIVES}`,
+      ]),
+    );
   }
 
   #argument(arg: ResolverArgument, frame: Frame): Outcome {
@@ -258,12 +319,14 @@ class Interpolator {
     return outcome;
   }
 
-  #reportCycle(frames: readonly Frame[], closing: KeyPath): void {
+  #reportCycle(frames: readonly Frame[], closing: KeyPath): Diagnostic | undefined {
     const first = frames[0];
-    if (first === undefined) return;
+    if (first === undefined) return undefined;
     const chain = [...frames.map((f) => dotted(f.path)), dotted(closing)].join(" → ");
     const notes = frames.map((f) => `${dotted(f.path)} is "${String(f.node.value)}" (${this.#options.describe(f.node.origin)})`);
-    this.#errors.push(error(`interpolation cycle: ${chain}`, this.#frameLocation(first), notes));
+    const diagnostic = error(`interpolation cycle: ${chain}`, this.#frameLocation(first), notes);
+    this.#errors.push(diagnostic);
+    return diagnostic;
   }
 
   #frameLocation(frame: Frame): SourceLocation | undefined {
@@ -288,6 +351,12 @@ class Interpolator {
     if (index < 0 || (location.endColumn !== undefined && index + raw.length > location.endColumn - 1)) return location;
     return { file: location.file, line: location.line, column: index + 1, endLine: location.line, endColumn: index + 1 + raw.length };
   }
+}
+
+/** A list or mapping: failed when an item failed (its causes, without repeats). */
+function containerOutcome(value: ConfigValue, ok: boolean, causes: readonly Diagnostic[]): Outcome {
+  if (ok) return { ok: true, value };
+  return { ok: false, value, causes: [...new Set(causes)] };
 }
 
 function walkPlain(value: ConfigValue, rest: KeyPath): Lookup {

@@ -5,7 +5,7 @@
  */
 import { join, resolve } from "node:path";
 import type { Diagnostic, SourceLocation } from "../diagnostics/diagnostic.js";
-import { error } from "../diagnostics/diagnostic.js";
+import { error, note } from "../diagnostics/diagnostic.js";
 import { err, ok } from "../diagnostics/result.js";
 import type { Result } from "../diagnostics/result.js";
 import { compose } from "./compose.js";
@@ -13,14 +13,14 @@ import type { GroupOverride } from "./compose.js";
 import { interpolate } from "./interpolate.js";
 import { nodeConfigIo } from "./io.js";
 import type { ConfigIo } from "./io.js";
-import { pathKey, toPlain } from "./node.js";
+import { isConfigObject, pathKey, toPlain } from "./node.js";
 import type { CNode, MapNode, ValueOrigin } from "./node.js";
 import { nodeAt, registerOrigins } from "./origins.js";
 import { applyOverride, parseOverride } from "./overrides.js";
 import type { ParsedOverride } from "./overrides.js";
-import { describeValue, validateConfig, withDefaults } from "./schema.js";
+import { describeValue, STAGE_KEYS, validateConfig, withDefaults } from "./schema.js";
 import type { ValidationIssue } from "./schema.js";
-import type { ConfigObject, ConfigSource, KeyPath, LoadedConfig, LoadOptions } from "./types.js";
+import type { ConfigObject, ConfigSource, ConfigValue, KeyPath, LoadedConfig, LoadOptions, UnresolvedValue } from "./types.js";
 
 /**
  * Load the configuration `<configDir>/<configName>.yaml` with `overrides` (see compose.ts,
@@ -52,7 +52,7 @@ export function loadConfig(options: LoadOptions, io: ConfigIo = nodeConfigIo): R
   }
 
   // A malformed override does not stop composition: its other problems are reported with it.
-  const composition = compose({ configDir, configName, groupOverrides, io });
+  const composition = compose({ configDir, configName, groupOverrides, io, env });
   const root = composition.root;
   if (composition.errors.length === 0) {
     for (const override of keyOverrides) {
@@ -66,8 +66,19 @@ export function loadConfig(options: LoadOptions, io: ConfigIo = nodeConfigIo): R
   const raw = toPlain(root) as ConfigObject;
   const texts = new Map(composition.sources.map((s) => [s.path, s.text]));
   const describe = (origin: ValueOrigin): string => describeForNote(origin, composition.sources);
-  const interpolation = interpolate(root, { env, texts, describe });
-  errors.push(...interpolation.errors);
+  const interpolation = interpolate(root, { env, texts, describe, now: options.now ?? new Date() });
+  // Lazy as in OmegaConf: a failure is an error only where cmbflow itself needs the value.
+  const needed = new Set<Diagnostic>();
+  const unresolved: UnresolvedValue[] = [];
+  for (const failure of interpolation.failures.values()) {
+    if (!mustResolve(failure.path, raw)) {
+      unresolved.push(failure);
+      continue;
+    }
+    for (const cause of failure.causes) needed.add(cause);
+    if (failure.causes.length === 0) errors.push(error(`"${failure.path.join(".")}" cannot be resolved`, locationAt(root, failure.path)));
+  }
+  errors.push(...interpolation.errors.filter((e) => needed.has(e)));
 
   const { value: resolved, filled } = withDefaults(interpolation.resolved, env);
   const filledKeys = new Set(filled.map(pathKey));
@@ -89,10 +100,64 @@ export function loadConfig(options: LoadOptions, io: ConfigIo = nodeConfigIo): R
     sources: composition.sources,
     overrides: [...options.overrides],
     choices: composition.choices,
-    warnings: composition.warnings,
+    warnings: [...composition.warnings, ...hydraBlockNote(root)],
+    unresolved,
   };
   registerOrigins(config, index);
   return ok(config);
+}
+
+/** Top-level keys the compiler and the commands read: their values must resolve. */
+const NEEDED_TOP_LEVEL: ReadonlySet<string> = new Set([
+  "pipeline",
+  "splits",
+  "local_system",
+  "file_system",
+  "dataset_name",
+  "working_dir",
+  "seed",
+  "cache",
+  "plugins",
+  "executors",
+]);
+
+/**
+ * Whether the compiler needs the value at `path`: the keys above, except a stage's free
+ * parameters that no path template of the stage names as a `{tag}` (only executors read those).
+ */
+function mustResolve(path: KeyPath, raw: ConfigObject): boolean {
+  const [top, stage, key] = path;
+  if (!NEEDED_TOP_LEVEL.has(String(top))) return false;
+  if (top !== "pipeline" || path.length <= 2 || key === undefined) return true;
+  if ((STAGE_KEYS as readonly string[]).includes(String(key)) || key === "freqs") return true;
+  const outputs = objectAt(raw, ["pipeline", String(stage), "assets_out"]);
+  return Object.values(outputs ?? {}).some((asset) => {
+    const spec = isConfigObject(asset) ? asset : {};
+    return [spec["path_template"], spec["path_template_alt"]].some((t) => typeof t === "string" && t.includes(`{${String(key)}}`));
+  });
+}
+
+function objectAt(value: ConfigObject, path: readonly string[]): ConfigObject | undefined {
+  let current: ConfigValue | undefined = value;
+  for (const segment of path) current = isConfigObject(current) ? current[segment] : undefined;
+  return isConfigObject(current) ? current : undefined;
+}
+
+function locationAt(root: MapNode, path: KeyPath): SourceLocation | undefined {
+  const origin = nodeAt(root, path)?.origin;
+  return origin?.kind === "file" ? origin.location : undefined;
+}
+
+/** The `hydra:` block is kept (Hydra users look for it in `cmbflow config`) but used by nothing. */
+function hydraBlockNote(root: MapNode): Diagnostic[] {
+  const origin = root.entries.get("hydra")?.origin;
+  if (origin === undefined) return [];
+  const at = origin.kind === "file" ? (origin.keyLocation ?? origin.location) : undefined;
+  return [
+    note("the hydra: block is kept in the configuration but cmbflow does not use it", at, [
+      "cmbflow keeps its own run records and logs; Hydra's run.dir, job and launcher settings have no effect",
+    ]),
+  ];
 }
 
 /** `group=option` when `group` is a folder of the config directory (and not a dotted key). */

@@ -4,7 +4,7 @@
  * and an empty pipeline. Issues carry key paths; load.ts turns them into located diagnostics.
  *
  * Fixed keys and their types:
- * - `pipeline`: stage name → stage block (at least one stage). A stage block has
+ * - `pipeline`: stage name → stage block (at least one stage; null is an empty block). A stage block has
  *   `assets_out` (name → `{handler, path_template, ...free}`), `assets_in` (name → `{stage, orig_name?}`),
  *   `dir_name`, `splits` (list of split kinds), `make_stage_log`, `epochs` (list of ints or null),
  *   `override_n_sims` (int ≥ 0, list of ints ≥ 0, or null), `executor` (`"module#Export"`), all
@@ -13,6 +13,8 @@
  *   `SPLIT_KEY`) with `n_sims` (int ≥ 0) and optional `n_sims_cap` (int ≥ 0 or null), plus free keys.
  * - `local_system`: `datasets_root` (default: `$CMBFLOW_DATA`, else `./data`), `assets_dir`, free keys.
  * - `file_system`: `sim_folder_prefix` (default `"sim"`), `sim_str_num_digits` (default 4), free keys.
+ * - `executors`: stage name → `"module#Export"`, binding executors outside the pipeline YAML.
+ * An output asset may have `path_template_alt` (a string), the template used without per-sim context.
  */
 import { z } from "zod";
 import type { $ZodRawIssue } from "zod/v4/core";
@@ -34,13 +36,13 @@ export const STAGE_KEYS = [
   "override_n_sims",
   "executor",
 ] as const;
-const ASSET_OUT_KEYS = ["handler", "path_template"] as const;
+const ASSET_OUT_KEYS = ["handler", "path_template", "path_template_alt"] as const;
 const ASSET_IN_KEYS = ["stage", "orig_name"] as const;
 const SPLIT_ENTRY_KEYS = ["n_sims", "n_sims_cap"] as const;
 const LOCAL_SYSTEM_KEYS = ["datasets_root", "assets_dir"] as const;
 const FILE_SYSTEM_KEYS = ["sim_folder_prefix", "sim_str_num_digits"] as const;
 const CACHE_KEYS: readonly string[] = ["enabled", "link"];
-const TOP_LEVEL_KEYS = ["pipeline", "splits", "local_system", "file_system"] as const;
+const TOP_LEVEL_KEYS = ["pipeline", "splits", "local_system", "file_system", "executors"] as const;
 
 /** Defaults filled into the resolved configuration when absent. */
 export const FILE_SYSTEM_DEFAULTS = { sim_folder_prefix: "sim", sim_str_num_digits: 4 } as const;
@@ -51,7 +53,8 @@ const NON_NEGATIVE_INT = "must be a non-negative integer";
 const SEED = "must be a whole number from 0 to 9007199254740991 (2^53 − 1)";
 const nonNegativeInt = z.int({ error: NON_NEGATIVE_INT }).min(0, { error: NON_NEGATIVE_INT });
 
-const assetOutSchema = z.looseObject({ handler: z.string(), path_template: z.string() });
+const executorRef = z.string().regex(/^[^#\s]+#[A-Za-z_$][\w$]*$/, { error: 'must be "module#Export" (a module path, "#", an export name)' });
+const assetOutSchema = z.looseObject({ handler: z.string(), path_template: z.string(), path_template_alt: z.string().optional() });
 const assetInSchema = z.strictObject({ stage: z.string(), orig_name: z.string().optional() });
 const stageSchema = z.looseObject({
   assets_out: z.record(z.string(), assetOutSchema).optional(),
@@ -65,10 +68,7 @@ const stageSchema = z.looseObject({
       error: "must be a non-negative integer, a list of non-negative integers, or null",
     })
     .optional(),
-  executor: z
-    .string()
-    .regex(/^[^#\s]+#[A-Za-z_$][\w$]*$/, { error: 'must be "module#Export" (a module path, "#", an export name)' })
-    .optional(),
+  executor: executorRef.optional(),
 });
 const splitEntrySchema = z.looseObject({
   n_sims: nonNegativeInt,
@@ -90,6 +90,8 @@ const configSchema = z.looseObject({
     .min(0, { error: SEED })
     .max(Number.MAX_SAFE_INTEGER, { error: SEED })
     .optional(),
+  // Binds executors to stages without editing the pipeline YAML (stage → "module#Export").
+  executors: z.record(z.string(), executorRef).optional(),
   cache: z
     .strictObject({
       enabled: z.boolean({ error: "must be true or false" }).optional(),
@@ -202,7 +204,7 @@ export function withDefaults(
 /** Every problem in the resolved configuration (all of them, in no particular order). */
 export function validateConfig(config: ConfigObject): ValidationIssue[] {
   const issues: ValidationIssue[] = [];
-  const parsed = configSchema.safeParse(config, { error: fallbackMessage });
+  const parsed = configSchema.safeParse(withEmptyStages(config), { error: fallbackMessage });
   if (!parsed.success) issues.push(...parsed.error.issues.flatMap((i) => fromZod(config, i.path, i)));
   const splits = config["splits"];
   if (isConfigObject(splits)) {
@@ -223,6 +225,18 @@ export function validateConfig(config: ConfigObject): ValidationIssue[] {
     });
   }
   return dropMissingWhenMisspelt(issues);
+}
+
+/**
+ * A stage written with nothing under it (`check_hydra_configs:`, as CMB-ML writes stages that
+ * only run code) is a stage with no assets: an empty block.
+ */
+function withEmptyStages(config: ConfigObject): ConfigObject {
+  const pipeline = config["pipeline"];
+  if (!isConfigObject(pipeline) || !Object.values(pipeline).includes(null)) return config;
+  const stages: Record<string, ConfigValue> = {};
+  for (const [name, block] of Object.entries(pipeline)) stages[name] = block === null ? {} : block;
+  return { ...config, pipeline: stages };
 }
 
 /** Messages for zod issues that the schema does not word itself; all read "must be ...". */

@@ -33,6 +33,18 @@ export interface LoadOptions {
   readonly overrides: readonly string[];
   /** Environment for `${oc.env:...}`; default `process.env`. */
   readonly env?: Readonly<Record<string, string | undefined>>;
+  /** The instant every `${now:...}` formats; default the moment of loading. */
+  readonly now?: Date;
+}
+
+/**
+ * A value whose interpolation failed where nothing cmbflow needs reads it: not an error (as in
+ * OmegaConf) until something reads it. Its resolved value is null.
+ */
+export interface UnresolvedValue {
+  readonly path: KeyPath;
+  /** Why: the located diagnostics of the failure (a missing key, an unset variable, ...). */
+  readonly causes: readonly Diagnostic[];
 }
 
 /** The composed, interpolated and validated configuration. */
@@ -49,6 +61,8 @@ export interface LoadedConfig {
   readonly overrides: readonly string[];
   /** Chosen option per config group, e.g. `{ splits: "3-3", pipeline: "assembly_sim" }`. */
   readonly choices: Readonly<Record<string, string>>;
-  /** Non-fatal findings. */
+  /** Non-fatal findings (warnings and notes). */
   readonly warnings: readonly Diagnostic[];
+  /** Values left unresolved because nothing cmbflow needs reads them (absent: none). */
+  readonly unresolved?: readonly UnresolvedValue[];
 }

@@ -6,6 +6,7 @@
 import { access, rm } from "node:fs/promises";
 import type { AssetHandler, HandlerOptions } from "../handlers/handler.js";
 import type { ContextValue, Namer } from "./namer.js";
+import { MissingContextKeyError } from "./namer.js";
 import type { OutputTransaction } from "./output-transaction.js";
 import { OutputPathError } from "./output-transaction.js";
 import { errnoCode, fsProblem } from "../cache/cache-file-error.js";
@@ -21,6 +22,8 @@ export interface AssetSpec {
   /** The producer's dir_name: what `{stage}` means in this asset's path. */
   readonly producerDir: string;
   readonly template: string;
+  /** `path_template_alt`: CMB-ML's template for when the context lacks a key `template` needs (no sim, say). */
+  readonly templateAlt?: string;
   readonly handler: AssetHandler;
   readonly options: HandlerOptions;
 }
@@ -98,7 +101,16 @@ export abstract class Asset {
 
   /** The path with `extra` context added (e.g. `{ freq: 100 }` for one of several files). */
   pathFor(extra: Readonly<Record<string, ContextValue>> = {}): string {
-    return this.namer.path(this.spec.template, { ...extra, stage: this.spec.producerDir });
+    const context = { ...extra, stage: this.spec.producerDir };
+    const alt = this.spec.templateAlt;
+    if (alt === undefined) return this.namer.path(this.spec.template, context);
+    try {
+      return this.namer.path(this.spec.template, context);
+    } catch (caught) {
+      // As CMB-ML's Asset does: without the per-sim context, the alternative template.
+      if (!(caught instanceof MissingContextKeyError)) throw caught;
+      return this.namer.path(alt, context);
+    }
   }
 }
 

@@ -33,23 +33,29 @@ export interface ConfigRead {
 /** Read-tracking access to the resolved configuration. */
 export class Cfg {
   readonly #root: ConfigObject;
+  readonly #unresolved: ReadonlyMap<string, string>;
   readonly #reads = new Map<string, ReadPhase>();
   #phase: ReadPhase = "construct";
 
   /**
    * @param root the resolved configuration
    * @param stage the stage reading it, named in errors
+   * @param unresolved dotted key → why it did not resolve, for the values the loader left
+   *   unresolved (lazily: nothing cmbflow needs reads them); reading one, or a mapping holding
+   *   one, fails as OmegaConf does
    */
   constructor(
     root: ConfigObject,
     readonly stage?: string,
+    unresolved: ReadonlyMap<string, string> = new Map(),
   ) {
     this.#root = root;
+    this.#unresolved = unresolved;
   }
 
   /** A view for `stage` over the same configuration, with its own read record. */
   forStage(stage: string): Cfg {
-    return new Cfg(this.#root, stage);
+    return new Cfg(this.#root, stage, this.#unresolved);
   }
 
   /** Marks the end of construction: later reads are recorded as phase "work". */
@@ -71,6 +77,7 @@ export class Cfg {
   /** The value at `key` (e.g. "scenario.nside"); throws {@link ConfigKeyError} when absent. */
   get(key: string): ConfigValue {
     this.#record(key);
+    this.#checkResolved(key);
     const value = this.#find(key);
     if (value === undefined) throw new ConfigKeyError(key, this.stage, `does not exist${this.#hint(key)}`);
     return value;
@@ -79,6 +86,7 @@ export class Cfg {
   /** The value at `key`, or `fallback` when absent. */
   getOr<T extends ConfigValue>(key: string, fallback: T): ConfigValue {
     this.#record(key);
+    this.#checkResolved(key);
     return this.#find(key) ?? fallback;
   }
 
@@ -150,6 +158,15 @@ export class Cfg {
     const v = this.get(key);
     if (v === null || typeof v !== "object" || Array.isArray(v)) throw new ConfigKeyError(key, this.stage, `must be a mapping, got ${JSON.stringify(v)}`);
     return v as ConfigObject;
+  }
+
+  /** Throws when `key`, a mapping above it or a value below it was left unresolved. */
+  #checkResolved(key: string): void {
+    for (const [path, why] of this.#unresolved) {
+      if (path === key || path.startsWith(`${key}.`) || key.startsWith(`${path}.`)) {
+        throw new ConfigKeyError(path, this.stage, `cannot be resolved: ${why}${path === key ? "" : ` (read as part of "${key}")`}`);
+      }
+    }
   }
 
   #record(key: string): void {

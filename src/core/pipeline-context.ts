@@ -180,7 +180,8 @@ export class PipelineContext {
     this.config = config;
     this.pipeline = pipeline;
     this.projectDir = projectDir;
-    this.#rootCfg = new Cfg(config.resolved);
+    const unresolved = new Map((config.unresolved ?? []).map((u) => [u.path.join("."), u.causes.map((c) => c.message).join("; ")]));
+    this.#rootCfg = new Cfg(config.resolved, undefined, unresolved);
     const base = namerBase(config.resolved, workDir);
     this.#base = new Namer(base, simFormat(config.resolved));
     this.#seed = baseSeed(config.resolved);

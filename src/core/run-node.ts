@@ -65,6 +65,7 @@ export function nodeContext(
       producer: producer.name,
       producerDir: producer.dirName,
       template: out.template.source,
+      ...(out.templateAlt === undefined ? {} : { templateAlt: out.templateAlt.source }),
       handler: env.handlerFor(out.handler),
       options: out.options,
     };
@@ -78,6 +79,7 @@ export function nodeContext(
       producer: def.name,
       producerDir: def.dirName,
       template: out.template.source,
+      ...(out.templateAlt === undefined ? {} : { templateAlt: out.templateAlt.source }),
       handler: env.handlerFor(out.handler),
       options: out.options,
     };

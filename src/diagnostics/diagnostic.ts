@@ -15,7 +15,8 @@ export interface SourceLocation {
   readonly endColumn?: number;
 }
 
-export type Severity = "error" | "warning";
+/** `note`: information the user may want (something kept but not used), never a problem. */
+export type Severity = "error" | "warning" | "note";
 
 /** One problem found in the user's input. */
 export interface Diagnostic {
@@ -41,4 +42,9 @@ export function error(message: string, location?: SourceLocation, notes?: readon
 /** Convenience constructor for a warning diagnostic. */
 export function warning(message: string, location?: SourceLocation, notes?: readonly string[]): Diagnostic {
   return { ...error(message, location, notes), severity: "warning" };
+}
+
+/** Convenience constructor for a note: information, not a problem (counted neither as error nor warning). */
+export function note(message: string, location?: SourceLocation, notes?: readonly string[]): Diagnostic {
+  return { ...error(message, location, notes), severity: "note" };
 }

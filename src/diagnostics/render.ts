@@ -70,7 +70,7 @@ interface Paint {
 
 function paint(severity: Severity, color: boolean): Paint {
   if (!color) return { severity: (s) => s, bold: (s) => s, gutter: (s) => s };
-  const code = severity === "error" ? "31" : "33";
+  const code = severity === "error" ? "31" : severity === "warning" ? "33" : "36";
   return {
     severity: (s) => `\u001b[1;${code}m${s}\u001b[0m`,
     bold: (s) => `\u001b[1m${s}\u001b[0m`,

@@ -31,7 +31,12 @@ export interface AssetOutDef {
   readonly name: string;
   readonly handler: string;
   readonly template: ParsedTemplate;
-  /** Every key of the entry besides handler and path_template, passed to the handler. */
+  /**
+   * `path_template_alt`: CMB-ML's template for when the asset's path is formed without the
+   * per-sim context (no `{sim}`, or no `{split}`) its `path_template` needs; undefined when absent.
+   */
+  readonly templateAlt?: ParsedTemplate;
+  /** Every key of the entry besides handler, path_template and path_template_alt, passed to the handler. */
   readonly options: ConfigObject;
 }
 
@@ -69,7 +74,7 @@ export interface StageDef {
   readonly freqs: readonly string[] | null;
   /** Values of `{epoch}` (the stage's `epochs` list), or null when it declares none. */
   readonly epochs: readonly number[] | null;
-  /** `module#Export` of the stage's executor, or null when the stage names none. */
+  /** `module#Export` of the stage's executor (its `executor:` key, or its entry in the top-level `executors:` mapping), or null when neither names one. */
   readonly executor: string | null;
   readonly makeStageLog: boolean;
   /** The resolved stage block, as written. */
@@ -117,9 +122,10 @@ export function buildStageGraph(config: Config, options: CompileOptions): Result
   const stages = new Map<string, StageDef>();
   const simCounts = new Map<string, ReadonlyMap<string, number>>();
 
+  const bindings = executorBindings(config.resolved, stageNames, at, diagnostics);
   for (const name of stageNames) {
     const block = asObject(pipeline[name]) ?? {};
-    const stage = readStage(name, block, allSplits, options, at, diagnostics, simCounts);
+    const stage = readStage(name, block, allSplits, options, at, diagnostics, simCounts, bindings.get(name));
     stages.set(name, stage);
   }
 
@@ -187,6 +193,7 @@ function readStage(
   at: (path: KeyPath) => SourceLocation | undefined,
   diagnostics: Diagnostic[],
   simCounts: Map<string, ReadonlyMap<string, number>>,
+  boundExecutor: string | undefined,
 ): StageDef {
   const path = (...rest: (string | number)[]): KeyPath => ["pipeline", name, ...rest];
   const dirName = typeof block["dir_name"] === "string" ? block["dir_name"] : name;
@@ -237,10 +244,22 @@ function readStage(
       if (isDim(tag)) dimSet.add(tag);
     }
     const rest: Record<string, ConfigValue> = {};
-    for (const [k, v] of Object.entries(entry)) if (k !== "handler" && k !== "path_template") rest[k] = v;
-    assetsOut.push({ name: assetName, handler, template: parsed.value, options: rest });
+    for (const [k, v] of Object.entries(entry)) if (k !== "handler" && k !== "path_template" && k !== "path_template_alt") rest[k] = v;
+    const alt = readTemplateAlt(name, assetName, entry, known, at, diagnostics);
+    assetsOut.push({ name: assetName, handler, template: parsed.value, ...(alt === undefined ? {} : { templateAlt: alt }), options: rest });
   }
   const dims = DIMS.filter((d) => dimSet.has(d));
+  // The alternative is for less context than the stage's nodes have, never more.
+  for (const asset of assetsOut) {
+    const extra = asset.templateAlt?.tags.filter((t) => isDim(t) && !dims.includes(t)) ?? [];
+    if (extra.length === 0) continue;
+    diagnostics.push(
+      error(
+        `path_template_alt of asset "${asset.name}" in stage "${name}" uses ${extra.map((d) => `{${d}}`).join(", ")}, which the stage's path_templates do not: it is the path for less context, not more`,
+        at(path("assets_out", asset.name, "path_template_alt")),
+      ),
+    );
+  }
   // Every node writes every asset: an asset without one of the stage's dimensions would be
   // written by all the nodes that differ only in it, each overwriting the others.
   for (const asset of assetsOut) {
@@ -324,9 +343,80 @@ function readStage(
     diagnostics.push(error(`stage "${name}" uses {epoch} in a path template but declares no "epochs" list`, at(path("assets_out"))));
   }
 
-  const executor = typeof block["executor"] === "string" ? block["executor"] : null;
+  const written = typeof block["executor"] === "string" ? block["executor"] : undefined;
+  if (written !== undefined && boundExecutor !== undefined && written !== boundExecutor) {
+    diagnostics.push(
+      error(`stage "${name}" is bound to executor "${boundExecutor}" in executors:, but its block names "${written}"`, at(["executors", name]), [
+        "remove one of the two: a stage has one executor",
+      ]),
+    );
+  }
+  const executor = written ?? boundExecutor ?? null;
   const makeStageLog = block["make_stage_log"] === true;
   return { name, dirName, dims, assetsOut, assetsIn, splitFilter, splits, sims, freqs, epochs, executor, makeStageLog, block };
+}
+
+/** `path_template_alt` of an output asset, checked like its path_template; undefined when absent or wrong (reported). */
+function readTemplateAlt(
+  stage: string,
+  asset: string,
+  entry: ConfigObject,
+  known: (tag: string) => boolean,
+  at: (path: KeyPath) => SourceLocation | undefined,
+  diagnostics: Diagnostic[],
+): ParsedTemplate | undefined {
+  const source = entry["path_template_alt"];
+  if (source === undefined || source === null) return undefined;
+  const where: KeyPath = ["pipeline", stage, "assets_out", asset, "path_template_alt"];
+  if (typeof source !== "string") {
+    diagnostics.push(error(`path_template_alt of asset "${asset}" in stage "${stage}" must be a string`, at(where)));
+    return undefined;
+  }
+  const parsed = parseTemplate(source);
+  if (!parsed.ok) {
+    diagnostics.push(
+      error(
+        `path_template_alt of asset "${asset}" in stage "${stage}": ${describeTemplateFailure(parsed.error)}`,
+        spanWithin(at(where), source, parsed.error.index, 1),
+      ),
+    );
+    return undefined;
+  }
+  const unknown = parsed.value.tags.filter((tag) => !known(tag));
+  for (const tag of unknown) {
+    diagnostics.push(
+      error(
+        `unknown tag "{${tag}}" in path_template_alt of asset "${asset}" in stage "${stage}"`,
+        spanWithin(at(where), source, source.indexOf(`{${tag}}`), tag.length + 2),
+        [`known tags: ${[...DIMS, ...CONTEXT_TAGS].join(", ")}, and the stage's own scalar keys`],
+      ),
+    );
+  }
+  return unknown.length === 0 ? parsed.value : undefined;
+}
+
+/**
+ * The top-level `executors:` mapping (stage → `module#Export`), which binds executors without
+ * editing the pipeline YAML (CMB-ML's stage files name none; its scripts choose them).
+ */
+function executorBindings(
+  resolved: ConfigObject,
+  stageNames: readonly string[],
+  at: (path: KeyPath) => SourceLocation | undefined,
+  diagnostics: Diagnostic[],
+): ReadonlyMap<string, string> {
+  const bindings = new Map<string, string>();
+  for (const [stage, ref] of Object.entries(asObject(resolved["executors"]) ?? {})) {
+    if (!stageNames.includes(stage)) {
+      const hint = suggestion(stage, stageNames);
+      diagnostics.push(
+        error(`executors: binds unknown stage "${stage}"`, at(["executors", stage]), [...(hint === undefined ? [] : [hint]), `stages: ${stageNames.join(", ")}`]),
+      );
+      continue;
+    }
+    if (typeof ref === "string") bindings.set(stage, ref);
+  }
+  return bindings;
 }
 
 function readList<T>(

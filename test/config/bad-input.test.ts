@@ -3,7 +3,7 @@
  * prints before its summary line).
  */
 import { describe, expect, it } from "vitest";
-import { loadErrors, text } from "./helpers.js";
+import { loadErrors, text, unresolvedReport } from "./helpers.js";
 
 const PRIMARY = "defaults:\n  - splits: 3-3\n  - pipeline: simple\n  - _self_\n";
 
@@ -182,23 +182,30 @@ describe("defaults lists", () => {
   });
 });
 
-describe("unsupported defaults entries", () => {
-  it("reports `override` entries and packages", () => {
-    expect(loadErrors({ "config.yaml": `${PRIMARY}  - override splits: 1-1\n  - splits@data: 1-1\n` })).toBe(
+describe("defaults entries that cannot apply", () => {
+  it("reports an override that matches no entry, and defaults interpolation that cannot resolve", () => {
+    expect(loadErrors({ "config.yaml": `${PRIMARY}  - override scenario: big\n  - splits@data: ${"${oc.env:SPLITS}"}\n  - splits@x: ${"${nope}"}\n` })).toBe(
       text(
-        "error: `override` entries in defaults lists are not supported",
-        " --> cfg/config.yaml:5:5",
+        'error: override of config group "scenario" matches no entry of the defaults lists',
+        " --> cfg/config.yaml:5:24",
         "  |",
-        "5 |   - override splits: 1-1",
-        "  |     ^^^^^^^^^^^^^^^",
-        "  = note: choose the option in the group's own entry, or on the command line: group=option",
+        "5 |   - override scenario: big",
+        "  |                        ^^^",
+        "  = note: an override changes the option of a group listed elsewhere; to add the group, write - scenario: big",
         "",
-        "error: packages (`group@package`) in defaults lists are not supported",
-        " --> cfg/config.yaml:6:5",
+        'error: environment variable "SPLITS" is not set (in "${oc.env:SPLITS}" in a defaults list)',
+        " --> cfg/config.yaml:6:18",
         "  |",
-        "6 |   - splits@data: 1-1",
-        "  |     ^^^^^^^^^^^",
-        "  = note: choose the option in the group's own entry, or on the command line: group=option",
+        "6 |   - splits@data: ${oc.env:SPLITS}",
+        "  |                  ^^^^^^^^^^^^^^^^",
+        "  = note: set it, or give a default: ${oc.env:SPLITS,default}",
+        "",
+        'error: "${nope}" cannot be resolved in a defaults list',
+        " --> cfg/config.yaml:7:15",
+        "  |",
+        "7 |   - splits@x: ${nope}",
+        "  |               ^^^^^^^",
+        "  = note: defaults lists take ${oc.env:VAR}, ${oc.env:VAR,default} and ${group} (the option of a group listed earlier)",
       ),
     );
   });
@@ -289,7 +296,7 @@ describe("overrides", () => {
 describe("interpolation", () => {
   it("reports a missing target at the referring line, naming the closest keys", () => {
     const body = "scenario:\n  nside: 128\ndataset: d_${scenario.nsid}\nn: ${nside}\n";
-    expect(loadErrors({ "config.yaml": PRIMARY + body })).toBe(
+    expect(unresolvedReport({ "config.yaml": PRIMARY + body })).toBe(
       text(
         'error: interpolation "${scenario.nsid}" refers to a missing key "scenario.nsid"',
         " --> cfg/config.yaml:7:12",
@@ -310,7 +317,7 @@ describe("interpolation", () => {
 
   it("reports a cycle once, naming every step, and not the values that depend on it", () => {
     const body = "a: ${b}\nb: x_${c}\nc: ${a}\nd: ${a}\n";
-    expect(loadErrors({ "config.yaml": PRIMARY + body })).toBe(
+    expect(unresolvedReport({ "config.yaml": PRIMARY + body })).toBe(
       text(
         "error: interpolation cycle: a → b → c → a",
         " --> cfg/config.yaml:5:4",
@@ -325,7 +332,7 @@ describe("interpolation", () => {
   });
 
   it("reports a value that refers to itself", () => {
-    expect(loadErrors({ "config.yaml": `${PRIMARY}x:\n  y: \${x}\n` })).toBe(
+    expect(unresolvedReport({ "config.yaml": `${PRIMARY}x:\n  y: \${x}\n` })).toBe(
       text(
         "error: interpolation cycle: x.y → x.y",
         " --> cfg/config.yaml:6:6",
@@ -338,7 +345,7 @@ describe("interpolation", () => {
   });
 
   it("reports an unset environment variable without a default", () => {
-    expect(loadErrors({ "config.yaml": `${PRIMARY}root: \${oc.env:NOPE}\n` })).toBe(
+    expect(unresolvedReport({ "config.yaml": `${PRIMARY}root: \${oc.env:NOPE}\n` })).toBe(
       text(
         'error: environment variable "NOPE" is not set (in "${oc.env:NOPE}")',
         " --> cfg/config.yaml:5:7",
@@ -351,14 +358,14 @@ describe("interpolation", () => {
   });
 
   it("reports unknown resolvers, bad key paths and mappings inside strings", () => {
-    expect(loadErrors({ "config.yaml": `${PRIMARY}s: \${foo:bar}\nt: \${a..b}\nm: {a: 1}\nu: x_\${m}\n` })).toBe(
+    expect(unresolvedReport({ "config.yaml": `${PRIMARY}s: \${foo:bar}\nt: \${a..b}\nm: {a: 1}\nu: x_\${m}\n` })).toBe(
       text(
         'error: unknown resolver "foo" in "${foo:bar}"',
         " --> cfg/config.yaml:5:4",
         "  |",
         "5 | s: ${foo:bar}",
         "  |    ^^^^^^^^^^",
-        "  = note: supported resolvers: oc.env",
+        "  = note: supported resolvers: oc.env, now",
         "",
         'error: invalid key path "a..b" in "${a..b}"',
         " --> cfg/config.yaml:6:4",
@@ -466,17 +473,17 @@ describe("validation", () => {
 
   it("collects errors from several files and steps together, in file and line order", () => {
     const files = {
-      "config.yaml": `${PRIMARY}label: \${scenario.name}\npipeline:\n  make_cmb:\n    epochs: [1, x]\n    executor: stages/make-cmb.ts\n`,
+      "config.yaml": `${PRIMARY}dataset_name: \${scenario.name}\npipeline:\n  make_cmb:\n    epochs: [1, x]\n    executor: stages/make-cmb.ts\n`,
       "splits/3-3.yaml": "name: 33\nTrain:\n  n_sims: -1\nTest:\n  n_sim: 3\n",
       "pipeline/simple.yaml": "make_cmb:\n  assets_out:\n    cmb_map: {handler: HealpyMap}\n  splits: Train\n",
     };
     expect(loadErrors(files)).toBe(
       text(
         'error: interpolation "${scenario.name}" refers to a missing key "scenario.name"',
-        " --> cfg/config.yaml:5:8",
+        " --> cfg/config.yaml:5:15",
         "  |",
-        "5 | label: ${scenario.name}",
-        "  |        ^^^^^^^^^^^^^^^^",
+        "5 | dataset_name: ${scenario.name}",
+        "  |               ^^^^^^^^^^^^^^^^",
         '  = note: did you mean "splits.name"?',
         "",
         'error: pipeline.make_cmb.epochs must be a list of integers or null, got the list [1,"x"]',

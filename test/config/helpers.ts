@@ -58,6 +58,17 @@ export function loadErrors(
   return renderFor(files, result.error);
 }
 
+/**
+ * Load, expect success, and render what `config --check` reports: the causes of the values left
+ * unresolved because nothing cmbflow needs reads them, once each, in line order.
+ */
+export function unresolvedReport(files: Readonly<Record<string, string>>, env: Readonly<Record<string, string>> = {}): string {
+  const config = loadOk(files, [], env);
+  const causes = [...new Set((config.unresolved ?? []).flatMap((u) => u.causes))];
+  const line = (d: Diagnostic): number => d.location?.line ?? Number.MAX_SAFE_INTEGER;
+  return renderFor(files, causes.sort((a, b) => line(a) - line(b) || (a.location?.column ?? 0) - (b.location?.column ?? 0)));
+}
+
 function renderFor(files: Readonly<Record<string, string>>, diagnostics: readonly Diagnostic[]): string {
   const all: Record<string, string> = { ...BASE_FILES, ...files };
   return renderDiagnostics(diagnostics, {

@@ -27,6 +27,15 @@ describe("assets and the node transaction", () => {
     options: {},
   });
 
+  it("forms the path from path_template_alt when the context lacks what path_template needs", () => {
+    const alt: AssetSpec = { ...spec(PlainText), templateAlt: "{root}/{stage}/{split}/x.txt" };
+    expect(new InputAsset(alt, new Namer({ root: dir }).child({ split: "Train", sim_num: 2 })).path).toBe(join(dir, "S_Dir/Train/sim0002/x.txt"));
+    expect(new InputAsset(alt, new Namer({ root: dir }).child({ split: "Train" })).path).toBe(join(dir, "S_Dir/Train/x.txt"));
+    // Without an alternative, or when the alternative needs what is missing too, the key is named.
+    expect(() => new InputAsset(spec(PlainText), new Namer({ root: dir }).child({ split: "Train" })).path).toThrow('key "sim" is not in the context');
+    expect(() => new InputAsset(alt, new Namer({ root: dir })).path).toThrow('key "split" is not in the context');
+  });
+
   it("forms paths with the producer's dir_name and the node context", () => {
     const namer = new Namer({ root: dir }).child({ split: "Train", sim_num: 2, stage: "consumer_dir" });
     const input = new InputAsset(spec(PlainText), namer);

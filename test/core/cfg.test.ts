@@ -5,6 +5,18 @@ import { newRunId } from "../../src/core/log-maker.js";
 const ROOT = { scenario: { nside: 64, name: "x", ok: true, freqs: [30, 100], detectors: { "30": { fwhm: 32 } } }, pipeline: { a: { lmax: 1.5 } } };
 
 describe("Cfg", () => {
+  it("fails, naming the cause, when a value left unresolved is read, alone or inside a mapping", () => {
+    const why = new Map([["scenario.label", 'interpolation "${model.name}" refers to a missing key "model.name"']]);
+    const cfg = new Cfg({ scenario: { nside: 64, label: null } }, "a", why);
+    expect(cfg.integer("scenario.nside")).toBe(64);
+    expect(cfg.has("scenario.label")).toBe(true);
+    expect(() => cfg.get("scenario.label")).toThrow(
+      'stage "a": config key "scenario.label" cannot be resolved: interpolation "${model.name}" refers to a missing key "model.name"',
+    );
+    expect(() => cfg.object("scenario")).toThrow('config key "scenario.label" cannot be resolved: interpolation "${model.name}" refers to a missing key "model.name" (read as part of "scenario")');
+    expect(() => cfg.getOr("scenario.label", "x")).toThrow(ConfigKeyError);
+  });
+
   it("reads typed values by dotted path and records every read with its phase", () => {
     const cfg = new Cfg(ROOT).forStage("a");
     expect(cfg.integer("scenario.nside")).toBe(64);
