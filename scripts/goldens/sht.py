@@ -15,6 +15,7 @@ Formulas (mirrored in test/healpix/sht-goldens.ts):
   alm(l, m; s):  u = ((131 l + 71 m + 17 s) mod 251)/125.5 - 1,
                  v = ((97 l + 43 m + 29 s) mod 241)/120.5 - 1,
                  a_lm = (u/(l + 1), v/(l + 1)), Im = 0 for m = 0
+  gauss alm:     np.random.RandomState(s): standard normals for all Re, then all Im (T, E, B in turn)
   map(p; s):     ((48271 p + 7919 s) mod 65521)/32760.5 - 1
   unseen(p; s):  map(p; s), but UNSEEN where p mod 97 == 0
   cl(l):         1/((l + 1)(l + 2))
@@ -25,6 +26,15 @@ import sys
 
 import healpy as hp
 import numpy as np
+
+
+def gauss_alm(lmax, rng):
+    """White a_lm: numpy normals, all real parts then all imaginary parts; Im = 0 for m = 0."""
+    n = hp.Alm.getsize(lmax)
+    re = rng.standard_normal(n)
+    im = rng.standard_normal(n)
+    im[:lmax + 1] = 0
+    return re + 1j * im
 
 
 def formula_alm(lmax, mmax, s):
@@ -127,6 +137,43 @@ def main():
     sm = hp.smoothing(mp, fwhm=0.1)
     save("smoothing_n16", "smoothing", {"nside": 16, "seed": 9, "fwhm": 0.1, "unseen": True,
                                         "max_abs": float(np.abs(sm[sm != hp.UNSEEN]).max())}, sm, 4)
+
+    # Polarisation (pol=True): T, E, B alm from the formula with seeds s, s + 1, s + 2, and I, Q, U
+    # maps likewise; one case per output field, stored strided (about 75 KB in all); Q with UNSEEN
+    # pixels in one case; mmax < lmax in one.
+    for nside, lmax, mmax, s, stride in [(16, 47, 47, 11, 8), (16, 40, 20, 12, 8), (64, 191, 191, 13, 128),
+                                         (256, 767, 767, 14, 2048)]:
+        alms = [formula_alm(lmax, mmax, s + k) for k in range(3)]
+        maps = hp.alm2map(alms, nside, lmax=lmax, mmax=mmax, pol=True)
+        for f, mp in zip("IQU", maps):
+            save(f"alm2map_pol_n{nside}_l{lmax}_m{mmax}_{f}", "alm2map-pol",
+                 {"nside": nside, "lmax": lmax, "mmax": mmax, "seed": s, "field": "IQU".index(f),
+                  "max_abs": float(np.abs(mp).max())}, mp, stride)
+    # White T, E, B at nside 256: the polar rings, where the 1/s² form of the spin-2 functions
+    # loses ~3e-11 for small m (first and last 40 pixels, and 40 around the equator).
+    nside, lmax = 256, 767
+    rng = np.random.RandomState(15)
+    alms = [gauss_alm(lmax, rng) for k in range(3)]
+    maps = hp.alm2map(alms, nside, lmax=lmax, pol=True)
+    npix = 12 * nside * nside
+    pix = np.concatenate([np.arange(0, 40), np.arange(npix // 2 - 20, npix // 2 + 20), np.arange(npix - 40, npix)])
+    for f, mp in zip("QU", maps[1:]):
+        data = mp[pix].astype("<f8")
+        data.tofile(os.path.join(out, f"alm2map_pol_polar_n256_{f}.f64"))
+        cases.append({"name": f"alm2map_pol_polar_n256_{f}", "kind": "alm2map-pol-pixels",
+                      "params": {"nside": nside, "lmax": lmax, "mmax": lmax, "seed": 15, "field": 1 + "QU".index(f),
+                                 "max_abs": float(np.abs(mp).max())},
+                      "file": f"alm2map_pol_polar_n256_{f}.f64", "length": int(data.size), "pixels": pix.tolist()})
+    for nside, lmax, mmax, s, unseen, iters, stride in [(16, 47, 47, 21, False, (0, 3), 7), (16, 47, 47, 22, True, (3,), 7),
+                                                         (16, 47, 30, 23, False, (1,), 7), (64, 191, 191, 24, False, (0, 3), 97),
+                                                         (256, 767, 767, 25, False, (0,), 1021)]:
+        maps = [formula_map(nside, s), formula_map(nside, s + 1, unseen), formula_map(nside, s + 2)]
+        for it in iters:
+            alms = hp.map2alm(maps, lmax=lmax, mmax=mmax, iter=it, pol=True)
+            for f, a in zip("TEB", alms):
+                save(f"map2alm_pol_n{nside}_l{lmax}_m{mmax}_s{s}_i{it}_{f}", "map2alm-pol",
+                     {"nside": nside, "lmax": lmax, "mmax": mmax, "seed": s, "unseen": unseen, "iter": it,
+                      "field": "TEB".index(f), "max_abs": float(np.abs(a).max())}, a, stride)
 
     # Round trip map2alm(alm2map(alm)) at lmax = 2·nside: healpy's relative alm error (no file).
     for nside in (16, 32):

@@ -6,13 +6,16 @@
 import { readFileSync } from "node:fs";
 import { almIndex, almSize } from "../../src/healpix/alm.js";
 import { UNSEEN } from "../../src/healpix/nside.js";
+import type { RandomState } from "../../src/healpix/rng.js";
 
 const DIR = new URL("../fixtures/healpix/sht/", import.meta.url);
 
 /** One golden output: its parameters and the stored values (every `stride`-th element). */
 export interface GoldenCase {
   readonly name: string;
-  readonly kind: "alm2map" | "alm2map-pixels" | "map2alm" | "anafast" | "synfast" | "smoothing" | "roundtrip";
+  readonly kind:
+    | "alm2map" | "alm2map-pixels" | "map2alm" | "anafast" | "synfast" | "smoothing" | "roundtrip"
+    | "alm2map-pol" | "alm2map-pol-pixels" | "map2alm-pol";
   readonly params: Readonly<Record<string, number | boolean | null>>;
   readonly file: string | null;
   readonly length: number;
@@ -66,6 +69,16 @@ export function formulaAlm(lmax: number, mmax: number, s: number): Float64Array 
       alm[2 * k + 1] = m === 0 ? 0 : v / (l + 1);
     }
   }
+  return alm;
+}
+
+/** White a_lm of the generator (gauss_alm): all real parts, then all imaginary parts; Im a_l0 = 0. */
+export function gaussAlm(lmax: number, rng: RandomState): Float64Array {
+  const n = almSize(lmax);
+  const alm = new Float64Array(2 * n);
+  rng.fillStandardNormal(alm, 0, 2, n);
+  rng.fillStandardNormal(alm, 1, 2, n);
+  for (let l = 0; l <= lmax; l++) alm[2 * l + 1] = 0;
   return alm;
 }
 
