@@ -175,6 +175,18 @@ def main():
                      {"nside": nside, "lmax": lmax, "mmax": mmax, "seed": s, "unseen": unseen, "iter": it,
                       "field": "TEB".index(f), "max_abs": float(np.abs(a).max())}, a, stride)
 
+    # anafast of I, Q, U maps: the six spectra (TT, EE, BB, TE, EB, TB), one file per case with the
+    # six rows (every stride-th l); one cross spectrum.
+    for nside, lmax, s1, s2, it, stride in [(16, 47, 31, None, 3, 1), (16, 47, 31, 34, 3, 1), (64, 191, 37, None, 3, 2),
+                                            (256, 767, 41, None, 0, 8)]:
+        m1 = [formula_map(nside, s1 + k) for k in range(3)]
+        m2 = None if s2 is None else [formula_map(nside, s2 + k) for k in range(3)]
+        c = np.asarray(hp.anafast(m1, m2, lmax=lmax, iter=it, pol=True))
+        save(f"anafast_pol_n{nside}_s{s1}_{s2}_i{it}", "anafast-pol",
+             {"nside": nside, "lmax": lmax, "seed": s1, "seed2": s2, "iter": it,
+              "max_abs": float(np.abs(c).max())}, c[:, ::stride].ravel(), 1)
+        cases[-1]["stride"] = stride
+
     # Round trip map2alm(alm2map(alm)) at lmax = 2·nside: healpy's relative alm error (no file).
     for nside in (16, 32):
         lmax = 2 * nside

@@ -15,7 +15,7 @@ export interface GoldenCase {
   readonly name: string;
   readonly kind:
     | "alm2map" | "alm2map-pixels" | "map2alm" | "anafast" | "synfast" | "smoothing" | "roundtrip"
-    | "alm2map-pol" | "alm2map-pol-pixels" | "map2alm-pol";
+    | "alm2map-pol" | "alm2map-pol-pixels" | "map2alm-pol" | "anafast-pol";
   readonly params: Readonly<Record<string, number | boolean | null>>;
   readonly file: string | null;
   readonly length: number;
