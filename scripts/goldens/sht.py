@@ -19,6 +19,8 @@ Formulas (mirrored in test/healpix/sht-goldens.ts):
   map(p; s):     ((48271 p + 7919 s) mod 65521)/32760.5 - 1
   unseen(p; s):  map(p; s), but UNSEEN where p mod 97 == 0
   cl(l):         1/((l + 1)(l + 2))
+  pol cls:       TT = cl, EE = TT/10, BB = TT/50 (0 for l < 2), TE = 0.3((l mod 7) − 3)/3·√(TT·EE),
+                 EB = 0.05((l mod 5) − 2)/2·√(EE·BB), TB = 0.05((l mod 3) − 1)·√(TT·BB)
 """
 import json
 import os
@@ -47,6 +49,23 @@ def formula_alm(lmax, mmax, s):
             im = 0.0 if m == 0 else v / (l + 1)
             out[hp.Alm.getidx(lmax, l, m)] = complex(re, im)
     return out
+
+
+def formula_pol_cls(n, edge=False):
+    """TT, EE, BB, TE, EB, TB; with `edge`, TT_3 = 0 and TE_1 = 0.05 where EE_1 = 0 (not PSD)."""
+    tt = formula_cl(n)
+    ell = np.arange(n)
+    ee = tt / 10.0
+    bb = tt / 50.0
+    ee[:2] = 0.0
+    bb[:2] = 0.0
+    te = 0.3 * ((ell % 7) - 3.0) / 3.0 * np.sqrt(tt * ee)
+    eb = 0.05 * ((ell % 5) - 2.0) / 2.0 * np.sqrt(ee * bb)
+    tb = 0.05 * ((ell % 3) - 1.0) * np.sqrt(tt * bb)
+    if edge:
+        tt[3] = 0.0
+        te[1] = 0.05
+    return [tt, ee, bb, te, eb, tb]
 
 
 def formula_map(nside, s, unseen=False):
@@ -131,6 +150,23 @@ def main():
         m = hp.synfast(cl, nside, fwhm=fwhm)
         save(f"synfast_n{nside}_s{seed}_f{fwhm}", "synfast",
              {"nside": nside, "ncl": ncl, "seed": seed, "fwhm": fwhm, "max_abs": float(np.abs(m).max())}, m, stride)
+
+    # synfast new=True (TT, EE, BB, TE[, EB, TB]) with numpy's seeded legacy generator; and synalm
+    # with a zero TT and a non-positive-definite l (full alm, lmax 8).
+    for nside, nspec, seed, fwhm, stride in [(16, 4, 101, 0.0, 4), (16, 6, 102, 0.05, 4), (64, 6, 103, 0.02, 64),
+                                             (256, 4, 104, 0.0, 1024)]:
+        cls = formula_pol_cls(3 * nside)[:nspec]
+        np.random.seed(seed)
+        maps = hp.synfast(cls, nside, fwhm=fwhm, new=True)
+        for f, mp in zip("IQU", maps):
+            save(f"synfast_pol_n{nside}_c{nspec}_s{seed}_{f}", "synfast-pol",
+                 {"nside": nside, "nspec": nspec, "seed": seed, "fwhm": fwhm, "field": "IQU".index(f),
+                  "max_abs": float(np.abs(mp).max())}, mp, stride)
+    np.random.seed(105)
+    alms = hp.synalm(formula_pol_cls(9, edge=True), lmax=8, new=True)
+    for f, a in zip("TEB", alms):
+        save(f"synalm_pol_edge_{f}", "synalm-pol", {"lmax": 8, "seed": 105, "field": "TEB".index(f),
+                                                      "max_abs": float(np.abs(a).max())}, a)
 
     # smoothing (map2alm iter 3, beam, alm2map; UNSEEN kept) of a map with UNSEEN pixels.
     mp = formula_map(16, 9, True)

@@ -15,7 +15,8 @@ export interface GoldenCase {
   readonly name: string;
   readonly kind:
     | "alm2map" | "alm2map-pixels" | "map2alm" | "anafast" | "synfast" | "smoothing" | "roundtrip"
-    | "alm2map-pol" | "alm2map-pol-pixels" | "map2alm-pol" | "anafast-pol";
+    | "alm2map-pol" | "alm2map-pol-pixels" | "map2alm-pol" | "anafast-pol"
+    | "synfast-pol" | "synalm-pol";
   readonly params: Readonly<Record<string, number | boolean | null>>;
   readonly file: string | null;
   readonly length: number;
@@ -95,6 +96,24 @@ export function formulaCl(n: number): Float64Array {
   const cl = new Float64Array(n);
   for (let l = 0; l < n; l++) cl[l] = 1 / ((l + 1) * (l + 2));
   return cl;
+}
+
+/** The generator's TT, EE, BB, TE, EB, TB for l < n (formula_pol_cls; `edge`: TT_3 = 0, TE_1 = 0.05). */
+export function formulaPolCls(n: number, edge = false): Float64Array[] {
+  const tt = formulaCl(n);
+  const [ee, bb, te, eb, tb] = [0, 1, 2, 3, 4].map(() => new Float64Array(n)) as [Float64Array, Float64Array, Float64Array, Float64Array, Float64Array];
+  for (let l = 0; l < n; l++) {
+    ee[l] = l < 2 ? 0 : tt[l]! / 10;
+    bb[l] = l < 2 ? 0 : tt[l]! / 50;
+    te[l] = ((0.3 * ((l % 7) - 3)) / 3) * Math.sqrt(tt[l]! * ee[l]!);
+    eb[l] = ((0.05 * ((l % 5) - 2)) / 2) * Math.sqrt(ee[l]! * bb[l]!);
+    tb[l] = 0.05 * ((l % 3) - 1) * Math.sqrt(tt[l]! * bb[l]!);
+  }
+  if (edge) {
+    tt[3] = 0;
+    te[1] = 0.05;
+  }
+  return [tt, ee, bb, te, eb, tb];
 }
 
 /** max_i |got[start + stride·i] − want[i]| over the stored elements (complex: both parts). */
