@@ -223,6 +223,23 @@ def main():
               "max_abs": float(np.abs(c).max())}, c[:, ::stride].ravel(), 1)
         cases[-1]["stride"] = stride
 
+    # smoothing of I, Q, U (pol=True), UNSEEN pixels in Q; at nside 16 (every 4th pixel) and 64.
+    for nside, s, fwhm, stride in [(16, 51, 0.1, 4), (64, 52, 0.03, 64)]:
+        maps = [formula_map(nside, s), formula_map(nside, s + 1, True), formula_map(nside, s + 2)]
+        sm = hp.smoothing(maps, fwhm=fwhm, pol=True)
+        for f, mp in zip("IQU", sm):
+            save(f"smoothing_pol_n{nside}_{f}", "smoothing-pol",
+                 {"nside": nside, "seed": s, "fwhm": fwhm, "field": "IQU".index(f),
+                  "max_abs": float(np.abs(mp[mp != hp.UNSEEN]).max())}, mp, stride)
+
+    # Pixel windows (healpy-data files) at l = 0, 1, 2, 3·nside − 1 and 4·nside, to check the
+    # reader and healpy's truncation.
+    for nside in (16, 256, 1024):
+        t, p = hp.pixwin(nside, pol=True, lmax=4 * nside)
+        idx = [0, 1, 2, 3 * nside - 1, 4 * nside]
+        save(f"pixwin_n{nside}", "pixwin", {"nside": nside, "length": len(t), "default_length": len(hp.pixwin(nside))},
+             np.concatenate([t[idx], p[idx]]))
+
     # Round trip map2alm(alm2map(alm)) at lmax = 2·nside: healpy's relative alm error (no file).
     for nside in (16, 32):
         lmax = 2 * nside

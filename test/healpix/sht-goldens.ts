@@ -16,7 +16,7 @@ export interface GoldenCase {
   readonly kind:
     | "alm2map" | "alm2map-pixels" | "map2alm" | "anafast" | "synfast" | "smoothing" | "roundtrip"
     | "alm2map-pol" | "alm2map-pol-pixels" | "map2alm-pol" | "anafast-pol"
-    | "synfast-pol" | "synalm-pol";
+    | "synfast-pol" | "synalm-pol" | "smoothing-pol" | "pixwin";
   readonly params: Readonly<Record<string, number | boolean | null>>;
   readonly file: string | null;
   readonly length: number;
