@@ -5,7 +5,7 @@ Run with the system Python that has healpy 1.16.1 (apt-get install -y python3-he
 
     /usr/bin/python3 scripts/goldens/sht.py test/fixtures/healpix/sht
 
-Writes <out>/manifest.json and little-endian float64 files <out>/<case>.f64 (about 190 KB in all).
+Writes <out>/manifest.json and little-endian float64 files <out>/<case>.f64 (about 290 KB in all).
 Deterministic: inputs come from integer formulas that JavaScript evaluates bit-identically
 (every step is one correctly rounded IEEE operation), or from numpy's seeded legacy generator
 (synfast), so the tests need no input files. Large outputs are stored as every stride-th pixel
@@ -153,8 +153,8 @@ def main():
 
     # synfast new=True (TT, EE, BB, TE[, EB, TB]) with numpy's seeded legacy generator; and synalm
     # with a zero TT and a non-positive-definite l (full alm, lmax 8).
-    for nside, nspec, seed, fwhm, stride in [(16, 4, 101, 0.0, 4), (16, 6, 102, 0.05, 4), (64, 6, 103, 0.02, 64),
-                                             (256, 4, 104, 0.0, 1024)]:
+    for nside, nspec, seed, fwhm, stride in [(16, 4, 101, 0.0, 12), (16, 6, 102, 0.05, 12), (64, 6, 103, 0.02, 192),
+                                             (256, 4, 104, 0.0, 3072)]:
         cls = formula_pol_cls(3 * nside)[:nspec]
         np.random.seed(seed)
         maps = hp.synfast(cls, nside, fwhm=fwhm, new=True)
@@ -175,10 +175,10 @@ def main():
                                         "max_abs": float(np.abs(sm[sm != hp.UNSEEN]).max())}, sm, 4)
 
     # Polarisation (pol=True): T, E, B alm from the formula with seeds s, s + 1, s + 2, and I, Q, U
-    # maps likewise; one case per output field, stored strided (about 75 KB in all); Q with UNSEEN
+    # maps likewise; one case per output field, stored strided; Q with UNSEEN
     # pixels in one case; mmax < lmax in one.
-    for nside, lmax, mmax, s, stride in [(16, 47, 47, 11, 8), (16, 40, 20, 12, 8), (64, 191, 191, 13, 128),
-                                         (256, 767, 767, 14, 2048)]:
+    for nside, lmax, mmax, s, stride in [(16, 47, 47, 11, 24), (16, 40, 20, 12, 24), (64, 191, 191, 13, 384),
+                                         (256, 767, 767, 14, 6144)]:
         alms = [formula_alm(lmax, mmax, s + k) for k in range(3)]
         maps = hp.alm2map(alms, nside, lmax=lmax, mmax=mmax, pol=True)
         for f, mp in zip("IQU", maps):
@@ -200,9 +200,9 @@ def main():
                       "params": {"nside": nside, "lmax": lmax, "mmax": lmax, "seed": 15, "field": 1 + "QU".index(f),
                                  "max_abs": float(np.abs(mp).max())},
                       "file": f"alm2map_pol_polar_n256_{f}.f64", "length": int(data.size), "pixels": pix.tolist()})
-    for nside, lmax, mmax, s, unseen, iters, stride in [(16, 47, 47, 21, False, (0, 3), 7), (16, 47, 47, 22, True, (3,), 7),
-                                                         (16, 47, 30, 23, False, (1,), 7), (64, 191, 191, 24, False, (0, 3), 97),
-                                                         (256, 767, 767, 25, False, (0,), 1021)]:
+    for nside, lmax, mmax, s, unseen, iters, stride in [(16, 47, 47, 21, False, (0, 3), 19), (16, 47, 47, 22, True, (3,), 19),
+                                                         (16, 47, 30, 23, False, (1,), 19), (64, 191, 191, 24, False, (0, 3), 293),
+                                                         (256, 767, 767, 25, False, (0,), 3067)]:
         maps = [formula_map(nside, s), formula_map(nside, s + 1, unseen), formula_map(nside, s + 2)]
         for it in iters:
             alms = hp.map2alm(maps, lmax=lmax, mmax=mmax, iter=it, pol=True)
@@ -223,8 +223,8 @@ def main():
               "max_abs": float(np.abs(c).max())}, c[:, ::stride].ravel(), 1)
         cases[-1]["stride"] = stride
 
-    # smoothing of I, Q, U (pol=True), UNSEEN pixels in Q; at nside 16 (every 4th pixel) and 64.
-    for nside, s, fwhm, stride in [(16, 51, 0.1, 4), (64, 52, 0.03, 64)]:
+    # smoothing of I, Q, U (pol=True), UNSEEN pixels in Q; every 12th / 192nd pixel.
+    for nside, s, fwhm, stride in [(16, 51, 0.1, 12), (64, 52, 0.03, 192)]:
         maps = [formula_map(nside, s), formula_map(nside, s + 1, True), formula_map(nside, s + 2)]
         sm = hp.smoothing(maps, fwhm=fwhm, pol=True)
         for f, mp in zip("IQU", sm):
