@@ -185,9 +185,9 @@ def main():
             save(f"alm2map_pol_n{nside}_l{lmax}_m{mmax}_{f}", "alm2map-pol",
                  {"nside": nside, "lmax": lmax, "mmax": mmax, "seed": s, "field": "IQU".index(f),
                   "max_abs": float(np.abs(mp).max())}, mp, stride)
-    # White T, E, B at nside 256: the polar rings, where the 1/s² form of the spin-2 functions
-    # loses ~3e-11 for small m (first and last 40 pixels, and 40 around the equator).
-    nside, lmax = 256, 767
+    # White T, E, B at nside 512: the polar rings, where the 1/s² form of the spin-2 functions
+    # loses ~2e-11 for small m (first and last 40 pixels, and 40 around the equator).
+    nside, lmax = 512, 1535
     rng = np.random.RandomState(15)
     alms = [gauss_alm(lmax, rng) for k in range(3)]
     maps = hp.alm2map(alms, nside, lmax=lmax, pol=True)
@@ -195,11 +195,11 @@ def main():
     pix = np.concatenate([np.arange(0, 40), np.arange(npix // 2 - 20, npix // 2 + 20), np.arange(npix - 40, npix)])
     for f, mp in zip("QU", maps[1:]):
         data = mp[pix].astype("<f8")
-        data.tofile(os.path.join(out, f"alm2map_pol_polar_n256_{f}.f64"))
-        cases.append({"name": f"alm2map_pol_polar_n256_{f}", "kind": "alm2map-pol-pixels",
+        data.tofile(os.path.join(out, f"alm2map_pol_polar_n512_{f}.f64"))
+        cases.append({"name": f"alm2map_pol_polar_n512_{f}", "kind": "alm2map-pol-pixels",
                       "params": {"nside": nside, "lmax": lmax, "mmax": lmax, "seed": 15, "field": 1 + "QU".index(f),
                                  "max_abs": float(np.abs(mp).max())},
-                      "file": f"alm2map_pol_polar_n256_{f}.f64", "length": int(data.size), "pixels": pix.tolist()})
+                      "file": f"alm2map_pol_polar_n512_{f}.f64", "length": int(data.size), "pixels": pix.tolist()})
     for nside, lmax, mmax, s, unseen, iters, stride in [(16, 47, 47, 21, False, (0, 3), 19), (16, 47, 47, 22, True, (3,), 19),
                                                          (16, 47, 30, 23, False, (1,), 19), (64, 191, 191, 24, False, (0, 3), 293),
                                                          (256, 767, 767, 25, False, (0,), 3067)]:

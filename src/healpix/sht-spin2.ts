@@ -22,14 +22,15 @@
  * ring coefficients of ./fft.ts.
  *
  * Both are reduced to the spin-0 Legendre kernel, so spin 0 and spin 2 share one plan (ring pairs,
- * chunks, λ_mm state, dead-lane bookkeeping) and the hot loop is unchanged: every sum above is a
- * spin-0 sum Σ_l c_l λ_l of modified coefficients, times one of the ring factors 1/s², 1, x/s².
- * Synthesis runs the kernel on three columns per field and m; analysis runs it on the ring
- * quantities Z/s², Z, xZ/s² (Z = Q̂, Û) and combines the six results with the λ_{l−1} shift.
- * Near the poles the 1/s² terms cancel: by ~1/s² for m ≤ 1 and ~l for small m ≥ 2 (3e-11 relative
- * error at nside 256 with white alm). Synthesis of m < {@link WIGNER_M} therefore uses the Wigner
- * d recurrence in l instead (scalar, O(lmax) per ring and m), which has no 1/s²; analysis keeps the
- * kernel for all m (its polar rings carry quadrature weight ~1/npix; measured ≤ 4e-13).
+ * chunks, λ_mm state, dead-lane bookkeeping) and the kernel's hot loops and their module-global
+ * block state are unchanged: every sum above is a spin-0 sum Σ_l c_l λ_l of modified coefficients
+ * times a ring factor 1/s², 1 or x/s². The exact identity x λ_l = ε_{l+1} λ_{l+1} + ε_l λ_{l−1}
+ * folds the three into one, s²·(field sum) = Σ_l w_l λ_l over l ≤ lmax + 2, so synthesis runs the
+ * kernel once per field and m (Q, U) and analysis once per field on Z/s² (Z = Q̂, Û), whose
+ * shifted sums give the other two.
+ * Near the poles the 1/s² form cancels: by ~1/s² for m ≤ 1 and less for small m ≥ 2 (2.2e-11
+ * relative error at nside 512 with white alm). Rings with s² < {@link WIGNER_S2} therefore take
+ * the Wigner d recurrence in l for m < {@link WIGNER_M} (scalar, O(lmax) per ring and m, no 1/s²).
  */
 import { almShape, almSize, checkLmax } from "./alm.js";
 import { ringFft } from "./fft.js";
@@ -78,11 +79,6 @@ function spin2Tables(lmax: number): Spin2Tables {
 /** f_l for order m (0 at l = m, where λ_{l−1} vanishes). */
 function fl(l: number, m: number): number {
   return Math.sqrt(((2 * l + 1) * (l * l - m * m)) / (2 * l - 1));
-}
-
-/** Ring factor of kernel run `kind` (0: 1/s², 1: 1, 2: x/s²) for the north ring; south flips x. */
-function ringFactor(kind: number, x: number, s2: number): number {
-  return kind === 0 ? 1 / s2 : kind === 1 ? 1 : x / s2;
 }
 
 /**
@@ -135,6 +131,15 @@ function plainColumn(data: Float64Array, base: number, mmax: number): TiledColum
  * (measured at nside 256, white alm: 3e-11 relative error with 0, 1.7e-11 with 2, 1.9e-12 with 16).
  */
 export const WIGNER_M = 16;
+
+/**
+ * Rings with sin² θ below this (θ < 5.7°, ~3% of the ring pairs) take the Wigner recurrence for
+ * m < {@link WIGNER_M}; elsewhere the cancellation costs at most a factor 1/s² = 100 and the
+ * kernel result is kept. Measured against healpy with white alm, lmax = 3·nside − 1: at nside 512,
+ * 2.2e-11 relative without the Wigner rings, 5.9e-12 with them; thresholds from 5e-4 to 0.1 give
+ * the same error at nside 256.
+ */
+export const WIGNER_S2 = 0.01;
 
 /**
  * Wigner recurrence for order m (see the header): with g_l = d^l_{m,m'}(θ), m' = ±2,
@@ -241,6 +246,7 @@ function wignerSynthesis(
       const p = from + lane;
       const s = pairs.sinTheta[p]!;
       const s2 = s * s;
+      if (s2 >= WIGNER_S2) continue;
       for (let ring = 0; ring < 2; ring++) {
         const x = ring === 0 ? pairs.cosTheta[p]! : -pairs.cosTheta[p]!;
         const [omx, opx] = oneMinusPlus(x, s2);
@@ -265,45 +271,93 @@ function wignerSynthesis(
   }
 }
 
-/** Spin-2 synthesis core: (a^E, a^B) (validated) → (Q, U) (validated). */
+/**
+ * x·Σ_l v_l λ_l as Σ_l X(v)_l λ_l, from x λ_l = ε_{l+1} λ_{l+1} + ε_l λ_{l−1}:
+ * X(v)_l = ε_l v_{l−1} + ε_{l+1} v_{l+1}. `v` holds n complex entries from l = m (interleaved),
+ * `eps[j]` = ε_{m+j}; writes n + 1 entries to `out`. The same tridiagonal map, being symmetric,
+ * gives the analysis sums Σ_rings x λ_l Y from those of λ_l Y.
+ */
+function xShift(v: Float64Array, n: number, eps: Float64Array, out: Float64Array): void {
+  for (let j = 0; j <= n; j++) {
+    let re = 0, im = 0;
+    if (j >= 1) {
+      re = eps[j]! * v[2 * j - 2]!;
+      im = eps[j]! * v[2 * j - 1]!;
+    }
+    if (j + 1 < n) {
+      re += eps[j + 1]! * v[2 * j + 2]!;
+      im += eps[j + 1]! * v[2 * j + 3]!;
+    }
+    out[2 * j] = re;
+    out[2 * j + 1] = im;
+  }
+}
+
+/** ε_{m+j} = √(((m+j)² − m²)/(4(m+j)² − 1)) for j = 0 … n − 1. */
+function epsilons(m: number, n: number, out: Float64Array): void {
+  for (let j = 0; j < n; j++) {
+    const l = m + j;
+    out[j] = Math.sqrt((l * l - m * m) / (4 * l * l - 1));
+  }
+}
+
+/**
+ * Spin-2 synthesis core: (a^E, a^B) (validated) → (Q, U) (validated).
+ *
+ * Per field and m ≥ {@link WIGNER_M}, the three runs F = (1/s²) S[c0] + S[c1] + (x/s²) S[c2]
+ * (columns of fillColumn) become one: s² F = S[c0 + c1 + X(c2) − X(X(c1))] with s² = 1 − x² and
+ * the exact shift X of {@link xShift}, so the kernel runs once per field and m, to lmax + 2.
+ */
 function synthesizeSpin2(
   almE: Float64Array, almB: Float64Array, lmax: number, mmax: number, pairs: RingPairs, outQ: FloatMap, outU: FloatMap,
 ): void {
   const kernel = legendreKernel();
   const { norm } = spin2Tables(lmax);
+  const lk = lmax + 2;
   // Q and U columns per lane and ring: 2 fields × 2 rings × 16 bytes per m.
   const chunk = lanesPerChunk(pairs.count, mmax, pairs.npix, 64);
   const colLen = 2 * (mmax + 1);
   const acc = new Float64Array(4 * colLen * Math.min(chunk, pairs.count));
   const fields: readonly [Float64Array, Float64Array, number][] = [[almE, almB, -1], [almB, almE, 1]];
   const low = wignerTables(lmax);
+  const eps = new Float64Array(lk + 2);
+  const c = [0, 1, 2].map(() => new Float64Array(2 * (lmax + 1)));
+  const t1 = new Float64Array(2 * (lk + 1));
+  const t2 = new Float64Array(2 * (lk + 1));
+  const invS2 = new Float64Array(pairs.count);
+  for (let p = 0; p < pairs.count; p++) invS2[p] = 1 / (pairs.sinTheta[p]! * pairs.sinTheta[p]!);
   for (let from = 0; from < pairs.count; from += chunk) {
     const count = Math.min(chunk, pairs.count - from);
-    kernel.layout(count, lmax, mmax);
+    kernel.layout(count, lk, mmax);
     kernel.setLanes(pairs.cosTheta, pairs.sinTheta, from, count);
     acc.fill(0);
     const mEnd = legendreSweep(kernel, mmax, (m) => {
-      if (m < WIGNER_M) return true; // wignerSynthesis
       const start = 2 * ((m * (2 * lmax + 1 - m)) / 2 + m);
+      const n = lmax + 1 - m;
+      epsilons(m, n + 2, eps);
       let live = false;
+      const f = kernel.f64;
+      const col = kernel.colIndex;
       for (let field = 0; field < 2; field++) {
         const [g, h, sign] = fields[field]!;
-        for (let kind = 0; kind < 3; kind++) {
-          fillColumn(kernel.f64, kernel.colIndex, kind, m, lmax, start, g, h, sign, norm);
-          live = kernel.synth(m) || live;
-          const f = kernel.f64;
-          for (let lane = 0; lane < count; lane++) {
-            const p = from + lane;
-            const s = pairs.sinTheta[p]!;
-            const r = ringFactor(kind, pairs.cosTheta[p]!, s * s);
-            const rs = kind === 2 ? -r : r;
-            const n = kernel.entry(lane, false, m), so = kernel.entry(lane, true, m);
-            const a = ((2 * field * count + 2 * lane) * colLen) + 2 * m;
-            acc[a] = acc[a]! + r * f[n]!;
-            acc[a + 1] = acc[a + 1]! + r * f[n + 1]!;
-            acc[a + colLen] = acc[a + colLen]! + rs * f[so]!;
-            acc[a + colLen + 1] = acc[a + colLen + 1]! + rs * f[so + 1]!;
-          }
+        for (let kind = 0; kind < 3; kind++) fillColumn(c[kind]!, 0, kind, m, lmax, start, g, h, sign, norm);
+        // w = c0 + c1 + X(c2) − X(X(c1)), n + 2 entries.
+        xShift(c[2]!, n, eps, t1);
+        xShift(c[1]!, n, eps, t2);
+        f.fill(0, col, col + 2 * (n + 2));
+        for (let i = 0; i < 2 * n; i++) f[col + i] = c[0]![i]! + c[1]![i]!;
+        for (let i = 0; i < 2 * (n + 1); i++) f[col + i] = f[col + i]! + t1[i]!;
+        xShift(t2, n + 1, eps, t1);
+        for (let i = 0; i < 2 * (n + 2); i++) f[col + i] = f[col + i]! - t1[i]!;
+        live = kernel.synth(m) || live;
+        const no0 = kernel.entry(0, false, m), laneStep = kernel.entry(1, false, m) - no0;
+        const southStep = kernel.entry(0, true, m) - no0;
+        for (let lane = 0, no = no0, a = 2 * field * count * colLen + 2 * m; lane < count; lane++, no += laneStep, a += 2 * colLen) {
+          const r = invS2[from + lane]!;
+          acc[a] = r * f[no]!;
+          acc[a + 1] = r * f[no + 1]!;
+          acc[a + colLen] = r * f[no + southStep]!;
+          acc[a + colLen + 1] = r * f[no + southStep + 1]!;
         }
       }
       return live;
@@ -325,24 +379,79 @@ function synthesizeSpin2(
 }
 
 /**
+ * a^E, a^B (m < {@link WIGNER_M}) of the chunk's lanes added into `low` (per m, l = m … lmax,
+ * E then B), from the Wigner recurrence: a^E += −(W Q̂ − i X Û), a^B += −(W Û + i X Q̂).
+ * `zc` holds Q̂, Û per lane and ring in the layout of analyzeSpin2Add.
+ */
+function wignerAnalysis(
+  lmax: number, mmax: number, pairs: RingPairs, from: number, count: number, zc: Float64Array, colLen: number,
+  t: WignerTables, low: Float64Array,
+): void {
+  const w = new Float64Array(lmax + 1);
+  const xx = new Float64Array(lmax + 1);
+  let at = 0;
+  for (let m = 0; m <= Math.min(WIGNER_M - 1, mmax); m++) {
+    wignerOrder(t, m, lmax);
+    const n = lmax + 1 - m;
+    for (let lane = 0; lane < count; lane++) {
+      const p = from + lane;
+      const s = pairs.sinTheta[p]!;
+      const s2 = s * s;
+      if (s2 >= WIGNER_S2) continue;
+      for (let ring = 0; ring < 2; ring++) {
+        const x = ring === 0 ? pairs.cosTheta[p]! : -pairs.cosTheta[p]!;
+        const [omx, opx] = oneMinusPlus(x, s2);
+        wignerFunctions(t, m, lmax, x, s2, omx, opx, w, xx);
+        const q = 2 * lane * colLen + ring * colLen + 2 * m;
+        const u = q + 2 * count * colLen;
+        const qr = zc[q]!, qi = zc[q + 1]!, ur = zc[u]!, ui = zc[u + 1]!;
+        for (let l = Math.max(2, m); l <= lmax; l++) {
+          const k = at + 2 * (l - m);
+          const wl = w[l]!, xl = xx[l]!;
+          low[k] = low[k]! - (wl * qr + xl * ui);
+          low[k + 1] = low[k + 1]! - (wl * qi - xl * ur);
+          low[k + 2 * n] = low[k + 2 * n]! - (wl * ur - xl * qi);
+          low[k + 2 * n + 1] = low[k + 2 * n + 1]! - (wl * ui + xl * qr);
+        }
+      }
+    }
+    at += 4 * n;
+  }
+}
+
+/**
  * Spin-2 analysis core: adds A(Q, U) into (a^E, a^B) (validated sizes); `fresh` when both are
- * all zeros.
+ * all zeros. The adjoint of synthesizeSpin2: per field one kernel run on Z/s² (Z = Q̂, Û) to
+ * lmax + 2 gives A1 = A[Z/s²]; then A[xZ/s²] = X(A1) and A[Z] = A1 − X(X(A1)) (combineSpin2).
+ * Orders below {@link WIGNER_M} use the Wigner recurrence instead.
  */
 function analyzeSpin2Add(
   mapQ: FloatMap, mapU: FloatMap, lmax: number, mmax: number, pairs: RingPairs,
   almE: Float64Array, almB: Float64Array, fresh: boolean,
 ): void {
   const kernel: LegendreKernel = legendreKernel();
-  const size = almE.length;
+  const lk = lmax + 2;
+  const sizeK = 2 * almSize(lk, mmax);
   const chunk = lanesPerChunk(pairs.count, mmax, pairs.npix, 64);
   const colLen = 2 * (mmax + 1);
   const zc = new Float64Array(4 * colLen * Math.min(chunk, pairs.count));
   const weight = (4 * Math.PI) / pairs.npix;
+  const wt = wignerTables(lmax);
+  let lowSize = 0;
+  for (let m = 0; m <= Math.min(WIGNER_M - 1, mmax); m++) lowSize += 4 * (lmax + 1 - m);
+  const low = new Float64Array(lowSize);
+  const invS2 = new Float64Array(pairs.count);
+  const polar = new Uint8Array(pairs.count);
+  for (let p = 0; p < pairs.count; p++) {
+    const s2 = pairs.sinTheta[p]! * pairs.sinTheta[p]!;
+    invS2[p] = 1 / s2;
+    polar[p] = s2 < WIGNER_S2 ? 1 : 0;
+  }
   for (let from = 0; from < pairs.count; from += chunk) {
     const count = Math.min(chunk, pairs.count - from);
-    // Six accumulators A[Z/s²], A[Z], A[xZ/s²] for Z = Q̂, Û, in kernel memory from offset 0.
-    kernel.layout(count, lmax, mmax, 8 * 6 * size);
-    if (from === 0) kernel.f64.fill(0, 0, 6 * size);
+    // Two accumulators A[Q̂/s²], A[Û/s²] (layout of lmax + 2) in kernel memory from offset 0.
+    kernel.layout(count, lk, mmax, 8 * 2 * sizeK);
+    if (from === 0) kernel.f64.fill(0, 0, 2 * sizeK);
     kernel.setLanes(pairs.cosTheta, pairs.sinTheta, from, count);
     for (let field = 0; field < 2; field++) {
       const map = field === 0 ? mapQ : mapU;
@@ -356,77 +465,97 @@ function analyzeSpin2Add(
         else zc.fill(0, base + colLen, base + 2 * colLen);
       }
     }
+    wignerAnalysis(lmax, mmax, pairs, from, count, zc, colLen, wt, low);
     legendreSweep(kernel, mmax, (m) => {
-      const colStart = 2 * ((m * (2 * lmax + 1 - m)) / 2 + m);
+      const colStart = 2 * ((m * (2 * lk + 1 - m)) / 2 + m);
       let live = false;
       const f = kernel.f64;
+      const no0 = kernel.entry(0, false, m), laneStep = kernel.entry(1, false, m) - no0;
+      const southStep = kernel.entry(0, true, m) - no0;
       for (let field = 0; field < 2; field++) {
-        for (let kind = 0; kind < 3; kind++) {
-          for (let lane = 0; lane < count; lane++) {
-            const p = from + lane;
-            const s = pairs.sinTheta[p]!;
-            const r = ringFactor(kind, pairs.cosTheta[p]!, s * s);
-            const rs = kind === 2 ? -r : r;
-            const a = ((2 * field * count + 2 * lane) * colLen) + 2 * m;
-            const n = kernel.entry(lane, false, m), so = kernel.entry(lane, true, m);
-            f[n] = r * zc[a]!;
-            f[n + 1] = r * zc[a + 1]!;
-            f[so] = rs * zc[a + colLen]!;
-            f[so + 1] = rs * zc[a + colLen + 1]!;
-          }
-          live = kernel.analyze(m, (3 * field + kind) * size + colStart) || live;
+        for (let lane = 0, n = no0, a = 2 * field * count * colLen + 2 * m; lane < count; lane++, n += laneStep, a += 2 * colLen) {
+          // Polar rings of m < WIGNER_M are in wignerAnalysis's sums instead.
+          const r = m < WIGNER_M && polar[from + lane] === 1 ? 0 : invS2[from + lane]!;
+          f[n] = r * zc[a]!;
+          f[n + 1] = r * zc[a + 1]!;
+          f[n + southStep] = r * zc[a + colLen]!;
+          f[n + southStep + 1] = r * zc[a + colLen + 1]!;
         }
+        live = kernel.analyze(m, field * sizeK + colStart) || live;
       }
       return live;
     });
   }
-  combineSpin2(kernel.f64, lmax, mmax, size, almE, almB, fresh);
+  combineSpin2(kernel.f64, lmax, mmax, sizeK, low, almE, almB, fresh);
   releaseLegendreKernel(KEEP_KERNEL_BYTES);
 }
 
 /**
- * a^E, a^B from the six accumulators A[Z/s²], A[Z], A[xZ/s²] (Z = Q̂, Û) at 0 … 6·size:
- *   a^E = −2n_l{−(l−m²)A1Q_l − l(l−1)/2·A0Q_l + f_l AxQ_{l−1} + i m[(l−1)AxU_l − f_l A1U_{l−1}]},
- *   a^B = −2n_l{−(l−m²)A1U_l − l(l−1)/2·A0U_l + f_l AxU_{l−1} − i m[(l−1)AxQ_l − f_l A1Q_{l−1}]}.
+ * a^E, a^B from A1Z = A[Z/s²] (Z = Q̂ at 0, Û at sizeK, layout of lmax + 2), with AxZ = X(A1Z) and
+ * A0Z = A1Z − X(AxZ):
+ *   a^E = −2n_l{−(l−m²)A1Q_l − l(l−1)/2·A0Q_l + f_l AxQ_{l−1} − i m[(l−1)AxU_l − f_l A1U_{l−1}]},
+ *   a^B = −2n_l{−(l−m²)A1U_l − l(l−1)/2·A0U_l + f_l AxU_{l−1} + i m[(l−1)AxQ_l − f_l A1Q_{l−1}]};
+ * m < WIGNER_M from `low` (wignerAnalysis).
  */
 function combineSpin2(
-  acc: Float64Array, lmax: number, mmax: number, size: number, almE: Float64Array, almB: Float64Array, fresh: boolean,
+  acc: Float64Array, lmax: number, mmax: number, sizeK: number, low: Float64Array,
+  almE: Float64Array, almB: Float64Array, fresh: boolean,
 ): void {
   const { norm } = spin2Tables(lmax);
+  const lk = lmax + 2;
+  const eps = new Float64Array(lk + 2);
+  // Per field: A1 (copied), Ax, A0 for l = m … lmax (+ spare), interleaved.
+  const a1 = [new Float64Array(2 * (lk + 1)), new Float64Array(2 * (lk + 1))];
+  const ax = [new Float64Array(2 * (lk + 2)), new Float64Array(2 * (lk + 2))];
+  const a0 = [new Float64Array(2 * (lk + 3)), new Float64Array(2 * (lk + 3))];
+  let lowAt = 0;
   for (let m = 0; m <= mmax; m++) {
     const start = 2 * ((m * (2 * lmax + 1 - m)) / 2 + m);
-    for (let l = Math.max(m, 2); l <= lmax; l++) {
-      const k = start + 2 * (l - m);
+    const n = lmax + 1 - m;
+    const startK = 2 * ((m * (2 * lk + 1 - m)) / 2 + m);
+    const nk = lk + 1 - m;
+    epsilons(m, nk + 2, eps);
+    for (let field = 0; field < 2; field++) {
+      a1[field]!.set(acc.subarray(field * sizeK + startK, field * sizeK + startK + 2 * nk));
+      xShift(a1[field]!, nk, eps, ax[field]!);
+      xShift(ax[field]!, nk, eps, a0[field]!);
+      for (let i = 0; i < 2 * n; i++) a0[field]![i] = a1[field]![i]! - a0[field]![i]!;
+    }
+    for (let l = m; l <= lmax; l++) {
+      const j = 2 * (l - m);
+      const k = start + j;
+      if (l < 2) {
+        if (fresh) {
+          almE[k] = 0; almE[k + 1] = 0; almB[k] = 0; almB[k + 1] = 0;
+        }
+        continue;
+      }
       const c1 = -(l - m * m), c0 = -(l * (l - 1)) / 2, cx = l - 1;
       const f = l > m ? fl(l, m) : 0;
-      const km = l > m ? k - 2 : k; // λ_{l−1} terms; f = 0 at l = m
+      const jm = l > m ? j - 2 : j; // λ_{l−1} terms; f = 0 at l = m
       const scale = -2 * norm[l]!;
       for (let field = 0; field < 2; field++) {
-        const own = 3 * field * size, other = 3 * (1 - field) * size;
+        const o = field, q = 1 - field;
         const sm = field === 0 ? -m : m;
-        // W Z_own part.
-        let re = c1 * acc[own + k]! + c0 * acc[own + size + k]! + f * acc[own + 2 * size + km]!;
-        let im = c1 * acc[own + k + 1]! + c0 * acc[own + size + k + 1]! + f * acc[own + 2 * size + km + 1]!;
-        // ± i m [(l−1) AxZ_other_l − f A1Z_other_{l−1}].
-        const tr = cx * acc[other + 2 * size + k]! - f * acc[other + km]!;
-        const ti = cx * acc[other + 2 * size + k + 1]! - f * acc[other + km + 1]!;
+        let re = c1 * a1[o]![j]! + c0 * a0[o]![j]! + f * ax[o]![jm]!;
+        let im = c1 * a1[o]![j + 1]! + c0 * a0[o]![j + 1]! + f * ax[o]![jm + 1]!;
+        const tr = cx * ax[q]![j]! - f * a1[q]![jm]!;
+        const ti = cx * ax[q]![j + 1]! - f * a1[q]![jm + 1]!;
         re -= sm * ti;
         im += sm * tr;
         const out = field === 0 ? almE : almB;
-        if (fresh) {
-          out[k] = scale * re;
-          out[k + 1] = scale * im;
-        } else {
-          out[k] = out[k]! + scale * re;
-          out[k + 1] = out[k + 1]! + scale * im;
-        }
+        out[k] = (fresh ? 0 : out[k]!) + scale * re;
+        out[k + 1] = (fresh ? 0 : out[k + 1]!) + scale * im;
       }
     }
-    if (fresh) {
-      for (let l = m; l < Math.min(2, lmax + 1); l++) {
-        const k = start + 2 * (l - m);
-        almE[k] = 0; almE[k + 1] = 0; almB[k] = 0; almB[k + 1] = 0;
+    if (m < WIGNER_M) {
+      // The polar rings' share, from wignerAnalysis.
+      for (let i = 0; i < 2 * n; i++) {
+        if (m + (i >> 1) < 2) continue;
+        almE[start + i] = almE[start + i]! + low[lowAt + i]!;
+        almB[start + i] = almB[start + i]! + low[lowAt + 2 * n + i]!;
       }
+      lowAt += 4 * n;
     }
   }
   // Im a_l0 = 0, as for spin 0.

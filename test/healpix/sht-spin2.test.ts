@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { almIndex, almSize } from "../../src/healpix/alm.js";
 import { alm2map, map2alm } from "../../src/healpix/sht.js";
-import { alm2mapPol, map2almPol, WIGNER_M } from "../../src/healpix/sht-spin2.js";
+import { alm2mapPol, map2almPol, WIGNER_M, WIGNER_S2 } from "../../src/healpix/sht-spin2.js";
 import { RandomState } from "../../src/healpix/rng.js";
 import { formulaAlm, formulaMap, gaussAlm, goldenCases, goldenValues, maxStridedError, num } from "./sht-goldens.js";
 
@@ -31,12 +31,12 @@ describe("alm2mapPol against healpy 1.16 (alm2map pol=True)", () => {
     expect(err / num(c, "max_abs")).toBeLessThan(1e-11);
   });
 
-  it("is right in the polar rings with white alm (nside 256), where the 1/s² form is not", () => {
+  it("is right in the polar rings with white alm (nside 512), where the 1/s² form is not", () => {
     const cases = goldenCases("alm2map-pol-pixels");
     expect(cases.length).toBe(2);
     const rng = new RandomState(15);
-    const alms = [0, 1, 2].map(() => gaussAlm(767, rng)) as [Float64Array, Float64Array, Float64Array];
-    const maps = alm2mapPol(alms, 256);
+    const alms = [0, 1, 2].map(() => gaussAlm(1535, rng)) as [Float64Array, Float64Array, Float64Array];
+    const maps = alm2mapPol(alms, 512);
     for (const c of cases) {
       if (c.pixels === undefined) throw new Error("missing pixels");
       const want = goldenValues(c);
@@ -77,18 +77,21 @@ describe("alm2mapPol against healpy 1.16 (alm2map pol=True)", () => {
     }
   });
 
-  it("uses the Wigner recurrence below m = WIGNER_M and the Legendre kernel above, seamlessly", () => {
-    // A single mode on each side of the switch, against the 1/s² closed form at a mid-latitude ring.
-    expect(WIGNER_M).toBeGreaterThan(2);
+  it("uses the Wigner recurrence below m = WIGNER_M near the poles and the Legendre kernel elsewhere, seamlessly", () => {
+    // Single E modes on each side of the switch, against the 1/s² closed form, on a polar ring
+    // (ring 1 of nside 16, sin² θ < WIGNER_S2) and a mid-latitude one (ring 16, cos θ = 2/3).
     const lmax = WIGNER_M + 4;
-    for (const m of [WIGNER_M - 1, WIGNER_M]) {
+    const t = 4 / 3072; // ring 1: cos θ = 1 − 4·1²/npix
+    expect(t * (2 - t)).toBeLessThan(WIGNER_S2);
+    for (const m of [0, 1, 2, WIGNER_M - 1, WIGNER_M]) {
       const e = new Float64Array(2 * almSize(lmax));
       e[2 * almIndex(lmax, m, lmax)] = 1;
       const zero = new Float64Array(e.length);
       const [, q] = alm2mapPol([zero, e, zero], 16);
-      // Ring 16 of nside 16 (cos θ = 2/3), pixel 0 at φ = π/64: Q = −2 W_lm(θ) cos(mφ).
-      const first = 2 * 16 * 15;
-      expect(q[first]).toBeCloseTo(-2 * spin2W(lmax, m, 2 / 3) * Math.cos((m * Math.PI) / 64), 10);
+      // Q = −W_lm(θ)·(e^{imφ} + c.c. for m > 0); ring 1's first pixel is at φ = π/4, ring 16's at π/64.
+      const factor = m === 0 ? 1 : 2;
+      expect(q[0]).toBeCloseTo(-factor * spin2W(lmax, m, 1 - t) * Math.cos((m * Math.PI) / 4), 10);
+      expect(q[2 * 16 * 15]).toBeCloseTo(-factor * spin2W(lmax, m, 2 / 3) * Math.cos((m * Math.PI) / 64), 10);
     }
   });
 
