@@ -1,6 +1,8 @@
 /**
  * Spherical-harmonic transforms of temperature maps: synthesis (alm2map) and analysis (map2alm)
- * on RING-ordered HEALPix maps, matching healpy 1.16 (HEALPIX.md "Spherical harmonics").
+ * on RING-ordered HEALPix maps, matching healpy 1.16 (HEALPIX.md "Spherical harmonics"). The
+ * polarised (spin-2) transforms in ./sht-spin2.ts reuse this module's ring pairs, chunking and
+ * Legendre kernel.
  *
  * | symbol  | meaning                                                           | range              |
  * |---------|-------------------------------------------------------------------|--------------------|

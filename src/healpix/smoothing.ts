@@ -1,6 +1,6 @@
 /**
- * Gaussian beam smoothing of harmonic coefficients and maps (healpy's `smoothalm`/`smoothing`,
- * temperature only).
+ * Gaussian beam smoothing of harmonic coefficients and maps (healpy's `smoothalm`/`smoothing`):
+ * temperature, and I, Q, U with the polarised beam ({@link smoothingPol}).
  *
  * | symbol | meaning                                                 | range           |
  * |--------|---------------------------------------------------------|-----------------|

@@ -1,5 +1,6 @@
 /**
- * Gaussian sky simulation from a power spectrum (healpy's `synfast`, temperature only).
+ * Gaussian sky simulation from a power spectrum (healpy's `synfast`): temperature, and I, Q, U
+ * from TT, EE, BB, TE[, EB, TB] with `new=True` ordering ({@link synfastPol}).
  *
  * | symbol | meaning                                                   | range                         |
  * |--------|-----------------------------------------------------------|-------------------------------|
