@@ -53,6 +53,7 @@ export * from "./healpix/noise.js";
 export * from "./healpix/stats.js";
 export * from "./healpix/fft.js";
 export * from "./healpix/sht.js";
+export * from "./healpix/sht-spin2.js";
 export * from "./healpix/spectra.js";
 export * from "./healpix/synfast.js";
 export * from "./healpix/smoothing.js";

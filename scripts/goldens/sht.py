@@ -5,7 +5,7 @@ Run with the system Python that has healpy 1.16.1 (apt-get install -y python3-he
 
     /usr/bin/python3 scripts/goldens/sht.py test/fixtures/healpix/sht
 
-Writes <out>/manifest.json and little-endian float64 files <out>/<case>.f64 (about 190 KB in all).
+Writes <out>/manifest.json and little-endian float64 files <out>/<case>.f64 (about 290 KB in all).
 Deterministic: inputs come from integer formulas that JavaScript evaluates bit-identically
 (every step is one correctly rounded IEEE operation), or from numpy's seeded legacy generator
 (synfast), so the tests need no input files. Large outputs are stored as every stride-th pixel
@@ -15,9 +15,12 @@ Formulas (mirrored in test/healpix/sht-goldens.ts):
   alm(l, m; s):  u = ((131 l + 71 m + 17 s) mod 251)/125.5 - 1,
                  v = ((97 l + 43 m + 29 s) mod 241)/120.5 - 1,
                  a_lm = (u/(l + 1), v/(l + 1)), Im = 0 for m = 0
+  gauss alm:     np.random.RandomState(s): standard normals for all Re, then all Im (T, E, B in turn)
   map(p; s):     ((48271 p + 7919 s) mod 65521)/32760.5 - 1
   unseen(p; s):  map(p; s), but UNSEEN where p mod 97 == 0
   cl(l):         1/((l + 1)(l + 2))
+  pol cls:       TT = cl, EE = TT/10, BB = TT/50 (0 for l < 2), TE = 0.3((l mod 7) − 3)/3·√(TT·EE),
+                 EB = 0.05((l mod 5) − 2)/2·√(EE·BB), TB = 0.05((l mod 3) − 1)·√(TT·BB)
 """
 import json
 import os
@@ -25,6 +28,15 @@ import sys
 
 import healpy as hp
 import numpy as np
+
+
+def gauss_alm(lmax, rng):
+    """White a_lm: numpy normals, all real parts then all imaginary parts; Im = 0 for m = 0."""
+    n = hp.Alm.getsize(lmax)
+    re = rng.standard_normal(n)
+    im = rng.standard_normal(n)
+    im[:lmax + 1] = 0
+    return re + 1j * im
 
 
 def formula_alm(lmax, mmax, s):
@@ -37,6 +49,23 @@ def formula_alm(lmax, mmax, s):
             im = 0.0 if m == 0 else v / (l + 1)
             out[hp.Alm.getidx(lmax, l, m)] = complex(re, im)
     return out
+
+
+def formula_pol_cls(n, edge=False):
+    """TT, EE, BB, TE, EB, TB; with `edge`, TT_3 = 0 and TE_1 = 0.05 where EE_1 = 0 (not PSD)."""
+    tt = formula_cl(n)
+    ell = np.arange(n)
+    ee = tt / 10.0
+    bb = tt / 50.0
+    ee[:2] = 0.0
+    bb[:2] = 0.0
+    te = 0.3 * ((ell % 7) - 3.0) / 3.0 * np.sqrt(tt * ee)
+    eb = 0.05 * ((ell % 5) - 2.0) / 2.0 * np.sqrt(ee * bb)
+    tb = 0.05 * ((ell % 3) - 1.0) * np.sqrt(tt * bb)
+    if edge:
+        tt[3] = 0.0
+        te[1] = 0.05
+    return [tt, ee, bb, te, eb, tb]
 
 
 def formula_map(nside, s, unseen=False):
@@ -122,11 +151,94 @@ def main():
         save(f"synfast_n{nside}_s{seed}_f{fwhm}", "synfast",
              {"nside": nside, "ncl": ncl, "seed": seed, "fwhm": fwhm, "max_abs": float(np.abs(m).max())}, m, stride)
 
+    # synfast new=True (TT, EE, BB, TE[, EB, TB]) with numpy's seeded legacy generator; and synalm
+    # with a zero TT and a non-positive-definite l (full alm, lmax 8).
+    for nside, nspec, seed, fwhm, stride in [(16, 4, 101, 0.0, 12), (16, 6, 102, 0.05, 12), (64, 6, 103, 0.02, 192),
+                                             (256, 4, 104, 0.0, 3072)]:
+        cls = formula_pol_cls(3 * nside)[:nspec]
+        np.random.seed(seed)
+        maps = hp.synfast(cls, nside, fwhm=fwhm, new=True)
+        for f, mp in zip("IQU", maps):
+            save(f"synfast_pol_n{nside}_c{nspec}_s{seed}_{f}", "synfast-pol",
+                 {"nside": nside, "nspec": nspec, "seed": seed, "fwhm": fwhm, "field": "IQU".index(f),
+                  "max_abs": float(np.abs(mp).max())}, mp, stride)
+    np.random.seed(105)
+    alms = hp.synalm(formula_pol_cls(9, edge=True), lmax=8, new=True)
+    for f, a in zip("TEB", alms):
+        save(f"synalm_pol_edge_{f}", "synalm-pol", {"lmax": 8, "seed": 105, "field": "TEB".index(f),
+                                                      "max_abs": float(np.abs(a).max())}, a)
+
     # smoothing (map2alm iter 3, beam, alm2map; UNSEEN kept) of a map with UNSEEN pixels.
     mp = formula_map(16, 9, True)
     sm = hp.smoothing(mp, fwhm=0.1)
     save("smoothing_n16", "smoothing", {"nside": 16, "seed": 9, "fwhm": 0.1, "unseen": True,
                                         "max_abs": float(np.abs(sm[sm != hp.UNSEEN]).max())}, sm, 4)
+
+    # Polarisation (pol=True): T, E, B alm from the formula with seeds s, s + 1, s + 2, and I, Q, U
+    # maps likewise; one case per output field, stored strided; Q with UNSEEN
+    # pixels in one case; mmax < lmax in one.
+    for nside, lmax, mmax, s, stride in [(16, 47, 47, 11, 24), (16, 40, 20, 12, 24), (64, 191, 191, 13, 384),
+                                         (256, 767, 767, 14, 6144)]:
+        alms = [formula_alm(lmax, mmax, s + k) for k in range(3)]
+        maps = hp.alm2map(alms, nside, lmax=lmax, mmax=mmax, pol=True)
+        for f, mp in zip("IQU", maps):
+            save(f"alm2map_pol_n{nside}_l{lmax}_m{mmax}_{f}", "alm2map-pol",
+                 {"nside": nside, "lmax": lmax, "mmax": mmax, "seed": s, "field": "IQU".index(f),
+                  "max_abs": float(np.abs(mp).max())}, mp, stride)
+    # White T, E, B at nside 512: the polar rings, where the 1/s² form of the spin-2 functions
+    # loses ~2e-11 for small m (first and last 40 pixels, and 40 around the equator).
+    nside, lmax = 512, 1535
+    rng = np.random.RandomState(15)
+    alms = [gauss_alm(lmax, rng) for k in range(3)]
+    maps = hp.alm2map(alms, nside, lmax=lmax, pol=True)
+    npix = 12 * nside * nside
+    pix = np.concatenate([np.arange(0, 40), np.arange(npix // 2 - 20, npix // 2 + 20), np.arange(npix - 40, npix)])
+    for f, mp in zip("QU", maps[1:]):
+        data = mp[pix].astype("<f8")
+        data.tofile(os.path.join(out, f"alm2map_pol_polar_n512_{f}.f64"))
+        cases.append({"name": f"alm2map_pol_polar_n512_{f}", "kind": "alm2map-pol-pixels",
+                      "params": {"nside": nside, "lmax": lmax, "mmax": lmax, "seed": 15, "field": 1 + "QU".index(f),
+                                 "max_abs": float(np.abs(mp).max())},
+                      "file": f"alm2map_pol_polar_n512_{f}.f64", "length": int(data.size), "pixels": pix.tolist()})
+    for nside, lmax, mmax, s, unseen, iters, stride in [(16, 47, 47, 21, False, (0, 3), 19), (16, 47, 47, 22, True, (3,), 19),
+                                                         (16, 47, 30, 23, False, (1,), 19), (64, 191, 191, 24, False, (0, 3), 293),
+                                                         (256, 767, 767, 25, False, (0,), 3067)]:
+        maps = [formula_map(nside, s), formula_map(nside, s + 1, unseen), formula_map(nside, s + 2)]
+        for it in iters:
+            alms = hp.map2alm(maps, lmax=lmax, mmax=mmax, iter=it, pol=True)
+            for f, a in zip("TEB", alms):
+                save(f"map2alm_pol_n{nside}_l{lmax}_m{mmax}_s{s}_i{it}_{f}", "map2alm-pol",
+                     {"nside": nside, "lmax": lmax, "mmax": mmax, "seed": s, "unseen": unseen, "iter": it,
+                      "field": "TEB".index(f), "max_abs": float(np.abs(a).max())}, a, stride)
+
+    # anafast of I, Q, U maps: the six spectra (TT, EE, BB, TE, EB, TB), one file per case with the
+    # six rows (every stride-th l); one cross spectrum.
+    for nside, lmax, s1, s2, it, stride in [(16, 47, 31, None, 3, 1), (16, 47, 31, 34, 3, 1), (64, 191, 37, None, 3, 2),
+                                            (256, 767, 41, None, 0, 8)]:
+        m1 = [formula_map(nside, s1 + k) for k in range(3)]
+        m2 = None if s2 is None else [formula_map(nside, s2 + k) for k in range(3)]
+        c = np.asarray(hp.anafast(m1, m2, lmax=lmax, iter=it, pol=True))
+        save(f"anafast_pol_n{nside}_s{s1}_{s2}_i{it}", "anafast-pol",
+             {"nside": nside, "lmax": lmax, "seed": s1, "seed2": s2, "iter": it,
+              "max_abs": float(np.abs(c).max())}, c[:, ::stride].ravel(), 1)
+        cases[-1]["stride"] = stride
+
+    # smoothing of I, Q, U (pol=True), UNSEEN pixels in Q; every 12th / 192nd pixel.
+    for nside, s, fwhm, stride in [(16, 51, 0.1, 12), (64, 52, 0.03, 192)]:
+        maps = [formula_map(nside, s), formula_map(nside, s + 1, True), formula_map(nside, s + 2)]
+        sm = hp.smoothing(maps, fwhm=fwhm, pol=True)
+        for f, mp in zip("IQU", sm):
+            save(f"smoothing_pol_n{nside}_{f}", "smoothing-pol",
+                 {"nside": nside, "seed": s, "fwhm": fwhm, "field": "IQU".index(f),
+                  "max_abs": float(np.abs(mp[mp != hp.UNSEEN]).max())}, mp, stride)
+
+    # Pixel windows (healpy-data files) at l = 0, 1, 2, 3·nside − 1 and 4·nside, to check the
+    # reader and healpy's truncation.
+    for nside in (16, 256, 1024):
+        t, p = hp.pixwin(nside, pol=True, lmax=4 * nside)
+        idx = [0, 1, 2, 3 * nside - 1, 4 * nside]
+        save(f"pixwin_n{nside}", "pixwin", {"nside": nside, "length": len(t), "default_length": len(hp.pixwin(nside))},
+             np.concatenate([t[idx], p[idx]]))
 
     # Round trip map2alm(alm2map(alm)) at lmax = 2·nside: healpy's relative alm error (no file).
     for nside in (16, 32):

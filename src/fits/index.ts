@@ -17,3 +17,5 @@ export type { CardToWrite } from "./bintable-writer.js";
 export type { WriteFileOptions } from "./write-file.js";
 export { CL_COLUMN_NAMES, decodeCl, encodeCl, readCl, writeCl } from "./spectra.js";
 export type { PowerSpectra, ReadClOptions, WritableCl } from "./spectra.js";
+export { HEALPY_DATA_DIR, pixwin, pixwinPath } from "./pixel-window.js";
+export type { PixwinOptions } from "./pixel-window.js";

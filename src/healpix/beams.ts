@@ -52,6 +52,28 @@ export function gaussBeam(fwhmRad: number, lmax: number, out?: Float64Array): Fl
 }
 
 /**
+ * Polarised Gaussian beam windows, the columns of healpy's `gauss_beam(fwhm, lmax, pol=True)`:
+ * [b^T, b^E = b^B, b^TE] with b^T_l = exp(−l(l+1)σ²/2), b^E_l = b^T_l·exp(2σ²) (the spin-2 window
+ * exp(−(l(l+1) − 4)σ²/2)) and b^TE_l = b^T_l·exp(σ²), computed in healpy's order of operations.
+ * @param fwhmRad full width at half maximum in radians, finite and ≥ 0
+ * @param lmax largest multipole, a non-negative integer
+ * @returns [T, E/B, TE] windows of lmax + 1 values each
+ */
+export function gaussBeamPol(fwhmRad: number, lmax: number): [Float64Array, Float64Array, Float64Array] {
+  const t = gaussBeam(fwhmRad, lmax);
+  const sigma = fwhmToSigma(fwhmRad);
+  const fe = Math.exp(2 * sigma * sigma);
+  const fte = Math.exp(sigma * sigma);
+  const e = new Float64Array(lmax + 1);
+  const te = new Float64Array(lmax + 1);
+  for (let l = 0; l <= lmax; l++) {
+    e[l] = t[l]! * fe;
+    te[l] = t[l]! * fte;
+  }
+  return [t, e, te];
+}
+
+/**
  * Multiplies every a_lm by f_l, as healpy's `almxfl(alm, fl)`: a_lm ← f_l·a_lm, with f_l = 0
  * for l ≥ fl.length (healpy's rule).
  * @param alm interleaved complex alm of 2·(lmax+1)(lmax+2)/2 doubles (mmax = lmax)

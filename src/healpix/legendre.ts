@@ -174,6 +174,14 @@ export class LegendreKernel {
     for (let m0 = 0, at = c.base; m0 <= this.#mmax; m0 += TILE, at += c.stride) this.#f64.fill(0, at, at + 2 * TILE);
   }
 
+  /**
+   * Double index of F(lane, north or south ring, m): re there, im next. Spin-2 transforms read and
+   * write single entries between kernel calls for the same m.
+   */
+  entry(lane: number, south: boolean, m: number): number {
+    return (this.#fAt(m) + 32 * TILE * lane + (south ? 16 * TILE : 0)) / 8;
+  }
+
   /** Byte offset of F(lane 0, north, m) and the kernel's lane stride and south offset. */
   #fAt(m: number): number {
     return this.#f + 32 * TILE * this.#lanes * Math.floor(m / TILE) + 16 * (m % TILE);

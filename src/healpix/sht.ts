@@ -1,6 +1,8 @@
 /**
  * Spherical-harmonic transforms of temperature maps: synthesis (alm2map) and analysis (map2alm)
- * on RING-ordered HEALPix maps, matching healpy 1.16 (HEALPIX.md "Spherical harmonics").
+ * on RING-ordered HEALPix maps, matching healpy 1.16 (HEALPIX.md "Spherical harmonics"). The
+ * polarised (spin-2) transforms in ./sht-spin2.ts reuse this module's ring pairs, chunking and
+ * Legendre kernel.
  *
  * | symbol  | meaning                                                           | range              |
  * |---------|-------------------------------------------------------------------|--------------------|
@@ -66,7 +68,7 @@ export interface Map2AlmOptions {
 }
 
 /** Geometry of the 2·nside ring pairs, pole to equator. */
-interface RingPairs {
+export interface RingPairs {
   readonly nside: number;
   readonly npix: number;
   readonly count: number;
@@ -81,7 +83,8 @@ interface RingPairs {
 
 const pairCache = new Map<number, RingPairs>();
 
-function ringPairs(nside: number): RingPairs {
+/** The ring pairs of `nside` (cached per nside; spin 0 and spin 2 share them). */
+export function ringPairs(nside: number): RingPairs {
   let rp = pairCache.get(nside);
   if (rp !== undefined) return rp;
   const info = ringInfo(nside);
@@ -116,10 +119,14 @@ export function chunkBudgetBytes(npix: number): number {
 }
 
 /** Kernel memory kept between calls; larger instances are dropped after the transform. */
-const KEEP_KERNEL_BYTES = 128 * 1024 * 1024;
+export const KEEP_KERNEL_BYTES = 128 * 1024 * 1024;
 
-function lanesPerChunk(pairs: number, mmax: number, npix: number): number {
-  const perLane = 32 * (mmax + 1);
+/**
+ * Ring pairs per chunk: as many as the F budget holds, in whole kernel blocks. `extraPerLane` is
+ * further bytes per lane and m held outside the kernel (spin 2: its Q and U columns).
+ */
+export function lanesPerChunk(pairs: number, mmax: number, npix: number, extraPerLane = 0): number {
+  const perLane = (32 + extraPerLane) * (mmax + 1);
   const fit = Math.floor(chunkBudgetBytes(npix) / perLane / LANES_PER_BLOCK) * LANES_PER_BLOCK;
   return Math.max(LANES_PER_BLOCK, Math.min(fit, Math.ceil(pairs / LANES_PER_BLOCK) * LANES_PER_BLOCK));
 }
@@ -159,7 +166,7 @@ function synthesize(alm: Float64Array, lmax: number, mmax: number, pairs: RingPa
  * order; stops once every lane is dead (all further λ_lm negligible). Returns the first m not
  * processed.
  */
-function legendreSweep(kernel: LegendreKernel, mmax: number, step: (m: number) => boolean): number {
+export function legendreSweep(kernel: LegendreKernel, mmax: number, step: (m: number) => boolean): number {
   for (let m = 0; m <= mmax; m++) {
     kernel.beginM(m);
     if (!step(m)) return m + 1;
@@ -197,8 +204,8 @@ function analyzeAdd(map: FloatMap, lmax: number, mmax: number, pairs: RingPairs,
   for (let l = 0; l <= lmax; l++) alm[2 * l + 1] = 0;
 }
 
-
-function checkMapLength(length: number, nside: number, what: string): void {
+/** Throws a RangeError naming `what` unless it has 12·nside² pixels. */
+export function checkMapLength(length: number, nside: number, what: string): void {
   const npix = 12 * nside * nside;
   if (length !== npix) throw new RangeError(`${what} has ${String(length)} pixels, nside ${String(nside)} needs ${String(npix)}`);
 }
@@ -232,6 +239,16 @@ export function alm2map(alm: Float64Array, nside: number, options: Alm2MapOption
   return out;
 }
 
+/** nside of a full-sky map of `length` pixels; RangeError unless 12·nside² for a valid nside. */
+export function nsideOfMap(length: number): number {
+  const nside = Math.round(Math.sqrt(length / 12));
+  if (12 * nside * nside !== length || (nside & (nside - 1)) !== 0 || nside < 1) {
+    throw new RangeError(`map length ${String(length)} is not 12·nside² for a power-of-two nside`);
+  }
+  checkNside(nside);
+  return nside;
+}
+
 /**
  * Spherical-harmonic analysis of a full-sky RING-ordered map (healpy's `map2alm(map, lmax, mmax,
  * iter)` with uniform weights 4π/npix): alm = A(map), then `iter` times alm += A(map − S(alm)).
@@ -241,11 +258,7 @@ export function alm2map(alm: Float64Array, nside: number, options: Alm2MapOption
  * map length that is not 12·nside², bad lmax/mmax/iter, or a wrong `out` length.
  */
 export function map2alm(map: FloatMap, options: Map2AlmOptions = {}): Float64Array {
-  const nside = Math.round(Math.sqrt(map.length / 12));
-  if (12 * nside * nside !== map.length || (nside & (nside - 1)) !== 0 || nside < 1) {
-    throw new RangeError(`map length ${String(map.length)} is not 12·nside² for a power-of-two nside`);
-  }
-  checkNside(nside);
+  const nside = nsideOfMap(map.length);
   const lmax = options.lmax ?? 3 * nside - 1;
   const mmax = options.mmax ?? lmax;
   checkLmax(lmax, mmax);

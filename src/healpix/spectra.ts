@@ -14,6 +14,8 @@
 import { almShape } from "./alm.js";
 import { map2alm } from "./sht.js";
 import type { FloatMap } from "./sht.js";
+import { map2almPol } from "./sht-spin2.js";
+import type { Triple } from "./sht-spin2.js";
 
 /** Options of {@link alm2cl}. */
 export interface Alm2ClOptions {
@@ -98,4 +100,50 @@ export function anafast(map: FloatMap, map2?: FloatMap, options: AnafastOptions 
   const cl = alm2cl(a, b, { lmax, mmax: options.mmax ?? lmax });
   if (options.alm !== true) return cl;
   return b === undefined ? { cl, alm: a } : { cl, alm: a, alm2: b };
+}
+
+/** The six spectra of polarised maps, in healpy's order: TT, EE, BB, TE, EB, TB. */
+export type SixSpectra = readonly [Float64Array, Float64Array, Float64Array, Float64Array, Float64Array, Float64Array];
+
+/** (first, second) field of each of the six spectra (0 = T, 1 = E, 2 = B). */
+const SIX_PAIRS: readonly (readonly [number, number])[] = [[0, 0], [1, 1], [2, 2], [0, 1], [1, 2], [0, 2]];
+
+/**
+ * The six spectra TT, EE, BB, TE, EB, TB of (T, E, B) alm, as healpy's `alm2cl([T, E, B])`; with
+ * `alms2`, the cross spectra T₁T₂, E₁E₂, B₁B₂, T₁E₂, E₁B₂, T₁B₂ (healpy's `alm2cl(alms1, alms2)`).
+ * All six alm share one layout. Throws a RangeError for mismatched sizes or a bad lmax/mmax.
+ */
+export function alm2clPol(alms: Triple<Float64Array>, alms2?: Triple<Float64Array>, options: Omit<Alm2ClOptions, "out"> = {}): SixSpectra {
+  const b = alms2 ?? alms;
+  for (const [i, a] of [...alms, ...b].entries()) {
+    if (a.length !== alms[0].length) {
+      throw new RangeError(`alm ${"TEB"[i % 3]!}${i < 3 ? "" : "2"} has ${String(a.length)} doubles, T has ${String(alms[0].length)}`);
+    }
+  }
+  const out = SIX_PAIRS.map(([i, j]) => alm2cl(alms[i]!, b[j], options));
+  return [out[0]!, out[1]!, out[2]!, out[3]!, out[4]!, out[5]!];
+}
+
+/**
+ * The six spectra of full-sky I, Q, U maps (healpy's `anafast([I, Q, U], lmax, mmax, iter)`,
+ * pol=True): {@link map2almPol} then {@link alm2clPol}; with `maps2`, the cross spectra (see
+ * {@link alm2clPol}). UNSEEN pixels count as 0. Throws a RangeError for mismatched or invalid maps
+ * and bad lmax/mmax/iter.
+ */
+export function anafastPol(maps: Triple<FloatMap>, maps2?: Triple<FloatMap>, options: Omit<AnafastOptions, "alm"> = {}): SixSpectra {
+  for (const [i, m] of [...(maps2 ?? [])].entries()) {
+    if (m.length !== maps[0].length) {
+      throw new RangeError(`map2 ${"IQU"[i]!} has ${String(m.length)} pixels, map I has ${String(maps[0].length)}`);
+    }
+  }
+  const analysis = {
+    ...(options.lmax !== undefined && { lmax: options.lmax }),
+    ...(options.mmax !== undefined && { mmax: options.mmax }),
+    ...(options.iter !== undefined && { iter: options.iter }),
+  };
+  const a = map2almPol(maps, analysis);
+  const b = maps2 === undefined ? undefined : map2almPol(maps2, analysis);
+  const nside = Math.round(Math.sqrt(maps[0].length / 12));
+  const lmax = options.lmax ?? 3 * nside - 1;
+  return alm2clPol(a, b, { lmax, mmax: options.mmax ?? lmax });
 }

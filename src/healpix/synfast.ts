@@ -1,5 +1,6 @@
 /**
- * Gaussian sky simulation from a power spectrum (healpy's `synfast`, temperature only).
+ * Gaussian sky simulation from a power spectrum (healpy's `synfast`): temperature, and I, Q, U
+ * from TT, EE, BB, TE[, EB, TB] with `new=True` ordering ({@link synfastPol}).
  *
  * | symbol | meaning                                                   | range                         |
  * |--------|-----------------------------------------------------------|-------------------------------|
@@ -13,12 +14,14 @@
  * alm2map(a, nside, lmax). No pixel window (healpy's pixwin=False default). The returned alm, when
  * asked for, are the beam-smoothed ones, as healpy's `alm=True`.
  */
-import { almxfl, gaussBeam } from "./beams.js";
+import { almxfl, gaussBeam, gaussBeamPol } from "./beams.js";
 import { checkNside } from "./nside.js";
 import { RandomState } from "./rng.js";
 import { alm2map } from "./sht.js";
 import type { FloatMap } from "./sht.js";
-import { synalm } from "./synalm.js";
+import { alm2mapPol } from "./sht-spin2.js";
+import type { Triple } from "./sht-spin2.js";
+import { synalm, synalmPol } from "./synalm.js";
 
 /** Options of {@link synfast}. */
 export interface SynfastOptions {
@@ -69,4 +72,34 @@ export function synfast(cl: ArrayLike<number>, nside: number, options: SynfastOp
   if (fwhm > 0) almxfl(alm, gaussBeam(fwhm, lmax), lmax, alm);
   const map = alm2map(alm, nside, { lmax, dtype: options.dtype ?? "float64" });
   return options.alm === true ? { map, alm } : map;
+}
+
+/** Options of {@link synfastPol}. */
+export type SynfastPolOptions = Omit<SynfastOptions, "dtype" | "alm">;
+
+/**
+ * Simulates RING I, Q, U maps of resolution `nside` from four (TT, EE, BB, TE) or six (… EB, TB)
+ * spectra in healpy's new order, equal to healpy's
+ * `np.random.seed(seed); hp.synfast(cls, nside, lmax=lmax, fwhm=fwhm, new=True)` (≤ 1e-11 ×
+ * max|map|): {@link synalmPol}, then T × b^T_l and E, B × b^P_l ({@link gaussBeamPol}; skipped
+ * when fwhm = 0), then {@link alm2mapPol}. lmax defaults to min(len(TT) − 1, 3·nside − 1).
+ * Throws a RangeError for a bad nside, lmax, fwhm, seed or number of spectra.
+ */
+export function synfastPol(cls: readonly ArrayLike<number>[], nside: number, options: SynfastPolOptions = {}): Triple<Float64Array> {
+  checkNside(nside);
+  const tt = cls[0];
+  if (tt === undefined || tt.length === 0) throw new RangeError("cls must hold at least TT from C_0");
+  const lmax = options.lmax ?? Math.min(tt.length - 1, 3 * nside - 1);
+  if (!Number.isInteger(lmax) || lmax < 0) throw new RangeError(`lmax must be a non-negative integer, got ${String(lmax)}`);
+  const fwhm = options.fwhm ?? 0;
+  if (!(Number.isFinite(fwhm) && fwhm >= 0)) throw new RangeError(`fwhm must be a finite non-negative angle in radians, got ${String(fwhm)}`);
+  const rng = options.rng ?? new RandomState(options.seed ?? Math.floor(Math.random() * 2 ** 32));
+  const alms = synalmPol(cls, lmax, rng);
+  if (fwhm > 0) {
+    const [bt, bp] = gaussBeamPol(fwhm, lmax);
+    almxfl(alms[0], bt, lmax, alms[0]);
+    almxfl(alms[1], bp, lmax, alms[1]);
+    almxfl(alms[2], bp, lmax, alms[2]);
+  }
+  return alm2mapPol(alms, nside, { lmax });
 }

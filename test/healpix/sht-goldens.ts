@@ -6,13 +6,17 @@
 import { readFileSync } from "node:fs";
 import { almIndex, almSize } from "../../src/healpix/alm.js";
 import { UNSEEN } from "../../src/healpix/nside.js";
+import type { RandomState } from "../../src/healpix/rng.js";
 
 const DIR = new URL("../fixtures/healpix/sht/", import.meta.url);
 
 /** One golden output: its parameters and the stored values (every `stride`-th element). */
 export interface GoldenCase {
   readonly name: string;
-  readonly kind: "alm2map" | "alm2map-pixels" | "map2alm" | "anafast" | "synfast" | "smoothing" | "roundtrip";
+  readonly kind:
+    | "alm2map" | "alm2map-pixels" | "map2alm" | "anafast" | "synfast" | "smoothing" | "roundtrip"
+    | "alm2map-pol" | "alm2map-pol-pixels" | "map2alm-pol" | "anafast-pol"
+    | "synfast-pol" | "synalm-pol" | "smoothing-pol" | "pixwin";
   readonly params: Readonly<Record<string, number | boolean | null>>;
   readonly file: string | null;
   readonly length: number;
@@ -69,6 +73,16 @@ export function formulaAlm(lmax: number, mmax: number, s: number): Float64Array 
   return alm;
 }
 
+/** White a_lm of the generator (gauss_alm): all real parts, then all imaginary parts; Im a_l0 = 0. */
+export function gaussAlm(lmax: number, rng: RandomState): Float64Array {
+  const n = almSize(lmax);
+  const alm = new Float64Array(2 * n);
+  rng.fillStandardNormal(alm, 0, 2, n);
+  rng.fillStandardNormal(alm, 1, 2, n);
+  for (let l = 0; l <= lmax; l++) alm[2 * l + 1] = 0;
+  return alm;
+}
+
 /** map(p; s) of the generator, optionally with UNSEEN where p mod 97 = 0. */
 export function formulaMap(nside: number, s: number, unseen = false): Float64Array {
   const npix = 12 * nside * nside;
@@ -82,6 +96,24 @@ export function formulaCl(n: number): Float64Array {
   const cl = new Float64Array(n);
   for (let l = 0; l < n; l++) cl[l] = 1 / ((l + 1) * (l + 2));
   return cl;
+}
+
+/** The generator's TT, EE, BB, TE, EB, TB for l < n (formula_pol_cls; `edge`: TT_3 = 0, TE_1 = 0.05). */
+export function formulaPolCls(n: number, edge = false): Float64Array[] {
+  const tt = formulaCl(n);
+  const [ee, bb, te, eb, tb] = [0, 1, 2, 3, 4].map(() => new Float64Array(n)) as [Float64Array, Float64Array, Float64Array, Float64Array, Float64Array];
+  for (let l = 0; l < n; l++) {
+    ee[l] = l < 2 ? 0 : tt[l]! / 10;
+    bb[l] = l < 2 ? 0 : tt[l]! / 50;
+    te[l] = ((0.3 * ((l % 7) - 3)) / 3) * Math.sqrt(tt[l]! * ee[l]!);
+    eb[l] = ((0.05 * ((l % 5) - 2)) / 2) * Math.sqrt(ee[l]! * bb[l]!);
+    tb[l] = 0.05 * ((l % 3) - 1) * Math.sqrt(tt[l]! * bb[l]!);
+  }
+  if (edge) {
+    tt[3] = 0;
+    te[1] = 0.05;
+  }
+  return [tt, ee, bb, te, eb, tb];
 }
 
 /** max_i |got[start + stride·i] − want[i]| over the stored elements (complex: both parts). */
