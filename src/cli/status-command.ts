@@ -35,14 +35,15 @@ export interface StageStatus {
 export function statusCommand(program: Command, io: CliIo, done: (code: number) => void): void {
   const command = program
     .command("status")
-    .description("count per stage the nodes a run would leave, run, restore or may run, with the reasons; exit 1 when anything would run or be restored")
+    .description("count per stage the nodes a run would leave, run, restore or may run, with the reasons; exit 1 unless every node is fresh")
     .option("--json", "print the counts as JSON")
     .addHelpText(
       "after",
       `
 A node that "may run" waits on an upstream node that will run: it runs only if that node writes
 different bytes. Exit code 1 when any node will run or be restored (a node that may run always
-waits on one that will run), 0 when everything is fresh.
+waits on one that will run), or cannot run because its stage has no executor; 0 when
+everything is fresh.
 
 Examples:
   cmbflow status                    after a run: everything fresh, exit 0

@@ -18,7 +18,7 @@ import type { CNode, MapNode, ValueOrigin } from "./node.js";
 import { nodeAt, registerOrigins } from "./origins.js";
 import { applyOverride, parseOverride } from "./overrides.js";
 import type { ParsedOverride } from "./overrides.js";
-import { describeValue, STAGE_KEYS, validateConfig, withDefaults } from "./schema.js";
+import { describeValue, SPLIT_KEY, STAGE_KEYS, validateConfig, withDefaults } from "./schema.js";
 import type { ValidationIssue } from "./schema.js";
 import type { ConfigObject, ConfigSource, ConfigValue, KeyPath, LoadedConfig, LoadOptions, UnresolvedValue } from "./types.js";
 
@@ -128,6 +128,13 @@ const NEEDED_TOP_LEVEL: ReadonlySet<string> = new Set([
 function mustResolve(path: KeyPath, raw: ConfigObject): boolean {
   const [top, stage, key] = path;
   if (!NEEDED_TOP_LEVEL.has(String(top))) return false;
+  if (top === "splits") {
+    // The compiler reads the splits' name and each split's n_sims and cap; other keys of the
+    // block are the user's (CMB-ML keeps e.g. run_inference_on there).
+    if (stage === undefined || stage === "name") return true;
+    if (!SPLIT_KEY.test(String(stage))) return false;
+    return key === undefined || key === "n_sims" || key === "n_sims_cap";
+  }
   if (top !== "pipeline" || path.length <= 2 || key === undefined) return true;
   if ((STAGE_KEYS as readonly string[]).includes(String(key)) || key === "freqs") return true;
   const outputs = objectAt(raw, ["pipeline", String(stage), "assets_out"]);

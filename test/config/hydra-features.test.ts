@@ -115,6 +115,13 @@ describe("lazy interpolation", () => {
     );
   });
 
+  it("is lazy for a free key of the splits block (CMB-ML's splits.run_inference_on), strict for a split's n_sims and cap", () => {
+    const splits = (extra: string): Record<string, string> => ({ "splits/3-3.yaml": `name: "3-3"\nTrain:\n  n_sims: 3\nTest:\n  n_sims: 3\n${extra}` });
+    expect(loadOk(splits("run_inference_on: ${run_inference_on}\n")).unresolved?.map((u) => u.path)).toEqual([["splits", "run_inference_on"]]);
+    expect(loadErrors(splits("Valid:\n  n_sims: 2\n  n_sims_cap: ${n_valid_cap}\n"))).toContain('error: interpolation "${n_valid_cap}" refers to a missing key "n_valid_cap"');
+    expect(loadErrors(splits("Valid:\n  n_sims: ${n_valid}\n"))).toContain('error: interpolation "${n_valid}" refers to a missing key "n_valid"');
+  });
+
   it("is lazy for a stage's free parameters, strict for its fixed keys and for parameters its templates name", () => {
     const stage = (extra: string): Record<string, string> => ({
       "pipeline/simple.yaml": `make_cmb:\n  assets_out:\n    cmb_map:\n      handler: HealpyMap\n      path_template: "{root}/{stage}/{split}/{sim}/cmb_{beam}.fits"\n  beam: 5\n${extra}`,
