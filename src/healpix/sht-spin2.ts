@@ -242,31 +242,44 @@ function wignerSynthesis(
   for (let m = 0; m <= Math.min(WIGNER_M - 1, mmax); m++) {
     wignerOrder(t, m, lmax);
     const start = 2 * ((m * (2 * lmax + 1 - m)) / 2 + m);
-    for (let lane = 0; lane < count; lane++) {
-      const p = from + lane;
-      const s = pairs.sinTheta[p]!;
-      const s2 = s * s;
-      if (s2 >= WIGNER_S2) continue;
-      for (let ring = 0; ring < 2; ring++) {
-        const x = ring === 0 ? pairs.cosTheta[p]! : -pairs.cosTheta[p]!;
-        const [omx, opx] = oneMinusPlus(x, s2);
-        wignerFunctions(t, m, lmax, x, s2, omx, opx, w, xx);
-        let qr = 0, qi = 0, ur = 0, ui = 0;
-        for (let l = Math.max(2, m); l <= lmax; l++) {
-          const k = start + 2 * (l - m);
-          const wl = w[l]!, xl = xx[l]!;
-          // −(E W − i B X) and −(B W + i E X).
-          qr -= almE[k]! * wl + almB[k + 1]! * xl;
-          qi -= almE[k + 1]! * wl - almB[k]! * xl;
-          ur -= almB[k]! * wl - almE[k + 1]! * xl;
-          ui -= almB[k + 1]! * wl + almE[k]! * xl;
-        }
-        const a = 2 * lane * colLen + ring * colLen + 2 * m;
-        acc[a] = qr;
-        acc[a + 1] = qi;
-        acc[a + 2 * count * colLen] = ur;
-        acc[a + 2 * count * colLen + 1] = ui;
+    forPolarRings(t, m, lmax, pairs, from, count, w, xx, (lane, ring) => {
+      let qr = 0, qi = 0, ur = 0, ui = 0;
+      for (let l = Math.max(2, m); l <= lmax; l++) {
+        const k = start + 2 * (l - m);
+        const wl = w[l]!, xl = xx[l]!;
+        // −(E W − i B X) and −(B W + i E X).
+        qr -= almE[k]! * wl + almB[k + 1]! * xl;
+        qi -= almE[k + 1]! * wl - almB[k]! * xl;
+        ur -= almB[k]! * wl - almE[k + 1]! * xl;
+        ui -= almB[k + 1]! * wl + almE[k]! * xl;
       }
+      const a = 2 * lane * colLen + ring * colLen + 2 * m;
+      acc[a] = qr;
+      acc[a + 1] = qi;
+      acc[a + 2 * count * colLen] = ur;
+      acc[a + 2 * count * colLen + 1] = ui;
+    });
+  }
+}
+
+/**
+ * Calls `visit` for each ring of the chunk's lanes near a pole (sin² θ below {@link WIGNER_S2}),
+ * northern then southern, once `w` and `xx` hold the Wigner functions of order m there.
+ */
+function forPolarRings(
+  t: WignerTables, m: number, lmax: number, pairs: RingPairs, from: number, count: number,
+  w: Float64Array, xx: Float64Array, visit: (lane: number, ring: number) => void,
+): void {
+  for (let lane = 0; lane < count; lane++) {
+    const p = from + lane;
+    const s = pairs.sinTheta[p]!;
+    const s2 = s * s;
+    if (s2 >= WIGNER_S2) continue;
+    for (let ring = 0; ring < 2; ring++) {
+      const x = ring === 0 ? pairs.cosTheta[p]! : -pairs.cosTheta[p]!;
+      const [omx, opx] = oneMinusPlus(x, s2);
+      wignerFunctions(t, m, lmax, x, s2, omx, opx, w, xx);
+      visit(lane, ring);
     }
   }
 }
@@ -393,28 +406,19 @@ function wignerAnalysis(
   for (let m = 0; m <= Math.min(WIGNER_M - 1, mmax); m++) {
     wignerOrder(t, m, lmax);
     const n = lmax + 1 - m;
-    for (let lane = 0; lane < count; lane++) {
-      const p = from + lane;
-      const s = pairs.sinTheta[p]!;
-      const s2 = s * s;
-      if (s2 >= WIGNER_S2) continue;
-      for (let ring = 0; ring < 2; ring++) {
-        const x = ring === 0 ? pairs.cosTheta[p]! : -pairs.cosTheta[p]!;
-        const [omx, opx] = oneMinusPlus(x, s2);
-        wignerFunctions(t, m, lmax, x, s2, omx, opx, w, xx);
-        const q = 2 * lane * colLen + ring * colLen + 2 * m;
-        const u = q + 2 * count * colLen;
-        const qr = zc[q]!, qi = zc[q + 1]!, ur = zc[u]!, ui = zc[u + 1]!;
-        for (let l = Math.max(2, m); l <= lmax; l++) {
-          const k = at + 2 * (l - m);
-          const wl = w[l]!, xl = xx[l]!;
-          low[k] = low[k]! - (wl * qr + xl * ui);
-          low[k + 1] = low[k + 1]! - (wl * qi - xl * ur);
-          low[k + 2 * n] = low[k + 2 * n]! - (wl * ur - xl * qi);
-          low[k + 2 * n + 1] = low[k + 2 * n + 1]! - (wl * ui + xl * qr);
-        }
+    forPolarRings(t, m, lmax, pairs, from, count, w, xx, (lane, ring) => {
+      const q = 2 * lane * colLen + ring * colLen + 2 * m;
+      const u = q + 2 * count * colLen;
+      const qr = zc[q]!, qi = zc[q + 1]!, ur = zc[u]!, ui = zc[u + 1]!;
+      for (let l = Math.max(2, m); l <= lmax; l++) {
+        const k = at + 2 * (l - m);
+        const wl = w[l]!, xl = xx[l]!;
+        low[k] = low[k]! - (wl * qr + xl * ui);
+        low[k + 1] = low[k + 1]! - (wl * qi - xl * ur);
+        low[k + 2 * n] = low[k + 2 * n]! - (wl * ur - xl * qi);
+        low[k + 2 * n + 1] = low[k + 2 * n + 1]! - (wl * ui + xl * qr);
       }
-    }
+    });
     at += 4 * n;
   }
 }
