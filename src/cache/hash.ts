@@ -10,6 +10,7 @@ import { closeSync, constants, fstatSync, openSync, readSync } from "node:fs";
 import type { Stats } from "node:fs";
 import { open } from "node:fs/promises";
 import type { FileHandle } from "node:fs/promises";
+import { kindOf } from "./cache-damage.js";
 import xxhash from "xxhash-wasm";
 import type { XXHashAPI } from "xxhash-wasm";
 
@@ -37,15 +38,6 @@ export interface DigestStream {
  */
 const READ_FLAGS = constants.O_RDONLY | constants.O_NONBLOCK;
 
-/** What a non-regular file is, in a message. */
-function kindOf(stats: Stats): string {
-  if (stats.isFIFO()) return "a FIFO";
-  if (stats.isSocket()) return "a socket";
-  if (stats.isCharacterDevice()) return "a character device";
-  if (stats.isBlockDevice()) return "a block device";
-  return "not a regular file";
-}
-
 /**
  * The error for content read from something that is not a regular file: code `EISDIR` for a
  * folder (as the read itself would fail), `EFTYPE` for anything else (a FIFO, a device, a
@@ -68,12 +60,16 @@ export function isNotAFile(error: unknown): boolean {
   return code === "EISDIR" || code === "EFTYPE";
 }
 
+/** Throws {@link NotAFileError} when `stats` (of `path`, opened) are not a regular file's. */
+function refuseUnlessFile(path: string, stats: Stats): void {
+  if (!stats.isFile()) throw new NotAFileError(path, stats.isDirectory() ? "EISDIR" : "EFTYPE", kindOf(stats));
+}
+
 /** Opens `path` for reading its content; throws {@link NotAFileError} unless it is a regular file. */
 export function openRegularSync(path: string): number {
   const fd = openSync(path, READ_FLAGS);
   try {
-    const stats = fstatSync(fd);
-    if (!stats.isFile()) throw new NotAFileError(path, stats.isDirectory() ? "EISDIR" : "EFTYPE", stats.isDirectory() ? "a directory" : kindOf(stats));
+    refuseUnlessFile(path, fstatSync(fd));
     return fd;
   } catch (error) {
     closeSync(fd);
@@ -85,8 +81,7 @@ export function openRegularSync(path: string): number {
 export async function openRegular(path: string): Promise<FileHandle> {
   const handle = await open(path, READ_FLAGS);
   try {
-    const stats = await handle.stat();
-    if (!stats.isFile()) throw new NotAFileError(path, stats.isDirectory() ? "EISDIR" : "EFTYPE", stats.isDirectory() ? "a directory" : kindOf(stats));
+    refuseUnlessFile(path, await handle.stat());
     return handle;
   } catch (error) {
     await handle.close();

@@ -17,7 +17,7 @@
  * recent run used.
  */
 import { mkdir, readdir, rename, rm, stat, utimes, writeFile } from "node:fs/promises";
-import { kindOf, putAsideUnlessFile, quarantine } from "./cache-damage.js";
+import { kindOf, putAsideUnlessFile } from "./cache-damage.js";
 import { isNotAFile, readRegularFile } from "./hash.js";
 import { basename, dirname, join } from "node:path";
 import { deserialize, serialize } from "node:v8";
@@ -51,10 +51,8 @@ export class ScanCache {
     let bytes: Buffer;
     try {
       bytes = await readRegularFile(path);
-    } catch (error) {
-      // A folder or a FIFO where the result should be: put aside (gets come from runs, which
-      // hold the lock), so that storing the result again can rename a file into its place.
-      if (isNotAFile(error)) await quarantine(this.#cacheDir, path).catch(() => undefined);
+    } catch {
+      // Missing, or a folder or FIFO in its place (which `put` moves aside before storing).
       return undefined;
     }
     const parsed = this.#parse(bytes);

@@ -14,6 +14,8 @@
 import { statSync } from "node:fs";
 import type { Hasher } from "../cache/hash.js";
 import { moduleClosure, sourceName } from "../cache/module-graph.js";
+import type { FileStamp } from "../cache/stamped-digest.js";
+import { sameStamp, stampedDigestSync, stampOf } from "../cache/stamped-digest.js";
 import type { LoadedFile } from "../scheduler/node-runner.js";
 
 /** What a missing file digests to. */
@@ -24,25 +26,19 @@ interface Watched {
   readonly name: string;
   /** Its digest when the thread loaded it. */
   readonly loaded: string;
-  /** Its digest and stamp as last looked at. */
+  /** Its digest and the stamp of the file digested, as last looked at (no stamp: missing, or changing while read). */
   current: string;
-  stamp: string | undefined;
-}
-
-/** A file's stamp as one string, or undefined when it does not exist (or cannot be looked at). */
-function stampOf(file: string): string | undefined {
-  const s = statSync(file, { bigint: true, throwIfNoEntry: false });
-  return s === undefined ? undefined : `${s.dev.toString()}:${s.ino.toString()}:${s.size.toString()}:${s.mtimeNs.toString()}:${s.ctimeNs.toString()}`;
+  stamp: FileStamp | undefined;
 }
 
 /** The code files one thread loaded, each with its digest at load time and as it is now. */
 export class LoadedCode {
   readonly #files = new Map<string, Watched>();
-  readonly #hasher: Pick<Hasher, "digestFileSync">;
+  readonly #hasher: Pick<Hasher, "digestFileSync" | "digestFdSync">;
   readonly #projectDir: string;
   readonly #packageRoot: string;
 
-  constructor(hasher: Pick<Hasher, "digestFileSync">, projectDir: string, packageRoot: string) {
+  constructor(hasher: Pick<Hasher, "digestFileSync" | "digestFdSync">, projectDir: string, packageRoot: string) {
     this.#hasher = hasher;
     this.#projectDir = projectDir;
     this.#packageRoot = packageRoot;
@@ -56,10 +52,7 @@ export class LoadedCode {
     const files = moduleClosure(entries, { packageRoot: this.#packageRoot });
     for (const file of files) {
       if (this.#files.has(file)) continue;
-      // Stamp first: a write between stamp and digest leaves a stamp older than the bytes, so
-      // the next look digests again rather than trusting a stamp paired with other bytes.
-      const stamp = stampOf(file);
-      const digest = this.#digest(file);
+      const { digest, stamp } = this.#read(file);
       this.#files.set(file, { name: sourceName(file, this.#projectDir, this.#packageRoot), loaded: digest, current: digest, stamp });
     }
     return files;
@@ -71,10 +64,12 @@ export class LoadedCode {
     for (const file of files) {
       const w = this.#files.get(file);
       if (w === undefined) continue;
-      const stamp = stampOf(file);
-      if (stamp !== w.stamp) {
-        w.stamp = stamp;
-        w.current = stamp === undefined ? MISSING : this.#digest(file);
+      const now = statSync(file, { bigint: true, throwIfNoEntry: false });
+      // Only a file whose stamp moved (or that was unstamped) is read again.
+      if (now === undefined || w.stamp === undefined || !sameStamp(stampOf(now), w.stamp)) {
+        const read = this.#read(file);
+        w.current = read.digest;
+        w.stamp = read.stamp;
       }
       out.push({ file: w.name, digest: w.loaded });
       if (w.current !== w.loaded) out.push({ file: w.name, digest: w.current });
@@ -82,11 +77,13 @@ export class LoadedCode {
     return out;
   }
 
-  #digest(file: string): string {
+  /** The file's digest and the stamp of the very file read (stamped-digest.ts). */
+  #read(file: string): { digest: string; stamp: FileStamp | undefined } {
     try {
-      return this.#hasher.digestFileSync(file).digest;
+      const d = stampedDigestSync(this.#hasher, file);
+      return d.ok ? { digest: d.value.digest, stamp: d.value.stamp } : { digest: this.#hasher.digestFileSync(file).digest, stamp: undefined };
     } catch {
-      return MISSING;
+      return { digest: MISSING, stamp: undefined };
     }
   }
 }

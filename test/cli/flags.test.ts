@@ -31,6 +31,12 @@ describe("flag values", () => {
     expect(spaced.stderr).toBe("error: option '--config-name <name>' argument ' tutorial' is invalid. It has spaces around the name.\n");
   });
 
+  it("refuses --fail-fast without -m: it stops a sweep, and there is none", async () => {
+    const result = await cli(project.dir, ["run", "--dry-run", "--fail-fast"]);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toBe("error: --fail-fast goes with -m (--multirun)\n");
+  });
+
   it("refuses --list without --dry-run", async () => {
     const result = await cli(project.dir, ["run", "--list"]);
     expect(result.code).toBe(2);

@@ -38,4 +38,11 @@ describe("a command started in a subfolder of a project", () => {
     expect(provenance.code, provenance.stderr).toBe(0);
     expect(provenance.stdout).toContain("make_cmb[split=Train,sim=0]");
   });
+
+  it("stays where it was started when --config-dir says where the configuration is", () => {
+    const dag = project.runIn(week1, ["dag", "--config-dir", join("..", "..", "cfg")]);
+    expect(dag.code, dag.stderr).toBe(0);
+    expect(dag.stderr).not.toContain("note: in the project at");
+    expect(dag.stdout).toContain("make_cmb");
+  });
 });
