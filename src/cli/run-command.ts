@@ -26,14 +26,14 @@ import { PipelineContext, PrerunError } from "../core/pipeline-context.js";
 import { parseStageList, selectNodes } from "../graph/selection.js";
 import { sweepAxes, sweepVariants } from "../config/sweep.js";
 import type { RunEvent } from "../scheduler/events.js";
-import type { PortableConfig } from "../scheduler/pipeline-source.js";
+import type { PortableConfig } from "../backends/pipeline-source.js";
 import type { CliIo } from "./io.js";
 import { EXIT_FAILED, EXIT_OK, EXIT_USAGE, exitForSignal } from "./io.js";
 import type { Compiled, ConfigFlags } from "./load.js";
 import { compileForCommand, configDirFor, printDiagnostics, withConfigOptions } from "./load.js";
 import { ProgressDisplay } from "./progress.js";
 import type { NodeRunner } from "../scheduler/node-runner.js";
-import { defaultThreads, PoolRunner } from "../scheduler/pool-runner.js";
+import { defaultThreads, PoolRunner } from "../backends/threads/pool-runner.js";
 import { assertNever } from "../diagnostics/result.js";
 
 interface RunFlags extends ConfigFlags {
