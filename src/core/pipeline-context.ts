@@ -387,7 +387,8 @@ export class PipelineContext {
           await engine.recordChangedDuringRun(id, changes, runId, startedAt, durationMs);
           return { recorded: false, changes };
         }
-        await engine.recordWritten(id, fp, outputs, runId, startedAt, durationMs);
+        const ranOn = [...new Set(ranWith.flatMap((r) => (r.where === undefined ? [] : [r.where])))];
+        await engine.recordWritten(id, fp, outputs, runId, startedAt, durationMs, ranOn);
         return { recorded: true };
       },
     };

@@ -60,6 +60,8 @@ export interface RanWith {
   readonly config: string;
   /** The stage's code as the thread loaded it (empty for a stage whose executor class was added by hand). */
   readonly code: readonly LoadedFile[];
+  /** Where the unit ran, when the backend says (e.g. `slurm job 12_3 on node07`); recorded for provenance, never compared. */
+  readonly where?: string;
 }
 
 /** What a unit of work came to. */

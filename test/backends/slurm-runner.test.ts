@@ -97,7 +97,7 @@ class FakeCluster implements SlurmCommands {
 }
 
 function ok(): WorkResult {
-  return { ok: true, outputs: [], logs: [], lateReads: [] };
+  return { ok: true, outputs: [], logs: [], lateReads: [], ranWith: { config: "c", code: [] } };
 }
 
 function task(stage: string, sim: number): WorkTask {
@@ -130,6 +130,9 @@ describe("SlurmRunner packing", () => {
     const r = runner(cluster);
     const results = await Promise.all([0, 1, 2, 3, 4].map((sim) => r.run(task("make", sim))));
     expect(results.every((x) => x.ok)).toBe(true);
+    // Where each unit ran travels with it to the node's record (provenance).
+    const id = cluster.jobs[0]?.id ?? "";
+    expect(results.map((x) => (x.ok ? x.ranWith?.where : undefined))).toEqual([0, 0, 1, 1, 2].map((i) => `slurm job ${id}_${String(i)} on fake`));
     expect(cluster.calls.sbatch).toBe(1);
     expect(cluster.jobs[0]?.manifest.tasks.map((t) => t.map((u) => u.partition.sim))).toEqual([[0, 1], [2, 3], [4]]);
     expect(cluster.scripts[0]).toContain("#SBATCH --array=0-2\n");

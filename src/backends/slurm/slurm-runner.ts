@@ -24,6 +24,7 @@ import type { NodeRunner, WorkResult, WorkTask } from "../../scheduler/node-runn
 import type { PipelineSource } from "../pipeline-source.js";
 import type { JournalEntry } from "./journal.js";
 import { Journal } from "./journal.js";
+import type { UnitResult } from "./manifest.js";
 import { readUnitResult, resultFile, writeManifest } from "./manifest.js";
 import { sbatchScript } from "./sbatch-script.js";
 import type { SlurmResources, SlurmSettings } from "./settings.js";
@@ -76,8 +77,10 @@ interface Submission {
   readonly cancelled: Set<number>;
 }
 
+/** The state of a task its array job no longer lists: it left the queue before it ran. */
+const GONE = "GONE";
 /** Slurm states after which a task runs no more. */
-const ENDED = new Set(["COMPLETED", "FAILED", "CANCELLED", "TIMEOUT", "OUT_OF_MEMORY", "NODE_FAIL", "PREEMPTED", "BOOT_FAIL", "DEADLINE", "REVOKED", "SPECIAL_EXIT"]);
+const ENDED = new Set([GONE, "COMPLETED", "FAILED", "CANCELLED", "TIMEOUT", "OUT_OF_MEMORY", "NODE_FAIL", "PREEMPTED", "BOOT_FAIL", "DEADLINE", "REVOKED", "SPECIAL_EXIT"]);
 /** How often an end state Slurm does not know is asked again before the unit fails. */
 const UNKNOWN_CHECKS = 3;
 
@@ -176,7 +179,7 @@ export class SlurmRunner implements NodeRunner {
       const done = await readUnitResult(resultFile(earlier.entry.resultsDir, earlier.index, earlier.unit));
       if (done !== undefined) {
         this.#observe(unit.task.stage, done.durationMs);
-        unit.settle({ kind: "result", result: done.result });
+        unit.settle({ kind: "result", result: located(done) });
         return;
       }
       if (left.live.has(`${earlier.entry.jobId}_${String(earlier.index)}`)) {
@@ -399,7 +402,7 @@ export class SlurmRunner implements NodeRunner {
         const done = await readUnitResult(file);
         if (done === undefined) continue;
         this.#observe(unit.task.stage, done.durationMs);
-        unit.settle({ kind: "result", result: done.result });
+        unit.settle({ kind: "result", result: located(done) });
         changed = true;
       }
     }
@@ -421,7 +424,9 @@ export class SlurmRunner implements NodeRunner {
     const why =
       state === undefined
         ? `Slurm no longer knows job ${id} (asked ${String(UNKNOWN_CHECKS)} times): its state is unknown, so its nodes are not taken as done`
-        : state.state === "COMPLETED"
+        : state.state === GONE
+          ? `Slurm job ${id} left the queue before it ran, and Slurm kept no record of why (cancelled while pending?)`
+          : state.state === "COMPLETED"
           ? `Slurm job ${id} completed but wrote no result for this node within ${String(this.#o.settings.fsLagMs / 1000)} s`
           : `Slurm job ${id} ended ${state.state}${state.reason === "" || state.reason === "None" ? "" : ` (${state.reason})`}`;
     const retry = units.filter((u) => u.attempts < (this.#o.retries ?? 0));
@@ -472,7 +477,16 @@ export class SlurmRunner implements NodeRunner {
     const out = await this.#commands.run("scontrol", ["-o", "show", "job", sub.jobId]);
     // "Invalid job id": purged already; every task's state is then unknown.
     if (out.code !== 0) return new Map();
-    return parseScontrol(out.stdout);
+    const states = parseScontrol(out.stdout);
+    // A task cancelled while still pending leaves no record (without accounting): slurmctld
+    // drops it from the array's pending range. The job is known, so its absence is that.
+    if (states.size > 0) {
+      for (const index of sub.units.keys()) {
+        const key = `${sub.jobId}_${String(index)}`;
+        if (!states.has(key)) states.set(key, { state: GONE, reason: "" });
+      }
+    }
+    return states;
   }
 
   /** Cancels the run's tasks still waiting in the queue ("pending") or all of them, with one scancel. */
@@ -566,6 +580,13 @@ function expandRanges(text: string): number[] {
     for (let i = a; i <= (b !== undefined && Number.isInteger(b) ? b : a); i++) out.push(i);
   }
   return out;
+}
+
+/** A unit's result with where it ran (for provenance). */
+function located(done: UnitResult): WorkResult {
+  const r = done.result;
+  if (!r.ok || r.ranWith === undefined) return r;
+  return { ...r, ranWith: { ...r.ranWith, where: `slurm job ${done.ranOn.jobId}_${String(done.ranOn.arrayTask)} on ${done.ranOn.host}` } };
 }
 
 function newSubmission(runId: string, jobId: string, resultsDir: string, log: string): Submission {
