@@ -162,6 +162,10 @@ export class SlurmRunner implements NodeRunner {
 
   async close(): Promise<void> {
     await this.#polling;
+    const c = this.#commands.calls;
+    if (this.#submissions.length > 0) {
+      this.#o.onNote?.(`Slurm calls this run: ${String(c.sbatch)} sbatch, ${String(c.squeue)} squeue, ${String(c.sacct)} sacct, ${String(c.scontrol)} scontrol, ${String(c.scancel)} scancel`);
+    }
     const left = await this.#leftBehind;
     if (left !== undefined) {
       // Jobs of a dead coordinator that this run did not need would write beside this run's outputs later.
