@@ -179,6 +179,18 @@ describe("SlurmRunner failures", () => {
     expect(reason.message).toBe(`Slurm job ${job?.id ?? ""}_1 ended OUT_OF_MEMORY (OutOfMemory); log: ${join(job?.manifest.resultsDir ?? "", "..", "logs", `${job?.id ?? ""}_1.log`)}`);
   });
 
+  it("says a task its job no longer lists left the queue before it ran (cancelled while pending leaves no record without accounting)", async () => {
+    const cluster = new FakeCluster();
+    cluster.onSubmit = async (job) => {
+      await cluster.finish(job, 0);
+      job.states.delete(1);
+    };
+    const r = runner(cluster);
+    const settled = await Promise.allSettled([0, 1, 2].map((sim) => r.run(task("make", sim))));
+    expect(settled.map((s) => s.status)).toEqual(["fulfilled", "fulfilled", "rejected"]);
+    expect(((settled[2] as PromiseRejectedResult).reason as Error).message).toMatch(/^Slurm job \d+_1 left the queue before it ran, and Slurm kept no record of why \(cancelled while pending\?\); log: /);
+  });
+
   it("never takes a state Slurm no longer knows as success: asked again, then the units fail", async () => {
     const cluster = new FakeCluster();
     cluster.onSubmit = (job) => {

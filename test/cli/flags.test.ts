@@ -67,3 +67,37 @@ describe("flag values", () => {
     expect(result.stderr).toMatch(/^error: run mak_cmb: no such stage; did you mean "make_cmb"\? \(stages: [^)]*\); a word without "=" is a stage to run \(an override is written key=value\)\n$/);
   });
 });
+
+describe("backend flags", () => {
+  let project: { dir: string; cleanup: () => void };
+  beforeAll(() => {
+    project = tempProject({}, true);
+  });
+  afterAll(() => project.cleanup());
+
+  it("refuses a backend that is none, from the flag or the config, and --retries without slurm or not a count", async () => {
+    const bad = await cli(project.dir, ["run", "--dry-run", "--backend", "slurmm"]);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toBe('error: --backend is "slurmm"; backends: threads, inline, slurm\n');
+    const configured = await cli(project.dir, ["run", "--dry-run", "+backend=pbs"]);
+    expect(configured.stderr).toBe('error: the config\'s backend: key is "pbs"; backends: threads, inline, slurm\n');
+    const retries = await cli(project.dir, ["run", "--dry-run", "--retries", "2"]);
+    expect(retries.stderr).toBe("error: --retries goes with --backend slurm: it resubmits nodes whose Slurm task failed\n");
+    const count = await cli(project.dir, ["run", "--dry-run", "--backend", "slurm", "--retries", "two"]);
+    expect(count.stderr).toBe('error: --retries must be a whole number (0 or more), not "two"\n');
+  });
+
+  it("--dry-run --backend slurm prints each stage's sbatch script with its resources, and submits nothing", async () => {
+    const result = await cli(project.dir, ["run", "--dry-run", "--backend", "slurm", "+slurm.batch_size=4", "+slurm.throttle=2", "+slurm.resources.mem=2G", "+pipeline.make_noise.resources.cpus=2"]);
+    expect(result.code, result.stderr).toBe(0);
+    expect(result.stdout).toContain("# ---- sbatch script for stage make_noise: 27 node(s) in 7 array task(s) ----\n#!/bin/sh\n# cmbflow: 27 nodes of stage make_noise\n#SBATCH --job-name=RUN_ID\n#SBATCH --array=0-6%2\n");
+    expect(result.stdout).toMatch(/#SBATCH --cpus-per-task=2\n#SBATCH --mem=2G\nexec \S+ \S+cmbflow\.js worker --manifest \S+\/cache\/slurm\/RUN_ID\/\d{4}-make_noise\/manifest\.bin --task "\$SLURM_ARRAY_TASK_ID"\n/);
+    expect(result.stdout).toContain("# ---- sbatch script for stage ps_setup: 1 node(s) in 1 array task(s) ----\n");
+  });
+
+  it("a bad slurm: setting is one message naming the key", async () => {
+    const result = await cli(project.dir, ["run", "--dry-run", "--backend", "slurm", "+pipeline.make_noise.resources.gpu=1"]);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toBe("error: pipeline.make_noise.resources.gpu is not a resource the Slurm backend asks for (resources: cpus, mem, time, gpus, partition, account, qos, extra)\n");
+  });
+});
