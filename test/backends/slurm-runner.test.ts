@@ -141,6 +141,20 @@ describe("SlurmRunner packing", () => {
     await r.close();
   });
 
+  it("with target_task_seconds, packs as many units per task as take that long by the stage's durations so far", async () => {
+    const cluster = new FakeCluster();
+    cluster.onSubmit = async (job) => {
+      for (const i of job.states.keys()) await cluster.finish(job, i);
+    };
+    const settings = slurmSettings({ slurm: { batch_size: 1, target_task_seconds: 0.02, poll_min_ms: 5, poll_max_ms: 20 } });
+    if (!settings.ok) throw new Error(settings.error);
+    const r = runner(cluster, { settings: settings.value });
+    // Nothing of the stage ran yet: batch_size. The fake's units take 5 ms each, so then 20 ms / 5 ms = 4 per task.
+    await r.run(task("make", 0));
+    await Promise.all([1, 2, 3, 4, 5, 6, 7, 8].map((sim) => r.run(task("make", sim))));
+    expect(cluster.jobs.map((j) => j.manifest.tasks.map((t) => t.length))).toEqual([[1], [4, 4]]);
+  });
+
   it("splits an array past the cluster's MaxArraySize into several jobs", async () => {
     const cluster = new FakeCluster();
     cluster.onSubmit = async (job) => {

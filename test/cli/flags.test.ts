@@ -1,4 +1,6 @@
 /** Flag values that Number() or commander would take silently are refused, naming the flag and the value. */
+import { readdirSync, readFileSync } from "node:fs";
+import { join, relative } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { cli, tempProject } from "./harness.js";
 
@@ -99,5 +101,36 @@ describe("backend flags", () => {
     const result = await cli(project.dir, ["run", "--dry-run", "--backend", "slurm", "+pipeline.make_noise.resources.gpu=1"]);
     expect(result.code).toBe(2);
     expect(result.stderr).toBe("error: pipeline.make_noise.resources.gpu is not a resource the Slurm backend asks for (resources: cpus, mem, time, gpus, partition, account, qos, extra)\n");
+  });
+});
+
+describe("--backend inline", () => {
+  it("runs every node in the calling thread, writing the same files as worker threads", async () => {
+    const inline = tempProject({}, true);
+    const threads = tempProject({}, true);
+    try {
+      const a = await cli(inline.dir, ["run", "--backend", "inline", "--config-name", "tutorial", "splits=1-1"]);
+      expect(a.code, a.stderr).toBe(0);
+      const b = await cli(threads.dir, ["run", "--config-name", "tutorial", "splits=1-1"]);
+      expect(b.code, b.stderr).toBe(0);
+      const files = (dir: string): Record<string, string> => {
+        const out: Record<string, string> = {};
+        const walk = (d: string): void => {
+          for (const e of readdirSync(d, { withFileTypes: true })) {
+            if (e.isDirectory()) {
+              if (e.name !== "Logs") walk(join(d, e.name));
+            } else out[relative(dir, join(d, e.name))] = readFileSync(join(d, e.name)).toString("base64");
+          }
+        };
+        walk(join(dir, "data"));
+        return out;
+      };
+      const written = files(inline.dir);
+      expect(Object.keys(written).length).toBeGreaterThan(3);
+      expect(written).toEqual(files(threads.dir));
+    } finally {
+      inline.cleanup();
+      threads.cleanup();
+    }
   });
 });
