@@ -22,6 +22,12 @@ export type { RunEvent, RunOutcome, NodeFailure } from "./scheduler/events.js";
 export { defaultThreads, PoolRunner } from "./backends/threads/pool-runner.js";
 export type { PoolOptions } from "./backends/threads/pool-runner.js";
 export type { PipelineSource, PortableConfig } from "./backends/pipeline-source.js";
+// Backends by name (threads, inline, slurm); a Slurm runner for runPipeline from a script.
+export { BACKENDS, backendName, createRunner, slurmRunner } from "./backends/index.js";
+export type { BackendName, BackendOptions } from "./backends/index.js";
+export { SlurmRunner } from "./backends/slurm/slurm-runner.js";
+export type { SlurmRunnerOptions } from "./backends/slurm/slurm-runner.js";
+export type { SlurmResources, SlurmSettings } from "./backends/slurm/settings.js";
 export type { LoadedFile, NodeRunner, RanWith, WorkResult, WorkTask, WrittenOutput } from "./scheduler/node-runner.js";
 export type { FileStamp } from "./cache/stamped-digest.js";
 
