@@ -12,7 +12,7 @@ import { MakeCmbExecutor } from "../src/stages/make-cmb.js";
 import { MapMinMaxExecutor } from "../src/stages/map-min-max.js";
 import { PsSetupExecutor } from "../src/stages/ps-setup.js";
 
-const loaded = PipelineContext.fromConfig({
+const loaded = await PipelineContext.fromConfig({
   configDir: resolve(import.meta.dirname, "..", "cfg"),
   configName: "tutorial",
   overrides: process.argv.slice(2),

@@ -19,9 +19,15 @@ export { LogMaker, newRunId } from "./core/log-maker.js";
 export type { RunEvent, RunOutcome, NodeFailure } from "./scheduler/events.js";
 
 // Running nodes in parallel: pass `runner: new PoolRunner({ source })` to runPipeline.
-export { defaultThreads, PoolRunner } from "./scheduler/pool-runner.js";
-export type { PoolOptions } from "./scheduler/pool-runner.js";
-export type { PipelineSource, PortableConfig } from "./scheduler/pipeline-source.js";
+export { defaultThreads, PoolRunner } from "./backends/threads/pool-runner.js";
+export type { PoolOptions } from "./backends/threads/pool-runner.js";
+export type { PipelineSource, PortableConfig } from "./backends/pipeline-source.js";
+// Backends by name (threads, inline, slurm); a Slurm runner for runPipeline from a script.
+export { BACKENDS, backendName, createRunner, slurmRunner } from "./backends/index.js";
+export type { BackendName, BackendOptions } from "./backends/index.js";
+export { SlurmRunner } from "./backends/slurm/slurm-runner.js";
+export type { SlurmRunnerOptions } from "./backends/slurm/slurm-runner.js";
+export type { SlurmResources, SlurmSettings } from "./backends/slurm/settings.js";
 export type { LoadedFile, NodeRunner, RanWith, WorkResult, WorkTask, WrittenOutput } from "./scheduler/node-runner.js";
 export type { FileStamp } from "./cache/stamped-digest.js";
 

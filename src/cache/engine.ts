@@ -510,7 +510,7 @@ export class CacheEngine {
    * it in the object store when the run-cache is on, and appends the record. An output whose
    * file is no longer the stamped one is refused: nothing is recorded, so the node runs again.
    */
-  async recordWritten(node: string, fp: Fingerprint, written: readonly WrittenFile[], runId: string, start: Date, durationMs: number): Promise<NodeRecord> {
+  async recordWritten(node: string, fp: Fingerprint, written: readonly WrittenFile[], runId: string, start: Date, durationMs: number, ranOn?: readonly string[]): Promise<NodeRecord> {
     const outputs: OutputRecord[] = [];
     for (const { path, digest, size, stamp } of written) {
       await this.#assertStamped(path, stamp);
@@ -528,7 +528,7 @@ export class CacheEngine {
       this.digests.remember(path, statKeyOf(stamp), digest);
       outputs.push({ path: this.recordedPath(path), digest, size });
     }
-    return this.recordOutputs(node, fp, outputs, runId, start, durationMs);
+    return this.recordOutputs(node, fp, outputs, runId, start, durationMs, ranOn);
   }
 
   /** Throws when the file at `path` is not (any more) the one the stamp was taken from. */
@@ -574,9 +574,9 @@ export class CacheEngine {
   }
 
   /** Appends a record for outputs already digested (a restore reuses the previous record's). */
-  async recordOutputs(node: string, fp: Fingerprint, outputs: readonly OutputRecord[], runId: string, start: Date, durationMs: number): Promise<NodeRecord> {
+  async recordOutputs(node: string, fp: Fingerprint, outputs: readonly OutputRecord[], runId: string, start: Date, durationMs: number, ranOn?: readonly string[]): Promise<NodeRecord> {
     for (const part of PART_NAMES) await this.store.putBlob(fp.parts[part], fp.values[part]);
-    const record: NodeRecord = { node, at: fp.at, fingerprint: fp.digest, parts: fp.parts, outputs, runId, start: start.toISOString(), durationMs };
+    const record: NodeRecord = { node, at: fp.at, fingerprint: fp.digest, parts: fp.parts, outputs, runId, start: start.toISOString(), durationMs, ...(ranOn === undefined || ranOn.length === 0 ? {} : { ranOn }) };
     await this.store.append(record);
     return record;
   }

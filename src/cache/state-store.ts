@@ -78,6 +78,8 @@ export interface NodeRecord {
    * computed them.
    */
   readonly restoredBy?: { readonly runId: string; readonly at: string };
+  /** Where the node's units ran, when the backend says (Slurm: job, array index and host); absent for threads. */
+  readonly ranOn?: readonly string[];
   /**
    * Set on a node that ran while something it ran with changed (an input file, its code, the
    * configuration): the run kept its outputs but recorded this instead of them, so the node
@@ -270,6 +272,7 @@ function parseLine(line: string): Line | undefined {
     const r = v.restoredBy as Record<string, unknown> | null;
     if (typeof r !== "object" || r === null || !isString(r.runId) || !isString(r.at)) return undefined;
   }
+  if (v.ranOn !== undefined && (!Array.isArray(v.ranOn) || !v.ranOn.every(isString))) return undefined;
   if (v.changedDuringRun !== undefined) {
     const c = v.changedDuringRun as Record<string, unknown> | null;
     if (typeof c !== "object" || c === null || !Array.isArray(c.changes) || !c.changes.every(isString)) return undefined;
@@ -283,7 +286,8 @@ function recordLine(r: NodeRecord): string {
   const restored = r.restoredBy === undefined ? {} : { restoredBy: { runId: r.restoredBy.runId, at: r.restoredBy.at } };
   const at = r.at === undefined ? {} : { at: r.at };
   const changed = r.changedDuringRun === undefined ? {} : { changedDuringRun: { changes: [...r.changedDuringRun.changes] } };
-  return `${JSON.stringify({ node: r.node, ...at, fingerprint: r.fingerprint, parts: r.parts, outputs, runId: r.runId, start: r.start, durationMs: r.durationMs, ...restored, ...changed })}\n`;
+  const ranOn = r.ranOn === undefined ? {} : { ranOn: [...r.ranOn] };
+  return `${JSON.stringify({ node: r.node, ...at, fingerprint: r.fingerprint, parts: r.parts, outputs, runId: r.runId, start: r.start, durationMs: r.durationMs, ...restored, ...ranOn, ...changed })}\n`;
 }
 
 /**

@@ -10,11 +10,9 @@ import { InvalidArgumentError } from "commander";
 import { loadConfig } from "../config/index.js";
 import type { LoadedConfig } from "../config/types.js";
 import type { Diagnostic } from "../diagnostics/diagnostic.js";
-import { loadPlugins } from "../core/plugins.js";
+import { compileHost } from "../core/host.js";
 import { renderDiagnostics } from "../diagnostics/render.js";
 import type { CompiledPipeline } from "../graph/compile.js";
-import { compilePipeline } from "../graph/compile.js";
-import { builtinHandlerNames } from "../handlers/index.js";
 import type { CliIo } from "./io.js";
 
 /** The configuration shipped with cmbflow, used when the project has no ./cfg of its own. */
@@ -92,12 +90,7 @@ export async function compileForCommand(overrides: readonly string[], flags: Con
   const config = loadForCommand(overrides, flags, io);
   if (config === undefined) return undefined;
   const projectDir = dirname(configDirFor(flags, io).dir);
-  const plugins = await loadPlugins(config, projectDir);
-  if (!plugins.ok) {
-    printDiagnostics([plugins.error], io);
-    return undefined;
-  }
-  const compiled = compilePipeline(config, { handlers: new Set(builtinHandlerNames()) });
+  const compiled = await compileHost(config, projectDir);
   if (!compiled.ok) {
     printDiagnostics(compiled.error, io);
     return undefined;

@@ -296,6 +296,7 @@ function renderText(p: FileProvenance, limits: TreeLimits, io: CliIo): string {
   const { record, output } = p;
   field("node", record.node);
   field("run", `${record.runId} (started ${record.start}, took ${(record.durationMs / 1000).toFixed(2)} s)`);
+  if (record.ranOn !== undefined) field("ran on", record.ranOn.join("; "));
   if (record.restoredBy !== undefined) field("restored", `by run ${record.restoredBy.runId} at ${record.restoredBy.at}, from the object store`);
   field("log folder", p.logDir === undefined ? `not found (no Logs/${record.runId} folder above the file)` : shownPath(p.logDir, io));
   field("content", `${output.digest}, ${String(output.size)} bytes; ${describeDisk(p.onDisk)}`);

@@ -2,7 +2,7 @@
  * `cmbflow run`: runs the stale nodes of the pipeline (fresh ones are skipped, restorable
  * ones restored from the run-cache), one writer at a time, with a log folder per run.
  */
-import { relative, resolve } from "node:path";
+import { join, relative, resolve } from "node:path";
 import type { Command } from "commander";
 import pino from "pino";
 import type { CacheEngine } from "../cache/engine.js";
@@ -26,14 +26,16 @@ import { PipelineContext, PrerunError } from "../core/pipeline-context.js";
 import { parseStageList, selectNodes } from "../graph/selection.js";
 import { sweepAxes, sweepVariants } from "../config/sweep.js";
 import type { RunEvent } from "../scheduler/events.js";
-import type { PortableConfig } from "../scheduler/pipeline-source.js";
+import type { PipelineSource, PortableConfig } from "../backends/pipeline-source.js";
 import type { CliIo } from "./io.js";
 import { EXIT_FAILED, EXIT_OK, EXIT_USAGE, exitForSignal } from "./io.js";
 import type { Compiled, ConfigFlags } from "./load.js";
 import { compileForCommand, configDirFor, printDiagnostics, withConfigOptions } from "./load.js";
 import { ProgressDisplay } from "./progress.js";
 import type { NodeRunner } from "../scheduler/node-runner.js";
-import { defaultThreads, PoolRunner } from "../scheduler/pool-runner.js";
+import { defaultThreads } from "../backends/threads/pool-runner.js";
+import { backendName, createRunner, slurmRunner } from "../backends/index.js";
+import type { SlurmRunner } from "../backends/slurm/slurm-runner.js";
 import { assertNever } from "../diagnostics/result.js";
 
 interface RunFlags extends ConfigFlags {
@@ -55,6 +57,8 @@ interface RunFlags extends ConfigFlags {
   readonly grace?: string;
   readonly multirun?: boolean;
   readonly failFast?: boolean;
+  readonly backend?: string;
+  readonly retries?: string;
   /** Not an option: a sweep's hook for each variant's counts (called once the run has them). */
   readonly onTotals?: (totals: RunTotals) => void;
 }
@@ -155,6 +159,8 @@ export function runCommand(program: Command, io: CliIo, done: (code: number) => 
     .option("-j, --jobs <n>", "worker threads (default: the available cores; at most 4 per core)")
     .option("--node-timeout <seconds>", "fail a node that runs longer than this (its worker is replaced)")
     .option("--worker-memory <MiB>", "JavaScript heap limit of each worker thread (typed-array data such as maps is outside it); a node passing it fails")
+    .option("--backend <name>", "where nodes run: threads (default), inline (this thread) or slurm (array jobs; see the slurm: config block)")
+    .option("--retries <n>", "with --backend slurm, resubmit a node whose Slurm task failed (not one whose stage threw) up to n times")
     .option("--grace <seconds>", `after Ctrl-C, how long running nodes may take to finish (default ${String(DEFAULT_GRACE_S)})`)
     .option("--json", "print a JSON summary on stdout")
     .option("-q, --quiet", "print only errors and the final line")
@@ -263,6 +269,39 @@ function portableConfig(compiled: Compiled): PortableConfig {
   const { raw, resolved, overrides, choices, unresolved } = compiled.config;
   const portable = { raw, resolved, overrides, choices, unresolved: unresolved ?? [] };
   return portable;
+}
+
+/** Where the pipeline comes from, as plain data, for workers on threads or Slurm nodes. */
+function sourceFor(compiled: Compiled, flags: RunFlags, overrides: readonly string[], io: CliIo): PipelineSource {
+  return {
+    configDir: configDirFor(flags, io).dir,
+    configName: flags.configName,
+    overrides,
+    projectDir: compiled.projectDir,
+    workDir: io.cwd,
+    env: io.env,
+    config: portableConfig(compiled),
+  };
+}
+
+/**
+ * `--dry-run --backend slurm`: the batch script each stage's array job would be submitted
+ * with (RUN_ID and the submission folder are filled in at submission; a reduction also
+ * submits one unit per simulation it must scan).
+ */
+function printSbatchScripts(plan: readonly PlannedNode[], runner: SlurmRunner, dir: string, io: CliIo): void {
+  const counts = new Map<string, number>();
+  for (const p of plan) if (p.action === "run" || p.action === "may-run") counts.set(p.stage, (counts.get(p.stage) ?? 0) + 1);
+  if (counts.size === 0) {
+    io.stdout("slurm: nothing to submit\n");
+    return;
+  }
+  for (const [seq, [stage, nodes]] of [...counts].entries()) {
+    const sub = join(dir, `${String(seq + 1).padStart(4, "0")}-${stage}`);
+    const tasks = runner.tasksFor(stage, nodes);
+    io.stdout(`\n# ---- sbatch script for stage ${stage}: ${String(nodes)} node(s) in ${String(tasks)} array task(s) ----\n`);
+    io.stdout(runner.scriptFor(stage, tasks, join(sub, "manifest.bin"), join(sub, "logs", "%A_%a.log"), `${String(nodes)} nodes of stage ${stage}`));
+  }
 }
 
 /** The project's cache folder. */
@@ -471,6 +510,20 @@ async function runChecked(words: readonly string[], given: RunFlags, io: CliIo):
     io.stderr(`error: ${limits.error}\n`);
     return EXIT_USAGE;
   }
+  const backend = backendName(flags.backend, compiled.config.resolved["backend"]);
+  if (!backend.ok) {
+    io.stderr(`error: ${backend.error}\n`);
+    return EXIT_USAGE;
+  }
+  const retries = flags.retries === undefined ? undefined : /^\d+$/.test(flags.retries) ? Number(flags.retries) : Number.NaN;
+  if (retries !== undefined && Number.isNaN(retries)) {
+    io.stderr(`error: --retries must be a whole number (0 or more), not "${flags.retries ?? ""}"\n`);
+    return EXIT_USAGE;
+  }
+  if (retries !== undefined && backend.value !== "slurm") {
+    io.stderr(`error: --retries goes with --backend slurm: it resubmits nodes whose Slurm task failed\n`);
+    return EXIT_USAGE;
+  }
   const settings = cacheSettings(compiled.config.resolved);
   const cacheDir = cacheDirFor(io);
 
@@ -482,6 +535,14 @@ async function runChecked(words: readonly string[], given: RunFlags, io: CliIo):
     try {
       const plan = await context.planPipeline(engine, { ...(selection.value.nodes === undefined ? {} : { nodes: selection.value.nodes }), forced: selection.value.forced });
       printPlan(plan, flags.json === true, flags.list === true, io);
+      if (backend.value === "slurm") {
+        const slurm = slurmRunner({ source: sourceFor(compiled, flags, overrides, io), context, runId: "RUN_ID", cacheDir });
+        if (!slurm.ok) {
+          io.stderr(`error: ${slurm.error}\n`);
+          return EXIT_USAGE;
+        }
+        printSbatchScripts(plan, slurm.value, join(cacheDir, "slurm", "RUN_ID"), io);
+      }
     } finally {
       await engine.close();
     }
@@ -515,24 +576,28 @@ async function runChecked(words: readonly string[], given: RunFlags, io: CliIo):
     engine = await opening;
     if (context === undefined) return EXIT_USAGE;
     reportDamage(engine.damage, io);
-    const runner = new PoolRunner({
-      source: {
-        configDir: configDirFor(flags, io).dir,
-        configName: flags.configName,
-        overrides,
-        projectDir: compiled.projectDir,
-        workDir: io.cwd,
-        env: io.env,
-        config: portableConfig(compiled),
-      },
-      threads: limits.value.jobs,
+    const runId = newRunId();
+    const made = createRunner(backend.value, {
+      source: sourceFor(compiled, flags, overrides, io),
+      context,
+      hasher: engine.hasher,
+      runId,
+      cacheDir,
       keepGoing: flags.keepGoing === true,
+      threads: limits.value.jobs,
       ...(limits.value.nodeTimeoutMs === undefined ? {} : { nodeTimeoutMs: limits.value.nodeTimeoutMs }),
       ...(limits.value.workerMemoryMb === undefined ? {} : { workerMemoryMb: limits.value.workerMemoryMb }),
+      ...(retries === undefined ? {} : { retries }),
+      onNote: (text) => io.stderr(`note: ${text}\n`),
     });
+    if (!made.ok) {
+      io.stderr(`error: ${made.error}\n`);
+      return EXIT_USAGE;
+    }
+    const runner = made.value;
     await memo.save();
     try {
-      return await runWithLog(compiled, context, engine, runner, selection.value, flags, interrupts, io);
+      return await runWithLog(compiled, context, engine, runner, selection.value, flags, interrupts, io, runId);
     } finally {
       await runner.close();
       // Again, for the import lists of the handler modules, read while planning. Only a
@@ -560,6 +625,7 @@ async function runWithLog(
   flags: RunFlags,
   interrupts: Interrupts,
   io: CliIo,
+  runId: string,
 ): Promise<number> {
   const base = context.namer.context;
   const datasetDir = resolve(io.cwd, String(base["root"]), String(base["dataset"]));
@@ -581,7 +647,7 @@ async function runWithLog(
   }
   if (dataLock.value.tookOverFrom !== undefined) io.stderr(`note: ${lockTakeoverMessage(dataLock.value.tookOverFrom, "data-folder")}\n`);
   try {
-    return await runInDataset(compiled, context, engine, runner, selection, flags, interrupts, io, datasetDir);
+    return await runInDataset(compiled, context, engine, runner, selection, flags, interrupts, io, datasetDir, runId);
   } finally {
     await dataLock.value.release();
   }
@@ -598,8 +664,8 @@ async function runInDataset(
   interrupts: Interrupts,
   io: CliIo,
   datasetDir: string,
+  runId: string,
 ): Promise<number> {
-  const runId = newRunId();
   const stages = compiled.pipeline.stageGraph.order.map((name) => compiled.pipeline.stageGraph.stages.get(name));
   const codeEntries = stages.flatMap((s) => {
     if (s?.executor === undefined || s.executor === null) return [];

@@ -35,6 +35,7 @@ export const STAGE_KEYS = [
   "epochs",
   "override_n_sims",
   "executor",
+  "resources",
 ] as const;
 const ASSET_OUT_KEYS = ["handler", "path_template", "path_template_alt"] as const;
 const ASSET_IN_KEYS = ["stage", "orig_name"] as const;
@@ -133,6 +134,8 @@ export type StageConfig = {
   readonly override_n_sims?: number | readonly number[] | null;
   /** `"module#Export"`. */
   readonly executor?: string;
+  /** What a node of the stage asks of a backend (Slurm: cpus, mem, time, gpus, partition, account, qos, extra); not fingerprinted. */
+  readonly resources?: Readonly<Record<string, unknown>>;
 } & FreeKeys;
 /** One split of a splits file. */
 export type SplitConfig = {

@@ -43,11 +43,9 @@ export interface NodeContext {
   output<T = unknown>(name: string): OutputAsset<T>;
 }
 
-/** A scan's result with the simulation it came from. */
-export interface ScanResult<T> {
-  readonly partition: Partition;
-  readonly value: T;
-}
+// The work protocol's types: the scheduler defines them, the executor API re-exports them.
+import type { ScanResult, WorkKind } from "../scheduler/node-runner.js";
+export type { ScanResult, WorkKind } from "../scheduler/node-runner.js";
 
 /** What the framework knows about the stage an executor is built for. */
 export interface StageEnvironment {
@@ -113,8 +111,6 @@ export interface StageWork {
   execute?(ctx: NodeContext): Promise<void> | void;
 }
 
-/** The work grain an executor declares. */
-export type WorkKind = "process-sim" | "scan-sift" | "execute";
 
 /** The executor seen through its work methods. */
 export function work(executor: BaseStageExecutor): StageWork {

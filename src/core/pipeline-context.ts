@@ -4,23 +4,20 @@
  * from the YAML's `executor:` keys; a TypeScript script can build one by hand:
  *
  * ```ts
- * const pipeline = await PipelineContext.fromConfig({ configDir: "cfg" });
+ * const pipeline = (await PipelineContext.fromConfig({ configDir: "cfg" })).value; // a Result: check .ok
  * pipeline.addPipe(MakeCmbExecutor, "make_cmb");
  * await pipeline.prerunPipeline();
  * const summary = await pipeline.runPipeline();
  * ```
  */
 import { join, relative, resolve } from "node:path";
-import { loadConfig } from "../config/index.js";
 import type { LoadedConfig } from "../config/types.js";
 import type { Diagnostic } from "../diagnostics/diagnostic.js";
 import type { Result } from "../diagnostics/result.js";
 import { err, ok } from "../diagnostics/result.js";
 import type { CompiledPipeline } from "../graph/compile.js";
-import { compilePipeline } from "../graph/compile.js";
 import type { Dim } from "../graph/partition.js";
 import type { StageDef } from "../graph/stage-graph.js";
-import { builtinHandlerNames } from "../handlers/index.js";
 import { getHandler } from "../handlers/registry.js";
 import type { CacheEngine, Fingerprint, StageParts, StaleReason, Verdict } from "../cache/engine.js";
 import type { ExecutorDescriptor } from "../cache/executor-memo.js";
@@ -31,7 +28,7 @@ import type { NodeRunner, RanWith } from "../scheduler/node-runner.js";
 import type { Judgement, NodeJudge, ScanMemo, ScheduleSummary } from "../scheduler/scheduler.js";
 import type { Partition } from "../graph/partition.js";
 import { schedule } from "../scheduler/scheduler.js";
-import { InProcessRunner, WorkHost } from "../scheduler/work-host.js";
+import { InProcessRunner, WorkHost } from "../backends/work-host.js";
 import { reasonLabel } from "../cache/engine.js";
 import type { ContextInput } from "../cache/fingerprint.js";
 import type { NodeRecord } from "../cache/state-store.js";
@@ -39,6 +36,8 @@ import { recordKey } from "../cache/state-store.js";
 import type { ConfigObject, ConfigValue } from "../config/types.js";
 import type { EventSink, NodeFailure, RunEvent, RunOutcome, StageCounts } from "../scheduler/events.js";
 import { Cfg, ConfigKeyError } from "./cfg.js";
+import { DeadTemporarySweeper, sweepTemporaries } from "./output-transaction.js";
+import { compileHost, loadHostConfig } from "./host.js";
 import type { BaseStageExecutor, StageEnvironment, WorkKind } from "./executor.js";
 import { bindEnvironment, workKind } from "./executor.js";
 import type { ExecutorClass } from "./executor-loader.js";
@@ -190,19 +189,19 @@ export class PipelineContext {
     this.#workDir = workDir;
   }
 
-  /** Loads and compiles a configuration; diagnostics when either fails. */
-  static fromConfig(options: FromConfigOptions): Result<PipelineContext, Diagnostic[]> {
-    const loaded = loadConfig({
-      configDir: options.configDir,
-      configName: options.configName ?? "config",
-      overrides: options.overrides ?? [],
-      ...(options.env === undefined ? {} : { env: options.env }),
-    });
+  /**
+   * Loads a configuration, imports its plugins and compiles the pipeline (the same start-up
+   * as the CLI's and every worker's, see core/host.ts); diagnostics when any step fails.
+   */
+  static async fromConfig(options: FromConfigOptions): Promise<Result<PipelineContext, Diagnostic[]>> {
+    const loaded = loadHostConfig({ configDir: options.configDir, configName: options.configName ?? "config", overrides: options.overrides ?? [], ...(options.env === undefined ? {} : { env: options.env }) });
     if (!loaded.ok) return loaded;
-    const compiled = compilePipeline(loaded.value, { handlers: new Set(builtinHandlerNames()) });
-    if (!compiled.ok) return compiled;
     const projectDir = options.projectDir ?? resolve(options.configDir, "..");
-    return ok(new PipelineContext(loaded.value, compiled.value, projectDir, options.workDir ?? process.cwd()));
+    const compiled = await compileHost(loaded.value, projectDir);
+    if (!compiled.ok) return compiled;
+    const context = new PipelineContext(loaded.value, compiled.value, projectDir, options.workDir ?? process.cwd());
+    await context.watchPlugins();
+    return ok(context);
   }
 
   /** The Namer's base context: root, src_root, dataset, working. */
@@ -314,6 +313,7 @@ export class PipelineContext {
     const warn = (w: { readonly stage: string; readonly message: string }): void => options.onEvent?.({ type: "warning", stage: w.stage, message: w.message });
     for (const w of this.#codeWarnings) warn(w);
     this.#onCodeWarning = warn;
+    const sweeper = new DeadTemporarySweeper();
     try {
       summary = await schedule({
         graph: this.pipeline.nodes,
@@ -326,6 +326,8 @@ export class PipelineContext {
         scanPartitions: (n) => scanPartitions(this.#def(this.#stageOf(n)), this.pipeline.nodes.partition(n)),
         ...(engine === undefined || !engine.settings.enabled ? {} : { scans: this.#scanMemo(engine, options.nodes) }),
         outputPaths: (n) => this.#outputPaths(this.#stageOf(n), n),
+        sweepDead: (paths) => sweeper.sweep(paths),
+        sweepLost: (paths) => sweepTemporaries(paths),
         keepGoing: options.keepGoing === true,
         onEvent: options.onEvent ?? (() => undefined),
         ...(options.runId === undefined ? {} : { runId: options.runId }),
@@ -387,7 +389,8 @@ export class PipelineContext {
           await engine.recordChangedDuringRun(id, changes, runId, startedAt, durationMs);
           return { recorded: false, changes };
         }
-        await engine.recordWritten(id, fp, outputs, runId, startedAt, durationMs);
+        const ranOn = [...new Set(ranWith.flatMap((r) => (r.where === undefined ? [] : [r.where])))];
+        await engine.recordWritten(id, fp, outputs, runId, startedAt, durationMs, ranOn);
         return { recorded: true };
       },
     };

@@ -77,8 +77,14 @@ export interface StageDef {
   /** `module#Export` of the stage's executor (its `executor:` key, or its entry in the top-level `executors:` mapping), or null when neither names one. */
   readonly executor: string | null;
   readonly makeStageLog: boolean;
-  /** The resolved stage block, as written. */
+  /**
+   * The resolved stage block, as written, without `resources`: where a node runs (cores,
+   * memory, a Slurm partition) does not change what it computes, so it is no part of the
+   * fingerprint.
+   */
   readonly block: ConfigObject;
+  /** The stage's `resources:` block (a backend's request: cpus, mem, time, ...), when it has one. */
+  readonly resources?: ConfigObject;
 }
 
 /** Edge attributes: the asset the edge carries. */
@@ -353,7 +359,9 @@ function readStage(
   }
   const executor = written ?? boundExecutor ?? null;
   const makeStageLog = block["make_stage_log"] === true;
-  return { name, dirName, dims, assetsOut, assetsIn, splitFilter, splits, sims, freqs, epochs, executor, makeStageLog, block };
+  const { resources, ...rest } = block;
+  const requested = asObject(resources);
+  return { name, dirName, dims, assetsOut, assetsIn, splitFilter, splits, sims, freqs, epochs, executor, makeStageLog, block: rest, ...(requested === undefined ? {} : { resources: requested }) };
 }
 
 /** `path_template_alt` of an output asset, checked like its path_template; undefined when absent or wrong (reported). */

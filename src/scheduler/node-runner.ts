@@ -7,8 +7,16 @@
  * reduction's sift over its scans' results. Results are plain data, so they cross threads.
  */
 import type { Partition } from "../graph/partition.js";
-import type { ScanResult } from "../core/executor.js";
 import type { FileStamp } from "../cache/stamped-digest.js";
+
+/** One scan's result, as its reduction's sift receives it. */
+export interface ScanResult<T> {
+  readonly partition: Partition;
+  readonly value: T;
+}
+
+/** How a stage declares its work: per node, scan + sift (a reduction), or the whole stage at once. */
+export type WorkKind = "process-sim" | "scan-sift" | "execute";
 
 /** One unit of work. */
 export type WorkTask =
@@ -52,6 +60,8 @@ export interface RanWith {
   readonly config: string;
   /** The stage's code as the thread loaded it (empty for a stage whose executor class was added by hand). */
   readonly code: readonly LoadedFile[];
+  /** Where the unit ran, when the backend says (e.g. `slurm job 12_3 on node07`); recorded for provenance, never compared. */
+  readonly where?: string;
 }
 
 /** What a unit of work came to. */

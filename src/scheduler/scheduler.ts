@@ -11,12 +11,10 @@
  * scheduling the same way; the runner's `terminate` (a second Ctrl-C) stops running nodes.
  */
 import PQueue from "p-queue";
-import type { ScanResult, WorkKind } from "../core/executor.js";
-import { DeadTemporarySweeper, sweepTemporaries } from "../core/output-transaction.js";
 import type { NodeGraph } from "../graph/node-graph.js";
 import type { Partition } from "../graph/partition.js";
 import type { EventSink, NodeFailure, RunOutcome, StageCounts } from "./events.js";
-import type { NodeRunner, RanWith, WorkResult, WrittenOutput } from "./node-runner.js";
+import type { NodeRunner, RanWith, ScanResult, WorkKind, WorkResult, WrittenOutput } from "./node-runner.js";
 import { Planner } from "./planner.js";
 
 /** The incremental engine's view of a node, as the scheduler needs it. */
@@ -73,10 +71,12 @@ export interface ScheduleOptions {
   /** A node's output paths, where they can be formed (for sweeping temporaries). */
   readonly outputPaths: (node: number) => readonly string[];
   /**
-   * Removes the temporaries a killed run left beside these outputs, before a node runs; by
-   * default each folder is swept once per run.
+   * Removes the temporaries a killed run left beside these outputs, before a node runs (the
+   * output transaction's business: the scheduler touches no file); default nothing.
    */
   readonly sweepDead?: (paths: readonly string[]) => Promise<unknown>;
+  /** Removes this process's temporaries beside these outputs, after a unit that could not finish; default nothing. */
+  readonly sweepLost?: (paths: readonly string[]) => Promise<unknown>;
   readonly keepGoing: boolean;
   readonly onEvent: EventSink;
   /** Recorded with the run-started event. */
@@ -242,8 +242,8 @@ export async function schedule(options: ScheduleOptions): Promise<ScheduleSummar
     return sifted;
   };
 
-  const sweeper = new DeadTemporarySweeper();
-  const sweepDead = options.sweepDead ?? ((paths: readonly string[]) => sweeper.sweep(paths));
+  const sweepDead = options.sweepDead ?? (() => Promise.resolve());
+  const sweepLost = options.sweepLost ?? (() => Promise.resolve());
   // Units reach the runner in the order the planner gave their nodes, whatever each node's
   // sweep took: with -j 1 nodes run one after another in index order, so "stop at the first
   // failure" means the same nodes ran on every machine.
@@ -300,7 +300,7 @@ export async function schedule(options: ScheduleOptions): Promise<ScheduleSummar
       }
     } catch (caught) {
       // The work could not finish: its worker is gone, so nobody else removes its temporary files.
-      await sweepTemporaries(options.outputPaths(n));
+      await sweepLost(options.outputPaths(n));
       fail(n, { stage, nodeId, message: caught instanceof Error ? caught.message : String(caught) }, performance.now() - t0);
       return;
     }

@@ -1,4 +1,6 @@
 /** Flag values that Number() or commander would take silently are refused, naming the flag and the value. */
+import { readdirSync, readFileSync } from "node:fs";
+import { join, relative } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { cli, tempProject } from "./harness.js";
 
@@ -65,5 +67,70 @@ describe("flag values", () => {
     const result = await cli(project.dir, ["run", "--dry-run", "mak_cmb", "splits=1-1"]);
     expect(result.code).toBe(2);
     expect(result.stderr).toMatch(/^error: run mak_cmb: no such stage; did you mean "make_cmb"\? \(stages: [^)]*\); a word without "=" is a stage to run \(an override is written key=value\)\n$/);
+  });
+});
+
+describe("backend flags", () => {
+  let project: { dir: string; cleanup: () => void };
+  beforeAll(() => {
+    project = tempProject({}, true);
+  });
+  afterAll(() => project.cleanup());
+
+  it("refuses a backend that is none, from the flag or the config, and --retries without slurm or not a count", async () => {
+    const bad = await cli(project.dir, ["run", "--dry-run", "--backend", "slurmm"]);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toBe('error: --backend is "slurmm"; backends: threads, inline, slurm\n');
+    const configured = await cli(project.dir, ["run", "--dry-run", "+backend=pbs"]);
+    expect(configured.stderr).toBe('error: the config\'s backend: key is "pbs"; backends: threads, inline, slurm\n');
+    const retries = await cli(project.dir, ["run", "--dry-run", "--retries", "2"]);
+    expect(retries.stderr).toBe("error: --retries goes with --backend slurm: it resubmits nodes whose Slurm task failed\n");
+    const count = await cli(project.dir, ["run", "--dry-run", "--backend", "slurm", "--retries", "two"]);
+    expect(count.stderr).toBe('error: --retries must be a whole number (0 or more), not "two"\n');
+  });
+
+  it("--dry-run --backend slurm prints each stage's sbatch script with its resources, and submits nothing", async () => {
+    const result = await cli(project.dir, ["run", "--dry-run", "--backend", "slurm", "+slurm.batch_size=4", "+slurm.throttle=2", "+slurm.resources.mem=2G", "+pipeline.make_noise.resources.cpus=2"]);
+    expect(result.code, result.stderr).toBe(0);
+    expect(result.stdout).toContain("# ---- sbatch script for stage make_noise: 27 node(s) in 7 array task(s) ----\n#!/bin/sh\n# cmbflow: 27 nodes of stage make_noise\n#SBATCH --job-name=RUN_ID\n#SBATCH --array=0-6%2\n");
+    expect(result.stdout).toMatch(/#SBATCH --cpus-per-task=2\n#SBATCH --mem=2G\nexec \S+ \S+cmbflow\.js worker --manifest \S+\/cache\/slurm\/RUN_ID\/\d{4}-make_noise\/manifest\.bin --task "\$SLURM_ARRAY_TASK_ID"\n/);
+    expect(result.stdout).toContain("# ---- sbatch script for stage ps_setup: 1 node(s) in 1 array task(s) ----\n");
+  });
+
+  it("a bad slurm: setting is one message naming the key", async () => {
+    const result = await cli(project.dir, ["run", "--dry-run", "--backend", "slurm", "+pipeline.make_noise.resources.gpu=1"]);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toBe("error: pipeline.make_noise.resources.gpu is not a resource the Slurm backend asks for (resources: cpus, mem, time, gpus, partition, account, qos, extra)\n");
+  });
+});
+
+describe("--backend inline", () => {
+  it("runs every node in the calling thread, writing the same files as worker threads", async () => {
+    const inline = tempProject({}, true);
+    const threads = tempProject({}, true);
+    try {
+      const a = await cli(inline.dir, ["run", "--backend", "inline", "--config-name", "tutorial", "splits=1-1"]);
+      expect(a.code, a.stderr).toBe(0);
+      const b = await cli(threads.dir, ["run", "--config-name", "tutorial", "splits=1-1"]);
+      expect(b.code, b.stderr).toBe(0);
+      const files = (dir: string): Record<string, string> => {
+        const out: Record<string, string> = {};
+        const walk = (d: string): void => {
+          for (const e of readdirSync(d, { withFileTypes: true })) {
+            if (e.isDirectory()) {
+              if (e.name !== "Logs") walk(join(d, e.name));
+            } else out[relative(dir, join(d, e.name))] = readFileSync(join(d, e.name)).toString("base64");
+          }
+        };
+        walk(join(dir, "data"));
+        return out;
+      };
+      const written = files(inline.dir);
+      expect(Object.keys(written).length).toBeGreaterThan(3);
+      expect(written).toEqual(files(threads.dir));
+    } finally {
+      inline.cleanup();
+      threads.cleanup();
+    }
   });
 });

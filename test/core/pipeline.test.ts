@@ -58,14 +58,14 @@ describe("PipelineContext built by hand", () => {
   });
   afterEach(() => p.cleanup());
 
-  const context = (): PipelineContext => {
-    const result = PipelineContext.fromConfig({ configDir: join(p.dir, "cfg"), workDir: p.dir });
+  const context = async (): Promise<PipelineContext> => {
+    const result = await PipelineContext.fromConfig({ configDir: join(p.dir, "cfg"), workDir: p.dir });
     if (!result.ok) throw new Error(result.error.map((d) => d.message).join("\n"));
     return result.value;
   };
 
   it("runs per-node work and reductions, writing at the template paths", async () => {
-    const pipeline = context().addPipe(MakeText, "make_text").addPipe(CountChars, "count_chars");
+    const pipeline = (await context()).addPipe(MakeText, "make_text").addPipe(CountChars, "count_chars");
     pipeline.prerunPipeline();
     const events: RunEvent[] = [];
     const summary = await pipeline.runPipeline({ onEvent: (e) => events.push(e) });
@@ -82,7 +82,7 @@ describe("PipelineContext built by hand", () => {
 
   it("gives every node its own seed, the same on every run", async () => {
     const run = async (): Promise<string[]> => {
-      const pipeline = context().addPipe(MakeText, "make_text");
+      const pipeline = (await context()).addPipe(MakeText, "make_text");
       await pipeline.runPipeline();
       return ["Train/sim0000", "Train/sim0001", "Test/sim0000"].map((s) => readFileSync(join(p.dir, `data/demo/A_Text/${s}/text.txt`), "utf8"));
     };
@@ -92,7 +92,7 @@ describe("PipelineContext built by hand", () => {
     expect(new Set(a.map((t) => t.split("seed=")[1])).size).toBe(3);
   });
 
-  it("fails in prerun when a constructor reads a key that does not exist, naming key and stage", () => {
+  it("fails in prerun when a constructor reads a key that does not exist, naming key and stage", async () => {
     class ReadsMissing extends BaseStageExecutor {
       constructor(cfg: Cfg, stage: string) {
         super(cfg, stage);
@@ -100,15 +100,15 @@ describe("PipelineContext built by hand", () => {
       }
       processSim(): void {}
     }
-    const pipeline = context().addPipe(ReadsMissing, "make_text");
+    const pipeline = (await context()).addPipe(ReadsMissing, "make_text");
     expect(() => pipeline.prerunPipeline()).toThrow(PrerunError);
     expect(() => pipeline.prerunPipeline()).toThrow('stage "make_text": config key "scenario.nsied" does not exist');
   });
 
-  it("fails in prerun when a template key has no value, before any work", () => {
+  it("fails in prerun when a template key has no value, before any work", async () => {
     const bad = project(PIPELINE.replace("{split}/{sim}/text.txt", "{split}/{sim}/{field}.txt").replace("  greeting: hello", "  greeting: hello\n  field: [T]"));
     try {
-      const result = PipelineContext.fromConfig({ configDir: join(bad.dir, "cfg"), workDir: bad.dir });
+      const result = await PipelineContext.fromConfig({ configDir: join(bad.dir, "cfg"), workDir: bad.dir });
       // A list-valued stage key is not a template tag: the compiler rejects it.
       expect(result.ok).toBe(false);
       if (!result.ok) expect(result.error[0]?.message).toBe('unknown tag "{field}" in path_template of asset "text" in stage "make_text"');
@@ -132,16 +132,16 @@ describe("PipelineContext built by hand", () => {
         await output.read();
       }
     }
-    const first = await context().addPipe(ReadsOutput, "make_text").runPipeline();
+    const first = await (await context()).addPipe(ReadsOutput, "make_text").runPipeline();
     expect(first.failed[0]?.message).toBe(
       'asset "text" is an output of stage "make_text": it can be written, not read (to read an earlier run\'s output, list it under assets_in with stage: make_text)',
     );
-    const second = await context().addPipe(MakeText, "make_text").addPipe(WritesInput, "count_chars").runPipeline();
+    const second = await (await context()).addPipe(MakeText, "make_text").addPipe(WritesInput, "count_chars").runPipeline();
     expect(second.failed[0]?.message).toBe('asset "text" is an input of stage "count_chars": it can be read, not written');
   });
 
   it("names the producing stage when an input file is missing", async () => {
-    const summary = await context().addPipe(CountChars, "count_chars").runPipeline();
+    const summary = await (await context()).addPipe(CountChars, "count_chars").runPipeline();
     expect(summary.outcome).toBe("failed");
     expect(summary.failed[0]?.message).toBe(
       `input "text" of stage "count_chars" is missing: ${join(p.dir, "data/demo/A_Text/Train/sim0000/text.txt")} (it is produced by stage "make_text": run it first, e.g. cmbflow run --until make_text)`,
@@ -153,7 +153,7 @@ describe("PipelineContext built by hand", () => {
   it("fails a node whose input cannot be read with one message naming the file, and no stack", async () => {
     const text = join(p.dir, "data/demo/A_Text/Train/sim0000/text.txt");
     mkdirSync(text, { recursive: true });
-    const summary = await context().addPipe(CountChars, "count_chars").runPipeline();
+    const summary = await (await context()).addPipe(CountChars, "count_chars").runPipeline();
     expect(summary.failed[0]?.message).toBe(`input "text" of stage "count_chars" cannot be read: ${text}: is a directory, not a file`);
     expect(summary.failed[0]?.stack).toBeUndefined();
   });
@@ -161,7 +161,7 @@ describe("PipelineContext built by hand", () => {
   it("fails a node whose output path is taken by a folder with one message naming the path, and no stack", async () => {
     const text = join(p.dir, "data/demo/A_Text/Train/sim0001/text.txt");
     mkdirSync(join(text, "inside"), { recursive: true });
-    const summary = await context().addPipe(MakeText, "make_text").runPipeline();
+    const summary = await (await context()).addPipe(MakeText, "make_text").runPipeline();
     expect(summary.failed.map((f) => [f.nodeId, f.message, f.stack])).toEqual([
       ["make_text[split=Train,sim=1]", `cannot write ${text}: a directory is in the way; remove it and run again`, undefined],
     ]);
@@ -174,7 +174,7 @@ describe("PipelineContext built by hand", () => {
         if (ctx.partition.sim === 1) throw new Error("detector table is empty");
       }
     }
-    const summary = await context().addPipe(Throws, "make_text").addPipe(CountChars, "count_chars").runPipeline();
+    const summary = await (await context()).addPipe(Throws, "make_text").addPipe(CountChars, "count_chars").runPipeline();
     expect(summary.outcome).toBe("failed");
     expect(summary.ran).toBe(1);
     expect(summary.failed).toHaveLength(1);
@@ -189,5 +189,26 @@ describe("PipelineContext built by hand", () => {
       { name: "make_text", ran: 1, fresh: 0, restored: 0, failed: 1, skipped: 1 },
       { name: "count_chars", ran: 0, fresh: 0, restored: 0, failed: 0, skipped: 1 },
     ]);
+  });
+});
+
+describe("PipelineContext.fromConfig", () => {
+  it("imports the config's plugins before compiling, as the CLI and every worker do, so a plugin's handler is known", async () => {
+    const registry = join(import.meta.dirname, "..", "..", "src", "handlers", "registry.ts");
+    const p = tempProject({
+      "cfg/config.yaml": "defaults:\n  - splits: s\n  - pipeline: p\n  - _self_\ndataset_name: demo\nlocal_system:\n  datasets_root: ./data\nplugins:\n  - plugins/shout.ts\n",
+      "cfg/splits/s.yaml": "name: s\nTrain:\n  n_sims: 1\n",
+      "cfg/pipeline/p.yaml": 'make_text:\n  assets_out:\n    text: {handler: ShoutFromLibrary, path_template: "{root}/{dataset}/{stage}/{split}/{sim}/text.txt"}\n  dir_name: A_Text\n  greeting: hello\n',
+      "plugins/shout.ts": `import { registerHandler } from ${JSON.stringify(registry)};\nimport { writeFile } from "node:fs/promises";\nregisterHandler("ShoutFromLibrary", { name: "ShoutFromLibrary", read: async () => "", write: async (path: string, value: unknown) => writeFile(path, String(value).toUpperCase()) });\n`,
+    });
+    try {
+      const result = await PipelineContext.fromConfig({ configDir: join(p.dir, "cfg"), workDir: p.dir });
+      if (!result.ok) throw new Error(result.error.map((d) => d.message).join("\n"));
+      const summary = await result.value.addPipe(MakeText, "make_text").runPipeline();
+      expect(summary.outcome).toBe("success");
+      expect(readFileSync(join(p.dir, "data", "demo", "A_Text", "Train", "sim0000", "text.txt"), "utf8")).toMatch(/^HELLO TRAIN 0 SEED=/);
+    } finally {
+      p.cleanup();
+    }
   });
 });

@@ -1,8 +1,7 @@
-import type { LoadedConfig } from "../config/types.js";
-import type { WorkTask } from "./node-runner.js";
+import type { PortableConfig } from "../core/host.js";
+import type { WorkTask } from "../scheduler/node-runner.js";
 
-/** The parts of a loaded configuration that are plain data (no source map), as a worker needs them. */
-export type PortableConfig = Pick<LoadedConfig, "raw" | "resolved" | "overrides" | "choices">;
+export type { PortableConfig } from "../core/host.js";
 
 /**
  * Where a pipeline comes from, as plain data: what a worker thread needs to build the same

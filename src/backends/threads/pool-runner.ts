@@ -7,9 +7,9 @@ import { availableParallelism } from "node:os";
 import { existsSync } from "node:fs";
 import { join } from "node:path";
 import type { Piscina } from "piscina";
-import { PACKAGE_ROOT } from "../core/executor-loader.js";
-import type { NodeRunner, WorkResult, WorkTask } from "./node-runner.js";
-import type { PipelineSource, PoolMessage, WorkerData } from "./pipeline-source.js";
+import { PACKAGE_ROOT } from "../../core/executor-loader.js";
+import type { NodeRunner, WorkResult, WorkTask } from "../../scheduler/node-runner.js";
+import type { PipelineSource, PoolMessage, WorkerData } from "../pipeline-source.js";
 
 /** How the pool is made. */
 export interface PoolOptions {
@@ -25,7 +25,7 @@ export interface PoolOptions {
 }
 
 /** The compiled worker entry: workers always run cmbflow's dist/, also when the main thread runs its sources (tests). */
-export const WORKER_FILE = join(PACKAGE_ROOT, "dist", "scheduler", "worker.js");
+export const WORKER_FILE = join(PACKAGE_ROOT, "dist", "backends", "threads", "worker.js");
 
 /** The default number of workers. */
 export function defaultThreads(): number {

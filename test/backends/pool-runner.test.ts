@@ -5,8 +5,8 @@ import { join, resolve } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { CacheEngine } from "../../src/cache/engine.js";
 import { PipelineContext } from "../../src/core/pipeline-context.js";
-import type { PipelineSource } from "../../src/scheduler/pipeline-source.js";
-import { PoolRunner } from "../../src/scheduler/pool-runner.js";
+import type { PipelineSource } from "../../src/backends/pipeline-source.js";
+import { PoolRunner } from "../../src/backends/threads/pool-runner.js";
 import type { RunEvent } from "../../src/scheduler/events.js";
 
 const REPO = resolve(import.meta.dirname, "..", "..");
@@ -20,7 +20,7 @@ async function tutorial(runner?: (source: PipelineSource) => PoolRunner): Promis
   const workDir = mkdtempSync(join(tmpdir(), "cmbflow-pool-"));
   dirs.push(workDir);
   const source: PipelineSource = { configDir: join(REPO, "cfg"), configName: "tutorial", overrides: ["splits=1-1"], projectDir: REPO, workDir, env: {} };
-  const loaded = PipelineContext.fromConfig({ ...source, env: {} });
+  const loaded = await PipelineContext.fromConfig({ ...source, env: {} });
   if (!loaded.ok) throw new Error(loaded.error.map((d) => d.message).join("\n"));
   const context = loaded.value;
   const added = await context.addPipesFromConfig();
@@ -53,7 +53,7 @@ describe("PoolRunner from the library, with the config edited after the main thr
     dirs.push(workDir);
     cpSync(join(REPO, "cfg"), join(workDir, "cfg"), { recursive: true });
     const source: PipelineSource = { configDir: join(workDir, "cfg"), configName: "tutorial", overrides: ["splits=1-1"], projectDir: REPO, workDir, env: {} };
-    const loaded = PipelineContext.fromConfig(source);
+    const loaded = await PipelineContext.fromConfig(source);
     if (!loaded.ok) throw new Error(loaded.error.map((d) => d.message).join("\n"));
     const context = loaded.value;
     const added = await context.addPipesFromConfig();

@@ -5,11 +5,15 @@
  * are committed, in the thread that wrote them.
  */
 import type { Hasher } from "../cache/hash.js";
+import { hasher as makeHasher } from "../cache/hash.js";
+import { compileHost, loadHostConfig } from "../core/host.js";
+import { PipelineContext } from "../core/pipeline-context.js";
+import { renderDiagnostics } from "../diagnostics/render.js";
+import type { PipelineSource } from "./pipeline-source.js";
 import { stampedDigestMessage, stampedDigestSync } from "../cache/stamped-digest.js";
-import type { PipelineContext } from "../core/pipeline-context.js";
 import { runNode, runScan, runSift } from "../core/run-node.js";
 import type { StageLogger } from "../core/executor.js";
-import type { NodeRunner, StageLogLine, WorkResult, WorkTask, WrittenOutput } from "./node-runner.js";
+import type { NodeRunner, StageLogLine, WorkResult, WorkTask, WrittenOutput } from "../scheduler/node-runner.js";
 
 /** Errors about files (missing, unreadable, blocked by a folder), reported by their message alone. */
 const DATA_ERRORS = new Set(["MissingInputError", "InputReadError", "OutputPathError"]);
@@ -66,6 +70,20 @@ export class WorkHost {
     }
     return this.#done(task, out, logs);
   }
+}
+
+/**
+ * Starts the host a worker (a thread, a Slurm task) runs units on, from the coordinator's
+ * plain-data source; throws, with the diagnostics rendered, when the pipeline cannot be built.
+ */
+export async function startWorkHost(source: PipelineSource): Promise<WorkHost> {
+  const loaded = loadHostConfig(source);
+  if (!loaded.ok) throw new Error(`the worker could not load the configuration:\n${renderDiagnostics(loaded.error, { cwd: source.workDir })}`);
+  const compiled = await compileHost(loaded.value, source.projectDir);
+  if (!compiled.ok) throw new Error(`the worker could not start the pipeline:\n${renderDiagnostics(compiled.error, { cwd: source.workDir })}`);
+  const context = new PipelineContext(loaded.value, compiled.value, source.projectDir, source.workDir);
+  await context.watchPlugins();
+  return new WorkHost(context, await makeHasher());
 }
 
 /** Runs work in the calling thread, one unit at a time. */

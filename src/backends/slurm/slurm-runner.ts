@@ -1,0 +1,610 @@
+/**
+ * Runs units of work as Slurm array jobs. The coordinator (this process) keeps the DAG, the
+ * fingerprints and the state store; compute nodes only run the units a manifest lists and
+ * write one result file per unit, which this runner reads back and hands to the scheduler as
+ * if a worker thread had answered.
+ *
+ * Packing: units handed in together (the scheduler gives every ready node at once) are
+ * gathered per stage for a moment, cut into batches (`batch_size`, or as many as take
+ * `target_task_seconds` by the stage's durations so far), and submitted as one array job
+ * per stage and gathering — at most MaxArraySize tasks each, `%throttle` at once.
+ *
+ * Status: one run-scoped query per cycle (all jobs carry the run id as their name) with
+ * back-off while nothing changes: sacct where the cluster keeps accounting, else squeue for
+ * live tasks and, for a task that left the queue without all its result files, after the
+ * file-system lag allowed, `scontrol show job` for its end state. A state Slurm no longer
+ * knows is asked again and never taken as success.
+ */
+import { createHash } from "node:crypto";
+import { mkdir, readdir, writeFile } from "node:fs/promises";
+import { join } from "node:path";
+import { serialize } from "node:v8";
+import { PACKAGE_ROOT } from "../../core/executor-loader.js";
+import type { NodeRunner, WorkResult, WorkTask } from "../../scheduler/node-runner.js";
+import type { PipelineSource } from "../pipeline-source.js";
+import type { JournalEntry } from "./journal.js";
+import { Journal } from "./journal.js";
+import type { UnitResult } from "./manifest.js";
+import { readUnitResult, resultFile, writeManifest } from "./manifest.js";
+import { sbatchScript } from "./sbatch-script.js";
+import type { SlurmResources, SlurmSettings } from "./settings.js";
+import type { SlurmCommands } from "./slurm-commands.js";
+import { SystemSlurmCommands } from "./slurm-commands.js";
+
+/** How the runner is made. */
+export interface SlurmRunnerOptions {
+  readonly source: PipelineSource;
+  /** The run id: every job's name, so one query finds the run's jobs. */
+  readonly runId: string;
+  /** The project's cache folder: manifests, result files and job logs go to `slurm/<run id>/` in it, the journal to `slurm/journal/`. */
+  readonly cacheDir: string;
+  readonly settings: SlurmSettings;
+  /** A stage's resources, defaults merged in. */
+  readonly resourcesOf: (stage: string) => SlurmResources;
+  /** Resubmissions of a unit whose Slurm task failed (not of a stage that threw); default 0. */
+  readonly retries?: number;
+  readonly commands?: SlurmCommands;
+  /** Notes for the user (the sacct fallback, re-attaching, retries). */
+  readonly onNote?: (text: string) => void;
+  /** The worker command without `--task N`; default this cmbflow's CLI under this node. */
+  readonly workerCommand?: (manifest: string) => readonly string[];
+  /** How long units are gathered before a submission, in ms (default 150). */
+  readonly gatherMs?: number;
+}
+
+type Settle = { readonly kind: "result"; readonly result: WorkResult } | { readonly kind: "lost"; readonly message: string };
+
+interface Unit {
+  readonly task: WorkTask;
+  readonly key: string;
+  attempts: number;
+  settled: boolean;
+  readonly settle: (s: Settle) => void;
+}
+
+interface Submission {
+  readonly runId: string;
+  readonly jobId: string;
+  readonly resultsDir: string;
+  readonly log: string;
+  /** Units waited on, per array index (an attached old job: only the ones this run asked for). */
+  readonly units: Map<number, Map<number, Unit>>;
+  /** When each index was first seen out of the queue without all its results (ms). */
+  readonly endedAt: Map<number, number>;
+  /** How often an index's end state was asked and Slurm did not know it. */
+  readonly unknown: Map<number, number>;
+  /** Indices this runner cancelled (held back: their units did not start, or were stopped). */
+  readonly cancelled: Set<number>;
+}
+
+/** The state of a task its array job no longer lists: it left the queue before it ran. */
+const GONE = "GONE";
+/** Slurm states after which a task runs no more. */
+const ENDED = new Set([GONE, "COMPLETED", "FAILED", "CANCELLED", "TIMEOUT", "OUT_OF_MEMORY", "NODE_FAIL", "PREEMPTED", "BOOT_FAIL", "DEADLINE", "REVOKED", "SPECIAL_EXIT"]);
+/** How often an end state Slurm does not know is asked again before the unit fails. */
+const UNKNOWN_CHECKS = 3;
+
+/** A Slurm array job runner. */
+export class SlurmRunner implements NodeRunner {
+  /** Scans of a reduction are all handed in at once: Slurm, not the coordinator, limits what runs. */
+  readonly parallelism = 100_000;
+  readonly inFlight = 100_000;
+  readonly #o: SlurmRunnerOptions;
+  readonly #commands: SlurmCommands;
+  readonly #journal: Journal;
+  readonly #runDir: string;
+  readonly #configKey: string;
+  readonly #pending = new Map<string, Unit[]>();
+  readonly #submissions: Submission[] = [];
+  /** Mean unit duration per stage (ms), from the result files read so far. */
+  readonly #durations = new Map<string, { total: number; count: number }>();
+  #gatherTimer: NodeJS.Timeout | undefined;
+  #firstPendingAt = 0;
+  #seq = 0;
+  #held = false;
+  #terminated = false;
+  #polling: Promise<void> | undefined;
+  #maxArraySize: number | undefined;
+  /** Whether sacct has the run's jobs; undefined until asked. */
+  #sacct: boolean | undefined;
+  /** Earlier coordinators' journalled units, by key; read on first use. */
+  #leftBehind: Promise<{ files: readonly string[]; byKey: Map<string, { entry: JournalEntry; index: number; unit: number }>; live: Set<string> }> | undefined;
+  readonly #attached = new Map<string, Submission>();
+
+  constructor(options: SlurmRunnerOptions) {
+    this.#o = options;
+    this.#commands = options.commands ?? new SystemSlurmCommands();
+    this.#journal = new Journal(options.cacheDir, options.runId);
+    this.#runDir = join(options.cacheDir, "slurm", options.runId);
+    const { config, configDir, configName, overrides, projectDir, workDir } = options.source;
+    this.#configKey = digest(serialize({ config, configDir, configName, overrides, projectDir, workDir }));
+  }
+
+  /** Calls made to Slurm's tools so far. */
+  get calls(): Readonly<Record<string, number>> {
+    return this.#commands.calls;
+  }
+
+  run(task: WorkTask): Promise<WorkResult> {
+    if (this.#held) return Promise.resolve(notStarted());
+    return new Promise<WorkResult>((resolve, reject) => {
+      const unit: Unit = {
+        task,
+        key: `${this.#configKey}:${digest(serialize(task))}`,
+        attempts: 0,
+        settled: false,
+        settle: (s) => {
+          if (unit.settled) return;
+          unit.settled = true;
+          if (s.kind === "result") resolve(s.result);
+          else reject(new Error(s.message));
+        },
+      };
+      void this.#place(unit).catch((caught: unknown) => unit.settle({ kind: "lost", message: `the Slurm backend failed: ${caught instanceof Error ? caught.message : String(caught)}` }));
+    });
+  }
+
+  holdBack(): void {
+    if (this.#held) return;
+    this.#held = true;
+    clearTimeout(this.#gatherTimer);
+    for (const units of this.#pending.values()) for (const u of units) u.settle({ kind: "result", result: notStarted() });
+    this.#pending.clear();
+    // Tasks still waiting in Slurm's queue are the runner's queue: they do not start either.
+    void this.#cancel("pending").catch(() => undefined);
+  }
+
+  async terminate(): Promise<void> {
+    this.#terminated = true;
+    this.holdBack();
+    await this.#cancel("all");
+  }
+
+  async close(): Promise<void> {
+    await this.#polling;
+    const c = this.#commands.calls;
+    if (this.#submissions.length > 0) {
+      this.#o.onNote?.(`Slurm calls this run: ${String(c.sbatch)} sbatch, ${String(c.squeue)} squeue, ${String(c.sacct)} sacct, ${String(c.scontrol)} scontrol, ${String(c.scancel)} scancel`);
+    }
+    const left = await this.#leftBehind;
+    if (left !== undefined) {
+      // Jobs of a dead coordinator that this run did not need would write beside this run's outputs later.
+      const stray = [...left.live].filter((id) => ![...this.#attached.values()].some((s) => id.startsWith(`${s.jobId}_`)));
+      if (stray.length > 0) await this.#commands.run("scancel", stray);
+    }
+    if (this.#submissions.every((s) => [...s.units.values()].every((m) => [...m.values()].every((u) => u.settled)))) await this.#journal.remove(left?.files ?? []);
+  }
+
+  /** Takes a unit: its result from an earlier coordinator's job, that job if it still runs, or a new submission. */
+  async #place(unit: Unit): Promise<void> {
+    const left = await (this.#leftBehind ??= this.#readLeftBehind());
+    const earlier = left.byKey.get(unit.key);
+    if (earlier !== undefined) {
+      const done = await readUnitResult(resultFile(earlier.entry.resultsDir, earlier.index, earlier.unit));
+      if (done !== undefined) {
+        this.#observe(unit.task.stage, done.durationMs);
+        unit.settle({ kind: "result", result: located(done) });
+        return;
+      }
+      if (left.live.has(`${earlier.entry.jobId}_${String(earlier.index)}`)) {
+        let sub = this.#attached.get(earlier.entry.jobId);
+        if (sub === undefined) {
+          sub = newSubmission(earlier.entry.runId, earlier.entry.jobId, earlier.entry.resultsDir, earlier.entry.log);
+          this.#attached.set(earlier.entry.jobId, sub);
+          this.#submissions.push(sub);
+          this.#o.onNote?.(`re-attached to Slurm job ${earlier.entry.jobId} of run ${earlier.entry.runId} (its coordinator stopped): its units are not submitted again`);
+        }
+        let at = sub.units.get(earlier.index);
+        if (at === undefined) sub.units.set(earlier.index, (at = new Map<number, Unit>()));
+        at.set(earlier.unit, unit);
+        this.#poll();
+        return;
+      }
+    }
+    if (this.#held) {
+      unit.settle({ kind: "result", result: notStarted() });
+      return;
+    }
+    this.#enqueue(unit);
+  }
+
+  #enqueue(unit: Unit): void {
+    const group = `${unit.task.stage}\u0000${unit.task.kind}`;
+    let units = this.#pending.get(group);
+    if (units === undefined) this.#pending.set(group, (units = []));
+    units.push(unit);
+    const now = performance.now();
+    if (this.#gatherTimer === undefined) this.#firstPendingAt = now;
+    clearTimeout(this.#gatherTimer);
+    const gather = this.#o.gatherMs ?? 150;
+    // Gather while units keep coming, but never hold the first one longer than 10 gathering periods.
+    const wait = Math.max(0, Math.min(gather, this.#firstPendingAt + 10 * gather - now));
+    this.#gatherTimer = setTimeout(() => {
+      this.#gatherTimer = undefined;
+      void this.#flush();
+    }, wait);
+  }
+
+  async #flush(): Promise<void> {
+    const groups = [...this.#pending.values()];
+    this.#pending.clear();
+    const max = await this.#arrayLimit();
+    for (const units of groups) {
+      const stage = units[0]?.task.stage ?? "";
+      const size = this.#batchSize(stage);
+      const batches: Unit[][] = [];
+      for (let i = 0; i < units.length; i += size) batches.push(units.slice(i, i + size));
+      for (let i = 0; i < batches.length; i += max) {
+        await this.#submit(stage, batches.slice(i, i + max)).catch((caught: unknown) => {
+          const message = caught instanceof Error ? caught.message : String(caught);
+          for (const b of batches.slice(i, i + max)) for (const u of b) u.settle({ kind: "lost", message });
+        });
+      }
+    }
+  }
+
+  /** Array tasks that `units` units of `stage` are packed into (one array job unless past MaxArraySize). */
+  tasksFor(stage: string, units: number): number {
+    return Math.ceil(units / this.#batchSize(stage));
+  }
+
+  /** Nodes per array task for `stage`: from the target duration once its nodes' durations are known. */
+  #batchSize(stage: string): number {
+    const target = this.#o.settings.targetTaskSeconds;
+    const seen = this.#durations.get(stage);
+    if (target === undefined || seen === undefined || seen.count === 0) return this.#o.settings.batchSize;
+    return Math.max(1, Math.round((target * 1000) / Math.max(1, seen.total / seen.count)));
+  }
+
+  #observe(stage: string, ms: number): void {
+    const d = this.#durations.get(stage) ?? { total: 0, count: 0 };
+    d.total += ms;
+    d.count++;
+    this.#durations.set(stage, d);
+  }
+
+  /** The cluster's MaxArraySize (tasks per array job), asked once. */
+  async #arrayLimit(): Promise<number> {
+    if (this.#maxArraySize !== undefined) return this.#maxArraySize;
+    const out = await this.#commands.run("scontrol", ["show", "config"]);
+    const m = /^MaxArraySize\s*=\s*(\d+)/m.exec(out.stdout);
+    // MaxArraySize is one more than the largest index allowed.
+    this.#maxArraySize = m === null ? 1000 : Math.max(1, Number(m[1]));
+    return this.#maxArraySize;
+  }
+
+  async #submit(stage: string, batches: readonly Unit[][]): Promise<void> {
+    const seq = ++this.#seq;
+    const dir = join(this.#runDir, `${String(seq).padStart(4, "0")}-${stage}`);
+    const resultsDir = join(dir, "results");
+    const manifest = join(dir, "manifest.bin");
+    const script = join(dir, "job.sh");
+    const log = join(dir, "logs", "%A_%a.log");
+    await mkdir(join(dir, "logs"), { recursive: true });
+    await mkdir(resultsDir, { recursive: true });
+    // The environment may be process.env itself, a host object v8 does not serialise.
+    const source = { ...this.#o.source, env: { ...this.#o.source.env } };
+    await writeManifest(manifest, { format: 1, runId: this.#o.runId, source, resultsDir, tasks: batches.map((b) => b.map((u) => u.task)) });
+    const nodes = batches.reduce((a, b) => a + b.length, 0);
+    await writeFile(script, this.scriptFor(stage, batches.length, manifest, log, `${String(nodes)} units of stage ${stage}`));
+    const out = await this.#commands.run("sbatch", ["--parsable", script]);
+    const jobId = out.stdout.trim().split(";")[0] ?? "";
+    if (out.code !== 0 || !/^\d+$/.test(jobId)) throw new Error(`sbatch refused the job of stage ${stage} (${script}): ${(out.stderr || out.stdout).trim()}`);
+    const sub = newSubmission(this.#o.runId, jobId, resultsDir, log);
+    for (const [i, b] of batches.entries()) sub.units.set(i, new Map(b.map((u, k) => [k, u])));
+    this.#submissions.push(sub);
+    await this.#journal.append({ runId: this.#o.runId, jobId, resultsDir, log, keys: batches.map((b) => b.map((u) => u.key)) });
+    // Held back while sbatch ran: the new tasks wait in the queue, so they are cancelled too.
+    if (this.#held) void this.#cancel(this.#terminated ? "all" : "pending").catch(() => undefined);
+    this.#poll();
+  }
+
+  /** The batch script of `tasks` array tasks of `stage` (also what `--dry-run` prints). */
+  scriptFor(stage: string, tasks: number, manifest: string, log: string, title: string): string {
+    const command = this.#o.workerCommand?.(manifest) ?? [process.execPath, join(PACKAGE_ROOT, "bin", "cmbflow.js"), "worker", "--manifest", manifest, "--task"];
+    return sbatchScript({
+      jobName: this.#o.runId,
+      tasks,
+      ...(this.#o.settings.throttle === undefined ? {} : { throttle: this.#o.settings.throttle }),
+      log,
+      workDir: this.#o.source.workDir,
+      resources: this.#o.resourcesOf(stage),
+      command,
+      title,
+    });
+  }
+
+  /** Starts the status loop unless it runs. */
+  #poll(): void {
+    this.#polling ??= this.#pollLoop().finally(() => {
+      this.#polling = undefined;
+      // A unit placed while the loop was ending.
+      if (this.#outstanding()) this.#poll();
+    });
+  }
+
+  #outstanding(): boolean {
+    return this.#submissions.some((s) => [...s.units.values()].some((m) => [...m.values()].some((u) => !u.settled)));
+  }
+
+  async #pollLoop(): Promise<void> {
+    const { pollMinMs, pollMaxMs } = this.#o.settings;
+    let interval = pollMinMs;
+    while (this.#outstanding()) {
+      await sleep(interval);
+      const changed = await this.#cycle().catch((caught: unknown) => {
+        this.#o.onNote?.(`querying Slurm failed (asked again): ${caught instanceof Error ? caught.message : String(caught)}`);
+        return false;
+      });
+      interval = changed ? pollMinMs : Math.min(pollMaxMs, interval * 2);
+    }
+  }
+
+  /** One status cycle: result files, then one query for the run's jobs; whether anything settled. */
+  async #cycle(): Promise<boolean> {
+    let changed = false;
+    const open = this.#submissions.filter((s) => [...s.units.values()].some((m) => [...m.values()].some((u) => !u.settled)));
+    for (const sub of open) if (await this.#collect(sub)) changed = true;
+    const waiting = open.filter((s) => [...s.units.values()].some((m) => [...m.values()].some((u) => !u.settled)));
+    if (waiting.length === 0) return changed;
+    const states = await this.#states(waiting);
+    const now = performance.now();
+    for (const sub of waiting) {
+      const ended: number[] = [];
+      for (const [index, units] of sub.units) {
+        if ([...units.values()].every((u) => u.settled)) continue;
+        const state = states.get(`${sub.jobId}_${String(index)}`);
+        if (state !== undefined && !ENDED.has(state.state)) {
+          sub.endedAt.delete(index);
+          continue;
+        }
+        const since = sub.endedAt.get(index) ?? now;
+        sub.endedAt.set(index, since);
+        // Result files of a task that just ended may lag behind on a shared file system.
+        const lag = this.#terminated || sub.cancelled.has(index) ? Math.min(this.#o.settings.fsLagMs, 2000) : this.#o.settings.fsLagMs;
+        if (now - since >= lag) ended.push(index);
+      }
+      if (ended.length === 0) continue;
+      // One more look: the files may have arrived since the cycle began.
+      if (await this.#collect(sub)) changed = true;
+      const final = this.#sacct === true ? states : await this.#endStates(sub);
+      for (const index of ended) {
+        const units = [...(sub.units.get(index)?.values() ?? [])].filter((u) => !u.settled);
+        if (units.length === 0) continue;
+        const state = final.get(`${sub.jobId}_${String(index)}`);
+        if (state === undefined) {
+          const asked = (sub.unknown.get(index) ?? 0) + 1;
+          sub.unknown.set(index, asked);
+          if (asked < UNKNOWN_CHECKS) continue;
+        } else if (!ENDED.has(state.state)) {
+          // Back in the queue (requeued after a node failure): wait for it again.
+          sub.endedAt.delete(index);
+          continue;
+        }
+        changed = true;
+        this.#lost(sub, index, units, state);
+      }
+    }
+    return changed;
+  }
+
+  /** Settles the units of `sub` whose result files are there; whether any was. */
+  async #collect(sub: Submission): Promise<boolean> {
+    let names: Set<string>;
+    try {
+      names = new Set(await readdir(sub.resultsDir));
+    } catch (caught) {
+      if ((caught as { code?: unknown }).code === "ENOENT") return false;
+      throw caught;
+    }
+    let changed = false;
+    for (const [index, units] of sub.units) {
+      for (const [k, unit] of units) {
+        if (unit.settled) continue;
+        const file = resultFile(sub.resultsDir, index, k);
+        if (!names.has(file.slice(sub.resultsDir.length + 1))) continue;
+        const done = await readUnitResult(file);
+        if (done === undefined) continue;
+        this.#observe(unit.task.stage, done.durationMs);
+        unit.settle({ kind: "result", result: located(done) });
+        changed = true;
+      }
+    }
+    return changed;
+  }
+
+  /** Units of a task that ended without their result files: not started (cancelled by this runner), retried, or lost with Slurm's reason. */
+  #lost(sub: Submission, index: number, units: readonly Unit[], state: TaskState | undefined): void {
+    const id = `${sub.jobId}_${String(index)}`;
+    const logPath = sub.log.replace("%A", sub.jobId).replace("%a", String(index));
+    if (this.#terminated) {
+      for (const u of units) u.settle({ kind: "lost", message: `stopped: the run was interrupted while this node was running (Slurm job ${id} cancelled)` });
+      return;
+    }
+    if (sub.cancelled.has(index) || this.#held) {
+      for (const u of units) u.settle({ kind: "result", result: notStarted() });
+      return;
+    }
+    const why =
+      state === undefined
+        ? `Slurm no longer knows job ${id} (asked ${String(UNKNOWN_CHECKS)} times): its state is unknown, so its nodes are not taken as done`
+        : state.state === GONE
+          ? `Slurm job ${id} left the queue before it ran, and Slurm kept no record of why (cancelled while pending?)`
+          : state.state === "COMPLETED"
+          ? `Slurm job ${id} completed but wrote no result for this node within ${String(this.#o.settings.fsLagMs / 1000)} s`
+          : `Slurm job ${id} ended ${state.state}${state.reason === "" || state.reason === "None" ? "" : ` (${state.reason})`}`;
+    const retry = units.filter((u) => u.attempts < (this.#o.retries ?? 0));
+    for (const u of units) {
+      if (retry.includes(u)) continue;
+      u.settle({ kind: "lost", message: `${why}; log: ${logPath}` });
+    }
+    if (retry.length > 0) {
+      this.#o.onNote?.(`${why}: resubmitting its ${String(retry.length)} unfinished unit(s) (--retries)`);
+      for (const u of retry) {
+        u.attempts++;
+        // The old placement is dropped: the unit now waits on its new submission.
+        sub.units.get(index)?.forEach((v, k, m) => {
+          if (v === u) m.delete(k);
+        });
+        this.#enqueue(u);
+      }
+    }
+  }
+
+  /**
+   * The run's tasks by `JOB_INDEX`: from sacct where it has them (it also has ended tasks),
+   * else from squeue (live tasks only). One call either way.
+   */
+  async #states(subs: readonly Submission[]): Promise<Map<string, TaskState>> {
+    const names = [...new Set(subs.map((s) => s.runId))].join(",");
+    if (this.#sacct !== false) {
+      const out = await this.#commands.run("sacct", ["-n", "-X", "-P", `--name=${names}`, "-o", "JobID,State,Reason"]);
+      const states = parseSacct(out.stdout);
+      if (out.code === 0 && (states.size > 0 || this.#sacct === true)) {
+        this.#sacct = true;
+        return states;
+      }
+      if (this.#sacct === undefined) {
+        this.#sacct = false;
+        this.#o.onNote?.(
+          `sacct has no record of the run's jobs (${(out.stderr || "no output").trim()}): job states come from squeue and, for ended tasks, scontrol show job`,
+        );
+      }
+    }
+    const out = await this.#commands.run("squeue", ["-h", "-r", `--name=${names}`, "-o", "%F|%K|%T|%r"]);
+    if (out.code !== 0) throw new Error(`squeue failed: ${out.stderr.trim()}`);
+    return parseSqueue(out.stdout);
+  }
+
+  /** End states of one array job's tasks (`scontrol show job`, kept by slurmctld for MinJobAge after they end). */
+  async #endStates(sub: Submission): Promise<Map<string, TaskState>> {
+    const out = await this.#commands.run("scontrol", ["-o", "show", "job", sub.jobId]);
+    // "Invalid job id": purged already; every task's state is then unknown.
+    if (out.code !== 0) return new Map();
+    const states = parseScontrol(out.stdout);
+    // A task cancelled while still pending leaves no record (without accounting): slurmctld
+    // drops it from the array's pending range. The job is known, so its absence is that.
+    if (states.size > 0) {
+      for (const index of sub.units.keys()) {
+        const key = `${sub.jobId}_${String(index)}`;
+        if (!states.has(key)) states.set(key, { state: GONE, reason: "" });
+      }
+    }
+    return states;
+  }
+
+  /** Cancels the run's tasks still waiting in the queue ("pending") or all of them, with one scancel. */
+  async #cancel(which: "pending" | "all"): Promise<void> {
+    const subs = this.#submissions;
+    if (subs.length === 0) return;
+    if (which === "all") {
+      for (const s of subs) for (const i of s.units.keys()) s.cancelled.add(i);
+      await this.#commands.run("scancel", subs.map((s) => s.jobId));
+      return;
+    }
+    const names = [...new Set(subs.map((s) => s.runId))].join(",");
+    const out = await this.#commands.run("squeue", ["-h", "-r", `--name=${names}`, "-t", "PENDING", "-o", "%F|%K|%T|%r"]);
+    const ids: string[] = [];
+    for (const key of parseSqueue(out.stdout).keys()) {
+      const [job, index] = key.split("_");
+      const sub = subs.find((s) => s.jobId === job);
+      if (sub === undefined || index === undefined) continue;
+      sub.cancelled.add(Number(index));
+      ids.push(key);
+    }
+    if (ids.length > 0) await this.#commands.run("scancel", ids);
+  }
+
+  async #readLeftBehind(): Promise<{ files: readonly string[]; byKey: Map<string, { entry: JournalEntry; index: number; unit: number }>; live: Set<string> }> {
+    const { files, entries } = await this.#journal.leftBehind();
+    const byKey = new Map<string, { entry: JournalEntry; index: number; unit: number }>();
+    for (const entry of entries) for (const [index, keys] of entry.keys.entries()) for (const [unit, key] of keys.entries()) byKey.set(key, { entry, index, unit });
+    const live = new Set<string>();
+    if (entries.length > 0) {
+      const names = [...new Set(entries.map((e) => e.runId))].join(",");
+      const out = await this.#commands.run("squeue", ["-h", "-r", `--name=${names}`, "-o", "%F|%K|%T|%r"]);
+      for (const [key, state] of parseSqueue(out.stdout)) if (!ENDED.has(state.state)) live.add(key);
+    }
+    return { files, byKey, live };
+  }
+}
+
+/** A task's Slurm state and reason. */
+export interface TaskState {
+  readonly state: string;
+  readonly reason: string;
+}
+
+/** `squeue -h -r -o %F|%K|%T|%r` lines (array job id, index, state, reason) by `JOB_INDEX`. */
+export function parseSqueue(text: string): Map<string, TaskState> {
+  const out = new Map<string, TaskState>();
+  for (const line of text.split("\n")) {
+    const [job, index, state, reason] = line.trim().split("|");
+    if (job === undefined || index === undefined || state === undefined || !/^\d+$/.test(index)) continue;
+    out.set(`${job}_${index}`, { state, reason: reason ?? "" });
+  }
+  return out;
+}
+
+/** `sacct -n -X -P -o JobID,State,Reason` lines by `JOB_INDEX` (a still-pending range `12_[3-7]` expanded). */
+export function parseSacct(text: string): Map<string, TaskState> {
+  const out = new Map<string, TaskState>();
+  for (const line of text.split("\n")) {
+    const [id, rawState, reason] = line.trim().split("|");
+    if (id === undefined || rawState === undefined) continue;
+    // "CANCELLED by 0" → CANCELLED.
+    const state = rawState.split(" ")[0] ?? rawState;
+    const m = /^(\d+)_(?:(\d+)|\[([\d,\-%]+)\])$/.exec(id);
+    if (m === null) continue;
+    for (const index of m[2] !== undefined ? [Number(m[2])] : expandRanges(m[3] ?? "")) out.set(`${m[1] ?? ""}_${String(index)}`, { state, reason: reason ?? "" });
+  }
+  return out;
+}
+
+/** `scontrol -o show job ID` lines (one per task or pending range) by `JOB_INDEX`. */
+export function parseScontrol(text: string): Map<string, TaskState> {
+  const out = new Map<string, TaskState>();
+  for (const line of text.split("\n")) {
+    const field = (name: string): string | undefined => new RegExp(`(?:^|\\s)${name}=(\\S*)`).exec(line)?.[1];
+    const job = field("ArrayJobId");
+    const tasks = field("ArrayTaskId");
+    const state = field("JobState");
+    if (job === undefined || tasks === undefined || state === undefined) continue;
+    for (const index of expandRanges(tasks)) out.set(`${job}_${String(index)}`, { state, reason: field("Reason") ?? "" });
+  }
+  return out;
+}
+
+/** "1-3,7" (a throttle "%2" ignored) → 1, 2, 3, 7. */
+function expandRanges(text: string): number[] {
+  const out: number[] = [];
+  for (const part of (text.split("%")[0] ?? "").split(",")) {
+    const [a, b] = part.split("-").map(Number);
+    if (a === undefined || !Number.isInteger(a)) continue;
+    for (let i = a; i <= (b !== undefined && Number.isInteger(b) ? b : a); i++) out.push(i);
+  }
+  return out;
+}
+
+/** A unit's result with where it ran (for provenance). */
+function located(done: UnitResult): WorkResult {
+  const r = done.result;
+  if (!r.ok || r.ranWith === undefined) return r;
+  return { ...r, ranWith: { ...r.ranWith, where: `slurm job ${done.ranOn.jobId}_${String(done.ranOn.arrayTask)} on ${done.ranOn.host}` } };
+}
+
+function newSubmission(runId: string, jobId: string, resultsDir: string, log: string): Submission {
+  return { runId, jobId, resultsDir, log, units: new Map(), endedAt: new Map(), unknown: new Map(), cancelled: new Set() };
+}
+
+function notStarted(): WorkResult {
+  return { ok: false, notStarted: true, message: "not started: the run stopped", logs: [], lateReads: [] };
+}
+
+function digest(bytes: Uint8Array): string {
+  return createHash("sha256").update(bytes).digest("hex").slice(0, 32);
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}

@@ -1,0 +1,43 @@
+/**
+ * What `cmbflow worker --manifest FILE --task N` does on a compute node: start the host once
+ * (the coordinator's configuration, the plugins, the pipeline), run the task's units one after
+ * another, and write each unit's result file as soon as it is done. It never plans: the
+ * coordinator chose the units, and records them from the result files.
+ */
+import { hostname } from "node:os";
+import { startWorkHost } from "../work-host.js";
+import type { WorkHost } from "../work-host.js";
+import type { UnitResult } from "./manifest.js";
+import { readManifest, readUnitResult, resultFile, writeUnitResult } from "./manifest.js";
+
+/** Runs array index `task` of the manifest at `file`; the exit code (0 once every unit has its result file). */
+export async function runManifestTask(file: string, task: number, say: (text: string) => void): Promise<number> {
+  const manifest = await readManifest(file);
+  const units = manifest.tasks[task];
+  if (units === undefined) {
+    say(`error: the manifest ${file} has no task ${String(task)} (it has ${String(manifest.tasks.length)})\n`);
+    return 2;
+  }
+  const ranOn = { jobId: process.env["SLURM_ARRAY_JOB_ID"] ?? process.env["SLURM_JOB_ID"] ?? "", arrayTask: task, host: hostname() };
+  let host: WorkHost;
+  try {
+    host = await startWorkHost(manifest.source);
+  } catch (caught) {
+    // Every unit fails with the reason, so the coordinator says it once per node, not "no result".
+    const message = caught instanceof Error ? caught.message : String(caught);
+    for (const [k] of units.entries()) await writeUnitResult(resultFile(manifest.resultsDir, task, k), { result: { ok: false, message, logs: [], lateReads: [] }, durationMs: 0, ranOn });
+    say(`${message}\n`);
+    return 1;
+  }
+  for (const [k, unit] of units.entries()) {
+    const path = resultFile(manifest.resultsDir, task, k);
+    // Slurm requeued the task (a node failure): units already done stay done.
+    if ((await readUnitResult(path)) !== undefined) continue;
+    const t0 = performance.now();
+    const result = await host.run(unit);
+    const written: UnitResult = { result, durationMs: performance.now() - t0, ranOn };
+    await writeUnitResult(path, written);
+    say(`${unit.nodeId} (${unit.kind}): ${result.ok ? "done" : `failed: ${result.message}`}\n`);
+  }
+  return 0;
+}

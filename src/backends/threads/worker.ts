@@ -1,0 +1,32 @@
+/**
+ * The worker-thread entry (piscina): each thread starts its host once, from the same
+ * {@link PipelineSource} the main thread used (core/host.ts: the configuration the main
+ * thread loaded, the project's plugins, the compiled pipeline), then runs units of work; a
+ * stage's executor is constructed in the thread on its first unit. Nothing but plain data crosses between threads.
+ */
+import { workerData } from "piscina";
+import type { WorkResult } from "../../scheduler/node-runner.js";
+import type { PoolMessage, WorkerData } from "../pipeline-source.js";
+import { startWorkHost } from "../work-host.js";
+
+// Built as soon as the thread starts, while the main thread is still judging nodes.
+const data = workerData as WorkerData;
+const host = startWorkHost(data.source);
+const held = new Int32Array(data.holdBack);
+// A failure is reported with the first unit of work, not as an unhandled rejection.
+host.catch(() => undefined);
+
+/** Runs one unit of work. */
+export default async function run({ task, startedAt }: PoolMessage): Promise<WorkResult> {
+  const ready = await host;
+  // Queued before the run stopped (or it stopped while this thread started): do not start.
+  if (Atomics.load(held, 0) !== 0) return { ok: false, notStarted: true, message: "not started: the run stopped", logs: [], lateReads: [] };
+  // The node timeout counts from here: a worker's own start (configuration, plugins, compiling
+  // the pipeline) is not the node's time, and on a loaded machine it alone can pass a short timeout.
+  Atomics.store(new BigInt64Array(startedAt), 0, BigInt(Date.now()));
+  const result = await ready.run(task);
+  // Without --keep-going a failure stops the run: hold back queued units at once, before the
+  // main thread hears of it (this thread would otherwise take the next one first).
+  if (!result.ok && !data.keepGoing) Atomics.store(held, 0, 1);
+  return result;
+}

@@ -1,0 +1,400 @@
+/**
+ * The Slurm runner against a fake cluster that the test controls: packing into array tasks,
+ * result files read back, Slurm's reasons for lost tasks, UNKNOWN never taken as success,
+ * retries, hold-back, and re-attaching to an earlier coordinator's job. The real cluster is
+ * exercised by test/integration/slurm.test.ts.
+ */
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, describe, expect, it } from "vitest";
+import type { SlurmManifest } from "../../src/backends/slurm/manifest.js";
+import { readManifest, resultFile, writeUnitResult } from "../../src/backends/slurm/manifest.js";
+import { arraySpec, sbatchScript } from "../../src/backends/slurm/sbatch-script.js";
+import { mergeResources, parseResources, slurmSettings } from "../../src/backends/slurm/settings.js";
+import type { SlurmCommands, SlurmTool, ToolOutput } from "../../src/backends/slurm/slurm-commands.js";
+import type { SlurmRunnerOptions } from "../../src/backends/slurm/slurm-runner.js";
+import { parseSacct, parseScontrol, parseSqueue, SlurmRunner } from "../../src/backends/slurm/slurm-runner.js";
+import type { WorkResult, WorkTask } from "../../src/scheduler/node-runner.js";
+
+const dirs: string[] = [];
+afterAll(() => {
+  for (const d of dirs) rmSync(d, { recursive: true, force: true });
+});
+
+interface FakeJob {
+  readonly id: string;
+  readonly manifest: SlurmManifest;
+  /** Per index: its state as squeue / scontrol report it. */
+  readonly states: Map<number, { state: string; reason: string }>;
+}
+
+/**
+ * A cluster in memory: sbatch reads the manifest and keeps the job; the test says what each
+ * task does (`finish` writes its result files and marks it COMPLETED, `end` sets a state
+ * without results). squeue shows tasks not ended; scontrol all that `forget` has not purged.
+ */
+class FakeCluster implements SlurmCommands {
+  readonly calls: Record<SlurmTool, number> = { sbatch: 0, squeue: 0, sacct: 0, scontrol: 0, scancel: 0 };
+  readonly jobs: FakeJob[] = [];
+  readonly scripts: string[] = [];
+  readonly cancelled: string[][] = [];
+  readonly forgotten = new Set<string>();
+  #next = 100;
+  onSubmit: (job: FakeJob) => Promise<void> | void = () => undefined;
+
+  async run(tool: SlurmTool, args: readonly string[]): Promise<ToolOutput> {
+    this.calls[tool]++;
+    switch (tool) {
+      case "sacct":
+        return { code: 1, stdout: "", stderr: "Slurm accounting storage is disabled" };
+      case "scontrol": {
+        if (args[0] === "show" && args[1] === "config") return { code: 0, stdout: "MaxArraySize            = 3\n", stderr: "" };
+        const job = this.jobs.find((j) => j.id === args[3]);
+        if (job === undefined || this.forgotten.has(job.id)) return { code: 1, stdout: "", stderr: "slurm_load_jobs error: Invalid job id specified" };
+        const lines = [...job.states].map(([i, s]) => `JobId=${String(Number(job.id) + i + 1)} ArrayJobId=${job.id} ArrayTaskId=${String(i)} JobName=r JobState=${s.state} Reason=${s.reason} Dependency=(null)`);
+        return { code: 0, stdout: `${lines.join("\n")}\n`, stderr: "" };
+      }
+      case "squeue": {
+        const pendingOnly = args.includes("PENDING");
+        const lines = this.jobs.flatMap((j) =>
+          [...j.states].filter(([, s]) => (pendingOnly ? s.state === "PENDING" : s.state === "PENDING" || s.state === "RUNNING")).map(([i, s]) => `${j.id}|${String(i)}|${s.state}|${s.reason}`),
+        );
+        return { code: 0, stdout: lines.join("\n"), stderr: "" };
+      }
+      case "scancel": {
+        this.cancelled.push([...args]);
+        for (const id of args) {
+          const [job, index] = id.split("_");
+          for (const j of this.jobs.filter((x) => x.id === job)) {
+            for (const [i, s] of j.states) if (index === undefined || Number(index) === i) j.states.set(i, { state: "CANCELLED", reason: s.state === "PENDING" ? "None" : "None" });
+          }
+        }
+        return { code: 0, stdout: "", stderr: "" };
+      }
+      case "sbatch": {
+        const script = args[args.length - 1] ?? "";
+        const text = readFileSync(script, "utf8");
+        this.scripts.push(text);
+        const manifestPath = /--manifest (\S+)/.exec(text)?.[1] ?? "";
+        const manifest = await readManifest(manifestPath);
+        const id = String((this.#next += 100));
+        const job: FakeJob = { id, manifest, states: new Map(manifest.tasks.map((_, i) => [i, { state: "PENDING", reason: "None" }])) };
+        this.jobs.push(job);
+        await this.onSubmit(job);
+        return { code: 0, stdout: `${id}\n`, stderr: "" };
+      }
+    }
+  }
+
+  /** Task `index` of `job` writes every unit's result (ok, or as `result` says) and completes. */
+  async finish(job: FakeJob, index: number, result: (task: WorkTask) => WorkResult = () => ok()): Promise<void> {
+    for (const [k, task] of (job.manifest.tasks[index] ?? []).entries()) {
+      await writeUnitResult(resultFile(job.manifest.resultsDir, index, k), { result: result(task), durationMs: 5, ranOn: { jobId: job.id, arrayTask: index, host: "fake" } });
+    }
+    job.states.set(index, { state: "COMPLETED", reason: "None" });
+  }
+}
+
+function ok(): WorkResult {
+  return { ok: true, outputs: [], logs: [], lateReads: [], ranWith: { config: "c", code: [] } };
+}
+
+function task(stage: string, sim: number): WorkTask {
+  return { kind: "node", stage, nodeId: `${stage}[split=Train,sim=${String(sim)}]`, partition: { split: "Train", sim } };
+}
+
+function runner(cluster: FakeCluster, overrides: Partial<SlurmRunnerOptions> = {}, cacheDir?: string): SlurmRunner {
+  const dir = cacheDir ?? mkdtempSync(join(tmpdir(), "cmbflow-slurm-"));
+  if (cacheDir === undefined) dirs.push(dir);
+  const settings = slurmSettings({ slurm: { batch_size: 2, poll_min_ms: 5, poll_max_ms: 20, fs_lag_seconds: 0.05 } });
+  if (!settings.ok) throw new Error(settings.error);
+  return new SlurmRunner({
+    source: { configDir: "/cfg", configName: "config", overrides: [], projectDir: "/p", workDir: "/p", env: {} },
+    runId: "run-1",
+    cacheDir: dir,
+    settings: settings.value,
+    resourcesOf: () => ({ cpus: 2, mem: "1G" }),
+    commands: cluster,
+    gatherMs: 5,
+    ...overrides,
+  });
+}
+
+describe("SlurmRunner packing", () => {
+  it("packs the units handed in together into one array job of batch_size units per task, and settles each unit from its result file", async () => {
+    const cluster = new FakeCluster();
+    cluster.onSubmit = async (job) => {
+      for (const i of job.states.keys()) await cluster.finish(job, i);
+    };
+    const r = runner(cluster);
+    const results = await Promise.all([0, 1, 2, 3, 4].map((sim) => r.run(task("make", sim))));
+    expect(results.every((x) => x.ok)).toBe(true);
+    // Where each unit ran travels with it to the node's record (provenance).
+    const id = cluster.jobs[0]?.id ?? "";
+    expect(results.map((x) => (x.ok ? x.ranWith?.where : undefined))).toEqual([0, 0, 1, 1, 2].map((i) => `slurm job ${id}_${String(i)} on fake`));
+    expect(cluster.calls.sbatch).toBe(1);
+    expect(cluster.jobs[0]?.manifest.tasks.map((t) => t.map((u) => u.partition.sim))).toEqual([[0, 1], [2, 3], [4]]);
+    expect(cluster.scripts[0]).toContain("#SBATCH --array=0-2\n");
+    expect(cluster.scripts[0]).toContain("#SBATCH --job-name=run-1\n");
+    expect(cluster.scripts[0]).toContain("#SBATCH --cpus-per-task=2\n#SBATCH --mem=1G\n");
+    await r.close();
+  });
+
+  it("with target_task_seconds, packs as many units per task as take that long by the stage's durations so far", async () => {
+    const cluster = new FakeCluster();
+    cluster.onSubmit = async (job) => {
+      for (const i of job.states.keys()) await cluster.finish(job, i);
+    };
+    const settings = slurmSettings({ slurm: { batch_size: 1, target_task_seconds: 0.02, poll_min_ms: 5, poll_max_ms: 20 } });
+    if (!settings.ok) throw new Error(settings.error);
+    const r = runner(cluster, { settings: settings.value });
+    // Nothing of the stage ran yet: batch_size. The fake's units take 5 ms each, so then 20 ms / 5 ms = 4 per task.
+    await r.run(task("make", 0));
+    await Promise.all([1, 2, 3, 4, 5, 6, 7, 8].map((sim) => r.run(task("make", sim))));
+    expect(cluster.jobs.map((j) => j.manifest.tasks.map((t) => t.length))).toEqual([[1], [4, 4]]);
+  });
+
+  it("splits an array past the cluster's MaxArraySize into several jobs", async () => {
+    const cluster = new FakeCluster();
+    cluster.onSubmit = async (job) => {
+      for (const i of job.states.keys()) await cluster.finish(job, i);
+    };
+    const r = runner(cluster);
+    // 8 units, 2 per task: 4 tasks; MaxArraySize 3 (the fake's) allows indices 0-2.
+    await Promise.all([0, 1, 2, 3, 4, 5, 6, 7].map((sim) => r.run(task("make", sim))));
+    expect(cluster.jobs.map((j) => j.manifest.tasks.length)).toEqual([3, 1]);
+  });
+
+  it("submits one array job per stage handed in, not one per unit", async () => {
+    const cluster = new FakeCluster();
+    cluster.onSubmit = async (job) => {
+      for (const i of job.states.keys()) await cluster.finish(job, i);
+    };
+    const r = runner(cluster);
+    await Promise.all([task("a", 0), task("b", 0), task("a", 1), task("b", 1)].map((t) => r.run(t)));
+    expect(cluster.calls.sbatch).toBe(2);
+    expect(cluster.jobs.map((j) => j.manifest.tasks.flat().map((t) => t.stage))).toEqual([["a", "a"], ["b", "b"]]);
+  });
+});
+
+describe("SlurmRunner failures", () => {
+  it("fails the units of a task that ended without results with Slurm's state, reason and log path", async () => {
+    const cluster = new FakeCluster();
+    cluster.onSubmit = async (job) => {
+      await cluster.finish(job, 0);
+      job.states.set(1, { state: "OUT_OF_MEMORY", reason: "OutOfMemory" });
+    };
+    const r = runner(cluster);
+    const settled = await Promise.allSettled([0, 1, 2, 3].map((sim) => r.run(task("make", sim))));
+    expect(settled.map((s) => s.status)).toEqual(["fulfilled", "fulfilled", "rejected", "rejected"]);
+    const reason = (settled[2] as PromiseRejectedResult).reason as Error;
+    const job = cluster.jobs[0];
+    expect(reason.message).toBe(`Slurm job ${job?.id ?? ""}_1 ended OUT_OF_MEMORY (OutOfMemory); log: ${join(job?.manifest.resultsDir ?? "", "..", "logs", `${job?.id ?? ""}_1.log`)}`);
+  });
+
+  it("says a task its job no longer lists left the queue before it ran (cancelled while pending leaves no record without accounting)", async () => {
+    const cluster = new FakeCluster();
+    cluster.onSubmit = async (job) => {
+      await cluster.finish(job, 0);
+      job.states.delete(1);
+    };
+    const r = runner(cluster);
+    const settled = await Promise.allSettled([0, 1, 2].map((sim) => r.run(task("make", sim))));
+    expect(settled.map((s) => s.status)).toEqual(["fulfilled", "fulfilled", "rejected"]);
+    expect(((settled[2] as PromiseRejectedResult).reason as Error).message).toMatch(/^Slurm job \d+_1 left the queue before it ran, and Slurm kept no record of why \(cancelled while pending\?\); log: /);
+  });
+
+  it("never takes a state Slurm no longer knows as success: asked again, then the units fail", async () => {
+    const cluster = new FakeCluster();
+    cluster.onSubmit = (job) => {
+      job.states.set(0, { state: "COMPLETED", reason: "None" });
+      cluster.forgotten.add(job.id);
+    };
+    const r = runner(cluster);
+    await expect(r.run(task("make", 0))).rejects.toThrow(/^Slurm no longer knows job \d+_0 \(asked 3 times\): its state is unknown, so its nodes are not taken as done; log: /);
+    expect(cluster.calls.scontrol).toBe(1 + 3);
+  });
+
+  it("with retries, resubmits alone the units of a failed task, and they succeed there", async () => {
+    const cluster = new FakeCluster();
+    cluster.onSubmit = async (job) => {
+      if (cluster.jobs.length === 1) {
+        await cluster.finish(job, 0);
+        job.states.set(1, { state: "NODE_FAIL", reason: "NodeDown" });
+      } else {
+        for (const i of job.states.keys()) await cluster.finish(job, i);
+      }
+    };
+    const notes: string[] = [];
+    const r = runner(cluster, { retries: 1, onNote: (t) => notes.push(t) });
+    const results = await Promise.all([0, 1, 2, 3].map((sim) => r.run(task("make", sim))));
+    expect(results.every((x) => x.ok)).toBe(true);
+    expect(cluster.jobs.map((j) => j.manifest.tasks.map((t) => t.map((u) => u.partition.sim)))).toEqual([[[0, 1], [2, 3]], [[2, 3]]]);
+    expect(notes.some((n) => /ended NODE_FAIL \(NodeDown\): resubmitting its 2 unfinished unit\(s\) \(--retries\)$/.test(n))).toBe(true);
+  });
+
+  it("says once that sacct has nothing and asks squeue instead, one query per cycle for the whole run", async () => {
+    const cluster = new FakeCluster();
+    let release: () => void = () => undefined;
+    const gate = new Promise<void>((r) => (release = r));
+    cluster.onSubmit = (job) => {
+      job.states.set(0, { state: "RUNNING", reason: "None" });
+      void gate.then(() => cluster.finish(job, 0));
+    };
+    const notes: string[] = [];
+    const r = runner(cluster, { onNote: (t) => notes.push(t) });
+    const running = Promise.all([r.run(task("make", 0)), r.run(task("make", 1))]);
+    await new Promise((res) => setTimeout(res, 200));
+    release();
+    await running;
+    expect(notes.filter((n) => n.startsWith("sacct has no record"))).toEqual([
+      "sacct has no record of the run's jobs (Slurm accounting storage is disabled): job states come from squeue and, for ended tasks, scontrol show job",
+    ]);
+    expect(cluster.calls.sacct).toBe(1);
+    expect(cluster.calls.squeue).toBeGreaterThan(1);
+    // Back-off: at most one squeue per 5 ms cycle over the 200 ms, far fewer as it backs off to 20 ms.
+    expect(cluster.calls.squeue).toBeLessThan(40);
+  });
+});
+
+describe("SlurmRunner stopping", () => {
+  it("holdBack cancels the tasks still pending in one scancel; their units did not start, finished ones keep their results", async () => {
+    const cluster = new FakeCluster();
+    let submitted: () => void = () => undefined;
+    const isSubmitted = new Promise<void>((r) => (submitted = r));
+    cluster.onSubmit = async (job) => {
+      await cluster.finish(job, 0);
+      job.states.set(1, { state: "PENDING", reason: "Resources" });
+      job.states.set(2, { state: "PENDING", reason: "Priority" });
+      submitted();
+    };
+    const r = runner(cluster);
+    const all = Promise.all([0, 1, 2, 3, 4, 5].map((sim) => r.run(task("make", sim))));
+    await isSubmitted;
+    r.holdBack();
+    const results = await all;
+    expect(results.map((x) => (x.ok ? "ok" : x.notStarted === true ? "not started" : "failed"))).toEqual(["ok", "ok", "not started", "not started", "not started", "not started"]);
+    const id = cluster.jobs[0]?.id ?? "";
+    expect(cluster.cancelled).toEqual([[`${id}_1`, `${id}_2`]]);
+    // Handed in after the hold: never submitted.
+    expect(await r.run(task("make", 9))).toMatchObject({ ok: false, notStarted: true });
+    expect(cluster.calls.sbatch).toBe(1);
+  });
+});
+
+describe("SlurmRunner re-attaching", () => {
+  it("a new coordinator waits on the job a dead one submitted for the same units instead of submitting them again", async () => {
+    const cacheDir = mkdtempSync(join(tmpdir(), "cmbflow-slurm-attach-"));
+    dirs.push(cacheDir);
+    const cluster = new FakeCluster();
+    cluster.onSubmit = (job) => {
+      job.states.set(0, { state: "RUNNING", reason: "None" });
+    };
+    const first = runner(cluster, {}, cacheDir);
+    // The first coordinator submits and then "dies": its promises are never awaited.
+    void first.run(task("make", 0)).catch(() => undefined);
+    void first.run(task("make", 1)).catch(() => undefined);
+    while (cluster.jobs.length === 0) await new Promise((res) => setTimeout(res, 5));
+    await new Promise((res) => setTimeout(res, 50));
+    const notes: string[] = [];
+    const second = runner(cluster, { runId: "run-2", onNote: (t) => notes.push(t) }, cacheDir);
+    const job = cluster.jobs[0];
+    if (job === undefined) throw new Error("no job");
+    const both = Promise.all([second.run(task("make", 0)), second.run(task("make", 1))]);
+    await new Promise((res) => setTimeout(res, 50));
+    await cluster.finish(job, 0);
+    expect((await both).every((x) => x.ok)).toBe(true);
+    expect(cluster.calls.sbatch).toBe(1);
+    expect(notes).toContain(`re-attached to Slurm job ${job.id} of run run-1 (its coordinator stopped): its units are not submitted again`);
+  });
+
+  it("a unit the dead coordinator's job finished is taken from its result file; a unit of another configuration is submitted", async () => {
+    const cacheDir = mkdtempSync(join(tmpdir(), "cmbflow-slurm-attach2-"));
+    dirs.push(cacheDir);
+    const cluster = new FakeCluster();
+    cluster.onSubmit = async (job) => {
+      for (const i of job.states.keys()) await cluster.finish(job, i);
+    };
+    const first = runner(cluster, {}, cacheDir);
+    await first.run(task("make", 0));
+    // Died before recording or removing its journal: nothing more happens with `first`.
+    const again = runner(cluster, { runId: "run-2" }, cacheDir);
+    expect((await again.run(task("make", 0))).ok).toBe(true);
+    expect(cluster.calls.sbatch).toBe(1);
+    const edited = runner(cluster, { runId: "run-3", source: { configDir: "/cfg", configName: "config", overrides: ["scenario.nside=32"], projectDir: "/p", workDir: "/p", env: {} } }, cacheDir);
+    expect((await edited.run(task("make", 0))).ok).toBe(true);
+    expect(cluster.calls.sbatch).toBe(2);
+  });
+});
+
+describe("Slurm output parsing", () => {
+  it("reads squeue, sacct and scontrol lines into states by JOB_INDEX", () => {
+    expect([...parseSqueue("12|0|RUNNING|None\n12|3|PENDING|Resources\n")]).toEqual([
+      ["12_0", { state: "RUNNING", reason: "None" }],
+      ["12_3", { state: "PENDING", reason: "Resources" }],
+    ]);
+    expect([...parseSacct("12_0|COMPLETED|None\n12_1|CANCELLED by 0|None\n12_[2-3%1]|PENDING|JobArrayTaskLimit\n")]).toEqual([
+      ["12_0", { state: "COMPLETED", reason: "None" }],
+      ["12_1", { state: "CANCELLED", reason: "None" }],
+      ["12_2", { state: "PENDING", reason: "JobArrayTaskLimit" }],
+      ["12_3", { state: "PENDING", reason: "JobArrayTaskLimit" }],
+    ]);
+    expect([...parseScontrol("JobId=13 ArrayJobId=12 ArrayTaskId=1 JobName=r JobState=TIMEOUT Reason=TimeLimit Dependency=(null)\nJobId=12 ArrayJobId=12 ArrayTaskId=2-3 JobState=PENDING Reason=Resources\n")]).toEqual([
+      ["12_1", { state: "TIMEOUT", reason: "TimeLimit" }],
+      ["12_2", { state: "PENDING", reason: "Resources" }],
+      ["12_3", { state: "PENDING", reason: "Resources" }],
+    ]);
+  });
+});
+
+describe("Slurm settings and scripts", () => {
+  it("reads the slurm: block with defaults, and names the key at fault", () => {
+    expect(slurmSettings({})).toEqual({ ok: true, value: { batchSize: 50, pollMinMs: 200, pollMaxMs: 5000, fsLagMs: 10_000, resources: {} } });
+    expect(slurmSettings({ slurm: { batch_sise: 3 } })).toEqual({ ok: false, error: "slurm.batch_sise is not a setting of the Slurm backend (settings: batch_size, target_task_seconds, throttle, poll_min_ms, poll_max_ms, fs_lag_seconds, resources)" });
+    expect(slurmSettings({ slurm: { throttle: 0 } })).toEqual({ ok: false, error: "slurm.throttle must be a positive integer, not 0" });
+    expect(parseResources({ cpus: 2.5 }, "pipeline.make.resources")).toEqual({ ok: false, error: "pipeline.make.resources.cpus must be a whole number of CPUs, at least 1, not 2.5" });
+    expect(parseResources({ mem: "4G; rm -rf" }, "slurm.resources")).toEqual({ ok: false, error: 'slurm.resources.mem "4G; rm -rf" has characters sbatch would not take as one value' });
+    expect(parseResources({ gpu: 1 }, "pipeline.train.resources")).toEqual({ ok: false, error: "pipeline.train.resources.gpu is not a resource the Slurm backend asks for (resources: cpus, mem, time, gpus, partition, account, qos, extra)" });
+    expect(mergeResources({ mem: "1G", partition: "main", extra: ["--exclusive"] }, { mem: "8G", gpus: "1", extra: ["--constraint=a100"] })).toEqual({
+      mem: "8G",
+      partition: "main",
+      gpus: "1",
+      extra: ["--exclusive", "--constraint=a100"],
+    });
+  });
+
+  it("writes every resource as its sbatch option, the throttle into --array, and quotes the command", () => {
+    expect(arraySpec(12, 4)).toBe("0-11%4");
+    const text = sbatchScript({
+      jobName: "r1",
+      tasks: 3,
+      log: "/c/logs/%A_%a.log",
+      workDir: "/w",
+      resources: { cpus: 4, mem: "8G", time: "01:00:00", gpus: "a100:1", partition: "gpu", account: "cmb", qos: "high", extra: ["--constraint=a100"] },
+      command: ["/usr/bin/node", "/opt/my tools/cmbflow.js", "worker", "--task"],
+      title: "3 units of stage train",
+    });
+    expect(text).toBe(
+      [
+        "#!/bin/sh",
+        "# cmbflow: 3 units of stage train",
+        "#SBATCH --job-name=r1",
+        "#SBATCH --array=0-2",
+        "#SBATCH --output=/c/logs/%A_%a.log",
+        "#SBATCH --chdir=/w",
+        "#SBATCH --ntasks=1",
+        "#SBATCH --cpus-per-task=4",
+        "#SBATCH --mem=8G",
+        "#SBATCH --time=01:00:00",
+        "#SBATCH --gpus=a100:1",
+        "#SBATCH --partition=gpu",
+        "#SBATCH --account=cmb",
+        "#SBATCH --qos=high",
+        "#SBATCH --constraint=a100",
+        `exec /usr/bin/node '/opt/my tools/cmbflow.js' worker --task "$SLURM_ARRAY_TASK_ID"`,
+        "",
+      ].join("\n"),
+    );
+  });
+});
