@@ -11,7 +11,7 @@ import { hasher } from "../../src/cache/hash.js";
 import { startStatPrefetch, takeStatPrefetch } from "../../src/cache/stat-prefetch.js";
 import { PipelineContext } from "../../src/core/pipeline-context.js";
 import type { NodeRunner } from "../../src/scheduler/node-runner.js";
-import { InProcessRunner, WorkHost } from "../../src/scheduler/work-host.js";
+import { InProcessRunner, WorkHost } from "../../src/backends/work-host.js";
 
 const REPO = resolve(import.meta.dirname, "..", "..");
 /** A clock far after every mtime in the test, so no entry is racy. */
@@ -100,7 +100,7 @@ describe("stat prefetch", () => {
     mkdirSync(workDir);
     const source = { configDir: join(REPO, "cfg"), configName: "tutorial", overrides: ["splits=1-1"], projectDir: REPO, workDir, env: {} };
     const runOnce = async (forced: boolean, seen: number[]): Promise<void> => {
-      const loaded = PipelineContext.fromConfig(source);
+      const loaded = await PipelineContext.fromConfig(source);
       if (!loaded.ok) throw new Error(loaded.error.map((d) => d.message).join("\n"));
       const context = loaded.value;
       const added = await context.addPipesFromConfig();
