@@ -10,6 +10,7 @@ import type { PipelineContext } from "../core/pipeline-context.js";
 import { runNode, runScan, runSift } from "../core/run-node.js";
 import type { StageLogger } from "../core/executor.js";
 import type { NodeRunner, StageLogLine, WorkResult, WorkTask, WrittenOutput } from "./node-runner.js";
+import { measureUnit } from "./unit-usage.js";
 
 /** Errors about files (missing, unreadable, blocked by a folder), reported by their message alone. */
 const DATA_ERRORS = new Set(["MissingInputError", "InputReadError", "OutputPathError"]);
@@ -24,7 +25,13 @@ export class WorkHost {
     this.#hasher = hasher;
   }
 
+  /** Runs one unit, measured (unit-usage.ts): the result carries its usage. */
   async run(task: WorkTask): Promise<WorkResult> {
+    const { value, usage } = await measureUnit(() => this.#run(task));
+    return { ...value, usage };
+  }
+
+  async #run(task: WorkTask): Promise<WorkResult> {
     const logs: StageLogLine[] = [];
     const log: StageLogger = {
       info: (message, fields) => logs.push({ level: "info", message, ...(fields === undefined ? {} : { fields }) }),
