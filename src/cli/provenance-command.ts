@@ -179,7 +179,7 @@ async function provenance(path: string, flags: ProvenanceFlags, io: CliIo): Prom
       }
     }
     if (flags.json === true) io.stdout(`${JSON.stringify(toJson(traced.value), null, 2)}\n`);
-    else io.stdout(renderText(traced.value, { depth: flags.depth, fanOut: flags.maxInputs }, io));
+    else io.stdout(renderProvenanceText(traced.value, { depth: flags.depth, fanOut: flags.maxInputs }, io));
     return EXIT_OK;
   } finally {
     await engine.close();
@@ -285,7 +285,8 @@ function describeWriter(writer: InputWriter | undefined): string {
   return `run ${writer.record.runId}${writer.current ? "" : " (the node has re-run since)"}`;
 }
 
-function renderText(p: FileProvenance, limits: TreeLimits, io: CliIo): string {
+/** What `cmbflow provenance` prints for a traced file (the report shows the same). */
+export function renderProvenanceText(p: FileProvenance, limits: TreeLimits, io: CliIo): string {
   const lines: string[] = [p.path];
   const field = (label: string, text: string): void => {
     lines.push(`  ${label.padEnd(11)} ${text}`);
