@@ -75,6 +75,8 @@ table { border-collapse: collapse; width: 100%; background: #fff; }
 th, td { border-bottom: 1px solid #e3e7eb; padding: 4px 8px; text-align: left; vertical-align: top; }
 th { background: #eef1f4; font-weight: 600; }
 td.num { text-align: right; white-space: nowrap; }
+td.mono { overflow-wrap: anywhere; }
+td pre { max-width: 560px; overflow-x: auto; margin: 4px 0; }
 .status-failed { color: #a4161a; font-weight: 600; } .status-blocked { color: #8a5a00; }
 ul.outputs { list-style: none; margin: 0; padding: 0; }
 details summary { cursor: pointer; overflow-wrap: anywhere; }
