@@ -72,7 +72,7 @@ describe("StateStore", () => {
     await writer.append(record("measured", fp(1), { usage }));
     await writer.close();
     // An old line, written before usage was kept, beside one whose usage was damaged by hand.
-    appendFileSync(nodesFile, `${JSON.stringify(record("old", fp(2)))}\n${JSON.stringify(record("bad", fp(3), { usage: { workMs: "7", heapPeakBytes: 1, heapGrowthBytes: 0 } as unknown as NodeRecord["usage"] }))}\n`);
+    appendFileSync(nodesFile, `${JSON.stringify(record("old", fp(2)))}\n${JSON.stringify(record("bad", fp(3), { usage: { workMs: "7", heapPeakBytes: 1, heapGrowthBytes: 0 } as unknown as NonNullable<NodeRecord["usage"]> }))}\n`);
     const reader = await StateStore.open(dir);
     expect(reader.get("measured")?.usage).toEqual(usage);
     expect(lines(nodesFile)[0]).toContain(`"durationMs":12,"usage":{"workMs":7.5,"heapPeakBytes":123456,"heapGrowthBytes":1000}}`);
