@@ -161,19 +161,29 @@ function pipeline(data: ReportData): string {
   const index = new Map(data.stages.map((s, i) => [s.name, i]));
   const parts: string[] = [];
   parts.push(`<defs><marker id="arrow" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="7" markerHeight="7" orient="auto-start-reverse"><path d="M0,0 L10,5 L0,10 z" fill="#6b7680"/></marker></defs>`);
-  for (const edge of data.edges) {
+  data.edges.forEach((edge, k) => {
     const a = layout.stages.get(edge.from);
     const b = layout.stages.get(edge.to);
-    if (a === undefined || b === undefined) continue;
-    const x1 = a.x + BOX.width / 2;
-    const y1 = a.y + BOX.height;
-    const x2 = b.x + BOX.width / 2;
-    const y2 = b.y - 2;
-    const my = (y1 + y2) / 2;
-    parts.push(
-      `<path class="edge" d="M${f(x1)},${f(y1)} C${f(x1)},${f(my)} ${f(x2)},${f(my)} ${f(x2)},${f(y2)}" fill="none" stroke="#6b7680" stroke-width="1.4" marker-end="url(#arrow)"><title>${e(`${edge.to} reads ${edge.assets.join(", ")} of ${edge.from}`)}</title></path>`,
-    );
-  }
+    if (a === undefined || b === undefined) return;
+    // From the bottom of one box to the top of the other, straight down through each waypoint
+    // (the edge's slot in a layer it crosses) and curving between them.
+    let x = a.x + BOX.width / 2;
+    let y = a.y + BOX.height;
+    let d = `M${f(x)},${f(y)}`;
+    const to = (x2: number, y2: number): void => {
+      const my = (y + y2) / 2;
+      d += ` C${f(x)},${f(my)} ${f(x2)},${f(my)} ${f(x2)},${f(y2)}`;
+      x = x2;
+      y = y2;
+    };
+    for (const w of layout.waypoints[k] ?? []) {
+      to(w.x, w.top);
+      d += ` L${f(w.x)},${f(w.bottom)}`;
+      y = w.bottom;
+    }
+    to(b.x + BOX.width / 2, b.y - 2);
+    parts.push(`<path class="edge" d="${d}" fill="none" stroke="#6b7680" stroke-width="1.4" marker-end="url(#arrow)"><title>${e(`${edge.to} reads ${edge.assets.join(", ")} of ${edge.from}`)}</title></path>`);
+  });
   for (const stage of data.stages) {
     const at = layout.stages.get(stage.name);
     if (at === undefined) continue;
