@@ -300,6 +300,11 @@ export function renderProvenanceText(p: FileProvenance, limits: TreeLimits, io: 
   if (record.restoredBy !== undefined) field("restored", `by run ${record.restoredBy.runId} at ${record.restoredBy.at}, from the object store`);
   field("log folder", p.logDir === undefined ? `not found (no Logs/${record.runId} folder above the file)` : shownPath(p.logDir, io));
   field("content", `${output.digest}, ${String(output.size)} bytes; ${describeDisk(p.onDisk)}`);
+  // Records from before usage was measured have none.
+  if (record.usage !== undefined) {
+    const mib = (bytes: number): string => `${(bytes / (1 << 20)).toFixed(1)} MiB`;
+    field("cost", `work ${(record.usage.workMs / 1000).toFixed(2)} s in its thread; that thread's heap + external memory peaked at ${mib(record.usage.heapPeakBytes)} (+${mib(record.usage.heapGrowthBytes)} during the node)`);
+  }
   const code = record.parts["code"] ?? "?";
   if (p.code === undefined) {
     field("code", `${code} (the file list is no longer stored)`);
@@ -398,6 +403,7 @@ function toJson(p: FileProvenance): unknown {
     run_id: record.runId,
     start: record.start,
     duration_ms: record.durationMs,
+    usage: record.usage === undefined ? null : { work_ms: record.usage.workMs, heap_peak_bytes: record.usage.heapPeakBytes, heap_growth_bytes: record.usage.heapGrowthBytes },
     restored_by: record.restoredBy === undefined ? null : { run_id: record.restoredBy.runId, at: record.restoredBy.at },
     log_dir: p.logDir ?? null,
     digest: output.digest,
