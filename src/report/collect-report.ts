@@ -25,10 +25,12 @@ export interface ReportLimits {
   readonly provenance: number;
   /** Bytes of one embedded figure (default 20 MiB); larger ones are named, not embedded. */
   readonly figureBytes: number;
+  /** Figures embedded (default 100), in stage order; the rest are counted (a figure per simulation over thousands would make a page no browser opens). */
+  readonly figures: number;
 }
 
 /** Default {@link ReportLimits}. */
-export const DEFAULT_REPORT_LIMITS: ReportLimits = { nodesPerStage: 1000, provenance: 400, figureBytes: 20 << 20 };
+export const DEFAULT_REPORT_LIMITS: ReportLimits = { nodesPerStage: 1000, provenance: 400, figureBytes: 20 << 20, figures: 100 };
 
 /** What the report is made from. */
 export interface CollectOptions {
@@ -72,6 +74,7 @@ export async function collectReport(options: CollectOptions): Promise<Result<Rep
   let traced = 0;
   const stages: ReportStage[] = [];
   const figures: ReportFigure[] = [];
+  let moreFigures = 0;
   for (const { stage, first, count } of graph.stages) {
     const finished = log.stageFinished.get(stage.name);
     const counts = finished?.counts ?? summaryCounts(summary, stage.name);
@@ -83,7 +86,9 @@ export async function collectReport(options: CollectOptions): Promise<Result<Rep
       const id = graph.id(n);
       const record = records.get(id);
       for (const o of record?.outputs ?? []) {
-        if (o.path.toLowerCase().endsWith(".png")) figures.push(await figure(o.path, id, options.absolutePath(o.path), read, limits));
+        if (!o.path.toLowerCase().endsWith(".png")) continue;
+        if (figures.length < limits.figures) figures.push(await figure(o.path, id, options.absolutePath(o.path), read, limits));
+        else moreFigures++;
       }
       if (nodes.length >= limits.nodesPerStage) continue;
       const logged = log.nodes.get(id);
@@ -109,6 +114,7 @@ export async function collectReport(options: CollectOptions): Promise<Result<Rep
   }
   const outputCount = stages.reduce((sum, s) => sum + s.nodes.reduce((k, n) => k + n.outputs.length, 0), 0);
   if (outputCount > traced && traced >= limits.provenance) notes.push(`Provenance is shown for the first ${String(limits.provenance)} outputs; run cmbflow provenance PATH for the others.`);
+  if (moreFigures > 0) notes.push(`${String(limits.figures)} figures are shown; ${String(moreFigures)} more PNG output${moreFigures === 1 ? " is" : "s are"} not.`);
   for (const s of stages) if (s.nodeCount > s.nodes.length) notes.push(`Stage ${s.name}: ${String(s.nodes.length)} of ${String(s.nodeCount)} nodes listed.`);
 
   const edges = new Map<string, { from: string; to: string; assets: string[] }>();

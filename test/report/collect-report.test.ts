@@ -99,16 +99,16 @@ describe("collectReport", () => {
     expect(report.notes).toEqual([`1 line of ${join(dataset, "Logs", RUN1, "run.log")} could not be read (a run killed mid-write leaves a torn last line).`]);
   });
 
-  it("names a figure it cannot show, and respects the limits on nodes and provenance", async () => {
+  it("names a figure it cannot show, and respects the limits on nodes, provenance and figures", async () => {
     write(`Logs/${RUN0}/config_resolved.yaml`, "seed: 1\n");
     write("R/r.png", "not a png");
     const result = await collectReport({
       pipeline: pipeline(),
       datasetDir: dataset,
-      records: [record("r", RUN0, ["R/r.png", "R/gone.png"]), record("a[split=Train,sim=0]", RUN0, ["A/0/a.fits"]), record("a[split=Train,sim=1]", RUN0, ["A/1/a.fits"])],
+      records: [record("r", RUN0, ["R/r.png", "R/gone.png", "R/third.png"]), record("a[split=Train,sim=0]", RUN0, ["A/0/a.fits"]), record("a[split=Train,sim=1]", RUN0, ["A/1/a.fits"])],
       absolutePath: (p) => join(dataset, p),
       provenanceOf: (path) => Promise.resolve(path),
-      limits: { nodesPerStage: 2, provenance: 1, figureBytes: 1 << 20 },
+      limits: { nodesPerStage: 2, provenance: 1, figureBytes: 1 << 20, figures: 2 },
       version: "t",
     });
     if (!result.ok) throw new Error("no report");
@@ -121,6 +121,7 @@ describe("collectReport", () => {
     expect(result.value.notes).toEqual([
       "The run wrote no summary.json: it was killed, or is still going. What it did is taken from its log.",
       "Provenance is shown for the first 1 outputs; run cmbflow provenance PATH for the others.",
+      "2 figures are shown; 1 more PNG output is not.",
       "Stage a: 2 of 3 nodes listed.",
       "Stage b: 2 of 3 nodes listed.",
     ]);
