@@ -14,6 +14,7 @@ import { stampedDigestMessage, stampedDigestSync } from "../cache/stamped-digest
 import { runNode, runScan, runSift } from "../core/run-node.js";
 import type { StageLogger } from "../core/executor.js";
 import type { NodeRunner, StageLogLine, WorkResult, WorkTask, WrittenOutput } from "../scheduler/node-runner.js";
+import { measureUnit } from "../scheduler/unit-usage.js";
 
 /** Errors about files (missing, unreadable, blocked by a folder), reported by their message alone. */
 const DATA_ERRORS = new Set(["MissingInputError", "InputReadError", "OutputPathError"]);
@@ -28,7 +29,13 @@ export class WorkHost {
     this.#hasher = hasher;
   }
 
+  /** Runs one unit, measured (unit-usage.ts): the result carries its usage. */
   async run(task: WorkTask): Promise<WorkResult> {
+    const { value, usage } = await measureUnit(() => this.#run(task));
+    return { ...value, usage };
+  }
+
+  async #run(task: WorkTask): Promise<WorkResult> {
     const logs: StageLogLine[] = [];
     const log: StageLogger = {
       info: (message, fields) => logs.push({ level: "info", message, ...(fields === undefined ? {} : { fields }) }),

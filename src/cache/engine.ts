@@ -33,6 +33,7 @@ import { OBJECTS_DIR, ObjectStore } from "./object-store.js";
 import type { FileStamp } from "./stamped-digest.js";
 import { sameStamp, stampedDigestMessage, stampedDigestSync, stampOf, statKeyOf } from "./stamped-digest.js";
 import type { NodeRecord, OutputRecord } from "./state-store.js";
+import type { NodeUsage } from "../scheduler/unit-usage.js";
 import { recordKey, StateStore } from "./state-store.js";
 import { restoreProblem } from "./restore-guard.js";
 import { ScanCache, SCANS_DIR } from "./scan-cache.js";
@@ -143,6 +144,11 @@ export function cacheSettings(resolved: Readonly<Record<string, ConfigValue>>): 
   const get = (key: string): ConfigValue | undefined =>
     block !== null && typeof block === "object" && !Array.isArray(block) ? (block as Record<string, ConfigValue>)[key] : undefined;
   return { enabled: get("enabled") !== false, link: get("link") === "hardlink" ? "hardlink" : "copy" };
+}
+
+/** A record's `usage` field from a node's measured usage (none when the runner did not measure). */
+function usageField(usage: NodeUsage | undefined): Pick<NodeRecord, "usage"> {
+  return usage === undefined ? {} : { usage: { workMs: usage.workMs, heapPeakBytes: usage.heapPeakBytes, heapGrowthBytes: usage.heapGrowthBytes } };
 }
 
 /** The incremental engine over one cache folder. */
@@ -490,7 +496,7 @@ export class CacheEngine {
    * written), keeps them in the object store when the run-cache is on, stores the
    * fingerprint parts, and appends the record.
    */
-  async record(node: string, fp: Fingerprint, outputPaths: readonly string[], runId: string, start: Date, durationMs: number): Promise<NodeRecord> {
+  async record(node: string, fp: Fingerprint, outputPaths: readonly string[], runId: string, start: Date, durationMs: number, usage?: NodeUsage): Promise<NodeRecord> {
     const outputs: OutputRecord[] = [];
     for (const path of outputPaths) {
       const stamped = stampedDigestSync(this.hasher, path);
@@ -500,7 +506,7 @@ export class CacheEngine {
       if (this.#options.settings.enabled) await this.objects.put(path, digest.digest);
       outputs.push({ path: this.recordedPath(path), digest: digest.digest, size: digest.size });
     }
-    return this.recordOutputs(node, fp, outputs, runId, start, durationMs);
+    return this.recordOutputs(node, fp, outputs, runId, start, durationMs, undefined, usage);
   }
 
   /**
@@ -510,7 +516,7 @@ export class CacheEngine {
    * it in the object store when the run-cache is on, and appends the record. An output whose
    * file is no longer the stamped one is refused: nothing is recorded, so the node runs again.
    */
-  async recordWritten(node: string, fp: Fingerprint, written: readonly WrittenFile[], runId: string, start: Date, durationMs: number, ranOn?: readonly string[]): Promise<NodeRecord> {
+  async recordWritten(node: string, fp: Fingerprint, written: readonly WrittenFile[], runId: string, start: Date, durationMs: number, ranOn?: readonly string[], usage?: NodeUsage): Promise<NodeRecord> {
     const outputs: OutputRecord[] = [];
     for (const { path, digest, size, stamp } of written) {
       await this.#assertStamped(path, stamp);
@@ -528,7 +534,7 @@ export class CacheEngine {
       this.digests.remember(path, statKeyOf(stamp), digest);
       outputs.push({ path: this.recordedPath(path), digest, size });
     }
-    return this.recordOutputs(node, fp, outputs, runId, start, durationMs, ranOn);
+    return this.recordOutputs(node, fp, outputs, runId, start, durationMs, ranOn, usage);
   }
 
   /** Throws when the file at `path` is not (any more) the one the stamp was taken from. */
@@ -549,8 +555,8 @@ export class CacheEngine {
    * `changed-during-run` until it runs again. An earlier record stays in the history (a
    * revert restores from it).
    */
-  async recordChangedDuringRun(node: string, changes: readonly string[], runId: string, start: Date, durationMs: number): Promise<NodeRecord> {
-    const record: NodeRecord = { node, fingerprint: "", parts: {}, outputs: [], runId, start: start.toISOString(), durationMs, changedDuringRun: { changes } };
+  async recordChangedDuringRun(node: string, changes: readonly string[], runId: string, start: Date, durationMs: number, usage?: NodeUsage): Promise<NodeRecord> {
+    const record: NodeRecord = { node, fingerprint: "", parts: {}, outputs: [], runId, start: start.toISOString(), durationMs, ...usageField(usage), changedDuringRun: { changes } };
     await this.store.append(record);
     return record;
   }
@@ -574,9 +580,9 @@ export class CacheEngine {
   }
 
   /** Appends a record for outputs already digested (a restore reuses the previous record's). */
-  async recordOutputs(node: string, fp: Fingerprint, outputs: readonly OutputRecord[], runId: string, start: Date, durationMs: number, ranOn?: readonly string[]): Promise<NodeRecord> {
+  async recordOutputs(node: string, fp: Fingerprint, outputs: readonly OutputRecord[], runId: string, start: Date, durationMs: number, ranOn?: readonly string[], usage?: NodeUsage): Promise<NodeRecord> {
     for (const part of PART_NAMES) await this.store.putBlob(fp.parts[part], fp.values[part]);
-    const record: NodeRecord = { node, at: fp.at, fingerprint: fp.digest, parts: fp.parts, outputs, runId, start: start.toISOString(), durationMs, ...(ranOn === undefined || ranOn.length === 0 ? {} : { ranOn }) };
+    const record: NodeRecord = { node, at: fp.at, fingerprint: fp.digest, parts: fp.parts, outputs, runId, start: start.toISOString(), durationMs, ...usageField(usage), ...(ranOn === undefined || ranOn.length === 0 ? {} : { ranOn }) };
     await this.store.append(record);
     return record;
   }
@@ -597,6 +603,7 @@ export class CacheEngine {
       runId: from.runId,
       start: from.start,
       durationMs: from.durationMs,
+      ...(from.usage === undefined ? {} : { usage: from.usage }),
       restoredBy: { runId, at: at.toISOString() },
     };
     await this.store.append(record);

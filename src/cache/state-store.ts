@@ -70,8 +70,16 @@ export interface NodeRecord {
   readonly runId: string;
   /** When the node started, ISO 8601. */
   readonly start: string;
-  /** How long the node took, in ms. */
+  /** How long the node took, in ms, from when the scheduler handed it to the runner (a wait in the runner's queue included). */
   readonly durationMs: number;
+  /**
+   * What the node's work cost the threads that ran it (scheduler/unit-usage.ts): `workMs`, its
+   * units' wall time in their threads; `heapPeakBytes`, the peak of that thread's V8 heap in use
+   * plus external (ArrayBuffer) memory — not the process's RSS, which all threads share;
+   * `heapGrowthBytes`, that peak less the thread's reading when the unit started. Absent from
+   * records written before it was measured, and from runners that do not measure.
+   */
+  readonly usage?: { readonly workMs: number; readonly heapPeakBytes: number; readonly heapGrowthBytes: number };
   /**
    * Set when the outputs were restored from the object store rather than computed: the run
    * that restored them and when. `runId`, `start` and `durationMs` stay those of the run that
@@ -277,6 +285,10 @@ function parseLine(line: string): Line | undefined {
     const c = v.changedDuringRun as Record<string, unknown> | null;
     if (typeof c !== "object" || c === null || !Array.isArray(c.changes) || !c.changes.every(isString)) return undefined;
   }
+  if (v.usage !== undefined) {
+    const u = v.usage as Record<string, unknown> | null;
+    if (typeof u !== "object" || u === null || ![u.workMs, u.heapPeakBytes, u.heapGrowthBytes].every((x) => typeof x === "number" && Number.isFinite(x) && x >= 0)) return undefined;
+  }
   return { kind: "record", record: value as NodeRecord };
 }
 
@@ -286,8 +298,9 @@ function recordLine(r: NodeRecord): string {
   const restored = r.restoredBy === undefined ? {} : { restoredBy: { runId: r.restoredBy.runId, at: r.restoredBy.at } };
   const at = r.at === undefined ? {} : { at: r.at };
   const changed = r.changedDuringRun === undefined ? {} : { changedDuringRun: { changes: [...r.changedDuringRun.changes] } };
+  const usage = r.usage === undefined ? {} : { usage: { workMs: r.usage.workMs, heapPeakBytes: r.usage.heapPeakBytes, heapGrowthBytes: r.usage.heapGrowthBytes } };
   const ranOn = r.ranOn === undefined ? {} : { ranOn: [...r.ranOn] };
-  return `${JSON.stringify({ node: r.node, ...at, fingerprint: r.fingerprint, parts: r.parts, outputs, runId: r.runId, start: r.start, durationMs: r.durationMs, ...restored, ...ranOn, ...changed })}\n`;
+  return `${JSON.stringify({ node: r.node, ...at, fingerprint: r.fingerprint, parts: r.parts, outputs, runId: r.runId, start: r.start, durationMs: r.durationMs, ...usage, ...restored, ...ranOn, ...changed })}\n`;
 }
 
 /**

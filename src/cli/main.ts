@@ -9,6 +9,7 @@ import { dagCommand } from "./dag-command.js";
 import { cacheCommand } from "./cache-command.js";
 import { explainCommand } from "./explain-command.js";
 import { provenanceCommand } from "./provenance-command.js";
+import { reportCommand } from "./report-command.js";
 import { runCommand } from "./run-command.js";
 import { statusCommand } from "./status-command.js";
 import { workerCommand } from "./worker-command.js";
@@ -45,7 +46,7 @@ Examples:
   cmbflow dag splits=10-10 --nodes every stage's nodes for 10 sims per split`,
     );
   program.configureHelp({ sortSubcommands: false });
-  for (const register of [runCommand, statusCommand, explainCommand, provenanceCommand, dagCommand, configCommand, cacheCommand, workerCommand]) register(program, io, done);
+  for (const register of [runCommand, statusCommand, explainCommand, provenanceCommand, dagCommand, configCommand, cacheCommand, workerCommand, reportCommand]) register(program, io, done);
   // Every subcommand reports usage errors the same way as the program.
   for (const sub of program.commands) sub.exitOverride().configureOutput({ writeOut: io.stdout, writeErr: io.stderr }).showSuggestionAfterError();
 

@@ -179,7 +179,7 @@ async function provenance(path: string, flags: ProvenanceFlags, io: CliIo): Prom
       }
     }
     if (flags.json === true) io.stdout(`${JSON.stringify(toJson(traced.value), null, 2)}\n`);
-    else io.stdout(renderText(traced.value, { depth: flags.depth, fanOut: flags.maxInputs }, io));
+    else io.stdout(renderProvenanceText(traced.value, { depth: flags.depth, fanOut: flags.maxInputs }, io));
     return EXIT_OK;
   } finally {
     await engine.close();
@@ -285,7 +285,8 @@ function describeWriter(writer: InputWriter | undefined): string {
   return `run ${writer.record.runId}${writer.current ? "" : " (the node has re-run since)"}`;
 }
 
-function renderText(p: FileProvenance, limits: TreeLimits, io: CliIo): string {
+/** What `cmbflow provenance` prints for a traced file (the report shows the same). */
+export function renderProvenanceText(p: FileProvenance, limits: TreeLimits, io: CliIo): string {
   const lines: string[] = [p.path];
   const field = (label: string, text: string): void => {
     lines.push(`  ${label.padEnd(11)} ${text}`);
@@ -300,6 +301,11 @@ function renderText(p: FileProvenance, limits: TreeLimits, io: CliIo): string {
   if (record.restoredBy !== undefined) field("restored", `by run ${record.restoredBy.runId} at ${record.restoredBy.at}, from the object store`);
   field("log folder", p.logDir === undefined ? `not found (no Logs/${record.runId} folder above the file)` : shownPath(p.logDir, io));
   field("content", `${output.digest}, ${String(output.size)} bytes; ${describeDisk(p.onDisk)}`);
+  // Records from before usage was measured have none.
+  if (record.usage !== undefined) {
+    const mib = (bytes: number): string => `${(bytes / (1 << 20)).toFixed(1)} MiB`;
+    field("cost", `work ${(record.usage.workMs / 1000).toFixed(2)} s in its thread; that thread's heap + external memory peaked at ${mib(record.usage.heapPeakBytes)} (+${mib(record.usage.heapGrowthBytes)} during the node)`);
+  }
   const code = record.parts["code"] ?? "?";
   if (p.code === undefined) {
     field("code", `${code} (the file list is no longer stored)`);
@@ -398,6 +404,7 @@ function toJson(p: FileProvenance): unknown {
     run_id: record.runId,
     start: record.start,
     duration_ms: record.durationMs,
+    usage: record.usage === undefined ? null : { work_ms: record.usage.workMs, heap_peak_bytes: record.usage.heapPeakBytes, heap_growth_bytes: record.usage.heapGrowthBytes },
     restored_by: record.restoredBy === undefined ? null : { run_id: record.restoredBy.runId, at: record.restoredBy.at },
     log_dir: p.logDir ?? null,
     digest: output.digest,

@@ -8,6 +8,7 @@ import type { ConfigFlags } from "./load.js";
 import { withConfigOptions } from "./load.js";
 import { openReadingSession, planTotals } from "./plan.js";
 import type { PlanAction } from "../core/pipeline-context.js";
+import type { NodeRecord } from "../cache/state-store.js";
 
 interface StatusFlags extends ConfigFlags {
   readonly json?: boolean;
@@ -29,6 +30,14 @@ export interface StageStatus {
   /** The stage names no executor (its nodes cannot run; all counted in `stale`). */
   readonly no_executor: boolean;
   readonly reasons: Readonly<Record<string, number>>;
+  /** The stage's nodes' last recorded runs (cache records, whatever their freshness now): how many there are. */
+  readonly recorded: number;
+  /** Their durations summed, in ms (each from when the node was handed to the runner). */
+  readonly duration_ms: number;
+  /** Their work in the threads that ran them summed, in ms; null when none was measured (older records). */
+  readonly work_ms: number | null;
+  /** The highest peak of a running thread's V8 heap in use plus external memory, in bytes; null when none was measured. */
+  readonly heap_peak_bytes: number | null;
 }
 
 /** Registers `status` on the program. */
@@ -55,14 +64,34 @@ Examples:
   });
 }
 
+/** Running totals of a stage's recorded node costs. */
+interface RecordedCost {
+  recorded: number;
+  durationMs: number;
+  workMs: number | null;
+  heapPeakBytes: number | null;
+}
+
+function addCost(cost: RecordedCost, record: NodeRecord | undefined): void {
+  // A record of a run whose inputs changed under it has no outputs and describes no finished work.
+  if (record === undefined || record.changedDuringRun !== undefined) return;
+  cost.recorded++;
+  cost.durationMs += record.durationMs;
+  if (record.usage === undefined) return;
+  cost.workMs = (cost.workMs ?? 0) + record.usage.workMs;
+  cost.heapPeakBytes = Math.max(cost.heapPeakBytes ?? 0, record.usage.heapPeakBytes);
+}
+
 async function status(overrides: readonly string[], flags: StatusFlags, io: CliIo): Promise<number> {
   const session = await openReadingSession(overrides, flags, io);
   if (session === undefined) return EXIT_USAGE;
   try {
     const plan = await session.context.planPipeline(session.engine);
     for (const warning of session.context.codeWarnings()) io.stderr(`warning: ${warning}\n`);
-    const stages = new Map<string, Record<PlanAction, number> & { total: number; missing: number; reasons: Map<string, number> }>();
-    for (const name of session.compiled.pipeline.stageGraph.order) stages.set(name, { total: 0, fresh: 0, run: 0, restore: 0, "may-run": 0, missing: 0, reasons: new Map() });
+    const stages = new Map<string, Record<PlanAction, number> & { total: number; missing: number; reasons: Map<string, number>; cost: RecordedCost }>();
+    for (const name of session.compiled.pipeline.stageGraph.order) {
+      stages.set(name, { total: 0, fresh: 0, run: 0, restore: 0, "may-run": 0, missing: 0, reasons: new Map(), cost: { recorded: 0, durationMs: 0, workMs: null, heapPeakBytes: null } });
+    }
     const unbound = new Set<string>();
     for (const { stage, count } of session.compiled.pipeline.nodes.stages) {
       const s = stages.get(stage.name);
@@ -76,6 +105,7 @@ async function status(overrides: readonly string[], flags: StatusFlags, io: CliI
       if (s === undefined) continue;
       s.total++;
       s[p.action]++;
+      addCost(s.cost, session.engine.recordAt(p.fingerprint.key, p.id));
       if (p.action === "fresh") continue;
       if (p.reasons.some((r) => r.kind === "never-run")) s.missing++;
       for (const label of new Set(p.reasons.map(reasonLabel))) s.reasons.set(label, (s.reasons.get(label) ?? 0) + 1);
@@ -91,6 +121,10 @@ async function status(overrides: readonly string[], flags: StatusFlags, io: CliI
       missing: s.missing,
       no_executor: unbound.has(name),
       reasons: Object.fromEntries(s.reasons),
+      recorded: s.cost.recorded,
+      duration_ms: s.cost.durationMs,
+      work_ms: s.cost.workMs,
+      heap_peak_bytes: s.cost.heapPeakBytes,
     }));
     const total: Record<PlanAction, number> = { fresh: 0, run: 0, restore: 0, "may-run": 0 };
     for (const s of stages.values()) for (const action of ["fresh", "run", "restore", "may-run"] as const) total[action] += s[action];

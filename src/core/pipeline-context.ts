@@ -377,7 +377,7 @@ export class PipelineContext {
         await engine.recordRestored(this.pipeline.nodes.id(n), fp, verdict.from, runId, new Date());
         return verdict.from.outputs.map((o) => engine.absolutePath(o.path));
       },
-      record: async (n, judgement, outputs, ranWith, startedAt, durationMs) => {
+      record: async (n, judgement, outputs, ranWith, startedAt, durationMs, usage) => {
         const fp = tokenOf(judgement)?.fp;
         const id = this.pipeline.nodes.id(n);
         if (fp === undefined) throw new Error(`Internal error: node ${id} has no fingerprint`);
@@ -386,11 +386,11 @@ export class PipelineContext {
         // or the node read its inputs) means the outputs were made from something else.
         const changes = [...this.#changedSinceJudged(fp.values.code.files, ranWith, engine.hasher), ...(await engine.changedInputs(fp))];
         if (changes.length > 0) {
-          await engine.recordChangedDuringRun(id, changes, runId, startedAt, durationMs);
+          await engine.recordChangedDuringRun(id, changes, runId, startedAt, durationMs, usage);
           return { recorded: false, changes };
         }
         const ranOn = [...new Set(ranWith.flatMap((r) => (r.where === undefined ? [] : [r.where])))];
-        await engine.recordWritten(id, fp, outputs, runId, startedAt, durationMs, ranOn);
+        await engine.recordWritten(id, fp, outputs, runId, startedAt, durationMs, ranOn, usage);
         return { recorded: true };
       },
     };

@@ -3,6 +3,8 @@
  * consume these; library code never writes to the console.
  */
 
+import type { NodeUsage } from "./unit-usage.js";
+
 /** A node failure as reported to the user. */
 export interface NodeFailure {
   readonly stage: string;
@@ -21,8 +23,9 @@ export type RunEvent =
   /** A restorable node whose cached outputs could not be restored (a corrupt or missing object): it runs instead. */
   | { readonly type: "node-restore-failed"; readonly stage: string; readonly nodeId: string; readonly reason: string }
   | { readonly type: "node-blocked"; readonly stage: string; readonly nodeId: string; readonly failedDependency: string }
-  | { readonly type: "node-finished"; readonly stage: string; readonly nodeId: string; readonly durationMs: number; readonly outputs: readonly string[] }
-  | { readonly type: "node-failed"; readonly failure: NodeFailure; readonly durationMs: number }
+  /** `usage`: what the node's units cost their threads (unit-usage.ts), when the runner measures. */
+  | { readonly type: "node-finished"; readonly stage: string; readonly nodeId: string; readonly durationMs: number; readonly outputs: readonly string[]; readonly usage?: NodeUsage }
+  | { readonly type: "node-failed"; readonly failure: NodeFailure; readonly durationMs: number; readonly usage?: NodeUsage }
   | { readonly type: "stage-finished"; readonly stage: string; readonly counts: StageCounts; readonly durationMs: number }
   | { readonly type: "warning"; readonly message: string; readonly stage?: string }
   | {

@@ -8,6 +8,7 @@
  */
 import type { Partition } from "../graph/partition.js";
 import type { FileStamp } from "../cache/stamped-digest.js";
+import type { UnitUsage } from "./unit-usage.js";
 
 /** One scan's result, as its reduction's sift receives it. */
 export interface ScanResult<T> {
@@ -77,6 +78,8 @@ export type WorkResult =
       readonly lateReads: readonly string[];
       /** What the unit ran with; absent from runners that cannot tell (then nothing is compared). */
       readonly ranWith?: RanWith;
+      /** What the unit cost its thread; absent from runners that do not measure. */
+      readonly usage?: UnitUsage;
     }
   | {
       readonly ok: false;
@@ -87,6 +90,8 @@ export type WorkResult =
       readonly stack?: string;
       readonly logs: readonly StageLogLine[];
       readonly lateReads: readonly string[];
+      /** What the unit cost its thread until it failed; absent from runners that do not measure. */
+      readonly usage?: UnitUsage;
     };
 
 /** Runs units of work. */

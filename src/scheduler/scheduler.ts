@@ -16,6 +16,8 @@ import type { Partition } from "../graph/partition.js";
 import type { EventSink, NodeFailure, RunOutcome, StageCounts } from "./events.js";
 import type { NodeRunner, RanWith, ScanResult, WorkKind, WorkResult, WrittenOutput } from "./node-runner.js";
 import { Planner } from "./planner.js";
+import type { NodeUsage, UnitUsage } from "./unit-usage.js";
+import { nodeUsage } from "./unit-usage.js";
 
 /** The incremental engine's view of a node, as the scheduler needs it. */
 export type Judgement =
@@ -40,7 +42,7 @@ export interface NodeJudge {
    * (`ranWith`, one per unit: a reduction has its scans' and its sift's) or its input files
    * changed since it was judged.
    */
-  record(node: number, judgement: Judgement, outputs: readonly WrittenOutput[], ranWith: readonly RanWith[], startedAt: Date, durationMs: number): Promise<RecordOutcome>;
+  record(node: number, judgement: Judgement, outputs: readonly WrittenOutput[], ranWith: readonly RanWith[], startedAt: Date, durationMs: number, usage?: NodeUsage): Promise<RecordOutcome>;
 }
 
 /** Per-simulation scan results of reductions (implemented over the cache engine's scan cache). */
@@ -185,9 +187,9 @@ export async function schedule(options: ScheduleOptions): Promise<ScheduleSummar
     for (const line of result.logs) emit({ type: "stage-log", level: line.level, stage: t.name, message: line.message, ...(line.fields === undefined ? {} : { fields: line.fields }) });
   };
 
-  const fail = (n: number, failure: NodeFailure, durationMs: number): void => {
+  const fail = (n: number, failure: NodeFailure, durationMs: number, usage?: NodeUsage): void => {
     failed.push(failure);
-    emit({ type: "node-failed", failure, durationMs });
+    emit({ type: "node-failed", failure, durationMs, ...(usage === undefined ? {} : { usage }) });
     settle(n, "failed");
     for (const { node, blockedBy } of planner.fail(n)) {
       emit({ type: "node-blocked", stage: tallyOf(node).name, nodeId: graph.id(node), failedDependency: graph.id(blockedBy) });
@@ -200,7 +202,7 @@ export async function schedule(options: ScheduleOptions): Promise<ScheduleSummar
    * A reduction: its scans in parallel (at most `parallelism` at once), each taken from the
    * scan memo when a result for the same inputs is kept (not for a forced node), then its sift.
    */
-  const runReduction = async (n: number, stage: string, nodeId: string, partition: Partition, ranWith: RanWith[]): Promise<WorkResult> => {
+  const runReduction = async (n: number, stage: string, nodeId: string, partition: Partition, ranWith: RanWith[], usages: UnitUsage[]): Promise<WorkResult> => {
     const partitions = options.scanPartitions(n);
     const keys = (await options.scans?.keys(n, partitions)) ?? [];
     const reuse = !(options.forced?.has(n) ?? false);
@@ -223,6 +225,7 @@ export async function schedule(options: ScheduleOptions): Promise<ScheduleSummar
           continue;
         }
         const result = await runner.run({ kind: "scan", stage, nodeId, partition: p });
+        if (result.usage !== undefined) usages.push(result.usage);
         absorb(n, result);
         if (!result.ok) {
           keepFailure(result);
@@ -238,6 +241,7 @@ export async function schedule(options: ScheduleOptions): Promise<ScheduleSummar
     if (failure !== undefined) return failure;
     emit({ type: "stage-log", level: "info", stage, message: `${nodeId}: scanned ${String(scanned)} of ${String(partitions.length)} simulations, the rest from the scan cache`, fields: { scanned, total: partitions.length } });
     const sifted = await runner.run({ kind: "sift", stage, nodeId, partition, results });
+    if (sifted.usage !== undefined) usages.push(sifted.usage);
     if (sifted.ok && sifted.ranWith !== undefined) ranWith.push(sifted.ranWith);
     return sifted;
   };
@@ -288,14 +292,16 @@ export async function schedule(options: ScheduleOptions): Promise<ScheduleSummar
     const partition = graph.partition(n);
     let result: WorkResult;
     const ranWith: RanWith[] = [];
+    const usages: UnitUsage[] = [];
     try {
       if (options.kindOf(stage) === "scan-sift") {
         passTurn();
-        result = await runReduction(n, stage, nodeId, partition, ranWith);
+        result = await runReduction(n, stage, nodeId, partition, ranWith, usages);
       } else {
         const running = runner.run({ kind: "node", stage, nodeId, partition });
         passTurn();
         result = await running;
+        if (result.usage !== undefined) usages.push(result.usage);
         if (result.ok && result.ranWith !== undefined) ranWith.push(result.ranWith);
       }
     } catch (caught) {
@@ -314,13 +320,14 @@ export async function schedule(options: ScheduleOptions): Promise<ScheduleSummar
     }
     absorb(n, result);
     const durationMs = performance.now() - t0;
+    const usage = nodeUsage(usages);
     if (!result.ok) {
-      fail(n, { stage, nodeId, message: result.message, ...(result.stack === undefined ? {} : { stack: result.stack }) }, durationMs);
+      fail(n, { stage, nodeId, message: result.message, ...(result.stack === undefined ? {} : { stack: result.stack }) }, durationMs, usage);
       return;
     }
     let recorded: RecordOutcome | undefined;
     try {
-      recorded = await judge?.record(n, judgement, result.outputs, ranWith, startedAt, durationMs);
+      recorded = await judge?.record(n, judgement, result.outputs, ranWith, startedAt, durationMs, usage);
     } catch (caught) {
       fail(n, { stage, nodeId, message: `recording the node failed: ${caught instanceof Error ? caught.message : String(caught)}` }, durationMs);
       return;
@@ -330,7 +337,7 @@ export async function schedule(options: ScheduleOptions): Promise<ScheduleSummar
       fail(n, { stage, nodeId, message: `changed during the run: ${recorded.changes.join("; ")}. Its outputs are kept but not recorded, so the next run runs it again` }, durationMs);
       return;
     }
-    emit({ type: "node-finished", stage, nodeId, durationMs, outputs: result.outputs.map((o) => o.path) });
+    emit({ type: "node-finished", stage, nodeId, durationMs, outputs: result.outputs.map((o) => o.path), ...(usage === undefined ? {} : { usage }) });
     ran++;
     settle(n, "ran");
     planner.done(n);

@@ -66,6 +66,21 @@ describe("StateStore", () => {
     ]);
   });
 
+  it("keeps a record's measured usage, and still reads records from before it was measured", async () => {
+    const writer = await StateStore.open(dir, { mode: "write" });
+    const usage = { workMs: 7.5, heapPeakBytes: 123456, heapGrowthBytes: 1000 };
+    await writer.append(record("measured", fp(1), { usage }));
+    await writer.close();
+    // An old line, written before usage was kept, beside one whose usage was damaged by hand.
+    appendFileSync(nodesFile, `${JSON.stringify(record("old", fp(2)))}\n${JSON.stringify(record("bad", fp(3), { usage: { workMs: "7", heapPeakBytes: 1, heapGrowthBytes: 0 } as unknown as NonNullable<NodeRecord["usage"]> }))}\n`);
+    const reader = await StateStore.open(dir);
+    expect(reader.get("measured")?.usage).toEqual(usage);
+    expect(lines(nodesFile)[0]).toContain(`"durationMs":12,"usage":{"workMs":7.5,"heapPeakBytes":123456,"heapGrowthBytes":1000}}`);
+    expect(reader.get("old")).toEqual(record("old", fp(2)));
+    expect(reader.get("bad")).toBeUndefined();
+    expect(reader.stats.skippedLines).toBe(1);
+  });
+
   it("ignores a torn last line (crash mid-append) without error; a writer truncates it before appending", async () => {
     const writer = await StateStore.open(dir, { mode: "write" });
     await writer.append(record("a", fp(1)));

@@ -57,6 +57,7 @@ describe("cmbflow provenance", () => {
     expect(lines[2]).toMatch(new RegExp(`^  run         ${runId} \\(started \\d{4}-\\d\\d-\\d\\dT[\\d:.]+Z, took \\d+\\.\\d\\d s\\)$`));
     expect(lines[3]).toBe(`  log folder  data/T_16_1-1/Logs/${runId}`);
     expect(withoutDigests(lines[4] ?? "")).toBe("  content     <d>, 31680 bytes; the file on disk matches");
+    expect(lines[5]).toMatch(/^ {2}cost {8}work \d+\.\d\d s in its thread; that thread's heap \+ external memory peaked at \d+\.\d MiB \(\+\d+\.\d MiB during the node\)$/);
     expect(stdout).toMatch(/^ {2}code {8}[0-9a-f]{16}, \d+ files\n/m);
     expect(stdout).toMatch(/^ {14}\S*src\/stages\/make-obs\.ts +[0-9a-f]{16}$/m);
     const version = (JSON.parse(readFileSync(join(REPO, "package.json"), "utf8")) as { version: string }).version;
@@ -91,12 +92,15 @@ describe("cmbflow provenance", () => {
       log_dir: string;
       on_disk: string;
       size: number;
+      usage: { work_ms: number; heap_peak_bytes: number; heap_growth_bytes: number } | null;
       code: { files: Record<string, string> };
       params: { reads: Record<string, unknown> };
       context: { partition: Record<string, unknown>; seed: number };
       inputs: { nodes: { node: string; run_id: string; files: Record<string, string>; inputs: { nodes: { node: string }[] } }[]; more: number };
     };
     expect(p).toMatchObject({ path: OBS, node: "make_obs[split=Train,sim=0,freq=30]", run_id: runId, log_dir: join(project.dir, "data/T_16_1-1/Logs", runId), on_disk: "unchanged", size: 31680 });
+    expect(p.usage?.heap_peak_bytes).toBeGreaterThan(p.usage?.heap_growth_bytes ?? Infinity);
+    expect(p.usage?.work_ms).toBeGreaterThan(0);
     expect(p.params.reads["scenario.lmax"]).toBe(32);
     expect(p.context.partition).toEqual({ split: "Train", sim: 0, freq: "30" });
     expect(typeof p.context.seed).toBe("number");

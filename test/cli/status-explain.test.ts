@@ -19,6 +19,19 @@ describe("cmbflow status and explain", () => {
     expect(stdout).toContain("make_cmb                3 fresh       0 run       0 restore       0 may run\n");
   });
 
+  it("shows each stage's recorded time and the peak memory of the threads its nodes ran in", async () => {
+    const { stdout } = await cli(project.dir, ["status", "--json", ...SMALL]);
+    const stages = (JSON.parse(stdout) as { stages: { name: string; recorded: number; duration_ms: number; work_ms: number | null; heap_peak_bytes: number | null }[] }).stages;
+    const makeCmb = stages.find((s) => s.name === "make_cmb");
+    expect(makeCmb?.recorded).toBe(3);
+    // Measured in the worker threads: the work is within the time from hand-over to result, and a
+    // worker holding the pipeline and a map has more than a few MB of heap.
+    expect(makeCmb?.work_ms).toBeGreaterThan(0);
+    expect(makeCmb?.work_ms).toBeLessThanOrEqual(makeCmb?.duration_ms ?? 0);
+    expect(makeCmb?.heap_peak_bytes).toBeGreaterThan(4 << 20);
+    for (const s of stages) expect(s.heap_peak_bytes, s.name).not.toBeNull();
+  });
+
   it("counts stale nodes and their reasons per stage, with exit 1", async () => {
     const { code, stdout } = await cli(project.dir, ["status", "--json", ...SMALL, "scenario.detectors.30.depth_ukarcmin=300"]);
     expect(code).toBe(1);

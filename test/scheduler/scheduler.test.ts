@@ -245,6 +245,34 @@ describe("a node that changed during the run", () => {
     expect(seen.get("a[split=Train,sim=2]")).toEqual(["node.ts@2"]);
     expect([...(seen.get("r") ?? [])].sort()).toEqual(["scan.ts@0", "scan.ts@1", "scan.ts@2", "sift.ts@all"]);
   });
+
+  it("hands the judge and the events what a node's units cost their threads: work summed, the highest peak", async () => {
+    const graph = schedulerGraph();
+    // Each unit reports a cost the test can tell apart: a unit of sim k (the sift: k = 10) took k+1 ms and peaked at 100·(k+1) bytes.
+    class CostRunner extends FakeRunner {
+      override async run(task: WorkTask): Promise<WorkResult> {
+        const k = task.kind === "sift" ? 10 : (task.partition.sim ?? 0);
+        return { ...(await super.run(task)), usage: { workMs: k + 1, heapStartBytes: 50, heapPeakBytes: 100 * (k + 1) } };
+      }
+    }
+    const runner = new CostRunner(2, 2);
+    const recorded = new Map<string, unknown>();
+    const judge: NodeJudge = {
+      assess: () => ({ fresh: false, reasons: ["never run"], restorable: false, token: undefined }),
+      restore: () => Promise.resolve({ failed: "not restorable" }),
+      record: (n, _j, _o, _r, _s, _d, usage) => {
+        recorded.set(graph.id(n), usage);
+        return Promise.resolve({ recorded: true });
+      },
+    };
+    const opts = options(graph, runner, { judge });
+    await schedule(opts);
+    expect(recorded.get("a[split=Train,sim=2]")).toEqual({ workMs: 3, heapPeakBytes: 300, heapGrowthBytes: 250 });
+    // The reduction: three scans (1 + 2 + 3 ms) and the sift (11 ms), whose peak (1100) is the highest.
+    expect(recorded.get("r")).toEqual({ workMs: 17, heapPeakBytes: 1100, heapGrowthBytes: 1050 });
+    const finished = opts.events.find((e) => e.type === "node-finished" && e.nodeId === "r");
+    expect(finished).toMatchObject({ usage: { workMs: 17, heapPeakBytes: 1100 } });
+  });
 });
 
 describe("schedule events", () => {
