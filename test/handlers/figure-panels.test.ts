@@ -103,3 +103,14 @@ describe("figures with panels", () => {
     expect(problem({ ...grid, columns: 1, panels: [panel("a", 1), { series: [{ kind: "line", x: [1, 2], y: [1] }] }] })).toBe("panel 2: series 1: x has 2 values but y has 1");
   });
 });
+
+describe("a series constant but for rounding", () => {
+  it("gets the range of a constant, not ticks at the last bits of its doubles", () => {
+    // l(l+1)·(1000/(l(l+1)))/2π: 159.15… with the last bits varying.
+    const xs = Array.from({ length: 100 }, (_, i) => i + 2);
+    const ys = xs.map((l) => ((1000 / (l * (l + 1))) * l * (l + 1)) / (2 * Math.PI));
+    expect(new Set(ys).size).toBeGreaterThan(1);
+    const image = renderPlot({ width: 300, height: 200, series: [{ kind: "line", x: xs, y: ys }] });
+    expect(image.width).toBe(300);
+  });
+});

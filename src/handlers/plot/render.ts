@@ -87,6 +87,9 @@ function shownRange(spec: PlotSpec, axis: "x" | "y"): [number, number] {
   }
   if (lo > hi) return log ? [1, 10] : [0, 1];
   let spread = hi - lo;
+  // Values equal but for rounding (a constant computed two ways) count as one value: a spread
+  // near the last bits of the doubles would ask the tick search for steps it cannot take.
+  if (spread <= 1e-9 * Math.max(Math.abs(lo), Math.abs(hi))) spread = 0;
   if (spread === 0) spread = log ? 1 : Math.abs(lo) > 0 ? Math.abs(lo) : 1;
   lo -= 0.05 * spread;
   hi += 0.05 * spread;
