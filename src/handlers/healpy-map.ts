@@ -34,15 +34,16 @@ export interface LabelledMaps {
 export type HealpyMapData = MapArray | readonly MapArray[] | LabelledMaps;
 
 /** The `fields` option; a bad value is a problem of the asset's entry, reported against the file it was used for. */
-function fieldsOption(options: HandlerOptions | undefined, path: string): MapFields | undefined {
+function fieldsOption(options: HandlerOptions | undefined, path: string): { readonly fields: MapFields; readonly written: string } | undefined {
   const value = options?.["fields"];
   if (value === undefined || value === null) return undefined;
   const fields = parseMapFields(value);
   if (fields === undefined) throw new HandlerError(path, `HealpyMap option "fields" must be ${MAP_FIELDS_SPELLINGS}, got ${JSON.stringify(value)}`);
   if (options?.["field"] !== undefined && options["field"] !== null) {
-    throw new HandlerError(path, `HealpyMap options "field" and "fields" cannot be given together (fields: ${fields} already says which columns to read)`);
+    throw new HandlerError(path, `HealpyMap options "field" and "fields" cannot be given together (fields: ${String(value)} already says which columns to read)`);
   }
-  return fields;
+  // Messages quote the value as the configuration spells it (T stays T).
+  return { fields, written: String(value) };
 }
 
 function describeFields(fields: MapFields): string {
@@ -78,7 +79,8 @@ export const HealpyMap: AssetHandler<HealpyMapData> = {
   name: "HealpyMap",
 
   async read(path, options) {
-    const fields = fieldsOption(options, path);
+    const given = fieldsOption(options, path);
+    const fields = given?.fields;
     const field = fields === undefined ? fieldOption(options) : "all";
     const dtype = dtypeOption(options);
     try {
@@ -87,7 +89,7 @@ export const HealpyMap: AssetHandler<HealpyMapData> = {
         const n = map.fields.length;
         throw new HandlerError(
           path,
-          `holds ${String(n)} map column${n === 1 ? "" : "s"} (${map.columnNames.join(", ")}) but fields: ${fields} expects ${describeFields(fields)}`,
+          `holds ${String(n)} map column${n === 1 ? "" : "s"} (${map.columnNames.join(", ")}) but fields: ${given?.written ?? fields} expects ${describeFields(fields)}`,
         );
       }
       return typeof field === "number" ? (map.fields[0] as MapArray) : map.fields;
@@ -101,8 +103,8 @@ export const HealpyMap: AssetHandler<HealpyMapData> = {
     const labelled = isLabelled(data) ? data : undefined;
     const given: readonly MapArray[] = labelled ? labelled.maps : ArrayBuffer.isView(data) ? [data] : (data as readonly MapArray[]);
     const fields = fieldsOption(options, reportedPath(path, options));
-    if (fields !== undefined && given.length !== fieldCount(fields)) {
-      throw new HandlerError(reportedPath(path, options), `fields: ${fields} expects ${describeFields(fields)}, but ${String(given.length)} map${given.length === 1 ? " was" : "s were"} given`);
+    if (fields !== undefined && given.length !== fieldCount(fields.fields)) {
+      throw new HandlerError(reportedPath(path, options), `fields: ${fields.written} expects ${describeFields(fields.fields)}, but ${String(given.length)} map${given.length === 1 ? " was" : "s were"} given`);
     }
     const maps = given.map((m, i) => {
       if (m instanceof Float32Array || m instanceof Float64Array || m instanceof Int16Array || m instanceof Int32Array || m instanceof Uint8Array) return m;

@@ -80,6 +80,21 @@ describe("the IQU scenario", () => {
     expect(readFileSync(join(work, "G_PS_Summary", "ps_summary.png")).subarray(1, 4).toString()).toBe("PNG");
   });
 
+  it("runs the tutorial with IQU maps (a min/max row per field), and refuses IQU maps where the scenario is temperature-only", () => {
+    const tutorial = project.run(["run", "--config-name", "tutorial", "scenario=nside64_iqu", "splits=1-1"], {}, 240_000);
+    expect(tutorial.code, tutorial.stderr).toBe(0);
+    const csv = readFileSync(join(project.dir, "data", "Tutorial_64_1-1", "C_Min_Max", "map_min_max.csv"), "utf8").split("\n");
+    expect(csv[0]).toBe("split,sim,field,min,max");
+    expect(csv.slice(1, 4).map((row) => row.split(",").slice(0, 3).join(","))).toEqual(["Train,0,I", "Train,0,Q", "Train,0,U"]);
+    // The tutorial's dataset folder does not depend on map_fields: the T scenario finds the IQU maps.
+    const refused = project.run(["run", "--config-name", "tutorial", "splits=1-1", "--only", "get_map_min_max"], {}, 240_000);
+    expect(refused.code).toBe(1);
+    const path = join(project.dir, "data", "Tutorial_64_1-1", "B_CMB_Map", "Train", "sim0000", "cmb_map.fits");
+    expect(refused.stderr).toContain(
+      `input "cmb_map" of stage "get_map_min_max" cannot be read: ${path}: holds 3 map columns (TEMPERATURE, Q_POLARISATION, U_POLARISATION) but fields: T expects 1 map (I)`,
+    );
+  });
+
   it.skipIf(healpyMissing !== undefined)(
     healpyMissing ? `makes the CMB healpy's synfast(new=True) makes from the same seed — SKIPPED: healpy cannot be imported (${healpyMissing})` : "makes the CMB healpy's synfast(new=True) makes from the same seed",
     () => {
