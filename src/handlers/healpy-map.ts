@@ -40,10 +40,10 @@ function fieldsOption(options: HandlerOptions | undefined, path: string): { read
   const fields = parseMapFields(value);
   if (fields === undefined) throw new HandlerError(path, `HealpyMap option "fields" must be ${MAP_FIELDS_SPELLINGS}, got ${JSON.stringify(value)}`);
   if (options?.["field"] !== undefined && options["field"] !== null) {
-    throw new HandlerError(path, `HealpyMap options "field" and "fields" cannot be given together (fields: ${String(value)} already says which columns to read)`);
+    throw new HandlerError(path, `HealpyMap options "field" and "fields" cannot be given together (fields: ${fields} already says which columns to read)`);
   }
   // Messages quote the value as the configuration spells it (T stays T).
-  return { fields, written: String(value) };
+  return { fields, written: typeof value === "string" ? value : fields };
 }
 
 function describeFields(fields: MapFields): string {
