@@ -63,7 +63,7 @@ export interface SpectraFigureInput {
  * band of an N-sim mean around it, the beam-convolved theory b_l²C_l of each frequency (thin
  * lines in the frequency's colour), the CMB mean (blue dots) and each frequency's
  * noise-debiased observed mean (dots in its colour); below it a residual panel of
- * mean − theory (the observed means deconvolved, (Ĉ − N_l)/b_l² − C_l) with the same band.
+ * mean − theory ("residual"; the observed means deconvolved, (Ĉ − N_l)/b_l² − C_l) with the same band.
  * Bands come first, then lines from the widest to the thinnest, then dots from the largest to
  * the smallest, so whatever is drawn later is narrower than what it crosses and never covers it; the legend sits outside every panel, on the right.
  */
@@ -97,7 +97,7 @@ export function spectraFigure(input: SpectraFigureInput): FigureData {
     mains.push({ title: s.name, yLabel: `Dℓ ${s.name} [μK²]`, heightRatio: 3, series: [band((l) => at(s.theory, l)), theory, ...beamLines, cmbDots, ...obsDots] });
     residuals.push({
       xLabel: "multipole ℓ",
-      yLabel: "mean - theory",
+      yLabel: "residual",
       heightRatio: 1.4,
       series: [
         band(() => 0),
