@@ -26,7 +26,7 @@ import type { PlotSpec } from "./plot/plot-spec.js";
 import { renderPlot } from "./plot/render.js";
 import type { RgbaImage } from "./plot/render.js";
 
-export type { BandSeries, LegendPosition, LineSeries, PlotSeries, PlotSpec, PointsSeries } from "./plot/plot-spec.js";
+export type { BandSeries, LegendPosition, LineSeries, PlotPanel, PlotSeries, PlotSpec, PointsSeries } from "./plot/plot-spec.js";
 export type { RgbaImage } from "./plot/render.js";
 
 /** What `Figure.write` accepts: a plot to render, or RGBA pixels to encode as they are. */

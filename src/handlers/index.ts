@@ -19,4 +19,5 @@ export { getHandler, handlerNames, hasHandler, registerHandler } from "./registr
 export type { AssetHandler, HandlerOptions } from "./handler.js";
 export { HandlerError } from "./handler.js";
 export { HealpyMap } from "./healpy-map.js";
-export type { HealpyMapData } from "./healpy-map.js";
+export type { HealpyMapData, LabelledMaps } from "./healpy-map.js";
+export type { MapFields } from "./map-fields.js";

@@ -7,7 +7,7 @@ export interface Detector {
   readonly freq: string;
   /** Beam FWHM in radians. */
   readonly fwhmRad: number;
-  /** White-noise depth, μK·arcmin. */
+  /** White-noise depth of the I map, μK·arcmin. */
   readonly depthUkArcmin: number;
 }
 
@@ -22,6 +22,16 @@ export function readDetectors(cfg: Cfg, freqs: readonly string[] | null): Map<st
     });
   }
   return out;
+}
+
+/**
+ * White-noise depth of the Q and U maps of `freq`, μK·arcmin: `scenario.detectors.<freq>.depth_pol_ukarcmin`
+ * when given, else √2 × the I depth (a detector pair splits its photons between the two
+ * polarisations, so each Stokes parameter gets half the weight).
+ */
+export function polDepth(cfg: Cfg, detector: Detector): number {
+  const key = `scenario.detectors.${detector.freq}.depth_pol_ukarcmin`;
+  return cfg.has(key) ? cfg.number(key) : Math.SQRT2 * detector.depthUkArcmin;
 }
 
 /** The detector of a node's frequency; an Error when the node has none. */

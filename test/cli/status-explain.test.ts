@@ -54,10 +54,11 @@ describe("cmbflow status and explain", () => {
   });
 
   it("says a node that waits on an upstream node that will run may run, not that it is stale", async () => {
-    const { code, stdout } = await cli(project.dir, ["explain", "ps_summary", ...SMALL, "scenario.detectors.30.depth_ukarcmin=300"]);
+    // ps_analysis reads no detector parameter (ps_summary does: its figure draws the beams and noise).
+    const { code, stdout } = await cli(project.dir, ["explain", "ps_analysis[split=Test,sim=0]", ...SMALL, "scenario.detectors.30.depth_ukarcmin=300"]);
     expect(code).toBe(0);
-    expect(stdout).toMatch(/^ps_summary may run \(last run \S+ at \S+, [\d.]+ s\), only if the upstream nodes that will run write different outputs:\n {2}upstream stale\n/);
-    expect(stdout).toMatch(/^ {8}make_obs\[split=Test,sim=0,freq=30\] is stale \(last run [^\n]*:\n {10}parameters changed$/m);
+    expect(stdout).toMatch(/^ps_analysis\[split=Test,sim=0\] may run \(last run \S+ at \S+, [\d.]+ s\), only if the upstream nodes that will run write different outputs:\n {2}upstream stale\n/);
+    expect(stdout).toMatch(/^ {4}make_obs\[split=Test,sim=0,freq=30\] is stale \(last run [^\n]*:\n {6}parameters changed$/m);
   });
 
   it("explains a node forced as run --force would force it, downstream too", async () => {

@@ -68,8 +68,9 @@ describe("run -m", () => {
     expect(status.stdout).toMatch(/^== \[1\/2\] splits=1-1\n[\s\S]*all 25 nodes are fresh\n\n== \[2\/2\] splits=3-3\n[\s\S]*all \d+ nodes are fresh\n$/);
     const globbed = project.run(["dag", "-m", "scenario=glob(nside*)"]);
     expect(globbed.code, globbed.stderr).toBe(0);
-    expect(globbed.stdout).toContain("== [1/3] scenario=nside16\n");
-    expect(globbed.stdout).toContain("== [3/3] scenario=nside64\n");
+    expect(globbed.stdout).toContain("== [1/4] scenario=nside16\n");
+    expect(globbed.stdout).toContain("== [3/4] scenario=nside64\n");
+    expect(globbed.stdout).toContain("== [4/4] scenario=nside64_iqu\n");
     expect(globbed.stdout).toContain("make_cmb");
   });
 });

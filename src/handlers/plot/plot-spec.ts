@@ -1,6 +1,7 @@
 /**
- * The plot description the `Figure` handler renders: a single x–y panel with line, band and
- * point series, optional log axes, a title, axis labels and a legend.
+ * The plot description the `Figure` handler renders: an x–y panel with line, band and point
+ * series, optional log axes, a title, axis labels and a legend — or a grid of such panels
+ * (`panels`, `columns`) with one legend for the figure.
  */
 import { err, ok } from "../../diagnostics/result.js";
 import type { Result } from "../../diagnostics/result.js";
@@ -45,8 +46,27 @@ export interface PointsSeries {
 /** One thing drawn in the plot; drawn in the order given, so put bands before lines. */
 export type PlotSeries = LineSeries | BandSeries | PointsSeries;
 
-/** Where the legend box goes inside the plot area, or `none`. */
-export type LegendPosition = "upper right" | "upper left" | "lower left" | "lower right" | "none";
+/**
+ * Where the legend box goes: a corner inside the plot area, `outside right` (beside the data, so
+ * it never covers any; for a figure with panels, one legend of the labelled series of all panels),
+ * or `none`.
+ */
+export type LegendPosition = "upper right" | "upper left" | "lower left" | "lower right" | "outside right" | "none";
+
+/** One panel of a figure with {@link PlotSpec.panels}: its own axes, text and series. */
+export interface PlotPanel {
+  readonly title?: string;
+  readonly xLabel?: string;
+  readonly yLabel?: string;
+  readonly xLog?: boolean;
+  readonly yLog?: boolean;
+  readonly xRange?: readonly [number, number];
+  readonly yRange?: readonly [number, number];
+  readonly grid?: boolean;
+  /** Height relative to the other rows' (a row is as high as its highest panel asks); default 1. */
+  readonly heightRatio?: number;
+  readonly series: readonly PlotSeries[];
+}
 
 /** A figure: size in pixels, text, axes and series. */
 export interface PlotSpec {
@@ -72,6 +92,13 @@ export interface PlotSpec {
   /** Text scale (1 = 5×7-pixel capitals); default from the figure size, 1 below 480 px on the short side. */
   readonly textScale?: number;
   readonly series: readonly PlotSeries[];
+  /**
+   * Several panels instead of `series` (which must then be empty), laid out row by row in
+   * `columns` columns; the panels of a column share their left and right edges, so their x axes line up.
+   */
+  readonly panels?: readonly PlotPanel[];
+  /** Columns of the panel grid; default 1. */
+  readonly columns?: number;
 }
 
 /** The default series colours, in order. */
@@ -86,7 +113,7 @@ export const PALETTE: readonly string[] = [
   "#6b6b6b",
 ];
 
-const LEGEND_POSITIONS: readonly LegendPosition[] = ["upper right", "upper left", "lower left", "lower right", "none"];
+const LEGEND_POSITIONS: readonly LegendPosition[] = ["upper right", "upper left", "lower left", "lower right", "outside right", "none"];
 
 function isArrayLike(value: unknown): value is ArrayLike<number> {
   return (
@@ -120,9 +147,33 @@ export function validatePlotSpec(spec: PlotSpec): Result<PlotSpec, string> {
   if (spec.legend !== undefined && !LEGEND_POSITIONS.includes(spec.legend)) {
     return err(`legend must be one of ${LEGEND_POSITIONS.map((p) => `"${p}"`).join(", ")}, got "${String(spec.legend)}"`);
   }
+  if (spec.panels !== undefined) {
+    if (!Array.isArray(spec.panels) || spec.panels.length === 0) return err("panels must be a non-empty array");
+    if (spec.series.length !== 0) return err("series must be empty when panels are given (each panel has its own)");
+    const columns = spec.columns ?? 1;
+    if (!Number.isInteger(columns) || columns < 1 || columns > spec.panels.length) {
+      return err(`columns must be a whole number from 1 to the number of panels (${String(spec.panels.length)}), got ${String(columns)}`);
+    }
+    for (let p = 0; p < spec.panels.length; p++) {
+      const panel = spec.panels[p] as PlotPanel;
+      if (panel.heightRatio !== undefined && !(panel.heightRatio > 0 && panel.heightRatio <= 100)) {
+        return err(`panel ${String(p + 1)}: heightRatio must be more than 0 and at most 100`);
+      }
+      const problem = checkSeries(panel);
+      if (problem !== undefined) return err(`panel ${String(p + 1)}: ${problem}`);
+    }
+    return ok(spec);
+  }
+  const problem = checkSeries(spec);
+  if (problem !== undefined) return err(problem);
+  return ok(spec);
+}
+
+/** What is wrong with a panel's ranges or series, or `undefined`. */
+function checkSeries(spec: PlotPanel): string | undefined {
   const rangeProblem = checkRange("xRange", spec.xRange, spec.xLog === true) ?? checkRange("yRange", spec.yRange, spec.yLog === true);
-  if (rangeProblem !== undefined) return err(rangeProblem);
-  if (!Array.isArray(spec.series)) return err("series must be an array");
+  if (rangeProblem !== undefined) return rangeProblem;
+  if (!Array.isArray(spec.series)) return "series must be an array";
   for (let i = 0; i < spec.series.length; i++) {
     const s = spec.series[i] as PlotSeries;
     const name = `series ${i + 1}${typeof s.label === "string" ? ` ("${s.label}")` : ""}`;
@@ -140,28 +191,29 @@ export function validatePlotSpec(spec: PlotSpec): Result<PlotSpec, string> {
             ]
           : [];
     if (arrays.length === 0) {
-      return err(`${name}: unknown kind "${String((s as { kind?: unknown }).kind)}" (line, band, points)`);
+      return `${name}: unknown kind "${String((s as { kind?: unknown }).kind)}" (line, band, points)`;
     }
     for (const [field, value] of arrays) {
-      if (!isArrayLike(value)) return err(`${name}: ${field} must be an array of numbers`);
+      if (!isArrayLike(value)) return `${name}: ${field} must be an array of numbers`;
     }
     const n = (arrays[0]?.[1] as ArrayLike<number>).length;
     for (const [field, value] of arrays.slice(1)) {
       const m = (value as ArrayLike<number>).length;
-      if (m !== n) return err(`${name}: x has ${n} values but ${field} has ${m}`);
+      if (m !== n) return `${name}: x has ${n} values but ${field} has ${m}`;
     }
     if (s.color !== undefined && parseColor(s.color) === undefined) {
-      return err(`${name}: color "${s.color}" is not #rgb or #rrggbb`);
+      return `${name}: color "${s.color}" is not #rgb or #rrggbb`;
     }
     if (s.kind === "band" && s.alpha !== undefined && !(s.alpha >= 0 && s.alpha <= 1)) {
-      return err(`${name}: alpha must be from 0 to 1`);
+      return `${name}: alpha must be from 0 to 1`;
     }
     if (s.kind === "line" && s.lineWidth !== undefined && !(s.lineWidth > 0 && s.lineWidth <= 50)) {
-      return err(`${name}: lineWidth must be more than 0 and at most 50`);
+      return `${name}: lineWidth must be more than 0 and at most 50`;
     }
     if (s.kind === "points" && s.radius !== undefined && !(s.radius > 0 && s.radius <= 50)) {
-      return err(`${name}: radius must be more than 0 and at most 50`);
+      return `${name}: radius must be more than 0 and at most 50`;
     }
   }
-  return ok(spec);
+  return undefined;
 }
+

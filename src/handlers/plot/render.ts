@@ -6,12 +6,17 @@
  * Layout (all sizes are multiples of the text scale b): the vertical margins are fixed by the
  * title and the x labels, so the y ticks can be chosen first; their widest label then fixes the
  * left margin and with it the x axis length, and the x ticks come last.
+ *
+ * A figure with panels (or a legend `outside right`) is a title strip, a grid of cells each
+ * rendered as a plot of its own, and a legend column on the right: the cells are laid out twice,
+ * the second time with the widest left and right margins of their column, so the x axes of a
+ * column line up.
  */
 import { Canvas, Mask, drawText, fillDisc, fillPolygon, measureText, parseColor, plain, strokePolyline } from "./canvas.js";
 import type { Rect, Rgb, RichText } from "./canvas.js";
 import { GLYPH_ASCENT, GLYPH_HEIGHT } from "./font.js";
 import { PALETTE } from "./plot-spec.js";
-import type { LegendPosition, PlotSeries, PlotSpec } from "./plot-spec.js";
+import type { LegendPosition, PlotPanel, PlotSeries, PlotSpec } from "./plot-spec.js";
 import { linearTicks, logTicks } from "./ticks.js";
 import type { AxisTicks, LabelStyle } from "./ticks.js";
 
@@ -82,6 +87,9 @@ function shownRange(spec: PlotSpec, axis: "x" | "y"): [number, number] {
   }
   if (lo > hi) return log ? [1, 10] : [0, 1];
   let spread = hi - lo;
+  // Values equal but for rounding (a constant computed two ways) count as one value: a spread
+  // near the last bits of the doubles would ask the tick search for steps it cannot take.
+  if (spread <= 1e-9 * Math.max(Math.abs(lo), Math.abs(hi))) spread = 0;
   if (spread === 0) spread = log ? 1 : Math.abs(lo) > 0 ? Math.abs(lo) : 1;
   lo -= 0.05 * spread;
   hi += 0.05 * spread;
@@ -110,8 +118,14 @@ function labelHeight(label: RichText): number {
   return box.ascent + box.descent;
 }
 
+/** Smallest left and right margins, in pixels, to line panels up. */
+interface Margins {
+  readonly left: number;
+  readonly right: number;
+}
+
 /** Computes margins, ranges and ticks. */
-export function layoutPlot(spec: PlotSpec): PlotLayout {
+export function layoutPlot(spec: PlotSpec, margins: Margins = { left: 0, right: 0 }): PlotLayout {
   const b = spec.textScale ?? defaultScale(spec);
   const style: LabelStyle = { scale: b, superscriptScale: Math.max(1, b - 1) };
   const pad = 8 * b;
@@ -151,8 +165,8 @@ export function layoutPlot(spec: PlotSpec): PlotLayout {
 
   // Then the left margin from the widest y tick label, and the x ticks.
   const widest = Math.max(0, ...yTicks.ticks.map((t) => (t.label === undefined ? 0 : measureText(t.label).width)));
-  const left = pad + (spec.yLabel !== undefined && spec.yLabel !== "" ? textHeight + 2 * gap : 0) + widest + gap + tickLength + frame;
-  const right = pad + 12 * b;
+  const left = Math.max(margins.left, pad + (spec.yLabel !== undefined && spec.yLabel !== "" ? textHeight + 2 * gap : 0) + widest + gap + tickLength + frame);
+  const right = Math.max(margins.right, pad + 12 * b);
   const plot: Rect = {
     x0: left,
     y0: top,
@@ -341,24 +355,45 @@ function drawLabels(canvas: Canvas, spec: PlotSpec, layout: PlotLayout): void {
   }
 }
 
+/** A labelled series and its index among its panel's series (for the palette colour). */
+interface LegendEntry {
+  readonly series: PlotSeries;
+  readonly index: number;
+}
+
+function legendEntries(series: readonly PlotSeries[]): LegendEntry[] {
+  return series.map((s, index) => ({ series: s, index })).filter(({ series: s }) => s.label !== undefined && s.label !== "");
+}
+
+/** Width and height of the legend box of `entries` at text scale `b`. */
+function legendSize(entries: readonly LegendEntry[], b: number): { width: number; height: number } {
+  const padding = 4 * b;
+  const sampleWidth = 16 * b;
+  const rowHeight = GLYPH_HEIGHT * b + 3 * b;
+  const textWidth = Math.max(0, ...entries.map(({ series }) => measureText(plain(series.label ?? "", b)).width));
+  return { width: padding + sampleWidth + 2 * b + 3 * b + textWidth + padding, height: padding + entries.length * rowHeight - 3 * b + padding };
+}
+
 function drawLegend(canvas: Canvas, spec: PlotSpec, layout: PlotLayout): void {
   const position: LegendPosition = spec.legend ?? "upper right";
-  if (position === "none") return;
-  const entries = spec.series
-    .map((series, index) => ({ series, index }))
-    .filter(({ series }) => series.label !== undefined && series.label !== "");
+  if (position === "none" || position === "outside right") return;
+  const entries = legendEntries(spec.series);
   if (entries.length === 0) return;
   const { plot, scale: b } = layout;
   const inset = 6 * b;
+  const { width, height } = legendSize(entries, b);
+  const x0 = position.endsWith("right") ? plot.x1 - inset - width : plot.x0 + inset;
+  const y0 = position.startsWith("upper") ? plot.y0 + inset : plot.y1 - inset - height;
+  drawLegendBox(canvas, entries, x0, y0, b);
+}
+
+/** Draws the legend box of `entries` with its top left corner at (x0, y0). */
+function drawLegendBox(canvas: Canvas, entries: readonly LegendEntry[], x0: number, y0: number, b: number): Rect {
   const padding = 4 * b;
   const sampleWidth = 16 * b;
   const rowHeight = GLYPH_HEIGHT * b + 3 * b;
   const labels = entries.map(({ series }) => plain(series.label ?? "", b));
-  const textWidth = Math.max(...labels.map((l) => measureText(l).width));
-  const width = padding + sampleWidth + 2 * b + 3 * b + textWidth + padding;
-  const height = padding + entries.length * rowHeight - 3 * b + padding;
-  const x0 = position.endsWith("right") ? plot.x1 - inset - width : plot.x0 + inset;
-  const y0 = position.startsWith("upper") ? plot.y0 + inset : plot.y1 - inset - height;
+  const { width, height } = legendSize(entries, b);
   const box: Rect = { x0, y0, x1: x0 + width, y1: y0 + height };
   canvas.fillRect(box, WHITE, 0.85);
   canvas.fillRect({ x0, y0, x1: box.x1, y1: y0 + 1 }, LEGEND_BORDER);
@@ -391,11 +426,124 @@ function drawLegend(canvas: Canvas, spec: PlotSpec, layout: PlotLayout): void {
     }
     drawText(canvas, labels[row] ?? [], sx0 + sampleWidth + 5 * b, rowTop + GLYPH_ASCENT * b, BLACK);
   });
+  return box;
 }
 
-/** Renders a (validated) plot description to RGBA pixels. */
-export function renderPlot(spec: PlotSpec): RgbaImage {
-  const layout = layoutPlot(spec);
+/** Where the parts of a figure with panels go; exported so tests can check what overlaps what. */
+export interface FigureLayout {
+  readonly scale: number;
+  /** Each panel's cell in the image and its plot layout (in cell coordinates, offset by the cell's x0, y0). */
+  readonly panels: readonly { readonly cell: Rect; readonly spec: PlotSpec; readonly layout: PlotLayout }[];
+  /** The legend box, in image coordinates; undefined without labelled series or with legend none. */
+  readonly legend: Rect | undefined;
+  readonly legendEntries: readonly LegendEntry[];
+}
+
+/** True when the figure is drawn as a grid of panels with an outside legend rather than a single plot. */
+function isPanelFigure(spec: PlotSpec): boolean {
+  return spec.panels !== undefined || spec.legend === "outside right";
+}
+
+/** Lays out a figure with panels (a single plot with an outside legend is one panel). */
+export function layoutFigure(spec: PlotSpec): FigureLayout {
+  const b = spec.textScale ?? defaultScale(spec);
+  const pad = 8 * b;
+  const panels: readonly PlotPanel[] = spec.panels ?? [spec];
+  const columns = spec.panels === undefined ? 1 : (spec.columns ?? 1);
+  // One entry per label: the same series repeated in every panel is listed once.
+  const seen = new Set<string>();
+  const entries: LegendEntry[] = [];
+  if (spec.legend !== "none") {
+    for (const panel of panels) {
+      for (const entry of legendEntries(panel.series)) {
+        const label = entry.series.label ?? "";
+        if (seen.has(label)) continue;
+        seen.add(label);
+        entries.push(entry);
+      }
+    }
+  }
+  const size = entries.length === 0 ? undefined : legendSize(entries, b);
+  const hasTitle = spec.title !== undefined && spec.title !== "";
+  let titleScale = b + 1;
+  while (hasTitle && titleScale > b && measureText(plain(spec.title ?? "", titleScale)).width > spec.width - 2 * pad) titleScale--;
+  const top = hasTitle ? pad + GLYPH_HEIGHT * titleScale : 0;
+  const gridRight = spec.width - (size === undefined ? 0 : size.width + pad);
+  const rows = Math.ceil(panels.length / columns);
+  const rowRatio = Array.from({ length: rows }, (_, r) => Math.max(...panels.slice(r * columns, (r + 1) * columns).map((p) => p.heightRatio ?? 1)));
+  const total = rowRatio.reduce((a, v) => a + v, 0);
+  const rowTop: number[] = [top];
+  for (let r = 0; r < rows; r++) rowTop.push(Math.round(top + ((spec.height - top) * rowRatio.slice(0, r + 1).reduce((a, v) => a + v, 0)) / total));
+  const cellWidth = Math.floor(gridRight / columns);
+  const cells = panels.map((panel, p): { cell: Rect; spec: PlotSpec } => {
+    const r = Math.floor(p / columns);
+    const c = p % columns;
+    const cell: Rect = { x0: c * cellWidth, y0: rowTop[r] ?? top, x1: (c + 1) * cellWidth, y1: rowTop[r + 1] ?? spec.height };
+    const { heightRatio: _ratio, series, title, xLabel, yLabel, xLog, yLog, xRange, yRange, grid } = panel;
+    // A single plot's title belongs to the figure, above the grid, not to its one cell.
+    const cellTitle = spec.panels === undefined ? undefined : title;
+    const cellSpec: PlotSpec = {
+      width: cell.x1 - cell.x0,
+      height: cell.y1 - cell.y0,
+      textScale: b,
+      legend: "none",
+      series,
+      ...(cellTitle === undefined ? {} : { title: cellTitle }),
+      ...(xLabel === undefined ? {} : { xLabel }),
+      ...(yLabel === undefined ? {} : { yLabel }),
+      ...(xLog === undefined ? {} : { xLog }),
+      ...(yLog === undefined ? {} : { yLog }),
+      ...(xRange === undefined ? {} : { xRange }),
+      ...(yRange === undefined ? {} : { yRange }),
+      ...(grid === undefined ? {} : { grid }),
+    };
+    return { cell, spec: cellSpec };
+  });
+  // Two passes: the widest margins of each column, then every panel of the column with them.
+  const first = cells.map(({ spec: s }) => layoutPlot(s));
+  const margins: Margins[] = Array.from({ length: columns }, (_, c) => ({
+    left: Math.max(...first.filter((_l, p) => p % columns === c).map((l) => l.plot.x0)),
+    right: Math.max(...first.filter((_l, p) => p % columns === c).map((l, i) => (cells[c + i * columns]?.spec.width ?? 0) - l.plot.x1)),
+  }));
+  const laid = cells.map(({ cell, spec: s }, p) => ({ cell, spec: s, layout: layoutPlot(s, margins[p % columns]) }));
+  const firstPlot = laid[0];
+  const legend =
+    size === undefined
+      ? undefined
+      : (() => {
+          const x0 = gridRight + Math.round(pad / 2);
+          const y0 = firstPlot === undefined ? top : firstPlot.cell.y0 + firstPlot.layout.plot.y0;
+          return { x0, y0, x1: x0 + size.width, y1: y0 + size.height };
+        })();
+  return { scale: b, panels: laid, legend, legendEntries: entries };
+}
+
+function renderFigure(spec: PlotSpec): RgbaImage {
+  const figure = layoutFigure(spec);
+  const canvas = new Canvas(spec.width, spec.height, WHITE);
+  for (const { cell, spec: cellSpec } of figure.panels) {
+    const image = renderPlot(cellSpec, figure.panels.find((p) => p.cell === cell)?.layout);
+    const rowBytes = image.width * 4;
+    for (let y = 0; y < image.height; y++) {
+      image.data.copy(canvas.data, ((cell.y0 + y) * canvas.width + cell.x0) * 4, y * rowBytes, (y + 1) * rowBytes);
+    }
+  }
+  if (spec.title !== undefined && spec.title !== "") {
+    const pad = 8 * figure.scale;
+    let titleScale = figure.scale + 1;
+    while (titleScale > figure.scale && measureText(plain(spec.title, titleScale)).width > spec.width - 2 * pad) titleScale--;
+    const title = plain(spec.title, titleScale);
+    const box = measureText(title);
+    drawText(canvas, title, Math.max(0, Math.round((spec.width - box.width) / 2)), pad + box.ascent, BLACK);
+  }
+  if (figure.legend !== undefined) drawLegendBox(canvas, figure.legendEntries, figure.legend.x0, figure.legend.y0, figure.scale);
+  return { width: canvas.width, height: canvas.height, data: canvas.data };
+}
+
+/** Renders a (validated) plot description to RGBA pixels; `given` is a layout already computed for it. */
+export function renderPlot(spec: PlotSpec, given?: PlotLayout): RgbaImage {
+  if (isPanelFigure(spec)) return renderFigure(spec);
+  const layout = given ?? layoutPlot(spec);
   const canvas = new Canvas(spec.width, spec.height, WHITE);
   if (spec.grid !== false) drawGrid(canvas, layout);
   spec.series.forEach((series, index) => drawSeries(canvas, layout, series, index));
