@@ -16,7 +16,7 @@ describe("cmbflow view", () => {
     const nside = 8;
     const map = Float64Array.from({ length: 12 * nside * nside }, (_, i) => Math.sin(i / 40));
     map[5] = UNSEEN;
-    await writeMap(join(project.dir, "sky.fits"), [map, map.map((v) => 2 * v)], { units: ["uK_CMB", "uK_CMB"] });
+    await writeMap(join(project.dir, "sky.fits"), [map, map.map((v) => 2 * v)], { columnUnits: ["uK_CMB", "uK_CMB"] });
     copyFileSync(join(REPO, "test/fixtures/fits/map-e3-n8-nested.fits.gz"), join(project.dir, "nested.fits.gz"));
     writeFileSync(join(project.dir, "junk.fits"), "SIMPLE  = this is not FITS");
   });

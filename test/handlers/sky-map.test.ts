@@ -18,26 +18,31 @@ function rgb(image: RgbaImage, x: number, y: number): [number, number, number] {
 describe("projections", () => {
   it("Mollweide: centre at (0, 0), longitude increasing to the left, poles at the top and bottom", () => {
     const p = makeProjection("moll");
-    const out = new Float64Array(2);
+    const out = new Float64Array(3);
+    const lonOf = (): number => Math.atan2(out[1] ?? 0, out[0] ?? 0);
     expect(p.inverse(0, 0, out)).toBe(true);
-    expect([out[0], out[1]]).toEqual([Math.PI / 2, 0]);
+    expect(Array.from(out)).toEqual([1, 0, 0]);
     // Left of centre on the equator: positive longitude (healpy's orientation).
     p.inverse(-0.5, 0, out);
-    expect(out[1]).toBeCloseTo(Math.PI / 2, 12);
+    expect(lonOf()).toBeCloseTo(Math.PI / 2, 12);
     p.inverse(0.5, 0, out);
-    expect(out[1]).toBeCloseTo((3 * Math.PI) / 2, 12);
+    expect(lonOf()).toBeCloseTo(-Math.PI / 2, 12);
     p.inverse(0, 0.5, out);
-    expect(out[0]).toBeCloseTo(0, 6);
+    expect(out[2]).toBeCloseTo(1, 12);
     // Outside the 2:1 ellipse.
     expect(p.inverse(0.9, 0.3, out)).toBe(false);
     // Equal-area: latitude 30° sits at y = sin γ / 2, with 2γ + sin 2γ = π sin 30°.
     p.forward(60 * deg, 0, out);
     expect(out[1]).toBeCloseTo(0.202, 3);
+    // Inverse of that point: latitude 30° again.
+    const y = out[1] ?? 0;
+    p.inverse(0, y, out);
+    expect(out[2]).toBeCloseTo(0.5, 9);
   });
 
   it("forward and inverse are inverse to each other, with and without rotation, in every projection", () => {
     const out = new Float64Array(2);
-    const back = new Float64Array(2);
+    const back = new Float64Array(3);
     for (const name of ["moll", "cart", "ortho"] as const) {
       for (const rot of [
         { lon: 0, lat: 0 },
@@ -53,8 +58,7 @@ describe("projections", () => {
         ] as const) {
           if (!p.forward(theta, phi, out)) continue;
           expect(p.inverse(out[0] ?? 0, out[1] ?? 0, back)).toBe(true);
-          const cosSep =
-            Math.cos(theta) * Math.cos(back[0] ?? 0) + Math.sin(theta) * Math.sin(back[0] ?? 0) * Math.cos(phi - (back[1] ?? 0));
+          const cosSep = Math.sin(theta) * Math.cos(phi) * (back[0] ?? 0) + Math.sin(theta) * Math.sin(phi) * (back[1] ?? 0) + Math.cos(theta) * (back[2] ?? 0);
           expect(cosSep).toBeCloseTo(1, 9);
         }
         // rot puts (lon, lat) at the centre.
@@ -66,12 +70,13 @@ describe("projections", () => {
   });
 
   it("orthographic shows the near hemisphere only; Cartesian spans 360° × 180°", () => {
-    const out = new Float64Array(2);
+    const out = new Float64Array(3);
     expect(makeProjection("ortho").forward(Math.PI / 2, Math.PI, out)).toBe(false);
     const cart = makeProjection("cart");
-    cart.inverse(-1, 0.5, out);
-    expect(out[0]).toBeCloseTo(0, 9);
-    expect(out[1]).toBeCloseTo(Math.PI, 9);
+    cart.inverse(-1, 0, out);
+    expect(out[0]).toBeCloseTo(-1, 9);
+    cart.inverse(0, 0.5, out);
+    expect(out[2]).toBeCloseTo(1, 9);
   });
 });
 
@@ -83,9 +88,14 @@ describe("colour maps and norms", () => {
     expect(colorAt(colormap("coolwarm"), 0)).toEqual({ r: 59, g: 76, b: 192 });
     const planck = colormap("planck");
     expect(colorAt(planck, 0)).toEqual({ r: 0, g: 0, b: 255 });
-    // The parchment control point, and halfway between two control points.
-    expect(colorAt(planck, 76 / 256)).toEqual({ r: 241, g: 241, b: 212 });
-    expect(colorAt(planck, 70 / 256)).toEqual({ r: Math.round(228 + (5 / 11) * 13), g: Math.round(240 + 5 / 11), b: Math.round(245 - (5 / 11) * 33) });
+    expect(colorAt(planck, 1)).toEqual({ r: 114, g: 0, b: 32 });
+    // Control points sit at index·255/166: parchment (76) at 116.7, (65) at 99.8, (88) at 135.2.
+    const between = (i: number, lo: number, hi: number, a: number, b: number): number => {
+      const t = (i - (lo * 255) / 166) / (((hi - lo) * 255) / 166);
+      return Math.round(a + t * (b - a));
+    };
+    expect(colorAt(planck, 116 / 256)).toEqual({ r: between(116, 65, 76, 228, 241), g: between(116, 65, 76, 240, 241), b: between(116, 65, 76, 245, 212) });
+    expect(colorAt(planck, 117 / 256)).toEqual({ r: between(117, 76, 88, 241, 245), g: between(117, 76, 88, 241, 240), b: between(117, 76, 88, 212, 175) });
     for (const name of COLORMAP_NAMES) expect(colormap(name).table.length).toBe(768);
   });
 

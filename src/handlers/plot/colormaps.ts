@@ -3,9 +3,9 @@
  * value t in [0, 1] takes colour ⌊256·t⌋, t = 1 the last), so our pixels and healpy's agree exactly.
  *
  * - `viridis` and `coolwarm`: published tables (see colormap-tables.ts and its generator).
- * - `planck`: the Planck collaboration's published colour scale for frequency maps (blue → cyan →
- *   parchment → yellow → orange → red → dark red → grey → white), rebuilt from its control points,
- *   between which the published table is linear.
+ * - `planck`: the CMB part of the Planck collaboration's published colour scale (blue → cyan →
+ *   parchment → yellow → orange → red → dark red), rebuilt from its control points, between which
+ *   the published table is linear.
  */
 import type { Rgb } from "./canvas.js";
 import { COOLWARM_HEX, VIRIDIS_HEX } from "./colormap-tables.js";
@@ -26,7 +26,10 @@ export interface Colormap {
   readonly table: Uint8Array;
 }
 
-// [table index, r, g, b] of the Planck scale's control points (0–255 per channel).
+// [index in the published 256-colour table, r, g, b] of the Planck scale's control points, from
+// deep blue through parchment to dark red. The published table goes on from dark red (index 166)
+// through grey to white for bright foregrounds; a CMB map needs only this part, which is
+// stretched over the whole bar (parchment then sits at 0.46, near the middle of a symmetric range).
 const PLANCK_NODES: readonly (readonly [number, number, number, number])[] = [
   [0, 0, 0, 255],
   [13, 10, 20, 255],
@@ -42,14 +45,8 @@ const PLANCK_NODES: readonly (readonly [number, number, number, number])[] = [
   [140, 204, 76.5, 0],
   [153, 165, 32, 32],
   [166, 114, 0, 32],
-  [179, 127.5, 127.5, 153],
-  [192, 178.5, 178.5, 204],
-  [205, 204, 204, 229.5],
-  [218, 229.5, 229.5, 242.25],
-  [231, 242.25, 242.25, 249.9],
-  [244, 247.35, 247.35, 252.45],
-  [255, 252.45, 252.45, 255],
 ];
+const PLANCK_LAST = 166;
 
 function fromHex(hex: string): Uint8Array {
   const table = new Uint8Array(3 * COLORMAP_SIZE);
@@ -57,16 +54,17 @@ function fromHex(hex: string): Uint8Array {
   return table;
 }
 
-function fromNodes(nodes: readonly (readonly [number, number, number, number])[]): Uint8Array {
+/** Linear interpolation between control points placed at index·(255/last) of the table. */
+function fromNodes(nodes: readonly (readonly [number, number, number, number])[], last: number): Uint8Array {
   const table = new Uint8Array(3 * COLORMAP_SIZE);
-  for (let k = 1; k < nodes.length; k++) {
-    const a = nodes[k - 1];
-    const b = nodes[k];
-    if (a === undefined || b === undefined) continue;
-    for (let i = a[0]; i <= b[0]; i++) {
-      const t = b[0] === a[0] ? 0 : (i - a[0]) / (b[0] - a[0]);
-      for (let c = 1; c <= 3; c++) table[3 * i + c - 1] = Math.round((a[c] ?? 0) + t * ((b[c] ?? 0) - (a[c] ?? 0)));
-    }
+  const at = (i: number): number => (i * (COLORMAP_SIZE - 1)) / last;
+  let k = 1;
+  for (let i = 0; i < COLORMAP_SIZE; i++) {
+    while (k < nodes.length - 1 && at(nodes[k]?.[0] ?? 0) < i) k++;
+    const a = nodes[k - 1] ?? [0, 0, 0, 0];
+    const b = nodes[k] ?? a;
+    const t = Math.min(1, Math.max(0, (i - at(a[0])) / (at(b[0]) - at(a[0]))));
+    for (let c = 1; c <= 3; c++) table[3 * i + c - 1] = Math.round((a[c] ?? 0) + t * ((b[c] ?? 0) - (a[c] ?? 0)));
   }
   return table;
 }
@@ -79,7 +77,7 @@ export function colormap(name: ColormapName): Colormap {
   if (table === undefined) {
     switch (name) {
       case "planck":
-        table = fromNodes(PLANCK_NODES);
+        table = fromNodes(PLANCK_NODES, PLANCK_LAST);
         break;
       case "viridis":
         table = fromHex(VIRIDIS_HEX);

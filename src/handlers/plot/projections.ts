@@ -35,8 +35,8 @@ export interface Projection {
   /** Half-height over half-width of the drawing: 0.5 (moll, cart) or 1 (ortho). */
   readonly aspect: number;
   /**
-   * The map angles seen at (u, v), written to `out` as [θ, ϕ] (radians); false when (u, v) is
-   * off the sphere's drawing (outside the ellipse or disc).
+   * The map direction seen at (u, v), written to `out` as a unit vector [x, y, z] in the map's
+   * frame; false when (u, v) is off the sphere's drawing (outside the ellipse or disc).
    */
   inverse(u: number, v: number, out: Float64Array): boolean;
   /**
@@ -73,16 +73,12 @@ export function makeProjection(name: ProjectionName, rot: Rotation = { lon: 0, l
   const cb = Math.cos((rot.lat * Math.PI) / 180);
   const sb = Math.sin((rot.lat * Math.PI) / 180);
 
-  /** View vector → map angles [θ, ϕ]. */
+  /** View vector → map vector [x, y, z]. */
   const toMap = (x: number, y: number, z: number, out: Float64Array): void => {
     const x1 = x * cb - z * sb;
-    const z1 = x * sb + z * cb;
-    const x2 = x1 * cl - y * sl;
-    const y2 = x1 * sl + y * cl;
-    out[0] = Math.acos(Math.max(-1, Math.min(1, z1)));
-    let p = Math.atan2(y2, x2);
-    if (p < 0) p += 2 * Math.PI;
-    out[1] = p;
+    out[2] = x * sb + z * cb;
+    out[0] = x1 * cl - y * sl;
+    out[1] = x1 * sl + y * cl;
   };
   /** Map angles → view vector (the transpose of toMap's rotation), as [x, y, z] in `out`. */
   const toView = (theta: number, phi: number, out: Float64Array): void => {
@@ -105,13 +101,15 @@ export function makeProjection(name: ProjectionName, rot: Rotation = { lon: 0, l
         aspect: 0.5,
         inverse(u, v, out) {
           if (u * u + 4 * v * v > 1) return false;
-          const g = Math.asin(Math.max(-1, Math.min(1, 2 * v)));
-          const lat = Math.asin(Math.max(-1, Math.min(1, (2 * g + Math.sin(2 * g)) / Math.PI)));
-          const cg = Math.cos(g);
+          const sg = Math.max(-1, Math.min(1, 2 * v));
+          const g = Math.asin(sg);
+          const cg = Math.sqrt(1 - sg * sg);
+          // sin φ = (2γ + sin 2γ)/π, with sin 2γ = 2 sin γ cos γ.
+          const sp = Math.max(-1, Math.min(1, (2 * g + 2 * sg * cg) / Math.PI));
+          const cp = Math.sqrt(1 - sp * sp);
           const lon = cg > 1e-12 ? (-Math.PI * u) / cg : 0;
           if (Math.abs(lon) > Math.PI) return false;
-          const cp = Math.cos(lat);
-          toMap(cp * Math.cos(lon), cp * Math.sin(lon), Math.sin(lat), out);
+          toMap(cp * Math.cos(lon), cp * Math.sin(lon), sp, out);
           return true;
         },
         forward(theta, phi, out) {

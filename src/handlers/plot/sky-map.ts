@@ -19,7 +19,7 @@ import type { ProjectionName, Rotation } from "./projections.js";
 import type { RgbaImage } from "./render.js";
 import { err, ok } from "../../diagnostics/result.js";
 import type { Result } from "../../diagnostics/result.js";
-import { ang2pix } from "../../healpix/pixel.js";
+import { vec2pixUnchecked } from "../../healpix/pixel.js";
 import { UNSEEN, isValidNside, nside2npix } from "../../healpix/nside.js";
 
 /** What to draw. */
@@ -164,14 +164,14 @@ export function renderSkyMap(spec: SkyMapSpec): SkyMapImage {
   const half = drawWidth / 2;
   const cx = (mapRect.x0 + mapRect.x1) / 2;
   const cy = (mapRect.y0 + mapRect.y1) / 2;
-  const angles = new Float64Array(2);
+  const dir = new Float64Array(3);
   const data = canvas.data;
   for (let py = mapRect.y0; py < mapRect.y1; py++) {
     const v = (cy - (py + 0.5)) / half;
     for (let px = mapRect.x0; px < mapRect.x1; px++) {
       const u = (px + 0.5 - cx) / half;
-      if (!proj.inverse(u, v, angles)) continue;
-      const value = spec.values[ang2pix(spec.nside, angles[0] ?? 0, angles[1] ?? 0, nest)] ?? Number.NaN;
+      if (!proj.inverse(u, v, dir)) continue;
+      const value = spec.values[vec2pixUnchecked(spec.nside, dir[0] ?? 0, dir[1] ?? 0, dir[2] ?? 0, nest)] ?? Number.NaN;
       const i = 4 * (py * width + px);
       if (isBad(value)) {
         data[i] = BAD_COLOR.r;
