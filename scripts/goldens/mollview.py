@@ -4,7 +4,8 @@
     /usr/bin/python3 scripts/goldens/mollview.py OUTDIR
 
 Writes into OUTDIR, for each case NAME: NAME.fits (the map, as healpy writes it) and NAME.png
-(hp.mollview(map, min=, max=, cmap=, rot=, title="", cbar=False); plt.savefig at 100 dpi).
+(hp.mollview(map, min=, max=, cmap=, rot=, title="", cbar=False); plt.savefig at 100 dpi; one
+case with hp.cartview).
 The maps are smooth (synfast of a steep spectrum), so a sample that lands one pixel over in
 one picture still has nearly the colour of its neighbour: the comparison tests the projection,
 orientation, rotation, colours and bad-pixel colour rather than matplotlib's resampling.
@@ -41,10 +42,13 @@ CASES.append(("coolwarm-rot", m, dict(min=-2.0, max=1.6, cmap="coolwarm", rot=(6
 u = smooth_map(2, 128)
 u[hp.query_strip(128, np.radians(60), np.radians(80))] = hp.UNSEEN
 CASES.append(("unseen-nest", hp.reorder(u, r2n=True), dict(cmap="viridis"), True))
+# Cartesian (cartview), rotated: the whole rectangle is the sphere.
+CASES.append(("cart-rot", m, dict(min=-1.5, max=1.5, cmap="coolwarm", rot=(100, 0), view=hp.cartview), False))
 
 for name, data, kwargs, nest in CASES:
     hp.write_map(str(out / f"{name}.fits"), data, nest=nest, overwrite=True, dtype=np.float64)
-    hp.mollview(data, nest=nest, title="", cbar=False, xsize=1600, **kwargs)
+    draw = kwargs.pop("view", hp.mollview)
+    draw(data, nest=nest, title="", cbar=False, xsize=1600, **kwargs)
     plt.savefig(out / f"{name}.png", dpi=100)
     plt.close("all")
 print("\n".join(name for name, *_ in CASES))

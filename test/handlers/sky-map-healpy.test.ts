@@ -71,9 +71,10 @@ const CASES: readonly { readonly name: string; readonly nest: boolean; readonly 
   { name: "viridis-lin", nest: false, spec: { min: -1.5, max: 1.5, cmap: "viridis" } },
   { name: "coolwarm-rot", nest: false, spec: { min: -2, max: 1.6, cmap: "coolwarm", rot: { lon: 60, lat: 30 } } },
   { name: "unseen-nest", nest: true, spec: { cmap: "viridis" } },
+  { name: "cart-rot", nest: false, spec: { min: -1.5, max: 1.5, cmap: "coolwarm", rot: { lon: 100, lat: 0 }, proj: "cart" } },
 ];
 
-describe(`mollview pictures agree with healpy's${skipReason}`, () => {
+describe(`mollview (and cartview) pictures agree with healpy's${skipReason}`, () => {
   let dir = "";
   let cleanup: () => Promise<void> = async () => {};
   beforeAll(async () => {
