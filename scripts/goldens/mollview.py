@@ -5,7 +5,7 @@
 
 Writes into OUTDIR, for each case NAME: NAME.fits (the map, as healpy writes it) and NAME.png
 (hp.mollview(map, min=, max=, cmap=, rot=, title="", cbar=False); plt.savefig at 100 dpi; one
-case with hp.cartview).
+case each with hp.cartview and hp.orthview(half_sky=True)).
 The maps are smooth (synfast of a steep spectrum), so a sample that lands one pixel over in
 one picture still has nearly the colour of its neighbour: the comparison tests the projection,
 orientation, rotation, colours and bad-pixel colour rather than matplotlib's resampling.
@@ -44,6 +44,8 @@ u[hp.query_strip(128, np.radians(60), np.radians(80))] = hp.UNSEEN
 CASES.append(("unseen-nest", hp.reorder(u, r2n=True), dict(cmap="viridis"), True))
 # Cartesian (cartview), rotated: the whole rectangle is the sphere.
 CASES.append(("cart-rot", m, dict(min=-1.5, max=1.5, cmap="coolwarm", rot=(100, 0), view=hp.cartview), False))
+# Orthographic, the near hemisphere only (half_sky), centred away from (0, 0).
+CASES.append(("ortho-rot", m, dict(min=-1.5, max=1.5, cmap="viridis", rot=(-40, 50), half_sky=True, view=hp.orthview), False))
 
 for name, data, kwargs, nest in CASES:
     hp.write_map(str(out / f"{name}.fits"), data, nest=nest, overwrite=True, dtype=np.float64)

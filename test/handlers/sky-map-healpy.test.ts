@@ -72,9 +72,22 @@ const CASES: readonly { readonly name: string; readonly nest: boolean; readonly 
   { name: "coolwarm-rot", nest: false, spec: { min: -2, max: 1.6, cmap: "coolwarm", rot: { lon: 60, lat: 30 } } },
   { name: "unseen-nest", nest: true, spec: { cmap: "viridis" } },
   { name: "cart-rot", nest: false, spec: { min: -1.5, max: 1.5, cmap: "coolwarm", rot: { lon: 100, lat: 0 }, proj: "cart" } },
+  { name: "ortho-rot", nest: false, spec: { min: -1.5, max: 1.5, cmap: "viridis", rot: { lon: -40, lat: 50 }, proj: "ortho" } },
 ];
 
-describe(`mollview (and cartview) pictures agree with healpy's${skipReason}`, () => {
+/**
+ * The image width whose drawing is `drawing` pixels wide: the drawing is the width less 2 × 4b
+ * of padding (text scale b = ⌊width/480⌋ + 1), halved for the orthographic disc.
+ */
+function widthFor(drawing: number, ortho: boolean): number {
+  for (let b = 1; b < 20; b++) {
+    const width = (ortho ? 2 * drawing : drawing) + 8 * b;
+    if (Math.floor(width / 480) + 1 === b) return width;
+  }
+  throw new Error(`no width draws ${drawing} px`);
+}
+
+describe(`mollview (and cartview, orthview) pictures agree with healpy's${skipReason}`, () => {
   let dir = "";
   let cleanup: () => Promise<void> = async () => {};
   beforeAll(async () => {
@@ -96,8 +109,9 @@ describe(`mollview (and cartview) pictures agree with healpy's${skipReason}`, ()
       const map = await readMap(join(dir, `${name}.fits`), { nest, dtype: "float64" });
       const values = map.fields[0];
       if (values === undefined) throw new Error("no field");
-      // Our drawing is the image width less 2 × 8 px of padding (text scale 2).
-      const { image, layout } = renderSkyMap({ values, nside: map.nside, nest, width: refBox[2] - refBox[0] + 16, ...spec });
+      const width = widthFor(refBox[2] - refBox[0], spec.proj === "ortho");
+      const { image, layout } = renderSkyMap({ values, nside: map.nside, nest, width, ...spec });
+      expect(layout.map.x1 - layout.map.x0).toBe(refBox[2] - refBox[0]);
       const ourBox = inkBox(image, layout.bar.y0);
       expect(ourBox).toEqual([layout.map.x0, layout.map.y0, layout.map.x1, layout.map.y1]);
       expect(agreement(image, ourBox, ref, refBox)).toBeGreaterThanOrEqual(0.99);
