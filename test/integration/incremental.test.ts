@@ -500,7 +500,7 @@ describe("configurations with different dataset folders keep each other's freshn
     expect({ a: outputs("T_16_3-3"), b: outputs("T_16_1-1") }).toEqual(before);
     const status = project.run(["status", "scenario=nside16", "splits=1-1"]);
     expect(status.stdout).toContain("all 37 nodes are fresh\n");
-  });
+  }, 180_000); // five runs of the default pipeline, mollviews included, on a shared machine
 
   it("cache gc keeps the records and objects of every dataset on disk, and says which records it drops when a folder is gone", () => {
     const kept = project.run(["cache", "gc", "--json"]);
