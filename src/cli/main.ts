@@ -13,6 +13,7 @@ import { reportCommand } from "./report-command.js";
 import { runCommand } from "./run-command.js";
 import { statusCommand } from "./status-command.js";
 import { workerCommand } from "./worker-command.js";
+import { viewCommand } from "./view-command.js";
 import type { CliIo } from "./io.js";
 import { EXIT_FAILED, EXIT_OK, EXIT_USAGE, processIo } from "./io.js";
 import { fileFailureText } from "../cache/cache-file-error.js";
@@ -46,7 +47,7 @@ Examples:
   cmbflow dag splits=10-10 --nodes every stage's nodes for 10 sims per split`,
     );
   program.configureHelp({ sortSubcommands: false });
-  for (const register of [runCommand, statusCommand, explainCommand, provenanceCommand, dagCommand, configCommand, cacheCommand, workerCommand, reportCommand]) register(program, io, done);
+  for (const register of [runCommand, statusCommand, explainCommand, provenanceCommand, dagCommand, configCommand, cacheCommand, workerCommand, reportCommand, viewCommand]) register(program, io, done);
   // Every subcommand reports usage errors the same way as the program.
   for (const sub of program.commands) sub.exitOverride().configureOutput({ writeOut: io.stdout, writeErr: io.stderr }).showSuggestionAfterError();
 

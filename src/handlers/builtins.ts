@@ -9,6 +9,7 @@ import { CsvTable } from "./csv-table.js";
 import { EmptyHandler } from "./empty-handler.js";
 import { Figure } from "./figure.js";
 import type { AssetHandler } from "./handler.js";
+import { Mollview } from "./mollview.js";
 import { Mover } from "./mover.js";
 import { NumpyMap } from "./numpy-map.js";
 import { NumpyPowerSpectrum } from "./numpy-power-spectrum.js";
@@ -26,6 +27,7 @@ const BUILTINS: readonly (readonly [AssetHandler, string])[] = [
   [CsvTable, "./csv-table.js"],
   [AppendingCsv, "./appending-csv.js"],
   [Figure, "./figure.js"],
+  [Mollview, "./mollview.js"],
   [EmptyHandler, "./empty-handler.js"],
   [Mover, "./mover.js"],
 ];

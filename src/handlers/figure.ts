@@ -1,7 +1,7 @@
 /**
  * `Figure`: a PNG image. `write` takes a plot description ({@link PlotSpec}: line, band and point
  * series, log or linear axes, title, axis labels, legend), renders it with cmbflow's own
- * rasteriser and bitmap font (src/handlers/plot), and encodes it with pngjs; it also accepts an
+ * rasteriser and embedded DejaVu Sans font (src/handlers/plot), and encodes it with pngjs; it also accepts an
  * already rendered {@link RgbaImage}. `read` decodes any PNG to RGBA pixels.
  *
  * The same description always gives the same bytes (no timestamps or text chunks are written), so

@@ -339,6 +339,14 @@ export function ang2pix(nside: number, theta: number, phi: number, nest = false)
 }
 
 /**
+ * Index of the pixel containing the unit vector (x, y, z), without argument checks: for hot loops
+ * (one lookup per image pixel) that checked `nside` once. Saves ang2pix's acos, cos and sin.
+ */
+export function vec2pixUnchecked(nside: number, x: number, y: number, z: number, nest = false): number {
+  return angToPix(nside, z, Math.sqrt(x * x + y * y), Math.atan2(y, x), nest);
+}
+
+/**
  * Vectorised {@link ang2pix}; `theta` and `phi` have equal lengths. Indices go to `out`
  * (at least as long; Float64Array, Int32Array or Uint32Array — every index below 2^31 fits
  * an Int32Array up to nside 8192), else to a new Float64Array.

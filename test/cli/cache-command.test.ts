@@ -76,24 +76,25 @@ describe("cmbflow cache", () => {
     const { code, stdout } = await cache(project.dir, ["du", "--json"]);
     expect(code).toBe(0);
     const du = JSON.parse(stdout) as { objects: { count: number; bytes: number }; state: { bytes: number; files: Record<string, number> }; records: { nodes: number; earlier_fingerprints: number }; total_bytes: number };
-    // 25 nodes; ps_analysis and ps_summary write two files each: 27 outputs, all distinct.
-    expect(du.records).toEqual({ nodes: 25, earlier_fingerprints: 0 });
-    expect(du.objects.count).toBe(27);
-    expect(objectsOnDisk(project.dir)).toHaveLength(27);
-    expect(du.objects.bytes).toBeGreaterThan(27 * 1000);
+    // 37 nodes; ps_analysis, ps_summary and mollview_sim (CMB and noise pictures) write two
+    // files each: 42 outputs, all distinct.
+    expect(du.records).toEqual({ nodes: 37, earlier_fingerprints: 0 });
+    expect(du.objects.count).toBe(42);
+    expect(objectsOnDisk(project.dir)).toHaveLength(42);
+    expect(du.objects.bytes).toBeGreaterThan(42 * 1000);
     expect(Object.keys(du.state.files)).toEqual(["nodes.jsonl", "history.jsonl", "blobs.jsonl"]);
     expect(du.state.files["nodes.jsonl"]).toBeGreaterThan(0);
     expect(du.total_bytes).toBeGreaterThan(du.objects.bytes + du.state.bytes - 1);
 
     const text = await cache(project.dir, ["du"]);
-    expect(text.stdout).toMatch(/^objects {6}27 files, [\d.]+ KiB +cache\/objects$/m);
-    expect(text.stdout).toContain("\nrecords      25 nodes, 0 earlier fingerprints\n");
+    expect(text.stdout).toMatch(/^objects {6}42 files, [\d.]+ (KiB|MiB) +cache\/objects$/m);
+    expect(text.stdout).toContain("\nrecords      37 nodes, 0 earlier fingerprints\n");
   });
 
   it("verify finds nothing wrong after a clean run", async () => {
     const { code, stdout, stderr } = await cache(project.dir, ["verify"]);
     expect(stderr).toBe("");
-    expect(stdout).toMatch(/^objects {2}27 checked \([\d.]+ KiB\): all match their digests\noutputs {2}27 checked: all match their records\nscans {4}[1-9]\d* checked: all match their keys\nrecords {2}25 nodes\nparts {4}\d+ checked: all intact\nall is well\n$/);
+    expect(stdout).toMatch(/^objects {2}42 checked \([\d.]+ (KiB|MiB)\): all match their digests\noutputs {2}42 checked: all match their records\nscans {4}[1-9]\d* checked: all match their keys\nrecords {2}37 nodes\nparts {4}\d+ checked: all intact\nall is well\n$/);
     expect(code).toBe(0);
   });
 
@@ -119,7 +120,7 @@ describe("cmbflow cache", () => {
     const keep1 = await cache(project.dir, ["gc"]);
     expect(keep1.code).toBe(0);
     const freed = all.length - current.size;
-    expect(keep1.stdout).toMatch(new RegExp(`^removed ${String(freed)} objects? \\([\\d.]+ (B|KiB)\\) not used by any node's current fingerprint\\nkept ${String(current.size)} objects`));
+    expect(keep1.stdout).toMatch(new RegExp(`^removed ${String(freed)} objects? \\([\\d.]+ (B|KiB|MiB)\\) not used by any node's current fingerprint\\nkept ${String(current.size)} objects`));
     expect(keep1.stdout).toMatch(/^state logs [\d.]+ KiB → [\d.]+ KiB \(compacted\)$/m);
     expect(objectsOnDisk(project.dir)).toEqual([...current].sort());
     // What was freed is recomputed now, not restored. (Nodes whose changed-config outputs are
@@ -180,8 +181,8 @@ describe("cmbflow cache", () => {
 
     const { code, stdout, stderr } = await cache(project.dir, ["verify"]);
     expect(code).toBe(1);
-    expect(stdout).toMatch(new RegExp(`^objects {2}\\d+ checked \\([\\d.]+ KiB\\): 1 corrupt\\n {2}corrupt {3}${objectPath}: its content's digest is [0-9a-f]{16}\\n`));
-    expect(stdout).toMatch(new RegExp(`^outputs {2}27 checked: 1 modified outside cmbflow, 0 missing\\n {2}modified {2}${output} \\(ps_setup\\): recorded [0-9a-f]{16}, now [0-9a-f]{16}$`, "m"));
+    expect(stdout).toMatch(new RegExp(`^objects {2}\\d+ checked \\([\\d.]+ (KiB|MiB)\\): 1 corrupt\\n {2}corrupt {3}${objectPath}: its content's digest is [0-9a-f]{16}\\n`));
+    expect(stdout).toMatch(new RegExp(`^outputs {2}42 checked: 1 modified outside cmbflow, 0 missing\\n {2}modified {2}${output} \\(ps_setup\\): recorded [0-9a-f]{16}, now [0-9a-f]{16}$`, "m"));
     expect(stderr).toBe(
       "error: corrupt objects would be restored with the wrong content: remove them with cmbflow cache verify --remove-corrupt\n" +
         "error: 1 recorded output does not match its record: cmbflow run will re-run (or restore) its node\n",

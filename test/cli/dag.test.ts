@@ -42,6 +42,8 @@ describe("cmbflow dag on the default configuration", () => {
       ["make_cmb", 9],
       ["make_noise", 27],
       ["make_obs", 27],
+      ["mollview_sim", 3],
+      ["mollview_obs", 9],
       ["get_dataset_stats", 1],
       ["ps_analysis", 3],
       ["ps_summary", 1],
@@ -156,7 +158,7 @@ ${extra}`;
 3 |     m: {handler: HealpyMapp, path_template: "{root}/{stgae}/m.fits"}
   |                  ^^^^^^^^^^
   = note: did you mean "HealpyMap"?
-  = note: registered handlers: AppendingCsv, Config, CsvTable, EmptyHandler, Figure, HealpyMap, Mover, NumpyMap, NumpyPowerSpectrum, PlainText, TextPowerSpectrum
+  = note: registered handlers: AppendingCsv, Config, CsvTable, EmptyHandler, Figure, HealpyMap, Mollview, Mover, NumpyMap, NumpyPowerSpectrum, PlainText, TextPowerSpectrum
 
 error: unknown tag "{stgae}" in path_template of asset "m" in stage "a"
  --> cfg/pipeline/p.yaml:3:53

@@ -46,7 +46,7 @@ describe("the run-cache", () => {
     expect(failed[0]?.reason).toContain(`the cached copy of ${spectrum} is corrupt (object ${digest} now digests to `);
     const status = await cli(project.dir, ["status", "scenario=nside16", "splits=1-1"]);
     expect(status.code).toBe(0);
-  });
+  }, 180_000); // three runs of the default pipeline (37 nodes with the mollviews) on a shared machine
 
   it("keeps the computing run as a restored file's provenance, and names the run that restored it", async () => {
     const first = JSON.parse((await cli(project.dir, ["run", ...SMALL, "--force-all"])).stdout) as { run_id: string };

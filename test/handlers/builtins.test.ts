@@ -16,6 +16,7 @@ describe("registerBuiltinHandlers", () => {
       "CsvTable",
       "AppendingCsv",
       "Figure",
+      "Mollview",
       "EmptyHandler",
       "Mover",
     ]);

@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Figure } from "../../src/handlers/figure.js";
 import type { PlotSpec, RgbaImage } from "../../src/handlers/figure.js";
 import { measureText, plain } from "../../src/handlers/plot/canvas.js";
+import { fontPixelSize, glyphOutline } from "../../src/handlers/plot/font.js";
 import { layoutPlot, renderPlot } from "../../src/handlers/plot/render.js";
 import { linearTicks, logTicks, niceStep } from "../../src/handlers/plot/ticks.js";
 import { makeTempDir } from "./helpers.js";
@@ -196,7 +197,11 @@ describe("ticks", () => {
     expect(labels(logTicks(15, 900, 8, style))).toEqual(["20", "50", "100", "200", "500"]);
     expect(labels(logTicks(3, 6.5, 8, style))).toEqual(["3", "4", "5", "6"]);
   });
-  it("measures text as 6 pixels per character less the last gap, times the scale", () => {
-    expect(measureText(plain("abc", 2))).toEqual({ width: 34, ascent: 14, descent: 4 });
+  it("measures text by the font's advances, rounded up to whole pixels; ascent and descent scale with the text", () => {
+    const size = fontPixelSize(2);
+    const advances = [..."abc"].reduce((sum, ch) => sum + glyphOutline(ch.codePointAt(0) ?? 0).advance * size, 0);
+    expect(measureText(plain("abc", 2))).toEqual({ width: Math.ceil(advances), ascent: 14, descent: 4 });
+    // DejaVu Sans's advances (font units over the 2048-unit em): a 1255, b 1300, c 1126.
+    expect(advances).toBeCloseTo(((1255 + 1300 + 1126) / 2048) * size, 9);
   });
 });

@@ -8,6 +8,8 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parse } from "yaml";
 import { readMap } from "../../src/fits/index.js";
+import { Figure } from "../../src/handlers/figure.js";
+import { renderSkyMap } from "../../src/handlers/plot/sky-map.js";
 import { decodeNpy } from "../../src/handlers/npy.js";
 import { parseSpectrumText } from "../../src/handlers/text-power-spectrum.js";
 import { arcmin2rad, gaussBeam } from "../../src/healpix/beams.js";
@@ -128,6 +130,21 @@ describe("the default pipeline", () => {
     expect(summary.cosmic_variance_test.z_rms).toBeLessThan(1.2);
     const png = readFileSync(join(dataset, "Simulation_Working", "G_PS_Summary", "ps_summary.png"));
     expect(png.subarray(1, 4).toString()).toBe("PNG");
+  });
+
+  it("draws mollviews of sim 0 of each split: the CMB, one noise map and each observed frequency", async () => {
+    const work = join(dataset, "Simulation_Working");
+    for (const split of ["Train", "Valid", "Test"]) {
+      expect(readdirSync(join(work, "H_Mollview_Sim", split))).toEqual(["sim0000"]);
+      expect(readdirSync(join(work, "H_Mollview_Sim", split, "sim0000")).sort()).toEqual(["cmb_map.png", "noise_map.png"]);
+      expect(readdirSync(join(work, "I_Mollview_Obs", split, "sim0000")).sort()).toEqual(["obs_100_map.png", "obs_217_map.png", "obs_30_map.png"]);
+    }
+    // The picture is the map: drawn again from the FITS file with the same options, it is the same image.
+    const map = await readMap(join(work, "B_Make_CMB", "Train", "sim0000", "cmb_map.fits"), { dtype: "float64" });
+    const values = map.fields[0] ?? new Float64Array(0);
+    const drawn = renderSkyMap({ values, nside: NSIDE, cmap: "planck", graticule: 30, unit: "uK_CMB", title: "CMB, Train sim 0" });
+    const written = await Figure.read(join(work, "H_Mollview_Sim", "Train", "sim0000", "cmb_map.png"));
+    expect(written.data.equals(drawn.image.data)).toBe(true);
   });
 });
 

@@ -88,7 +88,7 @@ describe("the documented commands", () => {
     // After the README's commands the default dataset exists, so provenance has files to show.
     expect(project.run(["run", "-q"]).code).toBe(0);
     let seen = 0;
-    for (const command of ["run", "status", "explain", "dag", "config", "cache", "provenance", "report"]) {
+    for (const command of ["run", "status", "explain", "dag", "config", "cache", "provenance", "report", "view"]) {
       const examples = helpExamples(project, command, scratch);
       expect(examples.length, command).toBeGreaterThan(0);
       for (const c of examples) {

@@ -2,7 +2,7 @@
  * Issue 5 §6: the incremental engine's scenarios, through the real CLI. Each scenario asserts
  * exactly which nodes ran, were fresh or were restored, per stage, from `run --json`.
  *
- * The default pipeline runs at nside 16 (69 nodes at splits 3-3, about a second a run); the
+ * The default pipeline runs at nside 16 (81 nodes at splits 3-3, about a second a run); the
  * scenarios of one project are chained, each starting from the state the previous one left.
  * Code edits, failures and the lock use a small user project with its own TypeScript executors.
  */
@@ -37,7 +37,8 @@ function stagesOf(result: { code: number; stdout: string; stderr: string }, outc
 }
 
 /** The default pipeline's node counts per stage at splits 3-3 (3 sims per split, 3 frequencies). */
-const NODES_3_3 = { ps_setup: 1, make_cmb: 9, make_noise: 27, make_obs: 27, get_dataset_stats: 1, ps_analysis: 3, ps_summary: 1 };
+// mollview_sim and mollview_obs draw sim 0 of each split only (override_n_sims: [0]).
+const NODES_3_3 = { ps_setup: 1, make_cmb: 9, make_noise: 27, make_obs: 27, mollview_sim: 3, mollview_obs: 9, get_dataset_stats: 1, ps_analysis: 3, ps_summary: 1 };
 const all = (make: (n: number) => Counts): Record<string, Counts> =>
   Object.fromEntries(Object.entries(NODES_3_3).map(([stage, n]) => [stage, make(n)]));
 
@@ -133,7 +134,7 @@ describe("the default pipeline at nside 16, run again after each kind of change"
     const text = project.run([...BASE, "-n"]);
     expect(text.stdout).toContain(`${"make_noise".padEnd(24)} run     1  restore     0  may run     0  fresh    26  (output modified outside cmbflow: 1)\n`);
     expect(text.stdout).toContain(
-      "will run 1, restore 0, may run 2 (they wait on upstream nodes that will run; early cutoff skips them if those write the same bytes), of 69 nodes (dry run: nothing was written)\n",
+      "will run 1, restore 0, may run 2 (they wait on upstream nodes that will run; early cutoff skips them if those write the same bytes), of 81 nodes (dry run: nothing was written)\n",
     );
     // Nothing written: no log folder, no cache change, the edited file left as it is.
     expect(logFolders()).toEqual(logsBefore);
@@ -153,6 +154,8 @@ describe("the default pipeline at nside 16, run again after each kind of change"
       make_cmb: fresh(9),
       make_noise: ran(27),
       make_obs: ran(27),
+      mollview_sim: ran(3),
+      mollview_obs: ran(9),
       get_dataset_stats: ran(1),
       ps_analysis: ran(3),
       ps_summary: ran(1),
@@ -180,6 +183,9 @@ describe("the default pipeline at nside 16, run again after each kind of change"
       make_cmb: counts({ ran: 21, fresh: 9 }),
       make_noise: counts({ ran: 63, fresh: 27 }),
       make_obs: counts({ ran: 63, fresh: 27 }),
+      // Sim 0 of each split only: nothing new to draw.
+      mollview_sim: fresh(3),
+      mollview_obs: fresh(9),
       get_dataset_stats: ran(1),
       ps_analysis: counts({ ran: 7, fresh: 3 }),
       ps_summary: ran(1),
@@ -203,7 +209,7 @@ describe("--only, --until, --from and --sims select nodes", () => {
     const { code, stdout } = project.run([...BASE, "--dry-run"]);
     expect(code).toBe(0);
     expect(stdout).toContain(`${"make_obs".padEnd(24)} run    27  restore     0  may run     0  fresh     0  (never run: 27, upstream stale: 27)\n`);
-    expect(stdout).toContain("will run 69, restore 0, may run 0, of 69 nodes (dry run: nothing was written)\n");
+    expect(stdout).toContain("will run 81, restore 0, may run 0, of 81 nodes (dry run: nothing was written)\n");
     expect(readdirSync(project.dir).sort()).toEqual(["cfg", "node_modules", "package.json"]);
   });
 
@@ -229,6 +235,8 @@ describe("--only, --until, --from and --sims select nodes", () => {
       make_cmb: counts({ ran: 7, fresh: 2 }),
       make_noise: counts({ ran: 18, fresh: 9 }),
       make_obs: counts({ ran: 21, fresh: 6 }),
+      mollview_sim: ran(3),
+      mollview_obs: ran(9),
       get_dataset_stats: ran(1),
       ps_analysis: ran(3),
       ps_summary: ran(1),
@@ -240,6 +248,7 @@ describe("--only, --until, --from and --sims select nodes", () => {
     expect(runJson("--from", "make_obs", "--sims", "Test:0", "--force-all")).toEqual({
       ...none,
       make_obs: ran(3),
+      mollview_obs: ran(3),
       get_dataset_stats: ran(1),
       ps_analysis: ran(1),
       ps_summary: ran(1),
@@ -250,7 +259,7 @@ describe("--only, --until, --from and --sims select nodes", () => {
     const stage = project.run([...BASE, "--only", "make_nois"]);
     expect(stage.code).toBe(2);
     expect(stage.stderr).toBe(
-      'error: --only make_nois: no such stage; did you mean "make_noise"? (stages: ps_setup, make_cmb, make_noise, make_obs, get_dataset_stats, ps_analysis, ps_summary)\n',
+      'error: --only make_nois: no such stage; did you mean "make_noise"? (stages: ps_setup, make_cmb, make_noise, make_obs, mollview_sim, mollview_obs, get_dataset_stats, ps_analysis, ps_summary)\n',
     );
     const split = project.run([...BASE, "--sims", "Trian:1"]);
     expect(split.code).toBe(2);
@@ -470,7 +479,7 @@ describe("configurations with different dataset folders keep each other's freshn
   let project: Project;
   // The embedded dataset_name holds the splits' name: 3-3 and 1-1 write to different folders.
   const BASE = ["run", "scenario=nside16"];
-  const NODES_1_1 = { ps_setup: 1, make_cmb: 3, make_noise: 9, make_obs: 9, get_dataset_stats: 1, ps_analysis: 1, ps_summary: 1 };
+  const NODES_1_1 = { ps_setup: 1, make_cmb: 3, make_noise: 9, make_obs: 9, mollview_sim: 3, mollview_obs: 9, get_dataset_stats: 1, ps_analysis: 1, ps_summary: 1 };
   const runJson = (...args: string[]): Record<string, Counts> => stagesOf(project.run([...BASE, ...args, "--json"]));
   const working = (dataset: string): string => join(project.dir, "data", dataset, "Simulation_Working");
   /** The outputs under a dataset folder (stage logs, which every run writes, left out). */
@@ -490,8 +499,8 @@ describe("configurations with different dataset folders keep each other's freshn
     expect(runJson()).toEqual(all(fresh));
     expect({ a: outputs("T_16_3-3"), b: outputs("T_16_1-1") }).toEqual(before);
     const status = project.run(["status", "scenario=nside16", "splits=1-1"]);
-    expect(status.stdout).toContain("all 25 nodes are fresh\n");
-  });
+    expect(status.stdout).toContain("all 37 nodes are fresh\n");
+  }, 180_000); // five runs of the default pipeline, mollviews included, on a shared machine
 
   it("cache gc keeps the records and objects of every dataset on disk, and says which records it drops when a folder is gone", () => {
     const kept = project.run(["cache", "gc", "--json"]);
@@ -503,9 +512,9 @@ describe("configurations with different dataset folders keep each other's freshn
     rmSync(join(project.dir, "data", "T_16_1-1"), { recursive: true, force: true });
     const dropped = project.run(["cache", "gc"]);
     expect(dropped.code, dropped.stderr).toBe(0);
-    expect(dropped.stdout).toContain("dropped 25 records whose outputs are all gone:\n");
+    expect(dropped.stdout).toContain("dropped 37 records whose outputs are all gone:\n");
     expect(dropped.stdout).toContain("  ps_setup  data/T_16_1-1/Simulation_Working/A_PS_Setup/cmb_ps_theory.txt\n");
-    expect(dropped.stdout).toContain("  … and 15 more (--json lists them all)\n");
+    expect(dropped.stdout).toContain("  … and 27 more (--json lists them all)\n");
     expect(runJson()).toEqual(all(fresh));
   });
 

@@ -141,7 +141,7 @@ describe("the parallel scheduler", () => {
     } finally {
       maps.cleanup();
     }
-  });
+  }, 180_000); // two runs of the default pipeline at nside 64, mollviews included, on a shared machine
 
   it("fails only the node whose stage called process.exit; the pool replaces the worker and goes on", () => {
     const result = project.run(["run", "pipeline.work.exit_sim=2", "--keep-going", "--json"]);

@@ -28,7 +28,7 @@ describe("run -m", () => {
     expect(first.stderr).toContain("[1/2] splits=1-1\n");
     expect(first.stderr).toContain("[2/2] splits=3-3\n");
     expect(first.stderr).toContain("sweep of 2 variants:\n");
-    expect(row(first.stderr, "splits=1-1")).toEqual(["25", "0", "0", "0", "ok"]);
+    expect(row(first.stderr, "splits=1-1")).toEqual(["37", "0", "0", "0", "ok"]);
     expect(row(first.stderr, "splits=3-3")?.slice(1)).toEqual(["0", "0", "0", "ok"]);
     expect(existsSync(join(project.dir, "data", "T_16_1-1"))).toBe(true);
     expect(existsSync(join(project.dir, "data", "T_16_3-3"))).toBe(true);
@@ -46,7 +46,7 @@ describe("run -m", () => {
     const sweep = project.run(["run", "-m", "scenario=nside16", "splits=1-1", "scenario.detectors.30.depth_ukarcmin=150,300"]);
     expect(sweep.code, sweep.stderr).toBe(0);
     // 150 is the default: that variant is fresh; 300 runs only the 30 GHz noise and what reads it.
-    expect(row(sweep.stderr, "scenario.detectors.30.depth_ukarcmin=150")).toEqual(["0", "25", "0", "0", "ok"]);
+    expect(row(sweep.stderr, "scenario.detectors.30.depth_ukarcmin=150")).toEqual(["0", "37", "0", "0", "ok"]);
     const changed = row(sweep.stderr, "scenario.detectors.30.depth_ukarcmin=300");
     expect(Number(changed?.[0])).toBeGreaterThan(0);
     expect(Number(changed?.[1])).toBeGreaterThan(0);
@@ -65,7 +65,7 @@ describe("run -m", () => {
   it("status -m and dag -m go over the same variants, each under a header", () => {
     const status = project.run(["status", "-m", "scenario=nside16", "splits=1-1,3-3"]);
     expect(status.code, status.stderr).toBe(0);
-    expect(status.stdout).toMatch(/^== \[1\/2\] splits=1-1\n[\s\S]*all 25 nodes are fresh\n\n== \[2\/2\] splits=3-3\n[\s\S]*all \d+ nodes are fresh\n$/);
+    expect(status.stdout).toMatch(/^== \[1\/2\] splits=1-1\n[\s\S]*all 37 nodes are fresh\n\n== \[2\/2\] splits=3-3\n[\s\S]*all \d+ nodes are fresh\n$/);
     const globbed = project.run(["dag", "-m", "scenario=glob(nside*)"]);
     expect(globbed.code, globbed.stderr).toBe(0);
     expect(globbed.stdout).toContain("== [1/4] scenario=nside16\n");

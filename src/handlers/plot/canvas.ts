@@ -7,7 +7,7 @@
  * Coordinates are continuous pixels: pixel (i, j) covers [i, i+1) × [j, j+1), centre (i+½, j+½);
  * y grows downwards.
  */
-import { GLYPH_ADVANCE, GLYPH_ASCENT, GLYPH_HEIGHT, GLYPH_WIDTH, glyphRows } from "./font.js";
+import { GLYPH_ASCENT, GLYPH_HEIGHT, fontPixelSize, glyphOutline } from "./font.js";
 
 /** An opaque colour, 0–255 per channel. */
 export interface Rgb {
@@ -232,50 +232,125 @@ export interface TextBox {
   readonly descent: number;
 }
 
-/** Width, ascent and descent of `label`; the last glyph's trailing blank column is not counted. */
+/**
+ * Width, ascent and descent of `label`: the width is the sum of the glyphs' advances, rounded up; ascent and
+ * descent are the line's nominal extent (capital height and descender room at each run's scale,
+ * shifted by its raise), so labels of different text line up on one baseline.
+ */
 export function measureText(label: RichText): TextBox {
   let width = 0;
   let ascent = 0;
   let descent = 0;
   for (const run of label) {
-    const n = [...run.text].length;
-    width += n * GLYPH_ADVANCE * run.scale;
+    const size = fontPixelSize(run.scale);
+    for (const ch of run.text) width += glyphOutline(ch.codePointAt(0) ?? 0x3f).advance * size;
     ascent = Math.max(ascent, GLYPH_ASCENT * run.scale + run.raise);
     descent = Math.max(descent, (GLYPH_HEIGHT - GLYPH_ASCENT) * run.scale - run.raise);
   }
-  if (width > 0) width -= (GLYPH_ADVANCE - GLYPH_WIDTH) * (label[label.length - 1]?.scale ?? 1);
-  return { width, ascent, descent: Math.max(0, descent) };
+  // Whole pixels: layouts place boxes on integer pixel edges.
+  return { width: Math.ceil(width - 1e-9), ascent, descent: Math.max(0, descent) };
 }
 
 /**
- * Draws `label` with its left end at `x` and its baseline at `y` (the row under the capitals).
- * `rotate` turns it 90° anticlockwise about (x, y), so it reads bottom to top (y-axis labels).
+ * Draws `label` antialiased with its left end at `x` and its baseline at `y` (the row under the
+ * capitals). `rotate` turns it 90° anticlockwise about (x, y), so it reads bottom to top (y-axis labels).
  */
 export function drawText(canvas: Canvas, label: RichText, x: number, y: number, color: Rgb, rotate = false): void {
+  const contours: Float64Array[] = [];
   let pen = 0;
   for (const run of label) {
-    const s = run.scale;
+    const size = fontPixelSize(run.scale);
     for (const ch of run.text) {
-      const rows = glyphRows(ch.codePointAt(0) ?? 0x3f);
-      for (let gy = 0; gy < GLYPH_HEIGHT; gy++) {
-        const bits = rows[gy] ?? 0;
-        if (bits === 0) continue;
-        for (let gx = 0; gx < GLYPH_WIDTH; gx++) {
-          if ((bits & (1 << (GLYPH_WIDTH - 1 - gx))) === 0) continue;
-          // Glyph pixel → an s×s block; u along the text, v downwards from the baseline.
-          const u0 = pen + gx * s;
-          const v0 = (gy - GLYPH_ASCENT) * s - run.raise;
-          for (let dv = 0; dv < s; dv++) {
-            for (let du = 0; du < s; du++) {
-              const u = u0 + du;
-              const v = v0 + dv;
-              if (rotate) canvas.blend(x + v, y - u - 1, color, 1);
-              else canvas.blend(x + u, y + v, color, 1);
-            }
-          }
+      const glyph = glyphOutline(ch.codePointAt(0) ?? 0x3f);
+      for (const contour of glyph.contours) {
+        const out = new Float64Array(contour.length);
+        for (let k = 0; k < contour.length; k += 2) {
+          // u along the text, v downwards from the baseline (font y grows upwards).
+          const u = pen + (contour[k] ?? 0) * size;
+          const v = -(contour[k + 1] ?? 0) * size - run.raise;
+          out[k] = rotate ? x + v : x + u;
+          out[k + 1] = rotate ? y - u : y + v;
         }
+        contours.push(out);
       }
-      pen += GLYPH_ADVANCE * s;
+      pen += glyph.advance * size;
     }
   }
+  const mask = new Mask(canvas.width, canvas.height);
+  fillContours(mask, contours, { x0: 0, y0: 0, x1: canvas.width, y1: canvas.height });
+  canvas.composite(mask, color, 1);
+}
+
+/** Vertical samples per pixel row in {@link fillContours}; horizontal coverage is exact. */
+const SUBROWS = 5;
+
+/**
+ * Fills closed polygons (each x0, y0, x1, y1, ... in pixels) with the non-zero winding rule, as
+ * TrueType outlines need, antialiased: each pixel row is sampled on {@link SUBROWS} lines and each
+ * line's spans add their exact horizontal overlap with every pixel.
+ */
+export function fillContours(mask: Mask, contours: readonly Float64Array[], clip: Rect): void {
+  let minX = Infinity;
+  let minY = Infinity;
+  let maxX = -Infinity;
+  let maxY = -Infinity;
+  for (const c of contours) {
+    for (let k = 0; k < c.length; k += 2) {
+      const px = c[k] ?? 0;
+      const py = c[k + 1] ?? 0;
+      if (px < minX) minX = px;
+      if (px > maxX) maxX = px;
+      if (py < minY) minY = py;
+      if (py > maxY) maxY = py;
+    }
+  }
+  const [xa, xb] = span(minX, maxX, clip.x0, clip.x1);
+  const [ya, yb] = span(minY, maxY, clip.y0, clip.y1);
+  if (xa > xb || ya > yb) return;
+  const w = xb - xa + 1;
+  const row = new Float64Array(w);
+  const hits: { x: number; dir: number }[] = [];
+  for (let py = ya; py <= yb; py++) {
+    row.fill(0);
+    for (let s = 0; s < SUBROWS; s++) {
+      const sy = py + (s + 0.5) / SUBROWS;
+      hits.length = 0;
+      for (const c of contours) {
+        const n = c.length / 2;
+        for (let k = 0; k < n; k++) {
+          const j = k === 0 ? n - 1 : k - 1;
+          const y0 = c[2 * j + 1] ?? 0;
+          const y1 = c[2 * k + 1] ?? 0;
+          if (y0 <= sy === y1 <= sy) continue;
+          const x0 = c[2 * j] ?? 0;
+          const x1 = c[2 * k] ?? 0;
+          hits.push({ x: x0 + ((sy - y0) * (x1 - x0)) / (y1 - y0), dir: y1 > y0 ? 1 : -1 });
+        }
+      }
+      hits.sort((a, b) => a.x - b.x);
+      let winding = 0;
+      for (let h = 0; h + 1 < hits.length; h++) {
+        winding += hits[h]?.dir ?? 0;
+        if (winding === 0) continue;
+        addSpan(row, (hits[h]?.x ?? 0) - xa, (hits[h + 1]?.x ?? 0) - xa, 1 / SUBROWS);
+      }
+    }
+    for (let i = 0; i < w; i++) mask.cover(xa + i, py, row[i] ?? 0);
+  }
+}
+
+/** Adds `weight` × the overlap of [left, right) with each pixel of `row` (pixel i covers [i, i+1)). */
+function addSpan(row: Float64Array, left: number, right: number, weight: number): void {
+  const l = Math.max(0, left);
+  const r = Math.min(row.length, right);
+  if (r <= l) return;
+  const il = Math.floor(l);
+  const ir = Math.floor(r);
+  if (il === ir) {
+    row[il] = (row[il] ?? 0) + (r - l) * weight;
+    return;
+  }
+  row[il] = (row[il] ?? 0) + (il + 1 - l) * weight;
+  for (let i = il + 1; i < ir; i++) row[i] = (row[i] ?? 0) + weight;
+  if (ir < row.length) row[ir] = (row[ir] ?? 0) + (r - ir) * weight;
 }

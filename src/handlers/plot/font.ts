@@ -1,144 +1,155 @@
 /**
- * A 5×9 pixel bitmap font for plot text, authored for cmbflow: printable ASCII (32–126) plus a
- * few symbols plots need (× μ ℓ ² ± ° π σ).
+ * Plot text in DejaVu Sans, the typeface matplotlib (and so healpy's figures) draws with. The font
+ * file comes from the npm package `@fontsource/dejavu-sans` (WOFF 1.0, the full, unsubsetted font;
+ * DejaVu's licence: Bitstream Vera terms, DejaVu changes public domain — redistribution with
+ * software is allowed); `opentype.js` (MIT, no dependencies) reads its glyph outlines. Both are
+ * loaded on first use, synchronously, because rendering is synchronous and most commands never draw
+ * text.
  *
- * Each glyph is 9 rows, top to bottom, one byte (two hex digits) per row; bit 4 is the leftmost
- * of the 5 columns. Rows 0–6 sit on the baseline (capitals are 7 rows tall, lower case 5);
- * rows 7–8 hold descenders (g j p q y , ;). A character advances by 6 columns (one blank
- * column between glyphs). Characters without a glyph are drawn as `?`.
+ * Sizes are given as a `scale`, as with the bitmap font this replaced: at scale s a capital letter
+ * is {@link GLYPH_ASCENT}·s pixels tall and a line needs {@link GLYPH_HEIGHT}·s pixels, so layouts
+ * written for the old font keep their proportions.
+ *
+ * | symbol | meaning | units |
+ * |---|---|---|
+ * | em | the font's design square, `unitsPerEm` units (2048 for DejaVu) | font units |
+ * | size | the em in pixels: GLYPH_ASCENT·s / capHeight | px |
+ * | capHeight | height of `H` over the em (0.729 for DejaVu) | 1 |
  */
+import { readFileSync } from "node:fs";
+import { createRequire } from "node:module";
 
-/** Glyph width in font pixels. */
+import type { OpenTypeFont, OpenTypeModule, PathCommand } from "opentype.js";
+
+/** Nominal glyph cell width per unit of scale (pixels at scale 1); proportional text is measured, not counted. */
 export const GLYPH_WIDTH = 5;
-/** Glyph height in font pixels, descenders included. */
+/** Line height per unit of scale, descenders included. */
 export const GLYPH_HEIGHT = 9;
-/** Rows above the baseline (capital height). */
+/** Capital height per unit of scale: the space a label needs above its baseline. */
 export const GLYPH_ASCENT = 7;
-/** Horizontal advance per character in font pixels. */
+/** Nominal advance per character per unit of scale (the average of DejaVu Sans is close to it). */
 export const GLYPH_ADVANCE = 6;
 
-// [code point, 9 rows as hex]
-const GLYPHS: readonly (readonly [number, string])[] = [
-  [0x0020, "000000000000000000"], // space
-  [0x0021, "040404040400040000"], // !
-  [0x0022, "0a0a00000000000000"], // quote
-  [0x0023, "0a0a1f0a1f0a0a0000"], // #
-  [0x0024, "040f140e051e040000"], // $
-  [0x0025, "181902040813030000"], // %
-  [0x0026, "0c12140815120d0000"], // &
-  [0x0027, "040408000000000000"], // '
-  [0x0028, "020408080804020000"], // (
-  [0x0029, "080402020204080000"], // )
-  [0x002a, "0004150e1504000000"], // *
-  [0x002b, "0004041f0404000000"], // +
-  [0x002c, "0000000000000c0408"], // ,
-  [0x002d, "0000001f0000000000"], // -
-  [0x002e, "00000000000c0c0000"], // .
-  [0x002f, "000102040810000000"], // /
-  [0x0030, "0e11131519110e0000"], // 0
-  [0x0031, "040c040404040e0000"], // 1
-  [0x0032, "0e11010204081f0000"], // 2
-  [0x0033, "1f02040201110e0000"], // 3
-  [0x0034, "02060a121f02020000"], // 4
-  [0x0035, "1f101e0101110e0000"], // 5
-  [0x0036, "0608101e11110e0000"], // 6
-  [0x0037, "1f0102040808080000"], // 7
-  [0x0038, "0e11110e11110e0000"], // 8
-  [0x0039, "0e11110f01020c0000"], // 9
-  [0x003a, "000c0c000c0c000000"], // :
-  [0x003b, "000c0c000c0c040800"], // ;
-  [0x003c, "020408100804020000"], // <
-  [0x003d, "00001f001f00000000"], // =
-  [0x003e, "080402010204080000"], // >
-  [0x003f, "0e1101020400040000"], // ?
-  [0x0040, "0e11010d15150e0000"], // @
-  [0x0041, "0e11111f1111110000"], // A
-  [0x0042, "1e11111e11111e0000"], // B
-  [0x0043, "0e11101010110e0000"], // C
-  [0x0044, "1c12111111121c0000"], // D
-  [0x0045, "1f10101e10101f0000"], // E
-  [0x0046, "1f10101e1010100000"], // F
-  [0x0047, "0e11101711110f0000"], // G
-  [0x0048, "1111111f1111110000"], // H
-  [0x0049, "0e04040404040e0000"], // I
-  [0x004a, "0702020202120c0000"], // J
-  [0x004b, "111214181412110000"], // K
-  [0x004c, "1010101010101f0000"], // L
-  [0x004d, "111b15151111110000"], // M
-  [0x004e, "111119151311110000"], // N
-  [0x004f, "0e11111111110e0000"], // O
-  [0x0050, "1e11111e1010100000"], // P
-  [0x0051, "0e11111115120d0000"], // Q
-  [0x0052, "1e11111e1412110000"], // R
-  [0x0053, "0f10100e01011e0000"], // S
-  [0x0054, "1f0404040404040000"], // T
-  [0x0055, "1111111111110e0000"], // U
-  [0x0056, "11111111110a040000"], // V
-  [0x0057, "1111111515150a0000"], // W
-  [0x0058, "11110a040a11110000"], // X
-  [0x0059, "11110a040404040000"], // Y
-  [0x005a, "1f01020408101f0000"], // Z
-  [0x005b, "0e08080808080e0000"], // [
-  [0x005c, "001008040201000000"], // backslash
-  [0x005d, "0e02020202020e0000"], // ]
-  [0x005e, "040a11000000000000"], // ^
-  [0x005f, "000000000000001f00"], // _
-  [0x0060, "080402000000000000"], // backtick
-  [0x0061, "00000e010f110f0000"], // a
-  [0x0062, "1010161911111e0000"], // b
-  [0x0063, "00000e1010110e0000"], // c
-  [0x0064, "01010d1311110f0000"], // d
-  [0x0065, "00000e111f100e0000"], // e
-  [0x0066, "0609081c0808080000"], // f
-  [0x0067, "00000f1111110f010e"], // g
-  [0x0068, "101016191111110000"], // h
-  [0x0069, "04000c0404040e0000"], // i
-  [0x006a, "02000602020202120c"], // j
-  [0x006b, "101012141814120000"], // k
-  [0x006c, "0c04040404040e0000"], // l
-  [0x006d, "00001a151515150000"], // m
-  [0x006e, "000016191111110000"], // n
-  [0x006f, "00000e1111110e0000"], // o
-  [0x0070, "00001e1111111e1010"], // p
-  [0x0071, "00000f1111110f0101"], // q
-  [0x0072, "000016191010100000"], // r
-  [0x0073, "00000f100e011e0000"], // s
-  [0x0074, "08081c080809060000"], // t
-  [0x0075, "0000111111130d0000"], // u
-  [0x0076, "00001111110a040000"], // v
-  [0x0077, "0000111115150a0000"], // w
-  [0x0078, "0000110a040a110000"], // x
-  [0x0079, "0000111111110f010e"], // y
-  [0x007a, "00001f0204081f0000"], // z
-  [0x007b, "030404080404030000"], // {
-  [0x007c, "040404040404040000"], // |
-  [0x007d, "180404020404180000"], // }
-  [0x007e, "000008150200000000"], // ~
-  [0x00d7, "00110a040a11000000"], // ×
-  [0x03bc, "0000111111131d1010"], // μ
-  [0x2113, "02050506040c130000"], // ℓ
-  [0x00b2, "0c1204081e00000000"], // ²
-  [0x00b1, "04041f0404001f0000"], // ±
-  [0x00b0, "0c12120c0000000000"], // °
-  [0x03c0, "00001f0a0a0a090000"], // π
-  [0x03c3, "00000f1211110e0000"], // σ
-];
+/** The typeface plot text is drawn in. */
+export const FONT_NAME = "DejaVu Sans";
 
-function decode(hex: string): Uint8Array {
-  const rows = new Uint8Array(GLYPH_HEIGHT);
-  for (let r = 0; r < GLYPH_HEIGHT; r++) rows[r] = Number.parseInt(hex.slice(2 * r, 2 * r + 2), 16);
-  return rows;
+/** The font file inside its npm package. */
+const FONT_FILE = "@fontsource/dejavu-sans/files/dejavu-sans-latin-400-normal.woff";
+
+/** Segments per quadratic or cubic curve: sub-pixel accuracy up to a ~40 px em. */
+const CURVE_STEPS = 8;
+
+/** One glyph: its outline as closed polygons in em units (y up, origin on the baseline) and its advance. */
+export interface GlyphOutline {
+  /** Each contour as x0, y0, x1, y1, ... in em units (1 = the em). */
+  readonly contours: readonly Float64Array[];
+  /** Horizontal advance in em units. */
+  readonly advance: number;
+  /** The font's glyph index (0 = the font has no glyph for the character). */
+  readonly index: number;
 }
 
-const TABLE: ReadonlyMap<number, Uint8Array> = new Map(GLYPHS.map(([code, hex]) => [code, decode(hex)]));
-const FALLBACK = TABLE.get(0x3f) ?? new Uint8Array(GLYPH_HEIGHT);
+interface LoadedFont {
+  readonly font: OpenTypeFont;
+  readonly unitsPerEm: number;
+  /** Capital height over the em. */
+  readonly capHeight: number;
+  readonly glyphs: Map<number, GlyphOutline>;
+}
 
-/** The rows of the glyph for `codePoint` (bit 4 = leftmost column); `?` when the font has none. */
-export function glyphRows(codePoint: number): Uint8Array {
-  return TABLE.get(codePoint) ?? FALLBACK;
+let loaded: LoadedFont | undefined;
+
+function loadFont(): LoadedFont {
+  if (loaded !== undefined) return loaded;
+  const require = createRequire(import.meta.url);
+  const opentype = require("opentype.js") as OpenTypeModule;
+  const bytes = readFileSync(require.resolve(FONT_FILE));
+  // lowMemory parses glyphs when first asked for: ~0.1 s instead of ~1 s for DejaVu's 6000 glyphs.
+  const font = opentype.parse(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength), { lowMemory: true });
+  const unitsPerEm = font.unitsPerEm;
+  const h = font.charToGlyph("H").getBoundingBox();
+  loaded = { font, unitsPerEm, capHeight: h.y2 / unitsPerEm, glyphs: new Map() };
+  return loaded;
+}
+
+/** Flattens an opentype.js path into closed polygons, scaled from font units to em units. */
+function flatten(commands: readonly PathCommand[], unitsPerEm: number): Float64Array[] {
+  const contours: Float64Array[] = [];
+  let points: number[] = [];
+  let cx = 0;
+  let cy = 0;
+  const close = (): void => {
+    if (points.length >= 6) contours.push(Float64Array.from(points, (v) => v / unitsPerEm));
+    points = [];
+  };
+  for (const c of commands) {
+    switch (c.type) {
+      case "M":
+        close();
+        points.push(c.x, c.y);
+        [cx, cy] = [c.x, c.y];
+        break;
+      case "L":
+        points.push(c.x, c.y);
+        [cx, cy] = [c.x, c.y];
+        break;
+      case "Q":
+        for (let k = 1; k <= CURVE_STEPS; k++) {
+          const t = k / CURVE_STEPS;
+          const u = 1 - t;
+          points.push(u * u * cx + 2 * u * t * c.x1 + t * t * c.x, u * u * cy + 2 * u * t * c.y1 + t * t * c.y);
+        }
+        [cx, cy] = [c.x, c.y];
+        break;
+      case "C":
+        for (let k = 1; k <= CURVE_STEPS; k++) {
+          const t = k / CURVE_STEPS;
+          const u = 1 - t;
+          const a = u * u * u;
+          const b = 3 * u * u * t;
+          const d = 3 * u * t * t;
+          const e = t * t * t;
+          points.push(a * cx + b * c.x1 + d * c.x2 + e * c.x, a * cy + b * c.y1 + d * c.y2 + e * c.y);
+        }
+        [cx, cy] = [c.x, c.y];
+        break;
+      case "Z":
+        close();
+        break;
+      default: {
+        const unknown: never = c;
+        throw new Error(`Internal error: unknown path command ${JSON.stringify(unknown)}`);
+      }
+    }
+  }
+  close();
+  return contours;
+}
+
+/**
+ * The outline of the glyph for `codePoint`. A character the font lacks gets the font's `.notdef`
+ * box (glyph 0), so missing text shows as boxes rather than vanishing.
+ */
+export function glyphOutline(codePoint: number): GlyphOutline {
+  const f = loadFont();
+  const cached = f.glyphs.get(codePoint);
+  if (cached !== undefined) return cached;
+  const glyph = f.font.charToGlyph(String.fromCodePoint(codePoint));
+  const outline: GlyphOutline = {
+    contours: flatten(glyph.path.commands, f.unitsPerEm),
+    advance: (glyph.advanceWidth ?? 0) / f.unitsPerEm,
+    index: glyph.index,
+  };
+  f.glyphs.set(codePoint, outline);
+  return outline;
 }
 
 /** True when the font has its own glyph for `codePoint`. */
 export function hasGlyph(codePoint: number): boolean {
-  return TABLE.has(codePoint);
+  return glyphOutline(codePoint).index !== 0;
+}
+
+/** The em size in pixels for text at `scale`: capitals are GLYPH_ASCENT·scale pixels tall. */
+export function fontPixelSize(scale: number): number {
+  return (GLYPH_ASCENT * scale) / loadFont().capHeight;
 }
