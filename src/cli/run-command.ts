@@ -35,6 +35,7 @@ import { ProgressDisplay } from "./progress.js";
 import type { NodeRunner } from "../scheduler/node-runner.js";
 import { defaultThreads, PoolRunner } from "../scheduler/pool-runner.js";
 import { assertNever } from "../diagnostics/result.js";
+import { chooseKernel } from "../healpix/legendre-native.js";
 
 interface RunFlags extends ConfigFlags {
   readonly json?: boolean;
@@ -415,6 +416,12 @@ async function runSweep(words: readonly string[], flags: RunFlags, io: CliIo): P
 async function run(overrides: readonly string[], flags: RunFlags, io: CliIo): Promise<number> {
   if (flags.failFast === true && flags.multirun !== true) {
     io.stderr("error: --fail-fast goes with -m (--multirun)\n");
+    return EXIT_USAGE;
+  }
+  // A kernel setting that cannot be honoured stops the run before any node fails on it.
+  const kernel = chooseKernel(io.env);
+  if (!kernel.ok) {
+    io.stderr(`error: ${kernel.message}\n`);
     return EXIT_USAGE;
   }
   try {

@@ -1,0 +1,31 @@
+/**
+ * The Legendre kernels the transform tests run under: WebAssembly always, native (its fastest
+ * instruction set) when the addon is built. Golden-test files wrap their suites in
+ * `describe.each(kernelCases())` and call {@link useKernelCase} in `beforeAll`.
+ */
+import { useLegendreKernel } from "../../src/healpix/legendre.js";
+import type { KernelSpec } from "../../src/healpix/legendre.js";
+import { loadNativeAddon } from "../../src/healpix/legendre-native.js";
+
+/** One kernel to test, or the reason it cannot run here. */
+export interface KernelCase {
+  readonly name: string;
+  readonly spec: KernelSpec | undefined;
+  readonly skip: string | undefined;
+}
+
+/** The kernels: "wasm", then "native" (skipped with the reason when the addon is missing). */
+export function kernelCases(): KernelCase[] {
+  const load = loadNativeAddon();
+  return [
+    { name: "wasm", spec: { kind: "wasm" }, skip: undefined },
+    load.ok
+      ? { name: `native ${load.addon.best}`, spec: { kind: "native", addon: load.addon, isa: load.addon.best }, skip: undefined }
+      : { name: "native", spec: undefined, skip: `native kernel not built: ${load.reason}` },
+  ];
+}
+
+/** Makes `c` the process-wide kernel. */
+export function useKernelCase(c: KernelCase): void {
+  if (c.spec !== undefined) useLegendreKernel(c.spec);
+}
