@@ -495,13 +495,51 @@ async function runChecked(words: readonly string[], given: RunFlags, io: CliIo):
     return EXIT_OK;
   }
 
+  // The worker threads start first: their start-up (each loads cmbflow, the plugins and the
+  // pipeline) then overlaps loading the executors here, taking the lock, opening the stores and
+  // judging the nodes, instead of beginning when the first stale node is found.
+  const runner = new PoolRunner({
+    source: {
+      configDir: configDirFor(flags, io).dir,
+      configName: flags.configName,
+      overrides,
+      projectDir: compiled.projectDir,
+      workDir: io.cwd,
+      env: io.env,
+      config: portableConfig(compiled),
+    },
+    threads: limits.value.jobs,
+    keepGoing: flags.keepGoing === true,
+    ...(limits.value.nodeTimeoutMs === undefined ? {} : { nodeTimeoutMs: limits.value.nodeTimeoutMs }),
+    ...(limits.value.workerMemoryMb === undefined ? {} : { workerMemoryMb: limits.value.workerMemoryMb }),
+  });
+  // Only when some node is sure to run: a run where every node is fresh starts no thread.
+  if (selection.value.forced.size > 0) runner.warm();
+  try {
+    return await runWithRunner(compiled, selection.value, flags, limits.value, settings, cacheDir, runner, io);
+  } finally {
+    await runner.close();
+  }
+}
+
+/** The run once its worker pool exists: executors, lock, stores, then {@link runWithLog}. */
+async function runWithRunner(
+  compiled: Compiled,
+  selection: { nodes: ReadonlySet<number> | undefined; forced: ReadonlySet<number> },
+  flags: RunFlags,
+  limits: { readonly graceMs: number },
+  settings: ReturnType<typeof cacheSettings>,
+  cacheDir: string,
+  runner: PoolRunner,
+  io: CliIo,
+): Promise<number> {
   // Loading the executors (a project's TypeScript is compiled off the main thread) overlaps
   // taking the lock and opening the stores.
   const memo = await ExecutorMemo.open(cacheDir);
   const preparing = prepareContext(compiled, io, memo, true);
   // Installed before the lock is taken, so no moment of holding it is left to the default
   // action of a signal (which would end the process on the spot).
-  const interrupts = new Interrupts(limits.value.graceMs, io.stderr);
+  const interrupts = new Interrupts(limits.graceMs, io.stderr);
   const lock = await acquireLock(cacheDir);
   if (!lock.ok) {
     interrupts.uninstall();
@@ -522,26 +560,10 @@ async function runChecked(words: readonly string[], given: RunFlags, io: CliIo):
     engine = await opening;
     if (context === undefined) return EXIT_USAGE;
     reportDamage(engine.damage, io);
-    const runner = new PoolRunner({
-      source: {
-        configDir: configDirFor(flags, io).dir,
-        configName: flags.configName,
-        overrides,
-        projectDir: compiled.projectDir,
-        workDir: io.cwd,
-        env: io.env,
-        config: portableConfig(compiled),
-      },
-      threads: limits.value.jobs,
-      keepGoing: flags.keepGoing === true,
-      ...(limits.value.nodeTimeoutMs === undefined ? {} : { nodeTimeoutMs: limits.value.nodeTimeoutMs }),
-      ...(limits.value.workerMemoryMb === undefined ? {} : { workerMemoryMb: limits.value.workerMemoryMb }),
-    });
     await memo.save();
     try {
-      return await runWithLog(compiled, context, engine, runner, selection.value, flags, interrupts, io);
+      return await runWithLog(compiled, context, engine, runner, selection, flags, interrupts, io);
     } finally {
-      await runner.close();
       // Again, for the import lists of the handler modules, read while planning. Only a
       // memo: failing to write it must not change the run's outcome.
       await memo.save().catch(() => undefined);
