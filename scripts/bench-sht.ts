@@ -20,7 +20,7 @@ import { spawnSync } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { useLegendreKernel } from "../src/healpix/legendre.js";
+import { relaxedSimdAvailable, useLegendreKernel } from "../src/healpix/legendre.js";
 import type { KernelSpec } from "../src/healpix/legendre.js";
 import { loadNativeAddon } from "../src/healpix/legendre-native.js";
 import { RandomState } from "../src/healpix/rng.js";
@@ -65,13 +65,14 @@ function best(repeats: number, run: () => void): Timing {
   return { wall, cpu };
 }
 
-/** The kernels to compare: native (when built) and WebAssembly. */
+/** The kernels to compare: native (when built), WebAssembly, and its relaxed-SIMD build where the engine has it. */
 function kernels(): [string, KernelSpec][] {
   const load = loadNativeAddon();
   const out: [string, KernelSpec][] = [];
   if (load.ok) out.push([`native ${load.addon.best}`, { kind: "native", addon: load.addon, isa: load.addon.best }]);
   else process.stderr.write(`bench-sht: ${load.reason}; timing the WebAssembly kernel only\n`);
-  out.push(["wasm", { kind: "wasm" }]);
+  out.push(["wasm", { kind: "wasm", relaxed: false }]);
+  if (relaxedSimdAvailable()) out.push(["wasm relaxed", { kind: "wasm", relaxed: true }]);
   return out;
 }
 

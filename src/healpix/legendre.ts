@@ -22,8 +22,9 @@
 import type { TiledColumn } from "./fft.js";
 import { chooseKernel } from "./legendre-native.js";
 import type { KernelKind, NativeAddon, NativeIsa, NativeIsaKernel } from "./legendre-native.js";
-import { ensureMemory, instantiateKernel, WASM_PAGE } from "./sht-wasm.js";
+import { engineAccepts, ensureMemory, instantiateKernel, WASM_PAGE } from "./sht-wasm.js";
 import type { WasmMemory } from "./sht-wasm.js";
+import { LEGENDRE_RELAXED_WASM_BASE64 } from "./wasm/legendre-relaxed-wasm.generated.js";
 import { LEGENDRE_WASM_BASE64 } from "./wasm/legendre-wasm.generated.js";
 
 interface KernelExports {
@@ -93,9 +94,30 @@ function nativeExports(addon: NativeAddon, kernel: NativeIsaKernel, memory: Nati
   };
 }
 
+/**
+ * Whether the relaxed-SIMD build is taken by default where available. It is not: measured with
+ * scripts/bench-sht.ts on Node 22 and 24 (V8 12.4, 13.6; AVX-512 CPU) it was 0–30% slower than the
+ * plain build at nside 256 and 512 (the FMA shortens no dependency chain that bounds these loops,
+ * which the plain build already splits). It stays selectable ({ kind: "wasm", relaxed: true }) and
+ * in the benchmark, so the choice can be revisited per engine.
+ */
+const RELAXED_BY_DEFAULT = false;
+
+/** The WebAssembly builds: plain SIMD128, or with relaxed SIMD's fused multiply-add. */
+export type WasmIsa = "simd128" | "relaxed-simd";
+
+let relaxedOk: boolean | undefined;
+
+/** Whether this engine runs the relaxed-SIMD build (Node ≥ 22 has relaxed SIMD on by default). */
+export function relaxedSimdAvailable(): boolean {
+  relaxedOk ??= engineAccepts(LEGENDRE_RELAXED_WASM_BASE64);
+  return relaxedOk;
+}
+
 /** Which kernel a {@link LegendreKernel} runs. */
 export type KernelSpec =
-  | { readonly kind: "wasm" }
+  /** `relaxed`: the relaxed-SIMD build (fused multiply-add); default where the engine has it. */
+  | { readonly kind: "wasm"; readonly relaxed?: boolean }
   | { readonly kind: "native"; readonly addon: NativeAddon; readonly isa: NativeIsa };
 
 /**
@@ -119,7 +141,7 @@ export class LegendreKernel {
   readonly #partPerL: number;
   /** "wasm" or the native instruction set. */
   readonly name: KernelKind;
-  readonly isa: NativeIsa | "simd128";
+  readonly isa: NativeIsa | WasmIsa;
   #f64: Float64Array;
   #lanes = 0;
   #lmax = -1;
@@ -158,13 +180,14 @@ export class LegendreKernel {
       this.name = "native";
       this.isa = spec.isa;
     } else {
-      const { exports, memory } = instantiateKernel<KernelExports>(LEGENDRE_WASM_BASE64);
+      const relaxed = (spec.relaxed ?? RELAXED_BY_DEFAULT) && relaxedSimdAvailable();
+      const { exports, memory } = instantiateKernel<KernelExports>(relaxed ? LEGENDRE_RELAXED_WASM_BASE64 : LEGENDRE_WASM_BASE64);
       this.#memory = memory;
       this.#k = exports;
       this.#block = LANES_PER_BLOCK;
       this.#partPerL = 0;
       this.name = "wasm";
-      this.isa = "simd128";
+      this.isa = relaxed ? "relaxed-simd" : "simd128";
     }
     this.#f64 = new Float64Array(this.#memory.buffer);
   }

@@ -1,5 +1,5 @@
 import { afterAll, describe, expect, it } from "vitest";
-import { legendreKernel, useLegendreKernel } from "../../src/healpix/legendre.js";
+import { legendreKernel, relaxedSimdAvailable, useLegendreKernel } from "../../src/healpix/legendre.js";
 import type { KernelSpec } from "../../src/healpix/legendre.js";
 import { chooseKernel, kernelDescription, loadNativeAddon, nativeIsas } from "../../src/healpix/legendre-native.js";
 import { RandomState } from "../../src/healpix/rng.js";
@@ -82,6 +82,19 @@ describe.skipIf(skipNative !== false)("native kernel against the WebAssembly ker
     const isas = nativeIsas();
     expect(isas).toContain("sse2");
     expect(isas[0]).toBe(addon.best);
+  });
+});
+
+describe.skipIf(!relaxedSimdAvailable())("relaxed-SIMD WebAssembly build (needs Node ≥ 22)", () => {
+  afterAll(() => useLegendreKernel(undefined));
+
+  it.each([16, 128])("agrees with the plain build at nside %i (relative L2 1e-13)", (nside) => {
+    const plain = transforms({ kind: "wasm", relaxed: false }, nside);
+    const relaxed = transforms({ kind: "wasm", relaxed: true }, nside);
+    expect(legendreKernel().isa).toBe("relaxed-simd");
+    expect(relL2(relaxed.map, plain.map)).toBeLessThan(1e-13);
+    expect(relL2(relaxed.alm, plain.alm)).toBeLessThan(1e-13);
+    for (let f = 0; f < 3; f++) expect(relL2(relaxed.polAlm[f]!, plain.polAlm[f]!)).toBeLessThan(1e-13);
   });
 });
 
