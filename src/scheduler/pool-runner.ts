@@ -96,6 +96,11 @@ export class PoolRunner implements NodeRunner {
     return this.#pool;
   }
 
+  /** Worker threads the pool has started so far (0 before it starts). */
+  async threadCount(): Promise<number> {
+    return this.#pool === undefined ? 0 : (await this.#pool).threads.length;
+  }
+
   async run(task: WorkTask, signal?: AbortSignal): Promise<WorkResult> {
     const timeout = this.#options.nodeTimeoutMs === undefined ? undefined : startedTimeout(this.#options.nodeTimeoutMs);
     const signals = [this.#terminate.signal, this.#broken.signal, ...(timeout === undefined ? [] : [timeout.signal]), ...(signal === undefined ? [] : [signal])];
