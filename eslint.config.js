@@ -3,7 +3,7 @@ import js from "@eslint/js";
 import tseslint from "typescript-eslint";
 
 export default tseslint.config(
-  { ignores: ["dist/**", "node_modules/**", "cache/**", "data/**", "bin/**", "test/fixtures/**", ".scratch/**"] },
+  { ignores: ["dist/**", "node_modules/**", "cache/**", "data/**", "bin/**", "test/fixtures/**", ".scratch/**", "build/**"] },
   js.configs.recommended,
   ...tseslint.configs.recommendedTypeChecked,
   {
@@ -20,5 +20,11 @@ export default tseslint.config(
   {
     files: ["eslint.config.js"],
     ...tseslint.configs.disableTypeChecked,
+  },
+  {
+    // Plain-JavaScript install hooks (they run before the TypeScript build).
+    files: ["scripts/*.mjs"],
+    ...tseslint.configs.disableTypeChecked,
+    languageOptions: { parserOptions: { projectService: false }, globals: { process: "readonly" } },
   },
 );

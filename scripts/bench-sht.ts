@@ -1,7 +1,8 @@
 /**
- * Benchmark of the spherical-harmonic transforms against healpy on the same input.
+ * Benchmark of the spherical-harmonic transforms against healpy on the same input, once per
+ * Legendre kernel (native with its best instruction set, and WebAssembly) in the same process.
  *
- * Usage: `npx tsx scripts/bench-sht.ts [--nside 128,256,512] [--repeats 5]`
+ * Usage: `npx tsx scripts/bench-sht.ts [--nside 256,512] [--repeats 5] [--ops alm2map,map2alm]`
  *
  * For each nside (lmax = 3·nside − 1) it draws alm (seeded, C_l = 1/(l+10)²), synthesises the map
  * with our alm2map, writes both to a temporary directory, then times, best of `repeats` runs after
@@ -10,39 +11,69 @@
  * single-threaded in this process, healpy in /usr/bin/python3 with OMP_NUM_THREADS=1 (timed inside
  * Python with time.perf_counter on the same files). healpy runs once before and once after ours
  * and keeps its best, so a burst of load on the machine does not favour either side. Prints a
- * table of times and the ratio ours/healpy. Requires python3-healpy; exits with code 1 if missing.
+ * table of times and the ratio ours/healpy, in wall-clock time and in CPU time (Node's
+ * process.cpuUsage, Python's time.process_time): on a machine shared with other jobs the CPU-time
+ * ratio is the steadier one (it counts V8's helper threads against us, never for us). Requires
+ * python3-healpy; exits with code 1 if missing.
  */
 import { spawnSync } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { relaxedSimdAvailable, useLegendreKernel } from "../src/healpix/legendre.js";
+import type { KernelSpec } from "../src/healpix/legendre.js";
+import { loadNativeAddon } from "../src/healpix/legendre-native.js";
 import { RandomState } from "../src/healpix/rng.js";
 import { alm2map, map2alm } from "../src/healpix/sht.js";
 import { alm2mapPol, map2almPol } from "../src/healpix/sht-spin2.js";
 import { anafast } from "../src/healpix/spectra.js";
 import { synalm } from "../src/healpix/synalm.js";
 
+/** Best wall and CPU seconds of one operation. */
+interface Timing {
+  readonly wall: number;
+  readonly cpu: number;
+}
+
 interface Row {
   readonly nside: number;
   readonly op: string;
-  readonly ours: number;
-  readonly healpy: number;
+  /** Per kernel name. */
+  readonly ours: Readonly<Record<string, Timing>>;
+  readonly healpy: Timing;
 }
+
+const OPS = ["alm2map", "map2alm (iter 0)", "anafast (iter 3)", "alm2map pol", "map2alm pol (iter 0)"] as const;
+type Op = (typeof OPS)[number];
 
 function arg(name: string, fallback: string): string {
   const i = process.argv.indexOf(name);
   return i >= 0 && i + 1 < process.argv.length ? process.argv[i + 1]! : fallback;
 }
 
-function best(repeats: number, run: () => void): number {
+function best(repeats: number, run: () => void): Timing {
   run(); // warm-up: JIT tiers, FFT plans, kernel memory
-  let t = Infinity;
+  let wall = Infinity, cpu = Infinity;
   for (let r = 0; r < repeats; r++) {
+    const c0 = process.cpuUsage();
     const t0 = performance.now();
     run();
-    t = Math.min(t, (performance.now() - t0) / 1000);
+    wall = Math.min(wall, (performance.now() - t0) / 1000);
+    const c = process.cpuUsage(c0);
+    cpu = Math.min(cpu, (c.user + c.system) / 1e6);
   }
-  return t;
+  return { wall, cpu };
+}
+
+/** The kernels to compare: native (when built), WebAssembly, and its relaxed-SIMD build where the engine has it. */
+function kernels(): [string, KernelSpec][] {
+  const load = loadNativeAddon();
+  const out: [string, KernelSpec][] = [];
+  if (load.ok) out.push([`native ${load.addon.best}`, { kind: "native", addon: load.addon, isa: load.addon.best }]);
+  else process.stderr.write(`bench-sht: ${load.reason}; timing the WebAssembly kernel only\n`);
+  out.push(["wasm", { kind: "wasm", relaxed: false }]);
+  if (relaxedSimdAvailable()) out.push(["wasm relaxed", { kind: "wasm", relaxed: true }]);
+  return out;
 }
 
 const PYTHON = String.raw`
@@ -53,25 +84,37 @@ alm = np.fromfile(d + "/alm.f64", dtype="<f8").view(np.complex128)
 m = np.fromfile(d + "/map.f64", dtype="<f8")
 alms = list(np.fromfile(d + "/alm_pol.f64", dtype="<f8").view(np.complex128).reshape(3, -1))
 maps = np.fromfile(d + "/map_pol.f64", dtype="<f8").reshape(3, -1)
+ops = sys.argv[5].split(",")
 def best(f, n):
     f()
-    t = float("inf")
+    w, c = float("inf"), float("inf")
     for _ in range(n):
-        t0 = time.perf_counter(); f(); t = min(t, time.perf_counter() - t0)
-    return t
-print(json.dumps({
-    "alm2map": best(lambda: hp.alm2map(alm, nside, lmax=lmax), repeats),
-    "map2alm (iter 0)": best(lambda: hp.map2alm(m, lmax=lmax, iter=0), repeats),
-    "anafast (iter 3)": best(lambda: hp.anafast(m, lmax=lmax, iter=3), max(1, repeats // 2)),
-    "alm2map pol": best(lambda: hp.alm2map(alms, nside, lmax=lmax, pol=True), repeats),
-    "map2alm pol (iter 0)": best(lambda: hp.map2alm(maps, lmax=lmax, iter=0, pol=True), repeats),
-    "healpy": hp.__version__,
-}))
+        t0, c0 = time.perf_counter(), time.process_time(); f()
+        w, c = min(w, time.perf_counter() - t0), min(c, time.process_time() - c0)
+    return {"wall": w, "cpu": c}
+run = {
+    "alm2map": lambda: best(lambda: hp.alm2map(alm, nside, lmax=lmax), repeats),
+    "map2alm (iter 0)": lambda: best(lambda: hp.map2alm(m, lmax=lmax, iter=0), repeats),
+    "anafast (iter 3)": lambda: best(lambda: hp.anafast(m, lmax=lmax, iter=3), max(1, repeats // 2)),
+    "alm2map pol": lambda: best(lambda: hp.alm2map(alms, nside, lmax=lmax, pol=True), repeats),
+    "map2alm pol (iter 0)": lambda: best(lambda: hp.map2alm(maps, lmax=lmax, iter=0, pol=True), repeats),
+}
+out = {op: run[op]() for op in ops}
+out["healpy"] = hp.__version__
+print(json.dumps(out))
 `;
 
 function main(): number {
-  const nsides = arg("--nside", "128,256,512").split(",").map(Number);
+  const nsides = arg("--nside", "256,512").split(",").map(Number);
   const repeats = Number(arg("--repeats", "5"));
+  const ops = arg("--ops", OPS.join(",")).split(",");
+  for (const op of ops) {
+    if (!(OPS as readonly string[]).includes(op)) {
+      process.stderr.write(`bench-sht: unknown operation "${op}"; one of ${OPS.join(", ")}\n`);
+      return 1;
+    }
+  }
+  const kernelList = kernels();
   const rows: Row[] = [];
   let healpyVersion = "?";
   for (const nside of nsides) {
@@ -92,8 +135,8 @@ function main(): number {
       };
       writeFileSync(join(dir, "alm_pol.f64"), concat(alms));
       writeFileSync(join(dir, "map_pol.f64"), concat(maps));
-      const timeHealpy = (): Record<string, number | string> | undefined => {
-        const py = spawnSync("/usr/bin/python3", ["-c", PYTHON, String(nside), String(lmax), String(repeats), dir], {
+      const timeHealpy = (): Record<string, Timing | string> | undefined => {
+        const py = spawnSync("/usr/bin/python3", ["-c", PYTHON, String(nside), String(lmax), String(repeats), dir, ops.join(",")], {
           env: { ...process.env, OMP_NUM_THREADS: "1" },
           encoding: "utf8",
         });
@@ -101,32 +144,48 @@ function main(): number {
           process.stderr.write(`bench-sht: healpy run failed (is python3-healpy installed?)\n${py.stderr}`);
           return undefined;
         }
-        return JSON.parse(py.stdout) as Record<string, number | string>;
+        return JSON.parse(py.stdout) as Record<string, Timing | string>;
       };
       const before = timeHealpy();
       if (before === undefined) return 1;
-      healpyVersion = String(before.healpy);
-      const ours: Record<string, number> = {
-        alm2map: best(repeats, () => alm2map(alm, nside, { lmax })),
-        "map2alm (iter 0)": best(repeats, () => map2alm(map, { lmax, iter: 0 })),
-        "anafast (iter 3)": best(Math.max(1, Math.floor(repeats / 2)), () => anafast(map, undefined, { lmax, iter: 3 })),
-        "alm2map pol": best(repeats, () => alm2mapPol(alms, nside, { lmax })),
-        "map2alm pol (iter 0)": best(repeats, () => map2almPol(maps, { lmax, iter: 0 })),
+      healpyVersion = before.healpy as string;
+      const runs: Record<Op, () => void> = {
+        alm2map: () => alm2map(alm, nside, { lmax }),
+        "map2alm (iter 0)": () => map2alm(map, { lmax, iter: 0 }),
+        "anafast (iter 3)": () => anafast(map, undefined, { lmax, iter: 3 }),
+        "alm2map pol": () => alm2mapPol(alms, nside, { lmax }),
+        "map2alm pol (iter 0)": () => map2almPol(maps, { lmax, iter: 0 }),
       };
+      const ours: Record<string, Record<string, Timing>> = {};
+      for (const [name, spec] of kernelList) {
+        useLegendreKernel(spec);
+        for (const op of ops) {
+          const n = op === "anafast (iter 3)" ? Math.max(1, Math.floor(repeats / 2)) : repeats;
+          (ours[op] ??= {})[name] = best(n, runs[op as Op]);
+        }
+      }
+      useLegendreKernel(undefined);
       const after = timeHealpy();
       if (after === undefined) return 1;
-      for (const op of Object.keys(ours)) {
-        rows.push({ nside, op, ours: ours[op]!, healpy: Math.min(Number(before[op]), Number(after[op])) });
+      for (const op of ops) {
+        const b = before[op] as Timing, a = after[op] as Timing;
+        rows.push({ nside, op, ours: ours[op]!, healpy: { wall: Math.min(b.wall, a.wall), cpu: Math.min(b.cpu, a.cpu) } });
       }
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
   }
+  const names = kernelList.map(([name]) => name);
   const lines = [
-    `cmbflow SHT vs healpy ${healpyVersion} (OMP_NUM_THREADS=1), lmax = 3·nside − 1, best of ${String(repeats)}`,
-    "| nside | operation | ours (s) | healpy (s) | ours/healpy |",
-    "|---:|---|---:|---:|---:|",
-    ...rows.map((r) => `| ${String(r.nside)} | ${r.op} | ${r.ours.toFixed(4)} | ${r.healpy.toFixed(4)} | ${(r.ours / r.healpy).toFixed(2)} |`),
+    `cmbflow SHT vs healpy ${healpyVersion} (OMP_NUM_THREADS=1, one thread each), lmax = 3·nside − 1, best of ${String(repeats)}; ` +
+      "seconds wall-clock, ratio to healpy as wall / CPU time",
+    `| nside | operation | ${names.map((n) => `${n} (s)`).join(" | ")} | healpy (s) | ${names.map((n) => `${n}/healpy`).join(" | ")} |`,
+    `|---:|---|${names.map(() => "---:|").join("")}---:|${names.map(() => "---:|").join("")}`,
+    ...rows.map((r) => {
+      const t = names.map((n) => r.ours[n]!.wall.toFixed(4)).join(" | ");
+      const q = names.map((n) => `${(r.ours[n]!.wall / r.healpy.wall).toFixed(2)} / ${(r.ours[n]!.cpu / r.healpy.cpu).toFixed(2)}`).join(" | ");
+      return `| ${String(r.nside)} | ${r.op} | ${t} | ${r.healpy.wall.toFixed(4)} | ${q} |`;
+    }),
   ];
   process.stdout.write(lines.join("\n") + "\n");
   return 0;

@@ -18,6 +18,7 @@ import type { CliIo } from "./io.js";
 import { EXIT_FAILED, EXIT_OK, EXIT_USAGE, processIo } from "./io.js";
 import { fileFailureText } from "../cache/cache-file-error.js";
 import { projectFolder } from "./project-folder.js";
+import { chooseKernel, kernelDescription } from "../healpix/legendre-native.js";
 
 export { projectFolder };
 
@@ -33,7 +34,7 @@ export async function main(argv: readonly string[], given: CliIo = processIo()):
   };
   const program = new Command("cmbflow")
     .description("Run simulation pipelines on the sphere as a cached DAG of stage × simulation nodes.")
-    .version(await version(), "-V, --version")
+    .version(`${await version()}\n${kernelDescription(chooseKernel(io.env))}`, "-V, --version")
     .showSuggestionAfterError()
     .exitOverride()
     .configureOutput({ writeOut: io.stdout, writeErr: io.stderr })

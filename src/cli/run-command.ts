@@ -37,6 +37,7 @@ import { defaultThreads } from "../backends/threads/pool-runner.js";
 import { backendName, createRunner, slurmRunner } from "../backends/index.js";
 import type { SlurmRunner } from "../backends/slurm/slurm-runner.js";
 import { assertNever } from "../diagnostics/result.js";
+import { chooseKernel } from "../healpix/legendre-native.js";
 
 interface RunFlags extends ConfigFlags {
   readonly json?: boolean;
@@ -456,6 +457,12 @@ async function run(overrides: readonly string[], flags: RunFlags, io: CliIo): Pr
     io.stderr("error: --fail-fast goes with -m (--multirun)\n");
     return EXIT_USAGE;
   }
+  // A kernel setting that cannot be honoured stops the run before any node fails on it.
+  const kernel = chooseKernel(io.env);
+  if (!kernel.ok) {
+    io.stderr(`error: ${kernel.message}\n`);
+    return EXIT_USAGE;
+  }
   try {
     return await runChecked(overrides, flags, io);
   } catch (caught) {
@@ -595,6 +602,9 @@ async function runChecked(words: readonly string[], given: RunFlags, io: CliIo):
       return EXIT_USAGE;
     }
     const runner = made.value;
+    // Only when some node is sure to run (a run where every node is fresh starts no thread):
+    // the threads start while this thread judges the nodes.
+    if (selection.value.forced.size > 0) runner.warm?.();
     await memo.save();
     try {
       return await runWithLog(compiled, context, engine, runner, selection.value, flags, interrupts, io, runId);

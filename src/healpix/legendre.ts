@@ -20,8 +20,11 @@
  * chunk from O(lmax) per-lmax tables, so no (l, m) table is ever held.
  */
 import type { TiledColumn } from "./fft.js";
-import { ensureMemory, instantiateKernel } from "./sht-wasm.js";
+import { chooseKernel } from "./legendre-native.js";
+import type { KernelKind, NativeAddon, NativeIsa, NativeIsaKernel } from "./legendre-native.js";
+import { engineAccepts, ensureMemory, instantiateKernel, WASM_PAGE } from "./sht-wasm.js";
 import type { WasmMemory } from "./sht-wasm.js";
+import { LEGENDRE_RELAXED_WASM_BASE64 } from "./wasm/legendre-relaxed-wasm.generated.js";
 import { LEGENDRE_WASM_BASE64 } from "./wasm/legendre-wasm.generated.js";
 
 interface KernelExports {
@@ -48,8 +51,74 @@ type KernelFn = (
 /** 1/√(4π) = λ_00. */
 const LAMBDA_00 = 1 / Math.sqrt(4 * Math.PI);
 
-/** Lanes per kernel block: two f64x2 vectors. */
+/** Lanes per WebAssembly kernel block (two f64x2 vectors); chunks are sized in these. */
 export const LANES_PER_BLOCK = 4;
+
+/** Lanes per native kernel block: four vectors of up to eight doubles (native/legendre-body.h). */
+const NATIVE_BLOCK_VECTORS = 4;
+
+/**
+ * Memory of the native kernel: a plain ArrayBuffer that grows like a WebAssembly memory (by whole
+ * pages, keeping its contents), so the layout code serves both kernels.
+ */
+class NativeMemory implements WasmMemory {
+  buffer = new ArrayBuffer(WASM_PAGE);
+
+  grow(pages: number): number {
+    const old = this.buffer;
+    this.buffer = new ArrayBuffer(old.byteLength + pages * WASM_PAGE);
+    new Uint8Array(this.buffer).set(new Uint8Array(old));
+    return old.byteLength / WASM_PAGE;
+  }
+}
+
+/**
+ * The native addon behind the WebAssembly kernel's exports: same offsets, the buffer prepended.
+ * The native kernel runs only the x-form recurrence, so the y-form tables (bc), the lane y array,
+ * the phase-0 limits and the analysis scratch are not passed; its a column and analysis sums are
+ * linear in l (configure() is moot), and `nblk` counts blocks of {@link LANES_PER_BLOCK} lanes.
+ */
+function nativeExports(addon: NativeAddon, kernel: NativeIsaKernel, memory: NativeMemory): KernelExports {
+  return {
+    lmaxTables: (lmax, inv4, sq4, isq) => addon.lmaxTables(memory.buffer, lmax, inv4, sq4, isq),
+    coefs: (m, lmax, inv4, sq4, isq, e2, _bc, nrm, lim, bj, bf) =>
+      addon.coefs(memory.buffer, m, lmax, inv4, sq4, isq, e2, nrm, lim, bj, bf),
+    configure: () => undefined,
+    prescale: (m, lmax, src, dst, nrm) => addon.prescale(memory.buffer, m, lmax, src, dst, nrm),
+    finish: (m, lmax, p, a, nrm) => kernel.finish(memory.buffer, m, lmax, p, a, nrm),
+    advanceMM: (m, n, sp, v, k) => addon.advanceMM(memory.buffer, m, n, sp, v, k),
+    synth: (m, lmax, nblk, x, _y, v, k, d, e2, _bc, nrm, _lim, bj, bf, a, f, fstride, soff) =>
+      kernel.synth(memory.buffer, m, lmax, nblk * LANES_PER_BLOCK, x, v, k, d, e2, nrm, bj, bf, a, f, fstride, soff),
+    analyze: (m, lmax, nblk, x, _y, v, k, d, e2, _bc, nrm, _lim, bj, bf, p, f, fstride, soff) =>
+      kernel.analyze(memory.buffer, m, lmax, nblk * LANES_PER_BLOCK, x, v, k, d, e2, nrm, bj, bf, p, f, fstride, soff),
+  };
+}
+
+/**
+ * Whether the relaxed-SIMD build is taken by default where available. It is not: measured with
+ * scripts/bench-sht.ts on Node 22 and 24 (V8 12.4, 13.6; AVX-512 CPU) it was 0–30% slower than the
+ * plain build at nside 256 and 512 (the FMA shortens no dependency chain that bounds these loops,
+ * which the plain build already splits). It stays selectable ({ kind: "wasm", relaxed: true }) and
+ * in the benchmark, so the choice can be revisited per engine.
+ */
+const RELAXED_BY_DEFAULT = false;
+
+/** The WebAssembly builds: plain SIMD128, or with relaxed SIMD's fused multiply-add. */
+export type WasmIsa = "simd128" | "relaxed-simd";
+
+let relaxedOk: boolean | undefined;
+
+/** Whether this engine runs the relaxed-SIMD build (Node ≥ 22 has relaxed SIMD on by default). */
+export function relaxedSimdAvailable(): boolean {
+  relaxedOk ??= engineAccepts(LEGENDRE_RELAXED_WASM_BASE64);
+  return relaxedOk;
+}
+
+/** Which kernel a {@link LegendreKernel} runs. */
+export type KernelSpec =
+  /** `relaxed`: the relaxed-SIMD build (fused multiply-add); default where the engine has it. */
+  | { readonly kind: "wasm"; readonly relaxed?: boolean }
+  | { readonly kind: "native"; readonly addon: NativeAddon; readonly isa: NativeIsa };
 
 /**
  * m per tile of F. For one m the kernel touches one entry per lane; with F tiled as
@@ -66,6 +135,13 @@ const TILE = 64;
 export class LegendreKernel {
   readonly #memory: WasmMemory;
   readonly #k: KernelExports;
+  /** Lanes are padded to a multiple of this. */
+  readonly #block: number;
+  /** Bytes of analysis column sums per l (native: one vector of partial sums for re and for im). */
+  readonly #partPerL: number;
+  /** "wasm" or the native instruction set. */
+  readonly name: KernelKind;
+  readonly isa: NativeIsa | WasmIsa;
   #f64: Float64Array;
   #lanes = 0;
   #lmax = -1;
@@ -92,11 +168,28 @@ export class LegendreKernel {
   #ws = 0;
   #f = 0;
 
-  constructor() {
-    const { exports, memory } = instantiateKernel<KernelExports>(LEGENDRE_WASM_BASE64);
-    this.#memory = memory;
-    this.#k = exports;
-    this.#f64 = new Float64Array(memory.buffer);
+  constructor(spec: KernelSpec = { kind: "wasm" }) {
+    if (spec.kind === "native") {
+      const kernel = spec.addon[spec.isa];
+      if (kernel === undefined) throw new Error(`Internal error: the native kernel has no ${spec.isa} variant on this CPU`);
+      const memory = new NativeMemory();
+      this.#memory = memory;
+      this.#k = nativeExports(spec.addon, kernel, memory);
+      this.#block = kernel.width * NATIVE_BLOCK_VECTORS;
+      this.#partPerL = 16 * kernel.width;
+      this.name = "native";
+      this.isa = spec.isa;
+    } else {
+      const relaxed = (spec.relaxed ?? RELAXED_BY_DEFAULT) && relaxedSimdAvailable();
+      const { exports, memory } = instantiateKernel<KernelExports>(relaxed ? LEGENDRE_RELAXED_WASM_BASE64 : LEGENDRE_WASM_BASE64);
+      this.#memory = memory;
+      this.#k = exports;
+      this.#block = LANES_PER_BLOCK;
+      this.#partPerL = 0;
+      this.name = "wasm";
+      this.isa = relaxed ? "relaxed-simd" : "simd128";
+    }
+    this.#f64 = new Float64Array(this.#memory.buffer);
   }
 
   /**
@@ -106,7 +199,7 @@ export class LegendreKernel {
    * padded lane count.
    */
   layout(lanes: number, lmax: number, mmax: number, almBytes = 0): number {
-    const padded = Math.ceil(lanes / LANES_PER_BLOCK) * LANES_PER_BLOCK;
+    const padded = Math.ceil(lanes / this.#block) * this.#block;
     // The analysis output alm sits first, so it keeps its offset across chunks.
     let at = Math.ceil(almBytes / 16) * 16;
     const take = (bytes: number): number => {
@@ -133,14 +226,15 @@ export class LegendreKernel {
     this.#bf = take(8 * (lmax + 8));
     this.#col = take(16 * (lmax + 2));
     this.#cols = take(2 * odd);
-    this.#part = take(2 * odd);
+    const partBytes = Math.max(2 * odd, this.#partPerL * (lmax + 2));
+    this.#part = take(partBytes);
     this.#ws = take(512);
     this.#f = take(32 * padded * TILE * Math.ceil((mmax + 1) / TILE));
     ensureMemory(this.#memory, at);
     if (this.#f64.buffer !== this.#memory.buffer) this.#f64 = new Float64Array(this.#memory.buffer);
     // Regions move with lane count and lmax, so per-lmax tables are rebuilt on every layout.
     this.#k.lmaxTables(lmax, this.#inv4, this.#sq4, this.#isq);
-    this.#f64.fill(0, this.#part >> 3, (this.#part + 2 * odd) >> 3);
+    this.#f64.fill(0, this.#part >> 3, (this.#part + partBytes) >> 3);
     this.#k.configure(odd);
     this.#lanes = padded;
     this.#lmax = lmax;
@@ -254,11 +348,38 @@ export class LegendreKernel {
 }
 
 let shared: LegendreKernel | undefined;
+let selected: KernelSpec | undefined;
+
+/**
+ * The kernel chosen by CMBFLOW_KERNEL / CMBFLOW_NATIVE_ISA (./legendre-native.ts), resolved once
+ * per thread. Throws a RangeError with the setting at fault when it cannot be honoured.
+ */
+function selectedSpec(): KernelSpec {
+  if (selected !== undefined) return selected;
+  const choice = chooseKernel();
+  if (!choice.ok) throw new RangeError(choice.message);
+  selected = choice.kind === "native" ? { kind: "native", addon: choice.addon, isa: choice.isa } : { kind: "wasm" };
+  return selected;
+}
+
+/** The kernel that {@link legendreKernel} runs (resolving the environment's choice if needed). */
+export function currentKernelSpec(): KernelSpec {
+  return selectedSpec();
+}
 
 /** The process-wide kernel instance (created on first use). */
 export function legendreKernel(): LegendreKernel {
-  shared ??= new LegendreKernel();
+  shared ??= new LegendreKernel(selectedSpec());
   return shared;
+}
+
+/**
+ * Replaces the process-wide kernel choice (tests and benchmarks compare kernels in one process);
+ * undefined returns to the environment's choice.
+ */
+export function useLegendreKernel(spec: KernelSpec | undefined): void {
+  selected = spec;
+  shared = undefined;
 }
 
 /**

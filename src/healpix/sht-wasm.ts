@@ -13,6 +13,7 @@ export interface WasmMemory {
 /** The part of the WebAssembly JS API used here (the project's `lib`/`types` do not declare it). */
 interface WasmApi {
   readonly Module: new (bytes: Uint8Array) => object;
+  readonly validate: (bytes: Uint8Array) => boolean;
   readonly Instance: new (module: object, imports: object) => { readonly exports: object };
   readonly Memory: new (descriptor: { initial: number }) => WasmMemory;
 }
@@ -38,6 +39,11 @@ export function instantiateKernel<T>(base64: string): { readonly exports: T; rea
   const memory = new wasm.Memory({ initial: 1 });
   const instance = new wasm.Instance(module, { env: { memory } });
   return { exports: instance.exports as T, memory };
+}
+
+/** Whether this engine accepts the base64-encoded module (e.g. one using relaxed SIMD). */
+export function engineAccepts(base64: string): boolean {
+  return wasm.validate(Buffer.from(base64, "base64"));
 }
 
 /** Grows `memory` so that it holds at least `bytes`. */

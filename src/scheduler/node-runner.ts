@@ -105,6 +105,8 @@ export interface NodeRunner {
    * finish at all: its worker died, it timed out, or the runner was stopped.
    */
   run(task: WorkTask, signal?: AbortSignal): Promise<WorkResult>;
+  /** Starts what the runner needs (threads) before the first unit arrives, when some node is sure to run; optional. */
+  warm?(): void;
   /** Units waiting in the runner's queue will not start (they resolve `notStarted`); running ones go on. */
   holdBack(): void;
   /** Stops every unit at once (a second Ctrl-C); their promises reject. */

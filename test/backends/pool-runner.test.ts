@@ -47,6 +47,22 @@ describe("PoolRunner from the library", () => {
   });
 });
 
+describe("PoolRunner start-up", () => {
+  it("starts no thread until used, and every thread at once when warmed", async () => {
+    const workDir = mkdtempSync(join(tmpdir(), "cmbflow-pool-warm-"));
+    dirs.push(workDir);
+    const source: PipelineSource = { configDir: join(REPO, "cfg"), configName: "tutorial", overrides: ["splits=1-1"], projectDir: REPO, workDir, env: {} };
+    const cold = new PoolRunner({ source, threads: 2 });
+    expect(await cold.threadCount()).toBe(0);
+    await cold.close();
+    const warm = new PoolRunner({ source, threads: 2 });
+    warm.warm();
+    // Both threads exist before any unit is handed to the pool (they load while the caller plans).
+    expect(await warm.threadCount()).toBe(2);
+    await warm.close();
+  });
+});
+
 describe("PoolRunner from the library, with the config edited after the main thread loaded it", () => {
   it("records no node its workers built from the edited config: each is stale, changed during the run", async () => {
     const workDir = mkdtempSync(join(tmpdir(), "cmbflow-pool-edit-"));

@@ -43,6 +43,8 @@ export class PoolRunner implements NodeRunner {
   readonly #broken = new AbortController();
   #brokenBy: unknown;
   readonly #holdBack = new SharedArrayBuffer(4);
+  /** Set by {@link warm}: start every thread at once instead of as units arrive. */
+  #eager = false;
 
   constructor(options: PoolOptions) {
     if (!existsSync(WORKER_FILE)) throw new Error(`the worker entry ${WORKER_FILE} is missing: run npm run build`);
@@ -54,15 +56,26 @@ export class PoolRunner implements NodeRunner {
   }
 
   /**
-   * The pool, started on first use: a run where every node is fresh starts no thread (and
-   * does not even load piscina).
+   * Starts all the pool's threads now, so that their start-up (loading cmbflow, the project's
+   * plugins, compiling the pipeline) overlaps the main thread's planning instead of following
+   * it. Without it the pool starts on first use.
+   */
+  warm(): void {
+    this.#eager = true;
+    this.#started().catch(() => undefined); // a failure is reported with the first unit
+  }
+
+  /**
+   * The pool, started on first use (or by {@link warm}): a run where every node is fresh
+   * starts no thread (and does not even load piscina) unless warmed.
    */
   #started(): Promise<Piscina<PoolMessage, WorkResult>> {
     this.#pool ??= import("piscina").then(({ Piscina: Pool }) => {
       const pool = new Pool<PoolMessage, WorkResult>({
           filename: WORKER_FILE,
-          // Threads start as units arrive, so a run of three nodes at -j 8 starts three.
-          minThreads: 1,
+          // Threads start as units arrive, so a run of three nodes at -j 8 starts three; a
+          // warmed pool starts them all at once.
+          minThreads: this.#eager ? this.parallelism : 1,
           maxThreads: this.parallelism,
           idleTimeout: Number.POSITIVE_INFINITY,
           workerData: { source: this.#options.source, holdBack: this.#holdBack, keepGoing: this.#options.keepGoing === true } satisfies WorkerData,
@@ -81,6 +94,11 @@ export class PoolRunner implements NodeRunner {
       return pool;
     });
     return this.#pool;
+  }
+
+  /** Worker threads the pool has started so far (0 before it starts). */
+  async threadCount(): Promise<number> {
+    return this.#pool === undefined ? 0 : (await this.#pool).threads.length;
   }
 
   async run(task: WorkTask, signal?: AbortSignal): Promise<WorkResult> {

@@ -42,6 +42,20 @@
 // parity-split (configure()); the boundary list bj (i32 steps, terminated by 0x7fffffff) with
 // factors bf (f64).
 
+/**
+ * a·b + c and c − a·b: fused (one rounding) in the relaxed-SIMD build (legendre-relaxed), where
+ * the engine may use FMA; unfused, and so bit for bit the arithmetic of the plain build, otherwise.
+ */
+@inline function madd(a: v128, b: v128, c: v128): v128 {
+  if (ASC_FEATURE_RELAXED_SIMD) return f64x2.relaxed_madd(a, b, c);
+  return f64x2.add(c, f64x2.mul(a, b));
+}
+
+@inline function nmadd(a: v128, b: v128, c: v128): v128 {
+  if (ASC_FEATURE_RELAXED_SIMD) return f64x2.relaxed_nmadd(a, b, c);
+  return f64x2.sub(c, f64x2.mul(a, b));
+}
+
 const THRESH: f64 = 8.673617379884035e-19; // 2^-60, on λ = μ̃·N'
 const LIMIT: f64 = 1.1620871203850335e136; // THRESH · 2^512
 const DOWN: f64 = 7.458340731200207e-155; // 2^-512
@@ -156,7 +170,7 @@ export function finish(m: i32, lmax: i32, p: usize, a: usize, nrmp: usize): void
     let q = p + (par == 0 ? 0 : gOdd);
     for (let i = par; i <= lmax - m; i += 2) {
       const o = a + (<usize>i << 4);
-      v128.store(o, f64x2.add(v128.load(o), f64x2.mul(v128.load(q), v128.load64_splat(nrmp + (<usize>i << 3)))));
+      v128.store(o, madd(v128.load(q), v128.load64_splat(nrmp + (<usize>i << 3)), v128.load(o)));
       v128.store(q, zero);
       q += 16;
     }
@@ -272,12 +286,12 @@ function phase0(m: i32, lmax: i32, bcp: usize, limp: usize, bjp: usize, bfp: usi
   let lp = limp + (<usize>(l + 1 - m) << 3);
   while (l + 1 <= lmax) {
     let bb = v128.load64_splat(cp), cc = v128.load64_splat(cp, 8);
-    const ea = f64x2.sub(f64x2.mul(f64x2.sub(ya, bb), v0a), f64x2.mul(cc, e0a));
-    const eb = f64x2.sub(f64x2.mul(f64x2.sub(yb, bb), v0b), f64x2.mul(cc, e0b));
+    const ea = nmadd(cc, e0a, f64x2.mul(f64x2.sub(ya, bb), v0a));
+    const eb = nmadd(cc, e0b, f64x2.mul(f64x2.sub(yb, bb), v0b));
     bb = v128.load64_splat(cp + gOdd);
     cc = v128.load64_splat(cp + gOdd, 8);
-    const oa = f64x2.sub(f64x2.mul(f64x2.sub(ya, bb), v1a), f64x2.mul(cc, o0a));
-    const ob = f64x2.sub(f64x2.mul(f64x2.sub(yb, bb), v1b), f64x2.mul(cc, o0b));
+    const oa = nmadd(cc, o0a, f64x2.mul(f64x2.sub(ya, bb), v1a));
+    const ob = nmadd(cc, o0b, f64x2.mul(f64x2.sub(yb, bb), v1b));
     e0a = v0a;
     e0b = v0b;
     o0a = v1a;
@@ -387,16 +401,16 @@ function scaledPhases(
       const wa1 = f64x2.mul(v1a, cfa), wb1 = f64x2.mul(v1b, cfb);
       if (synthesis) {
         let ar = v128.load64_splat(ap), ai = v128.load64_splat(ap, 8);
-        ER_a = f64x2.add(ER_a, f64x2.mul(wa0, ar));
-        EI_a = f64x2.add(EI_a, f64x2.mul(wa0, ai));
-        ER_b = f64x2.add(ER_b, f64x2.mul(wb0, ar));
-        EI_b = f64x2.add(EI_b, f64x2.mul(wb0, ai));
+        ER_a = madd(wa0, ar, ER_a);
+        EI_a = madd(wa0, ai, EI_a);
+        ER_b = madd(wb0, ar, ER_b);
+        EI_b = madd(wb0, ai, EI_b);
         ar = v128.load64_splat(ap + gOdd);
         ai = v128.load64_splat(ap + gOdd, 8);
-        OR_a = f64x2.add(OR_a, f64x2.mul(wa1, ar));
-        OI_a = f64x2.add(OI_a, f64x2.mul(wa1, ai));
-        OR_b = f64x2.add(OR_b, f64x2.mul(wb1, ar));
-        OI_b = f64x2.add(OI_b, f64x2.mul(wb1, ai));
+        OR_a = madd(wa1, ar, OR_a);
+        OI_a = madd(wa1, ai, OI_a);
+        OR_b = madd(wb1, ar, OR_b);
+        OI_b = madd(wb1, ai, OI_b);
       } else {
         const q = split(a, m, l);
         v128.store(q, f64x2.add(v128.load(q), fold(wa0, wb0, ER_a, EI_a, ER_b, EI_b)));
@@ -404,11 +418,11 @@ function scaledPhases(
       }
     }
     let e = v128.load64_splat(ep, 8);
-    v0a = f64x2.sub(f64x2.mul(xa, v1a), f64x2.mul(e, v0a));
-    v0b = f64x2.sub(f64x2.mul(xb, v1b), f64x2.mul(e, v0b));
+    v0a = nmadd(e, v0a, f64x2.mul(xa, v1a));
+    v0b = nmadd(e, v0b, f64x2.mul(xb, v1b));
     e = v128.load64_splat(ep, 16);
-    v1a = f64x2.sub(f64x2.mul(xa, v0a), f64x2.mul(e, v1a));
-    v1b = f64x2.sub(f64x2.mul(xb, v0b), f64x2.mul(e, v1b));
+    v1a = nmadd(e, v1a, f64x2.mul(xa, v0a));
+    v1b = nmadd(e, v1b, f64x2.mul(xb, v0b));
     l += 2;
     j += 1;
     ep += 16;
@@ -466,11 +480,11 @@ function toChains(m: i32, e2p: usize, bjp: usize, bfp: usize): void {
   const ep = e2p + (<usize>(gL - m) << 3);
   let p0a = M0_a, p0b = M0_b, p1a = M1_a, p1b = M1_b;
   let e = v128.load64_splat(ep, 8);
-  let v0a = f64x2.sub(f64x2.mul(X_a, p1a), f64x2.mul(e, p0a));
-  let v0b = f64x2.sub(f64x2.mul(X_b, p1b), f64x2.mul(e, p0b));
+  let v0a = nmadd(e, p0a, f64x2.mul(X_a, p1a));
+  let v0b = nmadd(e, p0b, f64x2.mul(X_b, p1b));
   e = v128.load64_splat(ep, 16);
-  let v1a = f64x2.sub(f64x2.mul(X_a, v0a), f64x2.mul(e, p1a));
-  let v1b = f64x2.sub(f64x2.mul(X_b, v0b), f64x2.mul(e, p1b));
+  let v1a = nmadd(e, p1a, f64x2.mul(X_a, v0a));
+  let v1b = nmadd(e, p1b, f64x2.mul(X_b, v0b));
   gL += 2;
   gJ += 1;
   if (gJ == load<i32>(bjp + (<usize>gB << 2))) {
@@ -515,23 +529,23 @@ function chainSynth(
     // Hot loop: two steps per iteration, no renormalisation boundary among them.
     while (l + 2 <= lmax && j + 2 < nextJ) {
       let ar = v128.load64_splat(ap), ai = v128.load64_splat(ap, 8);
-      ra = f64x2.add(ra, f64x2.mul(p1a, ar));
-      ia = f64x2.add(ia, f64x2.mul(p1a, ai));
-      rb = f64x2.add(rb, f64x2.mul(p1b, ar));
-      ib = f64x2.add(ib, f64x2.mul(p1b, ai));
+      ra = madd(p1a, ar, ra);
+      ia = madd(p1a, ai, ia);
+      rb = madd(p1b, ar, rb);
+      ib = madd(p1b, ai, ib);
       let bb = v128.load64_splat(cp), cc = v128.load64_splat(cp, 8);
-      p0a = f64x2.sub(f64x2.mul(f64x2.sub(ya, bb), p1a), f64x2.mul(cc, p0a));
-      p0b = f64x2.sub(f64x2.mul(f64x2.sub(yb, bb), p1b), f64x2.mul(cc, p0b));
+      p0a = nmadd(cc, p0a, f64x2.mul(f64x2.sub(ya, bb), p1a));
+      p0b = nmadd(cc, p0b, f64x2.mul(f64x2.sub(yb, bb), p1b));
       ar = v128.load64_splat(ap, 16);
       ai = v128.load64_splat(ap, 24);
-      ra = f64x2.add(ra, f64x2.mul(p0a, ar));
-      ia = f64x2.add(ia, f64x2.mul(p0a, ai));
-      rb = f64x2.add(rb, f64x2.mul(p0b, ar));
-      ib = f64x2.add(ib, f64x2.mul(p0b, ai));
+      ra = madd(p0a, ar, ra);
+      ia = madd(p0a, ai, ia);
+      rb = madd(p0b, ar, rb);
+      ib = madd(p0b, ai, ib);
       bb = v128.load64_splat(cp, 16);
       cc = v128.load64_splat(cp, 24);
-      p1a = f64x2.sub(f64x2.mul(f64x2.sub(ya, bb), p0a), f64x2.mul(cc, p1a));
-      p1b = f64x2.sub(f64x2.mul(f64x2.sub(yb, bb), p0b), f64x2.mul(cc, p1b));
+      p1a = nmadd(cc, p1a, f64x2.mul(f64x2.sub(ya, bb), p0a));
+      p1b = nmadd(cc, p1b, f64x2.mul(f64x2.sub(yb, bb), p0b));
       j += 2;
       l += 4;
       cp += 32;
@@ -540,13 +554,13 @@ function chainSynth(
     if (l + 2 > lmax) break;
     // One step that may cross a boundary; the roles of p0 and p1 then swap back.
     const ar = v128.load64_splat(ap), ai = v128.load64_splat(ap, 8);
-    ra = f64x2.add(ra, f64x2.mul(p1a, ar));
-    ia = f64x2.add(ia, f64x2.mul(p1a, ai));
-    rb = f64x2.add(rb, f64x2.mul(p1b, ar));
-    ib = f64x2.add(ib, f64x2.mul(p1b, ai));
+    ra = madd(p1a, ar, ra);
+    ia = madd(p1a, ai, ia);
+    rb = madd(p1b, ar, rb);
+    ib = madd(p1b, ai, ib);
     const bb = v128.load64_splat(cp), cc = v128.load64_splat(cp, 8);
-    let na = f64x2.sub(f64x2.mul(f64x2.sub(ya, bb), p1a), f64x2.mul(cc, p0a));
-    let nb = f64x2.sub(f64x2.mul(f64x2.sub(yb, bb), p1b), f64x2.mul(cc, p0b));
+    let na = nmadd(cc, p0a, f64x2.mul(f64x2.sub(ya, bb), p1a));
+    let nb = nmadd(cc, p0b, f64x2.mul(f64x2.sub(yb, bb), p1b));
     p0a = p1a;
     p0b = p1b;
     j += 1;
@@ -567,10 +581,10 @@ function chainSynth(
   }
   if (l <= lmax) {
     const ar = v128.load64_splat(ap), ai = v128.load64_splat(ap, 8);
-    ra = f64x2.add(ra, f64x2.mul(p1a, ar));
-    ia = f64x2.add(ia, f64x2.mul(p1a, ai));
-    rb = f64x2.add(rb, f64x2.mul(p1b, ar));
-    ib = f64x2.add(ib, f64x2.mul(p1b, ai));
+    ra = madd(p1a, ar, ra);
+    ia = madd(p1a, ai, ia);
+    rb = madd(p1b, ar, rb);
+    ib = madd(p1b, ai, ib);
   }
   ER_a = ra;
   EI_a = ia;
@@ -609,16 +623,16 @@ export function synth(
       // Every lane significant: accumulate the pair, then run the even and odd chains.
       const ap = split(a, m, l);
       let ar = v128.load64_splat(ap), ai = v128.load64_splat(ap, 8);
-      ER_a = f64x2.add(ER_a, f64x2.mul(M0_a, ar));
-      EI_a = f64x2.add(EI_a, f64x2.mul(M0_a, ai));
-      ER_b = f64x2.add(ER_b, f64x2.mul(M0_b, ar));
-      EI_b = f64x2.add(EI_b, f64x2.mul(M0_b, ai));
+      ER_a = madd(M0_a, ar, ER_a);
+      EI_a = madd(M0_a, ai, EI_a);
+      ER_b = madd(M0_b, ar, ER_b);
+      EI_b = madd(M0_b, ai, EI_b);
       ar = v128.load64_splat(ap + gOdd);
       ai = v128.load64_splat(ap + gOdd, 8);
-      OR_a = f64x2.add(OR_a, f64x2.mul(M1_a, ar));
-      OI_a = f64x2.add(OI_a, f64x2.mul(M1_a, ai));
-      OR_b = f64x2.add(OR_b, f64x2.mul(M1_b, ar));
-      OI_b = f64x2.add(OI_b, f64x2.mul(M1_b, ai));
+      OR_a = madd(M1_a, ar, OR_a);
+      OI_a = madd(M1_a, ai, OI_a);
+      OR_b = madd(M1_b, ar, OR_b);
+      OI_b = madd(M1_b, ai, OI_b);
       toChains(m, e2p, bjp, bfp);
       l = gL;
       const oRa = OR_a, oIa = OI_a, oRb = OR_b, oIb = OI_b;
@@ -632,10 +646,10 @@ export function synth(
       const ap = split(a, m, l);
       const ar = v128.load64_splat(ap), ai = v128.load64_splat(ap, 8);
       const wa = f64x2.mul(M0_a, CF_a), wb = f64x2.mul(M0_b, CF_b);
-      ER_a = f64x2.add(ER_a, f64x2.mul(wa, ar));
-      EI_a = f64x2.add(EI_a, f64x2.mul(wa, ai));
-      ER_b = f64x2.add(ER_b, f64x2.mul(wb, ar));
-      EI_b = f64x2.add(EI_b, f64x2.mul(wb, ai));
+      ER_a = madd(wa, ar, ER_a);
+      EI_a = madd(wa, ai, EI_a);
+      ER_b = madd(wb, ar, ER_b);
+      EI_b = madd(wb, ai, EI_b);
     }
     live += markDead(b, dp);
     // North = E + O, south = E − O; transpose the lane vectors into per-lane (re, im) pairs.
@@ -660,8 +674,8 @@ export function synth(
  * vector b (prb, pib).
  */
 @inline function fold(va: v128, vb: v128, pra: v128, pia: v128, prb: v128, pib: v128): v128 {
-  const tr = f64x2.add(f64x2.mul(va, pra), f64x2.mul(vb, prb));
-  const ti = f64x2.add(f64x2.mul(va, pia), f64x2.mul(vb, pib));
+  const tr = madd(vb, prb, f64x2.mul(va, pra));
+  const ti = madd(vb, pib, f64x2.mul(va, pia));
   return f64x2.add(v128.shuffle<f64>(tr, ti, 0, 2), v128.shuffle<f64>(tr, ti, 1, 3));
 }
 
@@ -706,11 +720,11 @@ function xRun2(m: i32, lmax: i32, lEnd: i32, s: i32, ws: usize, xp: usize, e2p: 
   while (l < lEnd && l + 1 <= lmax) {
     addPair2(q, u0a, u0b, u1a, u1b, pp);
     let e = v128.load64_splat(ep, 8);
-    u0a = f64x2.sub(f64x2.mul(xa, u1a), f64x2.mul(e, u0a));
-    u0b = f64x2.sub(f64x2.mul(xb, u1b), f64x2.mul(e, u0b));
+    u0a = nmadd(e, u0a, f64x2.mul(xa, u1a));
+    u0b = nmadd(e, u0b, f64x2.mul(xb, u1b));
     e = v128.load64_splat(ep, 16);
-    u1a = f64x2.sub(f64x2.mul(xa, u0a), f64x2.mul(e, u1a));
-    u1b = f64x2.sub(f64x2.mul(xb, u0b), f64x2.mul(e, u1b));
+    u1a = nmadd(e, u1a, f64x2.mul(xa, u0a));
+    u1b = nmadd(e, u1b, f64x2.mul(xb, u0b));
     l += 2;
     j += 1;
     ep += 16;
@@ -754,27 +768,27 @@ function xRun4(m: i32, lmax: i32, ws: usize, x0: usize, x1: usize, e2p: usize, p
     let n = (lmax - l + 1) >> 1;
     if (nextJ - j < n) n = nextJ - j;
     for (let i = 0; i < n; i++) {
-      let tr = f64x2.add(f64x2.add(f64x2.mul(u0a, v128.load(pp)), f64x2.mul(u0b, v128.load(pp, 64))),
-        f64x2.add(f64x2.mul(u0c, v128.load(pp, 128)), f64x2.mul(u0d, v128.load(pp, 192))));
-      let ti = f64x2.add(f64x2.add(f64x2.mul(u0a, v128.load(pp, 16)), f64x2.mul(u0b, v128.load(pp, 80))),
-        f64x2.add(f64x2.mul(u0c, v128.load(pp, 144)), f64x2.mul(u0d, v128.load(pp, 208))));
+      let tr = f64x2.add(madd(u0b, v128.load(pp, 64), f64x2.mul(u0a, v128.load(pp))),
+        madd(u0d, v128.load(pp, 192), f64x2.mul(u0c, v128.load(pp, 128))));
+      let ti = f64x2.add(madd(u0b, v128.load(pp, 80), f64x2.mul(u0a, v128.load(pp, 16))),
+        madd(u0d, v128.load(pp, 208), f64x2.mul(u0c, v128.load(pp, 144))));
       v128.store(q, f64x2.add(v128.load(q), f64x2.add(v128.shuffle<f64>(tr, ti, 0, 2), v128.shuffle<f64>(tr, ti, 1, 3))));
-      tr = f64x2.add(f64x2.add(f64x2.mul(u1a, v128.load(pp, 32)), f64x2.mul(u1b, v128.load(pp, 96))),
-        f64x2.add(f64x2.mul(u1c, v128.load(pp, 160)), f64x2.mul(u1d, v128.load(pp, 224))));
-      ti = f64x2.add(f64x2.add(f64x2.mul(u1a, v128.load(pp, 48)), f64x2.mul(u1b, v128.load(pp, 112))),
-        f64x2.add(f64x2.mul(u1c, v128.load(pp, 176)), f64x2.mul(u1d, v128.load(pp, 240))));
+      tr = f64x2.add(madd(u1b, v128.load(pp, 96), f64x2.mul(u1a, v128.load(pp, 32))),
+        madd(u1d, v128.load(pp, 224), f64x2.mul(u1c, v128.load(pp, 160))));
+      ti = f64x2.add(madd(u1b, v128.load(pp, 112), f64x2.mul(u1a, v128.load(pp, 48))),
+        madd(u1d, v128.load(pp, 240), f64x2.mul(u1c, v128.load(pp, 176))));
       const qo = q + gOdd;
       v128.store(qo, f64x2.add(v128.load(qo), f64x2.add(v128.shuffle<f64>(tr, ti, 0, 2), v128.shuffle<f64>(tr, ti, 1, 3))));
       let e = v128.load64_splat(ep, 8);
-      u0a = f64x2.sub(f64x2.mul(v128.load(x0), u1a), f64x2.mul(e, u0a));
-      u0b = f64x2.sub(f64x2.mul(v128.load(x0, 16), u1b), f64x2.mul(e, u0b));
-      u0c = f64x2.sub(f64x2.mul(v128.load(x1), u1c), f64x2.mul(e, u0c));
-      u0d = f64x2.sub(f64x2.mul(v128.load(x1, 16), u1d), f64x2.mul(e, u0d));
+      u0a = nmadd(e, u0a, f64x2.mul(v128.load(x0), u1a));
+      u0b = nmadd(e, u0b, f64x2.mul(v128.load(x0, 16), u1b));
+      u0c = nmadd(e, u0c, f64x2.mul(v128.load(x1), u1c));
+      u0d = nmadd(e, u0d, f64x2.mul(v128.load(x1, 16), u1d));
       e = v128.load64_splat(ep, 16);
-      u1a = f64x2.sub(f64x2.mul(v128.load(x0), u0a), f64x2.mul(e, u1a));
-      u1b = f64x2.sub(f64x2.mul(v128.load(x0, 16), u0b), f64x2.mul(e, u1b));
-      u1c = f64x2.sub(f64x2.mul(v128.load(x1), u0c), f64x2.mul(e, u1c));
-      u1d = f64x2.sub(f64x2.mul(v128.load(x1, 16), u0d), f64x2.mul(e, u1d));
+      u1a = nmadd(e, u1a, f64x2.mul(v128.load(x0), u0a));
+      u1b = nmadd(e, u1b, f64x2.mul(v128.load(x0, 16), u0b));
+      u1c = nmadd(e, u1c, f64x2.mul(v128.load(x1), u0c));
+      u1d = nmadd(e, u1d, f64x2.mul(v128.load(x1, 16), u0d));
       ep += 16;
       q += 16;
     }
