@@ -15,8 +15,10 @@
 import type { Cfg } from "../core/cfg.js";
 import type { NodeContext } from "../core/executor.js";
 import { BaseStageExecutor } from "../core/executor.js";
-import type { MapArray } from "../fits/index.js";
+import type { HealpyMapData } from "../handlers/healpy-map.js";
+import type { MapFields } from "../handlers/map-fields.js";
 import type { MollviewData } from "../handlers/mollview.js";
+import { readFields, readMapFields } from "./stokes.js";
 
 interface View {
   readonly output: string;
@@ -29,6 +31,7 @@ export class MollviewExecutor extends BaseStageExecutor {
   readonly #views: readonly View[];
   readonly #unit: string | undefined;
   readonly #firstFreq: string | undefined;
+  readonly #fields: MapFields;
 
   constructor(cfg: Cfg, stage: string) {
     super(cfg, stage);
@@ -42,13 +45,16 @@ export class MollviewExecutor extends BaseStageExecutor {
     });
     this.#unit = cfg.has(`pipeline.${stage}.unit`) ? cfg.string(`pipeline.${stage}.unit`) : undefined;
     this.#firstFreq = this.def.freqs?.[0];
+    this.#fields = readMapFields(cfg, stage);
   }
 
   async processSim(ctx: NodeContext): Promise<void> {
     const freq = ctx.partition.freq ?? this.#firstFreq;
     const where = `${ctx.partition.split ?? ""} sim ${String(ctx.partition.sim ?? 0)}`.trim();
     for (const view of this.#views) {
-      const map = await ctx.input<MapArray>(view.input).read(freq === undefined ? undefined : { freq });
+      // The intensity (first) field: a picture per Stokes field is left to a stage of its own.
+      const [map] = await readFields(ctx.input<HealpyMapData>(view.input), this.#fields, freq === undefined ? undefined : { freq });
+      if (map === undefined) throw new Error(`stage "${this.stage}": input ${view.input} holds no map`);
       const title = `${view.title.replaceAll("{freq}", freq ?? "")}, ${where}`;
       const data: MollviewData = { map, title, ...(this.#unit === undefined ? {} : { unit: this.#unit }) };
       await ctx.output<MollviewData>(view.output).write(data);
