@@ -10,6 +10,7 @@ import { join, relative } from "node:path";
 import type { CodePart, RuntimePart } from "./fingerprint.js";
 import type { Hasher } from "./hash.js";
 import { moduleSources, sourceName } from "./module-graph.js";
+import { ADDON_PATH, chooseKernel } from "../healpix/legendre-native.js";
 
 /** Where a node's code is. */
 export interface CodeSource {
@@ -38,9 +39,28 @@ function packageVersion(packageRoot: string): string {
   return version;
 }
 
-/** What runs a node's code: this process's Node.js major version and the cmbflow version at `packageRoot`. */
-export function runtimePart(packageRoot: string): RuntimePart {
-  return { node: process.versions.node.split(".")[0] ?? process.versions.node, cmbflow: packageVersion(packageRoot) };
+const kernels = new Map<string, string>();
+
+/**
+ * The Legendre kernel that `env` (CMBFLOW_KERNEL, CMBFLOW_NATIVE_ISA; worker threads inherit the
+ * process's) makes the transforms run: "wasm", "native <isa> <digest of the addon file>", or
+ * "unusable: …" for a setting the run refuses anyway. Read once per setting.
+ */
+export function kernelPart(digest: (bytes: Uint8Array) => string, env: Readonly<Record<string, string | undefined>> = process.env): string {
+  const key = `${env["CMBFLOW_KERNEL"] ?? ""}/${env["CMBFLOW_NATIVE_ISA"] ?? ""}`;
+  let kernel = kernels.get(key);
+  if (kernel === undefined) {
+    const choice = chooseKernel(env);
+    kernel = !choice.ok ? `unusable: ${choice.message}` : choice.kind === "wasm" ? "wasm" : `native ${choice.isa} ${digest(readFileSync(ADDON_PATH))}`;
+    kernels.set(key, kernel);
+  }
+  return kernel;
+}
+
+/** What runs a node's code: this process's Node.js major version, the cmbflow version at `packageRoot` and, given `digest`, the Legendre kernel. */
+export function runtimePart(packageRoot: string, digest?: (bytes: Uint8Array) => string): RuntimePart {
+  const base = { node: process.versions.node.split(".")[0] ?? process.versions.node, cmbflow: packageVersion(packageRoot) };
+  return digest === undefined ? base : { ...base, kernel: kernelPart(digest) };
 }
 
 /**
@@ -58,5 +78,5 @@ export function codePart(hasher: Pick<Hasher, "digestBytes">, source: CodeSource
     for (const code of s.unfollowed) unfollowed?.push(`${sourceName(s.file, source.projectDir, source.packageRoot)}: ${code}`);
   }
   named.sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-  return { files: Object.fromEntries(named), runtime: runtimePart(source.packageRoot) };
+  return { files: Object.fromEntries(named), runtime: runtimePart(source.packageRoot, digest) };
 }

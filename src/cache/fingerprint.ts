@@ -54,6 +54,12 @@ export interface RuntimePart {
   readonly node: string;
   /** cmbflow's package version. */
   readonly cmbflow: string;
+  /**
+   * The Legendre kernel the workers run: "wasm" (its code is in the files already), or the
+   * native addon's instruction set and file digest — the kernels agree to 1e-13, not bit for
+   * bit, so outputs made by one are not fresh for the other. Absent in records made before.
+   */
+  readonly kernel?: string;
 }
 
 /** The code part: stable file name (code-part.ts) → content digest, and the runtime. */

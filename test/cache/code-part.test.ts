@@ -2,7 +2,9 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { codePart, runtimePart } from "../../src/cache/code-part.js";
+import { codePart, kernelPart, runtimePart } from "../../src/cache/code-part.js";
+import { ADDON_PATH, nativeIsas } from "../../src/healpix/legendre-native.js";
+import { readFileSync } from "node:fs";
 import type { Hasher } from "../../src/cache/hash.js";
 import { hasher } from "../../src/cache/hash.js";
 
@@ -24,8 +26,22 @@ describe("the code part", () => {
     write("pkg/package.json", '{"name": "cmbflow", "version": "7.8.9"}\n');
     const major = process.versions.node.split(".")[0];
     expect(runtimePart(join(dir, "pkg"))).toEqual({ node: major, cmbflow: "7.8.9" });
-    expect(codePart(h, { entries: [], projectDir: join(dir, "project"), packageRoot: join(dir, "pkg") }).runtime).toEqual({ node: major, cmbflow: "7.8.9" });
+    expect(codePart(h, { entries: [], projectDir: join(dir, "project"), packageRoot: join(dir, "pkg") }).runtime).toEqual({ node: major, cmbflow: "7.8.9", kernel: kernelPart((b) => h.digestBytes(b)) });
     expect(runtimePart(join(dir, "no-such-package")).cmbflow).toBe("unknown");
+  });
+
+  it("names the Legendre kernel the transforms run, so outputs of one kernel are not fresh for the other", () => {
+    const digest = (b: Uint8Array): string => h.digestBytes(b);
+    expect(kernelPart(digest, { CMBFLOW_KERNEL: "wasm" })).toBe("wasm");
+    expect(kernelPart(digest, { CMBFLOW_KERNEL: "gpu" })).toMatch(/^unusable: CMBFLOW_KERNEL must be/);
+    const isas = nativeIsas();
+    if (isas.length === 0) {
+      expect(kernelPart(digest, {})).toBe("wasm");
+      return;
+    }
+    const addon = digest(readFileSync(ADDON_PATH));
+    expect(kernelPart(digest, {})).toBe(`native ${String(isas[0])} ${addon}`);
+    for (const isa of isas) expect(kernelPart(digest, { CMBFLOW_NATIVE_ISA: isa })).toBe(`native ${isa} ${addon}`);
   });
 
   it("digests the compiled modules a built-in stage runs and a user stage reaches through a bare cmbflow import", () => {

@@ -23,10 +23,10 @@ describe("cmbflow report", () => {
     const html = readFileSync(join(project.dir, "out.html"), "utf8");
     expect(html).toContain('<span class="badge outcome-success">success</span>');
     // Every stage drawn, each with its node list.
-    for (const stage of ["ps_setup", "make_cmb", "make_noise", "make_obs", "get_dataset_stats", "ps_analysis", "ps_summary"]) {
+    for (const stage of ["ps_setup", "make_cmb", "make_noise", "make_obs", "mollview_sim", "mollview_obs", "get_dataset_stats", "ps_analysis", "ps_summary"]) {
       expect(html).toContain(`aria-label="stage ${stage}: ran"`);
     }
-    expect(html.match(/<section class="stage-nodes"/g)).toHaveLength(7);
+    expect(html.match(/<section class="stage-nodes"/g)).toHaveLength(9);
     // A node's row: status, duration, work, peak memory and its output with its provenance.
     expect(html).toMatch(/<td class="mono">make_cmb\[split=Test,sim=0\]<\/td><td><span class="status-ran">ran<\/span><\/td><td class="num">[\d.]+ m?s<\/td><td class="num">[\d.]+ m?s<\/td><td class="num">[\d.]+ MiB/);
     expect(html).toContain("<summary class=\"mono\">data/T_16_1-1/Simulation_Working/B_Make_CMB/Test/sim0000/cmb_map.fits</summary><pre>data/T_16_1-1/Simulation_Working/B_Make_CMB/Test/sim0000/cmb_map.fits\n  node        make_cmb[split=Test,sim=0]\n");

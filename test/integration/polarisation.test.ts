@@ -35,7 +35,7 @@ describe("the IQU scenario", () => {
   afterAll(() => project.cleanup());
 
   it("runs every stage", () => {
-    expect(iqu.stderr).toContain("done: 25 ran");
+    expect(iqu.stderr).toContain("done: 37 ran");
     expect(iqu.code).toBe(0);
   });
 

@@ -79,7 +79,7 @@ describe.skipIf(!existsSync(CHROMIUM))(title, () => {
 
   it("shows the DAG with every stage, coloured, and no node list until a stage is clicked", async () => {
     expect(await page.title()).toMatch(/^cmbflow run \S+$/);
-    expect(await page.locator("svg.dag g.stage").count()).toBe(7);
+    expect(await page.locator("svg.dag g.stage").count()).toBe(9);
     expect(await page.locator('g.stage[aria-label="stage make_noise: ran"]').count()).toBe(1);
     expect(await page.locator('g.stage[aria-label="stage make_cmb: fresh (nothing to do)"]').count()).toBe(1);
     expect(await page.locator("section.stage-nodes:visible").count()).toBe(0);
