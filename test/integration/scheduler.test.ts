@@ -231,7 +231,11 @@ async function until(what: () => boolean, ms = 60_000): Promise<void> {
   }
 }
 
-/** Files (not folders) under dir whose name ends .tmp. */
+/**
+ * Temporary files (name ending .tmp) of nodes' outputs: under the project's data folder only.
+ * The cache's own temporaries (a memo saved by temp file and rename at the start of a run) are
+ * not nodes at work, and counting them let a signal go out before any node had started.
+ */
 function temporaries(dir: string): string[] {
   const out: string[] = [];
   const walk = (d: string): void => {
@@ -240,7 +244,7 @@ function temporaries(dir: string): string[] {
       else if (entry.name.endsWith(".tmp")) out.push(join(d, entry.name));
     }
   };
-  walk(dir);
+  if (existsSync(join(dir, "data"))) walk(join(dir, "data"));
   return out;
 }
 
