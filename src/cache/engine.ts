@@ -37,7 +37,6 @@ import type { NodeUsage } from "../scheduler/unit-usage.js";
 import { recordKey, StateStore } from "./state-store.js";
 import { restoreProblem } from "./restore-guard.js";
 import { ScanCache, SCANS_DIR } from "./scan-cache.js";
-import { takeStatPrefetch } from "./stat-prefetch.js";
 import type { Partition } from "../graph/partition.js";
 
 /** Why a node must run. */
@@ -193,20 +192,11 @@ export class CacheEngine {
       if (found !== undefined) damage.push(found);
     }
     const store = await StateStore.open(join(options.cacheDir, "state"), { mode: options.mode, cacheDir: options.cacheDir });
-    const prefetched = takeStatPrefetch(resolve(options.cacheDir));
-    const digests = await FileDigestCache.open(options.cacheDir, hasher, prefetched === undefined ? {} : { prefetched });
+    const digests = await FileDigestCache.open(options.cacheDir, hasher);
     const objects = new ObjectStore(options.cacheDir, { hasher, digestOf: (path) => digests.digest(path) });
     const engine = new CacheEngine(options, store, objects, digests, hasher);
     engine.damage = [...damage, ...store.damage];
     return engine;
-  }
-
-  /**
-   * Called before the run starts anything that may write an output (a node, a scan, a restore):
-   * from then on, outputs are judged by their stat now, not by stamps prefetched at start-up.
-   */
-  startingWork(): void {
-    this.digests.endPrefetch();
   }
 
   get settings(): CacheSettings {

@@ -54,12 +54,6 @@ export interface FileDigestCacheOptions {
   readonly files?: DigestFiles;
   /** Wall clock in ns since the epoch, for the racy-entry rule; default `Date.now() × 10⁶`. */
   readonly clock?: () => bigint;
-  /**
-   * Stamps a prefetch thread is taking (stat-prefetch.ts), used by {@link FileDigestCache.peek}
-   * from when they arrive until `endPrefetch`; the memo takes the map over. Never waited for:
-   * until they arrive, peeks stat as usual.
-   */
-  readonly prefetched?: Promise<Map<string, string | null> | undefined>;
 }
 
 /** File name of the memo inside the cache folder. */
@@ -94,8 +88,8 @@ export function racyWindowNs(mtimeNs: bigint): bigint {
   return mtimeNs % 1_000_000_000n === 0n ? 2_000_000_000n : 20_000_000n;
 }
 
-/** The memo key of a stat: `dev:ino:size:mtimeNs:ctimeNs` (stat-prefetch.ts forms the same). */
-export function statKey(stat: StatKey): string {
+/** The memo key of a stat: `dev:ino:size:mtimeNs:ctimeNs`. */
+function statKey(stat: StatKey): string {
   return `${stat.dev.toString()}:${stat.ino.toString()}:${stat.size.toString()}:${stat.mtimeNs.toString()}:${stat.ctimeNs.toString()}`;
 }
 
@@ -150,12 +144,6 @@ function digestIfKey(entry: string | undefined, key: string): string | undefined
   return entry !== undefined && entry.startsWith(key) && entry.charCodeAt(key.length) === 58 ? entry.slice(key.length + 1) : undefined;
 }
 
-/** The size field of a memo key `dev:ino:size:mtimeNs:ctimeNs`. */
-function sizeOfKey(key: string): number {
-  const afterIno = key.indexOf(":", key.indexOf(":") + 1) + 1;
-  return Number(key.slice(afterIno, key.indexOf(":", afterIno)));
-}
-
 /** Memoised content digests of files (see the module comment). Paths are resolved to absolute paths. */
 export class FileDigestCache {
   readonly #file: string;
@@ -166,20 +154,13 @@ export class FileDigestCache {
   /** Paths whose entry is racy (see the module comment): read again on lookup, not saved. */
   readonly #racy = new Set<string>();
   readonly #inFlight = new Map<string, Promise<FileDigest | undefined>>();
-  /** Prefetched stamps not used yet (see stat-prefetch.ts); each is used once, all dropped by `endPrefetch`. */
-  #prefetched: Map<string, string | null> | undefined;
-  #prefetchEnded = false;
   #dirty = false;
 
-  private constructor(file: string, entries: Map<string, string>, files: DigestFiles, clock: () => bigint, prefetched: FileDigestCacheOptions["prefetched"]) {
+  private constructor(file: string, entries: Map<string, string>, files: DigestFiles, clock: () => bigint) {
     this.#file = file;
     this.#entries = entries;
     this.#files = files;
     this.#clock = clock;
-    void prefetched?.then((stamps) => {
-      // Stamps arriving after the run started work are stale by then: never taken.
-      if (!this.#prefetchEnded) this.#prefetched = stamps;
-    });
   }
 
   /** Loads `<cacheDir>/file-digests.json` (a missing or unreadable memo starts empty). */
@@ -193,22 +174,7 @@ export class FileDigestCache {
     } catch (error) {
       if (!isMissing(error)) throw error;
     }
-    return new FileDigestCache(file, entries, options.files ?? defaultFiles(hasher), options.clock ?? (() => BigInt(Date.now()) * 1_000_000n), options.prefetched);
-  }
-
-  /**
-   * Drops the prefetched stamps: from now on every peek stats the file. Call it before anything
-   * of the run can write an output (a node, a scan, a restore): a stamp taken before such a write
-   * would pair the new content with the memo's old digest.
-   */
-  endPrefetch(): void {
-    this.#prefetchEnded = true;
-    this.#prefetched = undefined;
-  }
-
-  /** How many prefetched stamps are left unused (for tests and benchmarks). */
-  get prefetchedLeft(): number {
-    return this.#prefetched?.size ?? 0;
+    return new FileDigestCache(file, entries, options.files ?? defaultFiles(hasher), options.clock ?? (() => BigInt(Date.now()) * 1_000_000n));
   }
 
   /** Number of memoised files (racy ones included). */
@@ -243,19 +209,10 @@ export class FileDigestCache {
     if (statNow === undefined) return undefined;
     const abs = isAbsolute(path) && !path.includes("/.") && !path.includes("//") ? path : resolve(path);
     if (this.#inFlight.has(abs) || this.#racy.has(abs)) return undefined;
-    const prefetched = this.#prefetched?.get(abs);
-    let key: string | null;
-    if (prefetched === undefined) {
-      const stat = statNow(abs);
-      key = stat === undefined ? null : statKey(stat);
-    } else {
-      // Once only: a second look at the same path (observe, then assess) stats it anew.
-      this.#prefetched?.delete(abs);
-      key = prefetched;
-    }
-    if (key === null) return this.#entries.has(abs) ? undefined : null;
-    const known = digestIfKey(this.#entries.get(abs), key);
-    return known === undefined ? undefined : { digest: known, size: sizeOfKey(key) };
+    const stat = statNow(abs);
+    if (stat === undefined) return this.#entries.has(abs) ? undefined : null;
+    const known = digestIfKey(this.#entries.get(abs), statKey(stat));
+    return known === undefined ? undefined : { digest: known, size: Number(stat.size) };
   }
 
   async #digest(abs: string): Promise<FileDigest | undefined> {
@@ -291,7 +248,6 @@ export class FileDigestCache {
   }
 
   #set(abs: string, entry: string, trusted: boolean): void {
-    this.#prefetched?.delete(abs);
     this.#entries.set(abs, entry);
     if (trusted) this.#racy.delete(abs);
     else this.#racy.add(abs);
@@ -299,7 +255,6 @@ export class FileDigestCache {
   }
 
   #delete(abs: string): void {
-    this.#prefetched?.delete(abs);
     this.#racy.delete(abs);
     if (this.#entries.delete(abs)) this.#dirty = true;
   }

@@ -3,6 +3,8 @@
  * returns the exit code (0 ok, 1 the command found failures or staleness, 2 bad input).
  * Only this module decides exit codes; commands write through the CliIo they are given.
  */
+import { statSync } from "node:fs";
+import { dirname, join } from "node:path";
 import { Command, CommanderError } from "commander";
 import { configCommand } from "./config-command.js";
 import { dagCommand } from "./dag-command.js";
@@ -17,10 +19,20 @@ import { viewCommand } from "./view-command.js";
 import type { CliIo } from "./io.js";
 import { EXIT_FAILED, EXIT_OK, EXIT_USAGE, processIo } from "./io.js";
 import { fileFailureText } from "../cache/cache-file-error.js";
-import { projectFolder } from "./project-folder.js";
 import { chooseKernel, kernelDescription } from "../healpix/legendre-native.js";
 
-export { projectFolder };
+/**
+ * The project folder for a command started in `cwd`: the nearest folder at or above it that
+ * holds a `cfg/` folder (as git looks upward for `.git`), or `cwd` itself when none does or when
+ * `--config-dir` says where the configuration is.
+ */
+export function projectFolder(cwd: string, argv: readonly string[]): string {
+  if (argv.some((a) => a === "--config-dir" || a.startsWith("--config-dir="))) return cwd;
+  for (let dir = cwd; ; dir = dirname(dir)) {
+    if (statSync(join(dir, "cfg"), { throwIfNoEntry: false })?.isDirectory() === true) return dir;
+    if (dirname(dir) === dir) return cwd;
+  }
+}
 
 /** Runs the CLI on `argv` (without node and script) and returns the exit code. */
 export async function main(argv: readonly string[], given: CliIo = processIo()): Promise<number> {

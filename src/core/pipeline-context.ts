@@ -303,9 +303,8 @@ export class PipelineContext {
   async runPipeline(options: RunOptions = {}): Promise<RunSummary> {
     if (!this.#prerun) this.prerunPipeline();
     const started = performance.now();
-    const given = options.runner ?? new InProcessRunner(new WorkHost(this, options.engine?.hasher ?? (await makeHasher())));
+    const runner = options.runner ?? new InProcessRunner(new WorkHost(this, options.engine?.hasher ?? (await makeHasher())));
     const engine = options.engine;
-    const runner = engine === undefined ? given : startingWorkFirst(given, () => engine.startingWork());
     const stages = this.pipeline.nodes.stages.map((s) => s.stage.name).filter((name) => this.#pipeFor(name) !== undefined);
     let summary: ScheduleSummary;
     // Before any output is written there: `cache gc` tidies only inside folders listed so.
@@ -335,7 +334,7 @@ export class PipelineContext {
       });
     } finally {
       this.#onCodeWarning = undefined;
-      if (options.runner === undefined) await given.close();
+      if (options.runner === undefined) await runner.close();
     }
     const durationMs = performance.now() - started;
     options.onEvent?.({ type: "run-finished", outcome: summary.outcome, durationMs });
@@ -371,7 +370,6 @@ export class PipelineContext {
         const token = tokenOf(judgement);
         if (token?.verdict.state !== "restorable") return { failed: "Internal error: restore asked of a node that is not restorable" };
         const { fp, verdict } = token;
-        engine.startingWork();
         const restored = await engine.restore(verdict.from, fp, this.#dataRoots);
         if (!restored.ok) return { failed: restored.error };
         await engine.recordRestored(this.pipeline.nodes.id(n), fp, verdict.from, runId, new Date());
@@ -817,25 +815,3 @@ export class PipelineContext {
 }
 
 export type { RunEvent };
-
-/**
- * `runner`, calling `starting` before it runs each unit: the engine must know before anything
- * can write an output (see CacheEngine.startingWork).
- */
-function startingWorkFirst(runner: NodeRunner, starting: () => void): NodeRunner {
-  return {
-    get parallelism() {
-      return runner.parallelism;
-    },
-    get inFlight() {
-      return runner.inFlight;
-    },
-    run(task, signal) {
-      starting();
-      return runner.run(task, signal);
-    },
-    holdBack: () => runner.holdBack(),
-    terminate: () => runner.terminate(),
-    close: () => runner.close(),
-  };
-}
