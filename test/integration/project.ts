@@ -1,8 +1,9 @@
 /** Runs the real CLI binary (dist/, built by `npm test`) in a temporary project folder. */
 import { spawnSync } from "node:child_process";
-import { cpSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import { createHash } from "node:crypto";
+import { cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { dirname, join, resolve } from "node:path";
+import { dirname, join, relative, resolve } from "node:path";
 
 export const REPO = resolve(import.meta.dirname, "..", "..");
 
@@ -58,3 +59,33 @@ export function makeProject(files: Record<string, string> = {}, options: { defau
     cleanup: () => rmSync(dir, { recursive: true, force: true }),
   };
 }
+
+/** Every file under a dataset of a project folder except logs, with its content digest. */
+export function outputs(dir: string, dataset = "jobs"): Record<string, string> {
+  const root = join(dir, "data", dataset);
+  const out: Record<string, string> = {};
+  const walk = (d: string): void => {
+    for (const entry of readdirSync(d)) {
+      const path = join(d, entry);
+      if (statSync(path).isDirectory()) {
+        if (entry !== "Logs") walk(path);
+      } else {
+        out[relative(root, path)] = createHash("sha256").update(readFileSync(path)).digest("hex");
+      }
+    }
+  };
+  walk(root);
+  return out;
+}
+
+/** A run's totals, as `run --json` prints them. */
+export interface Totals {
+  ran: number;
+  fresh: number;
+  failed: number;
+  skipped: number;
+  restored: number;
+}
+
+/** The totals of `run --json`'s output. */
+export const totals = (stdout: string): Totals => (JSON.parse(stdout) as { totals: Totals }).totals;

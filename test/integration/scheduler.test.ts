@@ -3,13 +3,12 @@
  * time-outs, and Ctrl-C with a real signal.
  */
 import { spawn } from "node:child_process";
-import { createHash } from "node:crypto";
-import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { availableParallelism } from "node:os";
-import { join, relative } from "node:path";
+import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Project } from "./project.js";
-import { makeProject, REPO } from "./project.js";
+import { makeProject, outputs, REPO, totals } from "./project.js";
 
 const FILES: Record<string, string> = {
   "cfg/config.yaml": `defaults:
@@ -76,32 +75,6 @@ export class After extends BaseStageExecutor {
 `,
 };
 
-/** Every file under a dataset except logs, with its content digest. */
-function outputs(dir: string, dataset = "jobs"): Record<string, string> {
-  const root = join(dir, "data", dataset);
-  const out: Record<string, string> = {};
-  const walk = (d: string): void => {
-    for (const entry of readdirSync(d)) {
-      const path = join(d, entry);
-      if (statSync(path).isDirectory()) {
-        if (entry !== "Logs") walk(path);
-      } else {
-        out[relative(root, path)] = createHash("sha256").update(readFileSync(path)).digest("hex");
-      }
-    }
-  };
-  walk(root);
-  return out;
-}
-
-interface Totals {
-  ran: number;
-  fresh: number;
-  failed: number;
-  skipped: number;
-  restored: number;
-}
-const totals = (stdout: string): Totals => (JSON.parse(stdout) as { totals: Totals }).totals;
 /** Nodes done (ran, fresh or restored: \`after\` nodes are fresh when their input came out the same), failed and skipped. */
 const done = (stdout: string): { done: number; failed: number; skipped: number } => {
   const t = totals(stdout);

@@ -5,13 +5,12 @@
  * Skipped, saying why, where no Slurm cluster answers.
  */
 import { execFileSync, spawn } from "node:child_process";
-import { createHash } from "node:crypto";
-import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
-import { join, relative } from "node:path";
+import { existsSync, readdirSync } from "node:fs";
+import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { slurmAvailable } from "../../src/backends/slurm/slurm-commands.js";
 import type { Project } from "./project.js";
-import { makeProject, REPO } from "./project.js";
+import { makeProject, outputs, REPO, totals } from "./project.js";
 
 const cluster = await slurmAvailable();
 const skipWhy = cluster.ok ? "" : ` (skipped: ${cluster.why}; start one with scripts/slurm-local.sh start)`;
@@ -71,32 +70,6 @@ export class After extends BaseStageExecutor {
 `,
 };
 
-/** Every file under a dataset except logs, with its content digest. */
-function outputs(dir: string, dataset: string): Record<string, string> {
-  const root = join(dir, "data", dataset);
-  const out: Record<string, string> = {};
-  const walk = (d: string): void => {
-    for (const entry of readdirSync(d)) {
-      const path = join(d, entry);
-      if (statSync(path).isDirectory()) {
-        if (entry !== "Logs") walk(path);
-      } else {
-        out[relative(root, path)] = createHash("sha256").update(readFileSync(path)).digest("hex");
-      }
-    }
-  };
-  walk(root);
-  return out;
-}
-
-interface Totals {
-  ran: number;
-  fresh: number;
-  failed: number;
-  skipped: number;
-  restored: number;
-}
-const totals = (stdout: string): Totals => (JSON.parse(stdout) as { totals: Totals }).totals;
 
 /** The CLI started in the background. */
 function start(dir: string, args: readonly string[]): { done: Promise<{ code: number | null; stderr: string; stdout: string }>; kill: (signal: NodeJS.Signals) => void; stderr: () => string } {
