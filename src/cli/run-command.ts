@@ -99,6 +99,12 @@ export function parseLimits(flags: RunFlags): { ok: true; value: RunLimits } | {
   const memory = number("--worker-memory", flags.workerMemory, true);
   const grace = number("--grace", flags.grace, false);
   for (const v of [jobs, timeout, memory, grace]) if (typeof v === "string") return { ok: false, error: v };
+  if (typeof memory === "number" && memory < MIN_WORKER_MEMORY_MB) {
+    // Why a floor: with a heap limit of 1 or 2 MiB, Node.js 22 and 24 abort the whole process as
+    // a worker starts ("Fatal JavaScript out of memory: GC during deserialization"), where
+    // Node.js 20 fails the worker; from 4 MiB on, every version fails the node instead.
+    return { ok: false, error: `--worker-memory must be at least ${String(MIN_WORKER_MEMORY_MB)} (MiB), not "${flags.workerMemory ?? ""}": below that a worker thread cannot start` };
+  }
   const maxJobs = MAX_JOBS_PER_CORE * defaultThreads();
   if (typeof jobs === "number" && jobs > maxJobs) {
     // Every worker is a V8 isolate with its own heap and compiled kernels; thousands of them
@@ -115,6 +121,9 @@ export function parseLimits(flags: RunFlags): { ok: true; value: RunLimits } | {
     },
   };
 }
+
+/** The smallest --worker-memory a worker thread starts with on every supported Node.js (see parseLimits). */
+const MIN_WORKER_MEMORY_MB = 4;
 
 /** Worker threads allowed per available core (-j): the pool is for CPU-bound stage work. */
 const MAX_JOBS_PER_CORE = 4;
@@ -160,7 +169,7 @@ export function runCommand(program: Command, io: CliIo, done: (code: number) => 
     .option("-k, --keep-going", "after a failure, go on with every node that does not depend on it")
     .option("-j, --jobs <n>", "worker threads (default: the available cores; at most 4 per core)")
     .option("--node-timeout <seconds>", "fail a node that runs longer than this (its worker is replaced)")
-    .option("--worker-memory <MiB>", "JavaScript heap limit of each worker thread (typed-array data such as maps is outside it); a node passing it fails")
+    .option("--worker-memory <MiB>", "JavaScript heap limit of each worker thread, at least 4 (typed-array data such as maps is outside it); a node passing it fails")
     .option("--backend <name>", "where nodes run: threads (default), inline (this thread) or slurm (array jobs; see the slurm: config block)")
     .option("--retries <n>", "with --backend slurm, resubmit a node whose Slurm task failed (not one whose stage threw) up to n times")
     .option("--grace <seconds>", `after Ctrl-C, how long running nodes may take to finish (default ${String(DEFAULT_GRACE_S)})`)
