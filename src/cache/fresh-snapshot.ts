@@ -23,8 +23,9 @@
  * Damaged cache entries are never hidden: the entries the engine checks at open must be of
  * the right kind, or the run opens the engine, which reports them.
  *
- * Snapshots live in `cache/fresh/<key>.json`, written atomically (temporary file, rename),
- * each with a digest of its own content: a torn or edited snapshot is ignored, never trusted.
+ * Snapshots live in `cache/fresh/<key>.json`, written atomically (temporary file, rename):
+ * a first line with the digest of the rest, then the content as JSON; a torn or edited snapshot
+ * is ignored, never trusted.
  * The newest {@link KEEP_SNAPSHOTS} are kept, so switching between a few configurations stays cheap.
  */
 import { readdirSync, readFileSync, stat as statCallback, statSync } from "node:fs";
@@ -115,8 +116,8 @@ export function buildStamp(hasher: Pick<Hasher, "digestString">, packageRoot: st
   return stamp;
 }
 
-/** A snapshot as written. */
-interface SnapshotFile {
+/** A snapshot's content (the file is its check digest, a newline, then this as JSON). */
+interface SnapshotBody {
   readonly version: number;
   readonly key: string;
   /** Stamp of each of {@link STATE_FILES}, "-" when absent. */
@@ -124,12 +125,6 @@ interface SnapshotFile {
   /** Outputs' paths as recorded (relative to the work folder when inside it) and their stamps. */
   readonly paths: readonly string[];
   readonly stamps: readonly string[];
-  /** Digest of the fields above, so a damaged or edited snapshot is never taken. */
-  readonly check: string;
-}
-
-function checkOf(hasher: Pick<Hasher, "digestString">, s: Omit<SnapshotFile, "check">): string {
-  return hasher.digestString(JSON.stringify([s.version, s.key, s.state, s.paths, s.stamps]));
 }
 
 async function stateStamps(cacheDir: string): Promise<string[]> {
@@ -147,14 +142,15 @@ async function stateStamps(cacheDir: string): Promise<string[]> {
  * {@link KEEP_SNAPSHOTS}. Only a shortcut: the caller ignores a failure to write it.
  */
 export async function writeSnapshot(hasher: Pick<Hasher, "digestString">, cacheDir: string, key: string, outputs: { readonly paths: readonly string[]; readonly stamps: readonly string[] }): Promise<void> {
-  const body = { version: FORMAT_VERSION, key, state: await stateStamps(cacheDir), paths: outputs.paths, stamps: outputs.stamps };
-  const file: SnapshotFile = { ...body, check: checkOf(hasher, body) };
+  const body: SnapshotBody = { version: FORMAT_VERSION, key, state: await stateStamps(cacheDir), paths: outputs.paths, stamps: outputs.stamps };
+  const json = JSON.stringify(body);
   const dir = join(cacheDir, SNAPSHOT_DIR);
   await mkdir(dir, { recursive: true });
   const target = join(dir, `${key}.json`);
   const temp = `${target}.${String(process.pid)}-${Math.random().toString(36).slice(2)}.tmp`;
   try {
-    await writeFile(temp, JSON.stringify(file));
+    // The digest of the body first, so a damaged or edited snapshot is never taken.
+    await writeFile(temp, `${hasher.digestString(json)}\n${json}`);
     await rename(temp, target);
   } finally {
     await rm(temp, { force: true });
@@ -190,9 +186,12 @@ export async function checkSnapshot(
   } catch {
     return { taken: false, miss: "none" };
   }
-  let file: SnapshotFile;
+  const newline = text.indexOf("\n");
+  const json = text.slice(newline + 1);
+  if (newline < 0 || text.slice(0, newline) !== hasher.digestString(json)) return { taken: false, miss: "damaged" };
+  let file: SnapshotBody;
   try {
-    file = JSON.parse(text) as SnapshotFile;
+    file = JSON.parse(json) as SnapshotBody;
   } catch {
     return { taken: false, miss: "damaged" };
   }
@@ -205,8 +204,7 @@ export async function checkSnapshot(
     !strings(file.state) ||
     !strings(file.paths) ||
     !strings(file.stamps) ||
-    file.paths.length !== file.stamps.length ||
-    file.check !== checkOf(hasher, file)
+    file.paths.length !== file.stamps.length
   ) {
     return { taken: false, miss: "damaged" };
   }

@@ -78,9 +78,10 @@ describe("freshness snapshot", () => {
   it("is never taken when its file is damaged or edited, even consistently", async () => {
     await writeSnapshot(h, cacheDir, "k1", outputs());
     const file = join(cacheDir, SNAPSHOT_DIR, "k1.json");
-    const saved = JSON.parse(readFileSync(file, "utf8")) as { paths: string[]; stamps: string[] };
-    // An output left out of the lists: the check digest no longer matches.
-    writeFileSync(file, JSON.stringify({ ...saved, paths: saved.paths.slice(1), stamps: saved.stamps.slice(1) }));
+    const [digest, json] = readFileSync(file, "utf8").split("\n") as [string, string];
+    const saved = JSON.parse(json) as { paths: string[]; stamps: string[] };
+    // An output left out of the lists (consistently): the check digest no longer matches.
+    writeFileSync(file, `${digest}\n${JSON.stringify({ ...saved, paths: saved.paths.slice(1), stamps: saved.stamps.slice(1) })}`);
     expect(await check()).toEqual({ taken: false, miss: "damaged" });
     writeFileSync(file, readFileSync(file, "utf8").slice(0, 40));
     expect(await check()).toEqual({ taken: false, miss: "damaged" });
