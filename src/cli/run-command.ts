@@ -590,18 +590,22 @@ async function runChecked(words: readonly string[], given: RunFlags, io: CliIo):
     // parameters, which needs no store at all when it holds.
     const context = await preparing;
     if (context === undefined) return EXIT_USAGE;
-    let snapshotTaken = false;
     if (selection.value.nodes === undefined && selection.value.forced.size === 0 && settings.enabled) {
-      const key = snapshotKey(h, { ...context.snapshotKeyParts(h), workDir: io.cwd, build: buildStamp(h, PACKAGE_ROOT) });
-      snapshot = { key };
-      const workPrefix = `${resolve(io.cwd)}${sep}`;
-      const check = await checkSnapshot(h, cacheDir, key, (p) => (isAbsolute(p) ? p : workPrefix + p));
-      snapshotTaken = check.taken;
+      snapshot = { key: snapshotKey(h, { ...context.snapshotKeyParts(h), workDir: io.cwd, build: buildStamp(h, PACKAGE_ROOT) }) };
     }
-    if (!snapshotTaken) {
-      engine = await Engine.open({ cacheDir, workDir: io.cwd, mode: "write", settings });
-      reportDamage(engine.damage, io);
-    }
+    // Called once the dataset folder's lock is held too, as judging is: no other project's run
+    // can then be writing the outputs whose stamps the snapshot checks.
+    const openStores = async (): Promise<CacheEngine | undefined> => {
+      if (snapshot !== undefined) {
+        const workPrefix = `${resolve(io.cwd)}${sep}`;
+        const check = await checkSnapshot(h, cacheDir, snapshot.key, (p) => (isAbsolute(p) ? p : workPrefix + p));
+        if (check.taken) return undefined;
+      }
+      const opened = await Engine.open({ cacheDir, workDir: io.cwd, mode: "write", settings });
+      engine = opened;
+      reportDamage(opened.damage, io);
+      return opened;
+    };
     const runId = newRunId();
     const made = createRunner(backend.value, {
       source: sourceFor(compiled, flags, overrides, io),
@@ -624,9 +628,11 @@ async function runChecked(words: readonly string[], given: RunFlags, io: CliIo):
     // Only when some node is sure to run (a run where every node is fresh starts no thread):
     // the threads start while this thread judges the nodes.
     if (selection.value.forced.size > 0) runner.warm?.();
-    await memo.save();
+    // Only a memo, and the stores that quarantine a damaged one (a folder as executors.json)
+    // open later: a failure to write it must not change the run's outcome.
+    await memo.save().catch(() => undefined);
     try {
-      const code = await runWithLog(compiled, context, engine, runner, selection.value, flags, interrupts, io, runId, (outputs) => {
+      const code = await runWithLog(compiled, context, openStores, runner, selection.value, flags, interrupts, io, runId, (outputs) => {
         if (snapshot !== undefined) snapshot.outputs = outputs;
       });
       return code;
@@ -654,7 +660,7 @@ async function runChecked(words: readonly string[], given: RunFlags, io: CliIo):
 async function runWithLog(
   compiled: Compiled,
   context: PipelineContext,
-  engine: CacheEngine | undefined,
+  openStores: () => Promise<CacheEngine | undefined>,
   runner: NodeRunner,
   selection: { nodes: ReadonlySet<number> | undefined; forced: ReadonlySet<number> },
   flags: RunFlags,
@@ -683,6 +689,8 @@ async function runWithLog(
   }
   if (dataLock.value.tookOverFrom !== undefined) io.stderr(`note: ${lockTakeoverMessage(dataLock.value.tookOverFrom, "data-folder")}\n`);
   try {
+    // Undefined: the freshness snapshot held, every node is fresh (see runChecked).
+    const engine = await openStores();
     return await runInDataset(compiled, context, engine, runner, selection, flags, interrupts, io, datasetDir, runId, onAllFresh);
   } finally {
     await dataLock.value.release();
