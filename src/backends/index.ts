@@ -88,6 +88,7 @@ export function slurmRunner(o: Omit<BackendOptions, "hasher" | "keepGoing">): Re
       source: o.source,
       runId: o.runId,
       cacheDir: o.cacheDir,
+      folderOf: (task) => o.context.outputFolder(task.stage, task.partition),
       settings: settings.value,
       resourcesOf: (stage) => resources.get(stage) ?? settings.value.resources,
       ...(o.retries === undefined ? {} : { retries: o.retries }),

@@ -4,12 +4,12 @@
  * retries, hold-back, and re-attaching to an earlier coordinator's job. The real cluster is
  * exercised by test/integration/slurm.test.ts.
  */
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { basename, dirname, join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import type { SlurmManifest } from "../../src/backends/slurm/manifest.js";
-import { readManifest, resultFile, writeUnitResult } from "../../src/backends/slurm/manifest.js";
+import { readManifest, readUnitResult, resultFile, writeUnitResult } from "../../src/backends/slurm/manifest.js";
 import { arraySpec, sbatchScript } from "../../src/backends/slurm/sbatch-script.js";
 import { mergeResources, parseResources, slurmSettings } from "../../src/backends/slurm/settings.js";
 import type { SlurmCommands, SlurmTool, ToolOutput } from "../../src/backends/slurm/slurm-commands.js";
@@ -90,7 +90,7 @@ class FakeCluster implements SlurmCommands {
   /** Task `index` of `job` writes every unit's result (ok, or as `result` says) and completes. */
   async finish(job: FakeJob, index: number, result: (task: WorkTask) => WorkResult = () => ok()): Promise<void> {
     for (const [k, task] of (job.manifest.tasks[index] ?? []).entries()) {
-      await writeUnitResult(resultFile(job.manifest.resultsDir, index, k), { result: result(task), durationMs: 5, ranOn: { jobId: job.id, arrayTask: index, host: "fake" } });
+      await writeUnitResult(job.manifest.results[index]?.[k] ?? "", { result: result(task), durationMs: 5, ranOn: { jobId: job.id, arrayTask: index, host: "fake" } });
     }
     job.states.set(index, { state: "COMPLETED", reason: "None" });
   }
@@ -104,15 +104,21 @@ function task(stage: string, sim: number): WorkTask {
   return { kind: "node", stage, nodeId: `${stage}[split=Train,sim=${String(sim)}]`, partition: { split: "Train", sim } };
 }
 
+/** Where the fake pipeline's units write: `<project>/data/<stage>/<sim>`, beside the cache folder. */
+function dataFolder(cacheDir: string, task: WorkTask): string {
+  return join(cacheDir, "..", "data", task.stage, `sim${String(task.partition.sim)}`);
+}
+
 function runner(cluster: FakeCluster, overrides: Partial<SlurmRunnerOptions> = {}, cacheDir?: string): SlurmRunner {
-  const dir = cacheDir ?? mkdtempSync(join(tmpdir(), "cmbflow-slurm-"));
-  if (cacheDir === undefined) dirs.push(dir);
+  const dir = cacheDir ?? join(mkdtempSync(join(tmpdir(), "cmbflow-slurm-")), "cache");
+  if (cacheDir === undefined) dirs.push(join(dir, ".."));
   const settings = slurmSettings({ slurm: { batch_size: 2, poll_min_ms: 5, poll_max_ms: 20, fs_lag_seconds: 0.05 } });
   if (!settings.ok) throw new Error(settings.error);
   return new SlurmRunner({
     source: { configDir: "/cfg", configName: "config", overrides: [], projectDir: "/p", workDir: "/p", env: {} },
     runId: "run-1",
     cacheDir: dir,
+    folderOf: (t) => dataFolder(dir, t),
     settings: settings.value,
     resourcesOf: () => ({ cpus: 2, mem: "1G" }),
     commands: cluster,
@@ -178,6 +184,58 @@ describe("SlurmRunner packing", () => {
   });
 });
 
+describe("SlurmRunner result files", () => {
+  it("writes each unit's result next to its outputs, hidden and named for its node, and removes it only when the scheduler releases the unit", async () => {
+    const cluster = new FakeCluster();
+    cluster.onSubmit = async (job) => {
+      for (const i of job.states.keys()) await cluster.finish(job, i);
+    };
+    const r = runner(cluster);
+    const tasks = [task("make", 0), task("make", 1)];
+    expect((await Promise.all(tasks.map((t) => r.run(t)))).every((x) => x.ok)).toBe(true);
+    const paths = cluster.jobs[0]?.manifest.results.flat() ?? [];
+    expect(paths.map((p) => basename(dirname(p)))).toEqual(["sim0", "sim1"]);
+    expect(basename(paths[0] ?? "")).toMatch(/^\.cmbflow-result-make\[split=Train,sim=0\]\.[0-9a-f]{8}\.bin$/);
+    // Handed to the scheduler but not yet recorded: a coordinator dying now leaves them for the next.
+    expect(paths.map((p) => existsSync(p))).toEqual([true, true]);
+    await r.release(tasks[0] ?? task("make", 0));
+    expect(paths.map((p) => existsSync(p))).toEqual([false, true]);
+    await r.close();
+  });
+
+  it("names a scan's result for its reduction and simulation, and shortens a name too long for the file system", () => {
+    const scan: WorkTask = { kind: "scan", stage: "stats", nodeId: "stats[split=Train]", partition: { split: "Train", sim: 3 } };
+    expect(resultFile("/d", scan, "0123456789abcdef")).toBe("/d/.cmbflow-result-stats[split=Train].scan-split=Train,sim=3.01234567.bin");
+    const long: WorkTask = { kind: "node", stage: "s", nodeId: `s[split=${"x/".repeat(200)}]`, partition: { split: "x/".repeat(200) } };
+    const name = basename(resultFile("/d", long, "0123456789abcdef"));
+    expect(name).toMatch(/^\.cmbflow-result-s\[split=(x_){26}~[0-9a-f]{16}\.01234567\.bin$/);
+  });
+
+  it("removes a result file an earlier, unrecorded run left at a unit's path before submitting the unit, so it is not taken as the answer", async () => {
+    const project = mkdtempSync(join(tmpdir(), "cmbflow-slurm-stale-"));
+    dirs.push(project);
+    const cacheDir = join(project, "cache");
+    const cluster = new FakeCluster();
+    cluster.onSubmit = async (job) => {
+      await cluster.finish(job, 0, () => ({ ok: false, message: "from an earlier run", logs: [], lateReads: [] }));
+    };
+    const first = runner(cluster, {}, cacheDir);
+    expect(await first.run(task("make", 0))).toMatchObject({ ok: false, message: "from an earlier run" });
+    // Ended (its journal removed) without the node released: its result file stays behind.
+    await first.close();
+    const path = cluster.jobs[0]?.manifest.results[0]?.[0] ?? "";
+    expect(existsSync(path)).toBe(true);
+    cluster.onSubmit = (job) => {
+      job.states.set(0, { state: "RUNNING", reason: "None" });
+      setTimeout(() => void cluster.finish(job, 0), 60);
+    };
+    const second = runner(cluster, { runId: "run-2" }, cacheDir);
+    expect(await second.run(task("make", 0))).toMatchObject({ ok: true });
+    expect(cluster.jobs[1]?.manifest.results[0]?.[0]).toBe(path);
+    expect((await readUnitResult(path))?.result.ok).toBe(true);
+  });
+});
+
 describe("SlurmRunner failures", () => {
   it("fails the units of a task that ended without results with Slurm's state, reason and log path", async () => {
     const cluster = new FakeCluster();
@@ -190,7 +248,7 @@ describe("SlurmRunner failures", () => {
     expect(settled.map((s) => s.status)).toEqual(["fulfilled", "fulfilled", "rejected", "rejected"]);
     const reason = (settled[2] as PromiseRejectedResult).reason as Error;
     const job = cluster.jobs[0];
-    expect(reason.message).toBe(`Slurm job ${job?.id ?? ""}_1 ended OUT_OF_MEMORY (OutOfMemory); log: ${join(job?.manifest.resultsDir ?? "", "..", "logs", `${job?.id ?? ""}_1.log`)}`);
+    expect(reason.message).toMatch(new RegExp(`^Slurm job ${job?.id ?? ""}_1 ended OUT_OF_MEMORY \\(OutOfMemory\\); log: \\S+/cache/slurm/run-1/0001-make/logs/${job?.id ?? ""}_1\\.log$`));
   });
 
   it("says a task its job no longer lists left the queue before it ran (cancelled while pending leaves no record without accounting)", async () => {
@@ -285,8 +343,9 @@ describe("SlurmRunner stopping", () => {
 
 describe("SlurmRunner re-attaching", () => {
   it("a new coordinator waits on the job a dead one submitted for the same units instead of submitting them again", async () => {
-    const cacheDir = mkdtempSync(join(tmpdir(), "cmbflow-slurm-attach-"));
-    dirs.push(cacheDir);
+    const project = mkdtempSync(join(tmpdir(), "cmbflow-slurm-attach-"));
+    dirs.push(project);
+    const cacheDir = join(project, "cache");
     const cluster = new FakeCluster();
     cluster.onSubmit = (job) => {
       job.states.set(0, { state: "RUNNING", reason: "None" });
@@ -310,8 +369,9 @@ describe("SlurmRunner re-attaching", () => {
   });
 
   it("a unit the dead coordinator's job finished is taken from its result file; a unit of another configuration is submitted", async () => {
-    const cacheDir = mkdtempSync(join(tmpdir(), "cmbflow-slurm-attach2-"));
-    dirs.push(cacheDir);
+    const project = mkdtempSync(join(tmpdir(), "cmbflow-slurm-attach2-"));
+    dirs.push(project);
+    const cacheDir = join(project, "cache");
     const cluster = new FakeCluster();
     cluster.onSubmit = async (job) => {
       for (const i of job.states.keys()) await cluster.finish(job, i);

@@ -1,8 +1,9 @@
 /**
  * Runs units of work as Slurm array jobs. The coordinator (this process) keeps the DAG, the
  * fingerprints and the state store; compute nodes only run the units a manifest lists and
- * write one result file per unit, which this runner reads back and hands to the scheduler as
- * if a worker thread had answered.
+ * write one result file per unit next to its outputs, which this runner reads back and hands
+ * to the scheduler as if a worker thread had answered, and removes once the scheduler has
+ * recorded the node (`release`).
  *
  * Packing: units handed in together (the scheduler gives every ready node at once) are
  * gathered per stage for a moment, cut into batches (`batch_size`, or as many as take
@@ -16,7 +17,7 @@
  * knows is asked again and never taken as success.
  */
 import { createHash } from "node:crypto";
-import { mkdir, readdir, writeFile } from "node:fs/promises";
+import { mkdir, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { serialize } from "node:v8";
 import { PACKAGE_ROOT } from "../../core/executor-loader.js";
@@ -36,8 +37,10 @@ export interface SlurmRunnerOptions {
   readonly source: PipelineSource;
   /** The run id: every job's name, so one query finds the run's jobs. */
   readonly runId: string;
-  /** The project's cache folder: manifests, result files and job logs go to `slurm/<run id>/` in it, the journal to `slurm/journal/`. */
+  /** The project's cache folder: manifests and job logs go to `slurm/<run id>/` in it, the journal to `slurm/journal/`. */
   readonly cacheDir: string;
+  /** The folder of a unit's outputs, where its result file goes (PipelineContext.outputFolder). */
+  readonly folderOf: (task: WorkTask) => string;
   readonly settings: SlurmSettings;
   /** A stage's resources, defaults merged in. */
   readonly resourcesOf: (stage: string) => SlurmResources;
@@ -57,6 +60,8 @@ type Settle = { readonly kind: "result"; readonly result: WorkResult } | { reado
 interface Unit {
   readonly task: WorkTask;
   readonly key: string;
+  /** Its result file. */
+  readonly path: string;
   attempts: number;
   settled: boolean;
   readonly settle: (s: Settle) => void;
@@ -65,7 +70,6 @@ interface Unit {
 interface Submission {
   readonly runId: string;
   readonly jobId: string;
-  readonly resultsDir: string;
   readonly log: string;
   /** Units waited on, per array index (an attached old job: only the ones this run asked for). */
   readonly units: Map<number, Map<number, Unit>>;
@@ -131,6 +135,7 @@ export class SlurmRunner implements NodeRunner {
       const unit: Unit = {
         task,
         key: `${this.#configKey}:${digest(serialize(task))}`,
+        path: this.#resultPath(task),
         attempts: 0,
         settled: false,
         settle: (s) => {
@@ -180,7 +185,7 @@ export class SlurmRunner implements NodeRunner {
     const left = await (this.#leftBehind ??= this.#readLeftBehind());
     const earlier = left.byKey.get(unit.key);
     if (earlier !== undefined) {
-      const done = await readUnitResult(resultFile(earlier.entry.resultsDir, earlier.index, earlier.unit));
+      const done = await readUnitResult(unit.path);
       if (done !== undefined) {
         this.#observe(unit.task.stage, done.durationMs);
         unit.settle({ kind: "result", result: located(done) });
@@ -189,7 +194,7 @@ export class SlurmRunner implements NodeRunner {
       if (left.live.has(`${earlier.entry.jobId}_${String(earlier.index)}`)) {
         let sub = this.#attached.get(earlier.entry.jobId);
         if (sub === undefined) {
-          sub = newSubmission(earlier.entry.runId, earlier.entry.jobId, earlier.entry.resultsDir, earlier.entry.log);
+          sub = newSubmission(earlier.entry.runId, earlier.entry.jobId, earlier.entry.log);
           this.#attached.set(earlier.entry.jobId, sub);
           this.#submissions.push(sub);
           this.#o.onNote?.(`re-attached to Slurm job ${earlier.entry.jobId} of run ${earlier.entry.runId} (its coordinator stopped): its units are not submitted again`);
@@ -276,24 +281,25 @@ export class SlurmRunner implements NodeRunner {
   async #submit(stage: string, batches: readonly Unit[][]): Promise<void> {
     const seq = ++this.#seq;
     const dir = join(this.#runDir, `${String(seq).padStart(4, "0")}-${stage}`);
-    const resultsDir = join(dir, "results");
     const manifest = join(dir, "manifest.bin");
     const script = join(dir, "job.sh");
     const log = join(dir, "logs", "%A_%a.log");
     await mkdir(join(dir, "logs"), { recursive: true });
-    await mkdir(resultsDir, { recursive: true });
+    // A result file already there is no journalled job's (#place took those): an earlier run's
+    // that was never recorded. Left, it would be read as this submission's answer.
+    for (const b of batches) for (const u of b) await rm(u.path, { force: true });
     // The environment may be process.env itself, a host object v8 does not serialise.
     const source = { ...this.#o.source, env: { ...this.#o.source.env } };
-    await writeManifest(manifest, { format: 1, runId: this.#o.runId, source, resultsDir, tasks: batches.map((b) => b.map((u) => u.task)) });
+    await writeManifest(manifest, { format: 2, runId: this.#o.runId, source, tasks: batches.map((b) => b.map((u) => u.task)), results: batches.map((b) => b.map((u) => u.path)) });
     const nodes = batches.reduce((a, b) => a + b.length, 0);
     await writeFile(script, this.scriptFor(stage, batches.length, manifest, log, `${String(nodes)} units of stage ${stage}`));
     const out = await this.#commands.run("sbatch", ["--parsable", script]);
     const jobId = out.stdout.trim().split(";")[0] ?? "";
     if (out.code !== 0 || !/^\d+$/.test(jobId)) throw new Error(`sbatch refused the job of stage ${stage} (${script}): ${(out.stderr || out.stdout).trim()}`);
-    const sub = newSubmission(this.#o.runId, jobId, resultsDir, log);
+    const sub = newSubmission(this.#o.runId, jobId, log);
     for (const [i, b] of batches.entries()) sub.units.set(i, new Map(b.map((u, k) => [k, u])));
     this.#submissions.push(sub);
-    await this.#journal.append({ runId: this.#o.runId, jobId, resultsDir, log, keys: batches.map((b) => b.map((u) => u.key)) });
+    await this.#journal.append({ runId: this.#o.runId, jobId, log, keys: batches.map((b) => b.map((u) => u.key)) });
     // Held back while sbatch ran: the new tasks wait in the queue, so they are cancelled too.
     if (this.#held) void this.#cancel(this.#terminated ? "all" : "pending").catch(() => undefined);
     this.#poll();
@@ -365,8 +371,8 @@ export class SlurmRunner implements NodeRunner {
         if (now - since >= lag) ended.push(index);
       }
       if (ended.length === 0) continue;
-      // One more look: the files may have arrived since the cycle began.
-      if (await this.#collect(sub)) changed = true;
+      // One more look, at every unit: the files may have arrived since the cycle began.
+      if (await this.#collect(sub, true)) changed = true;
       const final = this.#sacct === true ? states : await this.#endStates(sub);
       for (const index of ended) {
         const units = [...(sub.units.get(index)?.values() ?? [])].filter((u) => !u.settled);
@@ -388,29 +394,42 @@ export class SlurmRunner implements NodeRunner {
     return changed;
   }
 
-  /** Settles the units of `sub` whose result files are there; whether any was. */
-  async #collect(sub: Submission): Promise<boolean> {
-    let names: Set<string>;
-    try {
-      names = new Set(await readdir(sub.resultsDir));
-    } catch (caught) {
-      if ((caught as { code?: unknown }).code === "ENOENT") return false;
-      throw caught;
-    }
+  /**
+   * Settles the units of `sub` whose result files are there; whether any was. A task runs its
+   * units in order and writes each one's result before the next starts, so unless `all` the
+   * look at a task stops at its first unit without one: a cycle reads about one file per
+   * running task, however many units wait.
+   */
+  async #collect(sub: Submission, all = false): Promise<boolean> {
     let changed = false;
-    for (const [index, units] of sub.units) {
-      for (const [k, unit] of units) {
-        if (unit.settled) continue;
-        const file = resultFile(sub.resultsDir, index, k);
-        if (!names.has(file.slice(sub.resultsDir.length + 1))) continue;
-        const done = await readUnitResult(file);
-        if (done === undefined) continue;
+    for (const units of sub.units.values()) {
+      for (const k of [...units.keys()].sort((a, b) => a - b)) {
+        const unit = units.get(k);
+        if (unit === undefined || unit.settled) continue;
+        const done = await readUnitResult(unit.path);
+        if (done === undefined) {
+          if (all) continue;
+          break;
+        }
         this.#observe(unit.task.stage, done.durationMs);
         unit.settle({ kind: "result", result: located(done) });
         changed = true;
       }
     }
     return changed;
+  }
+
+  /**
+   * The scheduler is done with a unit (its node recorded, or failed): its result file goes.
+   * Best effort: a file that cannot be removed is left to `cache gc`, and read by no later run
+   * (a submission removes the file at its units' paths first).
+   */
+  async release(task: WorkTask): Promise<void> {
+    await rm(this.#resultPath(task), { force: true }).catch(() => undefined);
+  }
+
+  #resultPath(task: WorkTask): string {
+    return resultFile(this.#o.folderOf(task), task, this.#configKey);
   }
 
   /** Units of a task that ended without their result files: not started (cancelled by this runner), retried, or lost with Slurm's reason. */
@@ -593,8 +612,8 @@ function located(done: UnitResult): WorkResult {
   return { ...r, ranWith: { ...r.ranWith, where: `slurm job ${done.ranOn.jobId}_${String(done.ranOn.arrayTask)} on ${done.ranOn.host}` } };
 }
 
-function newSubmission(runId: string, jobId: string, resultsDir: string, log: string): Submission {
-  return { runId, jobId, resultsDir, log, units: new Map(), endedAt: new Map(), unknown: new Map(), cancelled: new Set() };
+function newSubmission(runId: string, jobId: string, log: string): Submission {
+  return { runId, jobId, log, units: new Map(), endedAt: new Map(), unknown: new Map(), cancelled: new Set() };
 }
 
 function notStarted(): WorkResult {
