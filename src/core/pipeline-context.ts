@@ -28,7 +28,7 @@ import type { NodeRunner, RanWith } from "../scheduler/node-runner.js";
 import type { Judgement, NodeJudge, ScanMemo, ScheduleSummary } from "../scheduler/scheduler.js";
 import type { Partition } from "../graph/partition.js";
 import { schedule } from "../scheduler/scheduler.js";
-import { InProcessRunner, WorkHost } from "../backends/work-host.js";
+import { InProcessRunner, WorkHost } from "./work-host.js";
 import { reasonLabel } from "../cache/engine.js";
 import type { ContextInput } from "../cache/fingerprint.js";
 import type { NodeRecord } from "../cache/state-store.js";

@@ -5,8 +5,8 @@
  * coordinator chose the units, and records them from the result files.
  */
 import { hostname } from "node:os";
-import { startWorkHost } from "../work-host.js";
-import type { WorkHost } from "../work-host.js";
+import type { WorkHost } from "../../core/work-host.js";
+import { startWorkHost } from "../start-work-host.js";
 import type { UnitResult } from "./manifest.js";
 import { readManifest, readUnitResult, writeUnitResult } from "./manifest.js";
 
