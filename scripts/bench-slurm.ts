@@ -4,14 +4,15 @@
  * test cluster: scripts/slurm-local.sh start).
  *
  * - Trivial stage: 3 splits × N sims (default 200) of a node that writes one short line,
- *   `slurm.batch_size` nodes per array task. Submission overhead per node is
+ *   `slurm.batch_size` nodes per array task when given, else the backend's default (spread
+ *   over the partition's CPUs, at least 50 per task). Submission overhead per node is
  *   (Slurm run − threads run) / nodes, wall clock including process start.
  * - The default pipeline (nside 64, the embedded configuration's 3 splits × 3 sims).
  * Prints both times, the overhead per node and the Slurm calls the run made (from its
  * closing note), to show they grow with stages and batches, not with nodes.
  * Target: overhead ≤ 20 ms per node with packing. Uses the compiled CLI: `npm run build` first.
  *
- *   npx tsx scripts/bench-slurm.ts [sims-per-split=200] [batch-size=50]
+ *   npx tsx scripts/bench-slurm.ts [sims-per-split=200] [batch-size=default]
  */
 import { spawnSync } from "node:child_process";
 import { cpSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
@@ -21,15 +22,15 @@ import { performance } from "node:perf_hooks";
 import { slurmAvailable } from "../src/backends/slurm/slurm-commands.js";
 
 const sims = Number(process.argv[2] ?? 200);
-const batch = Number(process.argv[3] ?? 50);
+const batch = process.argv[3] === undefined ? undefined : Number(process.argv[3]);
 if (!Number.isInteger(sims) || sims < 1) throw new Error(`sims-per-split must be a positive integer, not ${String(process.argv[2])}`);
-if (!Number.isInteger(batch) || batch < 1) throw new Error(`batch-size must be a positive integer, not ${String(process.argv[3])}`);
+if (batch !== undefined && (!Number.isInteger(batch) || batch < 1)) throw new Error(`batch-size must be a positive integer, not ${String(process.argv[3])}`);
 const cluster = await slurmAvailable();
 if (!cluster.ok) throw new Error(`no Slurm cluster: ${cluster.why} (scripts/slurm-local.sh start)`);
 
 const REPO = resolve(import.meta.dirname, "..");
 const BIN = join(REPO, "bin", "cmbflow.js");
-const POLL = ["+slurm.poll_min_ms=100", "+slurm.poll_max_ms=1000", `+slurm.batch_size=${String(batch)}`];
+const POLL = ["+slurm.poll_min_ms=100", "+slurm.poll_max_ms=1000", ...(batch === undefined ? [] : [`+slurm.batch_size=${String(batch)}`])];
 
 function project(files: Record<string, string>, defaultCfg = false): string {
   const dir = mkdtempSync(join(tmpdir(), "cmbflow-bench-slurm-"));
@@ -64,7 +65,7 @@ const TRIVIAL = {
 const dirs: string[] = [];
 try {
   const load = loadavg()[0]?.toFixed(1) ?? "?";
-  console.log(`machine load (1 min) at start: ${load}`);
+  console.log(`machine load (1 min) at start: ${load}; batch size: ${batch === undefined ? "default" : String(batch)}`);
   for (const [label, files, defaultCfg] of [
     [`trivial stage, 3 splits x ${String(sims)} sims`, TRIVIAL, false],
     ["default pipeline, nside 64 (embedded config)", {}, true],

@@ -11,10 +11,11 @@ import { afterAll, describe, expect, it } from "vitest";
 import type { SlurmManifest } from "../../src/backends/slurm/manifest.js";
 import { readManifest, readUnitResult, resultFile, writeUnitResult } from "../../src/backends/slurm/manifest.js";
 import { arraySpec, sbatchScript } from "../../src/backends/slurm/sbatch-script.js";
+import type { SlurmResources } from "../../src/backends/slurm/settings.js";
 import { mergeResources, parseResources, slurmSettings } from "../../src/backends/slurm/settings.js";
 import type { SlurmCommands, SlurmTool, ToolOutput } from "../../src/backends/slurm/slurm-commands.js";
 import type { SlurmRunnerOptions } from "../../src/backends/slurm/slurm-runner.js";
-import { parseSacct, parseScontrol, parseSqueue, SlurmRunner } from "../../src/backends/slurm/slurm-runner.js";
+import { parseSacct, parseScontrol, parseSinfoCpus, parseSqueue, SlurmRunner } from "../../src/backends/slurm/slurm-runner.js";
 import type { WorkResult, WorkTask } from "../../src/scheduler/node-runner.js";
 
 const dirs: string[] = [];
@@ -35,7 +36,9 @@ interface FakeJob {
  * without results). squeue shows tasks not ended; scontrol all that `forget` has not purged.
  */
 class FakeCluster implements SlurmCommands {
-  readonly calls: Record<SlurmTool, number> = { sbatch: 0, squeue: 0, sacct: 0, scontrol: 0, scancel: 0 };
+  readonly calls: Record<SlurmTool, number> = { sbatch: 0, squeue: 0, sacct: 0, scontrol: 0, scancel: 0, sinfo: 0 };
+  /** What sinfo -o %P|%C prints (partition, CPUs allocated/idle/other/total); undefined: sinfo fails. */
+  sinfo: string | undefined = "main*|0/2/0/2\ngpu|0/8/0/8\n";
   readonly jobs: FakeJob[] = [];
   readonly scripts: string[] = [];
   readonly cancelled: string[][] = [];
@@ -48,6 +51,8 @@ class FakeCluster implements SlurmCommands {
     switch (tool) {
       case "sacct":
         return { code: 1, stdout: "", stderr: "Slurm accounting storage is disabled" };
+      case "sinfo":
+        return this.sinfo === undefined ? { code: 1, stdout: "", stderr: "sinfo: error: Unable to contact slurm controller" } : { code: 0, stdout: this.sinfo, stderr: "" };
       case "scontrol": {
         if (args[0] === "show" && args[1] === "config") return { code: 0, stdout: "MaxArraySize            = 3\n", stderr: "" };
         const job = this.jobs.find((j) => j.id === args[3]);
@@ -159,6 +164,36 @@ describe("SlurmRunner packing", () => {
     await r.run(task("make", 0));
     await Promise.all([1, 2, 3, 4, 5, 6, 7, 8].map((sim) => r.run(task("make", sim))));
     expect(cluster.jobs.map((j) => j.manifest.tasks.map((t) => t.length))).toEqual([[1], [4, 4]]);
+  });
+
+  it("without batch_size, spreads a stage's units over the CPUs of its partition, at least 50 per task", async () => {
+    const sizes = async (cluster: FakeCluster, units: number, slurm: Record<string, number> = {}, resources: SlurmResources = {}): Promise<number[]> => {
+      cluster.onSubmit = async (job) => {
+        for (const i of job.states.keys()) await cluster.finish(job, i);
+      };
+      const settings = slurmSettings({ slurm: { poll_min_ms: 5, poll_max_ms: 20, ...slurm } });
+      if (!settings.ok) throw new Error(settings.error);
+      const r = runner(cluster, { settings: settings.value, resourcesOf: () => resources });
+      await Promise.all(Array.from({ length: units }, (_, sim) => r.run(task("make", sim))));
+      return cluster.jobs.flatMap((j) => j.manifest.tasks.map((t) => t.length));
+    };
+    // The default partition has 2 CPUs: 2 tasks of 60, one wave.
+    expect(await sizes(new FakeCluster(), 120)).toEqual([60, 60]);
+    // 8 CPUs in "gpu", 2 per task: 4 slots; 120 / 4 = 30 is below the minimum of 50.
+    expect(await sizes(new FakeCluster(), 120, {}, { partition: "gpu", cpus: 2 })).toEqual([50, 50, 20]);
+    // A throttle of 1 runs one task at a time: one task.
+    expect(await sizes(new FakeCluster(), 120, { throttle: 1 })).toEqual([120]);
+    // sinfo does not answer: the minimum.
+    const silent = new FakeCluster();
+    silent.sinfo = undefined;
+    expect(await sizes(silent, 120)).toEqual([50, 50, 20]);
+    // An explicit batch_size is kept.
+    expect(await sizes(new FakeCluster(), 120, { batch_size: 40 })).toEqual([40, 40, 40]);
+    expect([...parseSinfoCpus("main*|1/3/0/4\nbig|0/64/0/64\nbig|32/0/0/32\n")]).toEqual([
+      ["main", 4],
+      ["", 4],
+      ["big", 96],
+    ]);
   });
 
   it("splits an array past the cluster's MaxArraySize into several jobs", async () => {
@@ -410,7 +445,7 @@ describe("Slurm output parsing", () => {
 
 describe("Slurm settings and scripts", () => {
   it("reads the slurm: block with defaults, and names the key at fault", () => {
-    expect(slurmSettings({})).toEqual({ ok: true, value: { batchSize: 50, pollMinMs: 200, pollMaxMs: 5000, fsLagMs: 10_000, resources: {} } });
+    expect(slurmSettings({})).toEqual({ ok: true, value: { pollMinMs: 200, pollMaxMs: 5000, fsLagMs: 10_000, resources: {} } });
     expect(slurmSettings({ slurm: { batch_sise: 3 } })).toEqual({ ok: false, error: "slurm.batch_sise is not a setting of the Slurm backend (settings: batch_size, target_task_seconds, throttle, poll_min_ms, poll_max_ms, fs_lag_seconds, resources)" });
     expect(slurmSettings({ slurm: { throttle: 0 } })).toEqual({ ok: false, error: "slurm.throttle must be a positive integer, not 0" });
     expect(parseResources({ cpus: 2.5 }, "pipeline.make.resources")).toEqual({ ok: false, error: "pipeline.make.resources.cpus must be a whole number of CPUs, at least 1, not 2.5" });

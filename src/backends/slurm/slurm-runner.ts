@@ -7,8 +7,9 @@
  *
  * Packing: units handed in together (the scheduler gives every ready node at once) are
  * gathered per stage for a moment, cut into batches (`batch_size`, or as many as take
- * `target_task_seconds` by the stage's durations so far), and submitted as one array job
- * per stage and gathering — at most MaxArraySize tasks each, `%throttle` at once.
+ * `target_task_seconds` by the stage's durations so far, or by default spread over the CPUs
+ * the stage's partition has, at least AUTO_BATCH_MIN per task), and submitted as one array
+ * job per stage and gathering — at most MaxArraySize tasks each, `%throttle` at once.
  *
  * Status: one run-scoped query per cycle (all jobs carry the run id as their name) with
  * back-off while nothing changes: sacct where the cluster keeps accounting, else squeue for
@@ -87,6 +88,12 @@ const GONE = "GONE";
 const ENDED = new Set([GONE, "COMPLETED", "FAILED", "CANCELLED", "TIMEOUT", "OUT_OF_MEMORY", "NODE_FAIL", "PREEMPTED", "BOOT_FAIL", "DEADLINE", "REVOKED", "SPECIAL_EXIT"]);
 /** How often an end state Slurm does not know is asked again before the unit fails. */
 const UNKNOWN_CHECKS = 3;
+/**
+ * Fewest units per array task when `batch_size` is not set: a task pays a process start, the
+ * pipeline's start-up and Slurm's scheduling of it (together 1-3 s on the test cluster), which
+ * 50 units of even a trivial stage outweigh.
+ */
+export const AUTO_BATCH_MIN = 50;
 
 /** A Slurm array job runner. */
 export class SlurmRunner implements NodeRunner {
@@ -109,6 +116,8 @@ export class SlurmRunner implements NodeRunner {
   #terminated = false;
   #polling: Promise<void> | undefined;
   #maxArraySize: number | undefined;
+  /** Total CPUs per partition ("" for the default one), asked once; empty when sinfo did not answer. */
+  #partitionCpus: Promise<Map<string, number>> | undefined;
   /** Whether sacct has the run's jobs; undefined until asked. */
   #sacct: boolean | undefined;
   /** Earlier coordinators' journalled units, by key; read on first use. */
@@ -169,7 +178,7 @@ export class SlurmRunner implements NodeRunner {
     await this.#polling;
     const c = this.#commands.calls;
     if (this.#submissions.length > 0) {
-      this.#o.onNote?.(`Slurm calls this run: ${String(c.sbatch)} sbatch, ${String(c.squeue)} squeue, ${String(c.sacct)} sacct, ${String(c.scontrol)} scontrol, ${String(c.scancel)} scancel`);
+      this.#o.onNote?.(`Slurm calls this run: ${String(c.sbatch)} sbatch, ${String(c.squeue)} squeue, ${String(c.sacct)} sacct, ${String(c.scontrol)} scontrol, ${String(c.scancel)} scancel, ${String(c.sinfo)} sinfo`);
     }
     const left = await this.#leftBehind;
     if (left !== undefined) {
@@ -236,7 +245,7 @@ export class SlurmRunner implements NodeRunner {
     const max = await this.#arrayLimit();
     for (const units of groups) {
       const stage = units[0]?.task.stage ?? "";
-      const size = this.#batchSize(stage);
+      const size = await this.#batchSize(stage, units.length);
       const batches: Unit[][] = [];
       for (let i = 0; i < units.length; i += size) batches.push(units.slice(i, i + size));
       for (let i = 0; i < batches.length; i += max) {
@@ -248,17 +257,37 @@ export class SlurmRunner implements NodeRunner {
     }
   }
 
-  /** Array tasks that `units` units of `stage` are packed into (one array job unless past MaxArraySize). */
-  tasksFor(stage: string, units: number): number {
-    return Math.ceil(units / this.#batchSize(stage));
+  /** Array tasks that `units` units of `stage` handed in together are packed into (one array job unless past MaxArraySize). */
+  async tasksFor(stage: string, units: number): Promise<number> {
+    return Math.ceil(units / (await this.#batchSize(stage, units)));
   }
 
-  /** Nodes per array task for `stage`: from the target duration once its nodes' durations are known. */
-  #batchSize(stage: string): number {
-    const target = this.#o.settings.targetTaskSeconds;
+  /**
+   * Units per array task for `units` units of `stage`: from the target duration once the
+   * stage's durations are known, else `batch_size`, else spread over the task slots the
+   * cluster has for the stage. Why spread by default: tasks beyond the slots run in waves, and
+   * each wave pays the tasks' start-up and Slurm's scheduling again (3 s per wave measured on
+   * the one-node cluster), so one wave of longer tasks ends sooner than several of short ones.
+   */
+  async #batchSize(stage: string, units: number): Promise<number> {
+    const { targetTaskSeconds: target, batchSize } = this.#o.settings;
     const seen = this.#durations.get(stage);
-    if (target === undefined || seen === undefined || seen.count === 0) return this.#o.settings.batchSize;
-    return Math.max(1, Math.round((target * 1000) / Math.max(1, seen.total / seen.count)));
+    if (target !== undefined && seen !== undefined && seen.count > 0) return Math.max(1, Math.round((target * 1000) / Math.max(1, seen.total / seen.count)));
+    if (batchSize !== undefined) return batchSize;
+    return Math.max(AUTO_BATCH_MIN, Math.ceil(units / (await this.#slots(stage))));
+  }
+
+  /** How many tasks of `stage` can run at once: its partition's CPUs over the task's CPUs, at most the throttle (unbounded when sinfo does not say). */
+  async #slots(stage: string): Promise<number> {
+    const resources = this.#o.resourcesOf(stage);
+    const cpus = (await (this.#partitionCpus ??= this.#readPartitionCpus())).get(resources.partition ?? "");
+    const slots = cpus === undefined ? Number.POSITIVE_INFINITY : Math.max(1, Math.floor(cpus / (resources.cpus ?? 1)));
+    return Math.min(slots, this.#o.settings.throttle ?? Number.POSITIVE_INFINITY);
+  }
+
+  async #readPartitionCpus(): Promise<Map<string, number>> {
+    const out = await this.#commands.run("sinfo", ["-h", "-o", "%P|%C"]);
+    return out.code === 0 ? parseSinfoCpus(out.stdout) : new Map();
   }
 
   #observe(stage: string, ms: number): void {
@@ -552,6 +581,23 @@ export class SlurmRunner implements NodeRunner {
 export interface TaskState {
   readonly state: string;
   readonly reason: string;
+}
+
+/**
+ * `sinfo -h -o %P|%C` lines (partition, CPUs as allocated/idle/other/total) as total CPUs per
+ * partition; the default partition (marked `*`) also under "".
+ */
+export function parseSinfoCpus(text: string): Map<string, number> {
+  const out = new Map<string, number>();
+  for (const line of text.split("\n")) {
+    const [name, cpus] = line.trim().split("|");
+    const total = Number(cpus?.split("/")[3]);
+    if (name === undefined || name === "" || !Number.isInteger(total)) continue;
+    const partition = name.replace(/\*$/, "");
+    out.set(partition, (out.get(partition) ?? 0) + total);
+    if (name.endsWith("*")) out.set("", (out.get("") ?? 0) + total);
+  }
+  return out;
 }
 
 /** `squeue -h -r -o %F|%K|%T|%r` lines (array job id, index, state, reason) by `JOB_INDEX`. */
