@@ -351,6 +351,36 @@ describe("SlurmRunner failures", () => {
   });
 });
 
+describe("SlurmRunner polling", () => {
+  it("reads result files every poll_min_ms while its Slurm queries back off: a unit finished is not left waiting for the next query", async () => {
+    const cluster = new FakeCluster();
+    let job: FakeJob | undefined;
+    cluster.onSubmit = (j) => {
+      job = j;
+      j.states.set(0, { state: "RUNNING", reason: "None" });
+    };
+    const settings = slurmSettings({ slurm: { batch_size: 2, poll_min_ms: 5, poll_max_ms: 60_000 } });
+    if (!settings.ok) throw new Error(settings.error);
+    const r = runner(cluster, { settings: settings.value });
+    let settledAt = 0;
+    const running = r.run(task("make", 0)).then((x) => {
+      settledAt = performance.now();
+      return x;
+    });
+    // Nothing changes for 1.4 s: the queries back off 5, 10, 20, ... ms, so the next one (at
+    // about 2.5 s) is more than a second away when the result arrives.
+    await new Promise((res) => setTimeout(res, 1400));
+    if (job === undefined) throw new Error("not submitted");
+    const queries = cluster.calls.squeue + cluster.calls.sacct;
+    await cluster.finish(job, 0);
+    const finishedAt = performance.now();
+    expect((await running).ok).toBe(true);
+    // A look at the files every 5 ms finds it at once; the next query would have been 1 s later.
+    expect(settledAt - finishedAt).toBeLessThan(500);
+    expect(cluster.calls.squeue + cluster.calls.sacct).toBe(queries);
+  });
+});
+
 describe("SlurmRunner stopping", () => {
   it("holdBack cancels the tasks still pending in one scancel; their units did not start, finished ones keep their results", async () => {
     const cluster = new FakeCluster();

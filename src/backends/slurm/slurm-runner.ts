@@ -11,8 +11,9 @@
  * the stage's partition has, at least AUTO_BATCH_MIN per task), and submitted as one array
  * job per stage and gathering — at most MaxArraySize tasks each, `%throttle` at once.
  *
- * Status: one run-scoped query per cycle (all jobs carry the run id as their name) with
- * back-off while nothing changes: sacct where the cluster keeps accounting, else squeue for
+ * Status: result files are looked for every `poll_min_ms` (local reads, about one per
+ * running task), and Slurm is asked once per cycle (all jobs carry the run id as their name),
+ * with back-off while nothing changes: sacct where the cluster keeps accounting, else squeue for
  * live tasks and, for a task that left the queue without all its result files, after the
  * file-system lag allowed, `scontrol show job` for its end state. A state Slurm no longer
  * knows is asked again and never taken as success.
@@ -80,6 +81,8 @@ interface Submission {
   readonly unknown: Map<number, number>;
   /** Indices this runner cancelled (held back: their units did not start, or were stopped). */
   readonly cancelled: Set<number>;
+  /** Indices the last query found still pending: no result file can be there yet. */
+  readonly pending: Set<number>;
 }
 
 /** The state of a task its array job no longer lists: it left the queue before it ran. */
@@ -362,16 +365,39 @@ export class SlurmRunner implements NodeRunner {
     return this.#submissions.some((s) => [...s.units.values()].some((m) => [...m.values()].some((u) => !u.settled)));
   }
 
+  /**
+   * Result files every `pollMinMs`; Slurm every `pollMinMs` too while things change, backing off
+   * to `pollMaxMs` while nothing does. Why apart: a task's results are what the coordinator
+   * waits for, and reading them costs Slurm nothing; with one back-off for both, a stage whose
+   * task had run a while was noticed only at the next (backed-off) query, up to pollMaxMs late,
+   * and a pipeline of many stages paid that once per stage.
+   */
   async #pollLoop(): Promise<void> {
     const { pollMinMs, pollMaxMs } = this.#o.settings;
-    let interval = pollMinMs;
+    let queryEvery = pollMinMs;
+    let queryAt = performance.now() + pollMinMs;
+    let pendingAt = 0;
     while (this.#outstanding()) {
-      await sleep(interval);
+      await sleep(pollMinMs);
+      // Tasks the last query found pending are looked at about once a second (or once a
+      // millisecond per such task, when more): one may have started since, but thousands
+      // waiting in the queue must not cost thousands of reads every pass.
+      const now = performance.now();
+      const pending = this.#submissions.reduce((n, s) => n + s.pending.size, 0);
+      const withPending = now - pendingAt >= Math.max(1000, pending);
+      if (withPending) pendingAt = now;
+      for (const sub of this.#submissions) {
+        // A failure to read is the cycle's to report, when it looks again.
+        await this.#collect(sub, false, withPending).catch(() => false);
+      }
+      if (!this.#outstanding()) break;
+      if (performance.now() < queryAt && !this.#terminated) continue;
       const changed = await this.#cycle().catch((caught: unknown) => {
         this.#o.onNote?.(`querying Slurm failed (asked again): ${caught instanceof Error ? caught.message : String(caught)}`);
         return false;
       });
-      interval = changed ? pollMinMs : Math.min(pollMaxMs, interval * 2);
+      queryEvery = changed ? pollMinMs : Math.min(pollMaxMs, queryEvery * 2);
+      queryAt = performance.now() + queryEvery;
     }
   }
 
@@ -389,6 +415,8 @@ export class SlurmRunner implements NodeRunner {
       for (const [index, units] of sub.units) {
         if ([...units.values()].every((u) => u.settled)) continue;
         const state = states.get(`${sub.jobId}_${String(index)}`);
+        if (state?.state === "PENDING") sub.pending.add(index);
+        else sub.pending.delete(index);
         if (state !== undefined && !ENDED.has(state.state)) {
           sub.endedAt.delete(index);
           continue;
@@ -427,11 +455,13 @@ export class SlurmRunner implements NodeRunner {
    * Settles the units of `sub` whose result files are there; whether any was. A task runs its
    * units in order and writes each one's result before the next starts, so unless `all` the
    * look at a task stops at its first unit without one: a cycle reads about one file per
-   * running task, however many units wait.
+   * running task, however many units wait. Without `pending`, tasks the last query found
+   * pending are skipped.
    */
-  async #collect(sub: Submission, all = false): Promise<boolean> {
+  async #collect(sub: Submission, all = false, pending = true): Promise<boolean> {
     let changed = false;
-    for (const units of sub.units.values()) {
+    for (const [index, units] of sub.units) {
+      if (!pending && sub.pending.has(index)) continue;
       for (const k of [...units.keys()].sort((a, b) => a - b)) {
         const unit = units.get(k);
         if (unit === undefined || unit.settled) continue;
@@ -659,7 +689,7 @@ function located(done: UnitResult): WorkResult {
 }
 
 function newSubmission(runId: string, jobId: string, log: string): Submission {
-  return { runId, jobId, log, units: new Map(), endedAt: new Map(), unknown: new Map(), cancelled: new Set() };
+  return { runId, jobId, log, units: new Map(), endedAt: new Map(), unknown: new Map(), cancelled: new Set(), pending: new Set() };
 }
 
 function notStarted(): WorkResult {
