@@ -37,6 +37,8 @@ interface FakeJob {
  */
 class FakeCluster implements SlurmCommands {
   readonly calls: Record<SlurmTool, number> = { sbatch: 0, squeue: 0, sacct: 0, scontrol: 0, scancel: 0, sinfo: 0 };
+  /** Whether the cluster keeps accounting: sacct then lists every task of the run's jobs (pending ones as a range). */
+  accounting = false;
   /** What sinfo -o %P|%C prints (partition, CPUs allocated/idle/other/total); undefined: sinfo fails. */
   sinfo: string | undefined = "main*|0/2/0/2\ngpu|0/8/0/8\n";
   readonly jobs: FakeJob[] = [];
@@ -49,8 +51,15 @@ class FakeCluster implements SlurmCommands {
   async run(tool: SlurmTool, args: readonly string[]): Promise<ToolOutput> {
     this.calls[tool]++;
     switch (tool) {
-      case "sacct":
-        return { code: 1, stdout: "", stderr: "Slurm accounting storage is disabled" };
+      case "sacct": {
+        if (!this.accounting) return { code: 1, stdout: "", stderr: "Slurm accounting storage is disabled" };
+        const lines = this.jobs.flatMap((j) => {
+          const pending = [...j.states].filter(([, s]) => s.state === "PENDING").map(([i]) => i);
+          const others = [...j.states].filter(([, s]) => s.state !== "PENDING").map(([i, s]) => `${j.id}_${String(i)}|${s.state === "CANCELLED" ? "CANCELLED by 0" : s.state}|${s.reason}`);
+          return pending.length === 0 ? others : [...others, `${j.id}_[${String(Math.min(...pending))}-${String(Math.max(...pending))}]|PENDING|Priority`];
+        });
+        return { code: 0, stdout: lines.join("\n"), stderr: "" };
+      }
       case "sinfo":
         return this.sinfo === undefined ? { code: 1, stdout: "", stderr: "sinfo: error: Unable to contact slurm controller" } : { code: 0, stdout: this.sinfo, stderr: "" };
       case "scontrol": {
@@ -378,6 +387,49 @@ describe("SlurmRunner polling", () => {
     // A look at the files every 5 ms finds it at once; the next query would have been 1 s later.
     expect(settledAt - finishedAt).toBeLessThan(500);
     expect(cluster.calls.squeue + cluster.calls.sacct).toBe(queries);
+  });
+});
+
+describe("SlurmRunner with accounting", () => {
+  it("takes every state from one sacct query per cycle (no squeue, no scontrol), and fails a task's units with sacct's state and reason", async () => {
+    const cluster = new FakeCluster();
+    cluster.accounting = true;
+    cluster.onSubmit = (job) => {
+      job.states.set(0, { state: "RUNNING", reason: "None" });
+      setTimeout(() => {
+        void cluster.finish(job, 0).then(() => {
+          job.states.set(1, { state: "FAILED", reason: "NonZeroExitCode" });
+          job.states.set(2, { state: "TIMEOUT", reason: "TimeLimit" });
+        });
+      }, 30);
+    };
+    const notes: string[] = [];
+    const r = runner(cluster, { onNote: (t) => notes.push(t) });
+    const settled = await Promise.allSettled([0, 1, 2, 3, 4].map((sim) => r.run(task("make", sim))));
+    expect(settled.map((x) => x.status)).toEqual(["fulfilled", "fulfilled", "rejected", "rejected", "rejected"]);
+    const id = cluster.jobs[0]?.id ?? "";
+    const why = (i: number): string => ((settled[i] as PromiseRejectedResult).reason as Error).message;
+    expect(why(2)).toMatch(new RegExp(`^Slurm job ${id}_1 ended FAILED \\(NonZeroExitCode\\); log: \\S+/logs/${id}_1\\.log$`));
+    expect(why(4)).toMatch(new RegExp(`^Slurm job ${id}_2 ended TIMEOUT \\(TimeLimit\\); log: `));
+    expect(cluster.calls.squeue).toBe(0);
+    // Only MaxArraySize was asked of scontrol: end states came from sacct.
+    expect(cluster.calls.scontrol).toBe(1);
+    expect(cluster.calls.sacct).toBeGreaterThan(0);
+    expect(notes.filter((n) => n.startsWith("sacct has no record"))).toEqual([]);
+  });
+
+  it("with accounting, a task sacct stops listing is asked again, never taken as success, then fails", async () => {
+    const cluster = new FakeCluster();
+    cluster.accounting = true;
+    cluster.onSubmit = (job) => {
+      job.states.set(0, { state: "RUNNING", reason: "None" });
+    };
+    const running = runner(cluster).run(task("make", 0));
+    // Listed as running by the first query, then gone from accounting without a result.
+    while (cluster.calls.sacct === 0) await new Promise((res) => setTimeout(res, 5));
+    cluster.jobs[0]?.states.delete(0);
+    await expect(running).rejects.toThrow(/^Slurm no longer knows job \d+_0 \(asked 3 times\): its state is unknown, so its nodes are not taken as done; log: /);
+    expect(cluster.calls.squeue).toBe(0);
   });
 });
 
