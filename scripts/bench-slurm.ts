@@ -14,7 +14,7 @@
  * closing note), to show they grow with stages and batches, not with nodes.
  * Target: overhead ≤ 20 ms per node with packing. Uses the compiled CLI: `npm run build` first.
  *
- *   npx tsx scripts/bench-slurm.ts [sims-per-split=200] [batch-size=default] [default-pipeline-splits]
+ *   npx tsx scripts/bench-slurm.ts [sims-per-split=200] [batch-size|default] [default-pipeline-splits]
  */
 import { spawnSync } from "node:child_process";
 import { cpSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
@@ -24,7 +24,8 @@ import { performance } from "node:perf_hooks";
 import { slurmAvailable } from "../src/backends/slurm/slurm-commands.js";
 
 const sims = Number(process.argv[2] ?? 200);
-const batch = process.argv[3] === undefined ? undefined : Number(process.argv[3]);
+// "" or "default": the backend's own packing.
+const batch = process.argv[3] === undefined || process.argv[3] === "" || process.argv[3] === "default" ? undefined : Number(process.argv[3]);
 if (!Number.isInteger(sims) || sims < 1) throw new Error(`sims-per-split must be a positive integer, not ${String(process.argv[2])}`);
 if (batch !== undefined && (!Number.isInteger(batch) || batch < 1)) throw new Error(`batch-size must be a positive integer, not ${String(process.argv[3])}`);
 const splits = process.argv[4];
