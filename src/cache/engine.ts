@@ -151,6 +151,20 @@ function usageField(usage: NodeUsage | undefined): Pick<NodeRecord, "usage"> {
 }
 
 /** The incremental engine over one cache folder. */
+/** A stage's stage-wide fingerprint parts (see {@link CacheEngine.stageParts}); needs only a hasher, so a run can key its freshness snapshot before it opens the stores. */
+export function stagePartsOf(hasher: Hasher, def: StageDef, code: CodeSource, reads: readonly string[], lookup: (key: string) => ConfigValue | undefined): StageParts {
+  const stage = stagePart(def);
+  const params = paramsPart(reads, lookup, def.block);
+  const unfollowedImports: string[] = [];
+  const codeValue = codePart(hasher, code, unfollowedImports);
+  return {
+    stage: { value: stage, digest: digestRecord(hasher, stage) },
+    code: { value: codeValue, digest: digestRecord(hasher, codeValue) },
+    params: { value: params, digest: digestRecord(hasher, params) },
+    unfollowedImports,
+  };
+}
+
 export class CacheEngine {
   readonly store: StateStore;
   readonly objects: ObjectStore;
@@ -280,16 +294,7 @@ export class CacheEngine {
    * by content, and the runtime: code-part.ts), and the parameters the executor read.
    */
   stageParts(def: StageDef, code: CodeSource, reads: readonly string[], lookup: (key: string) => ConfigValue | undefined): StageParts {
-    const stage = stagePart(def);
-    const params = paramsPart(reads, lookup, def.block);
-    const unfollowedImports: string[] = [];
-    const codeValue = codePart(this.hasher, code, unfollowedImports);
-    return {
-      stage: { value: stage, digest: digestRecord(this.hasher, stage) },
-      code: { value: codeValue, digest: digestRecord(this.hasher, codeValue) },
-      params: { value: params, digest: digestRecord(this.hasher, params) },
-      unfollowedImports,
-    };
+    return stagePartsOf(this.hasher, def, code, reads, lookup);
   }
 
   /**

@@ -215,6 +215,21 @@ export class FileDigestCache {
     return known === undefined ? undefined : { digest: known, size: Number(stat.size) };
   }
 
+  /**
+   * The stamp (`dev:ino:size:mtimeNs:ctimeNs`) under which the memo trusts `path` to have
+   * content `digest`, without touching the file; undefined when it trusts no such thing (no
+   * entry, another digest, a racy entry or a read in flight). The freshness snapshot
+   * (fresh-snapshot.ts) keeps these stamps.
+   */
+  trustedStamp(path: string, digest: string): string | undefined {
+    const abs = resolve(path);
+    if (this.#inFlight.has(abs) || this.#racy.has(abs)) return undefined;
+    const entry = this.#entries.get(abs);
+    if (entry === undefined) return undefined;
+    const colon = entry.lastIndexOf(":");
+    return entry.slice(colon + 1) === digest ? entry.slice(0, colon) : undefined;
+  }
+
   async #digest(abs: string): Promise<FileDigest | undefined> {
     let before = await this.#files.stat(abs);
     if (before === undefined) return this.#forgetMissing(abs);

@@ -2,7 +2,7 @@
  * `cmbflow run`: runs the stale nodes of the pipeline (fresh ones are skipped, restorable
  * ones restored from the run-cache), one writer at a time, with a log folder per run.
  */
-import { join, relative, resolve } from "node:path";
+import { isAbsolute, join, relative, resolve, sep } from "node:path";
 import type { Command } from "commander";
 import pino from "pino";
 import type { CacheEngine } from "../cache/engine.js";
@@ -20,6 +20,7 @@ import { moduleFileFor, PACKAGE_ROOT, parseExecutorRef } from "../core/executor-
 import { pluginFiles } from "../core/plugins.js";
 import { ExecutorMemo } from "../cache/executor-memo.js";
 import { hasher } from "../cache/hash.js";
+import { buildStamp, checkSnapshot, snapshotKey, writeSnapshot } from "../cache/fresh-snapshot.js";
 import type { PlanAction, PlannedNode, RunSummary } from "../core/pipeline-context.js";
 import { planTotals } from "./plan.js";
 import { PipelineContext, PrerunError } from "../core/pipeline-context.js";
@@ -98,6 +99,12 @@ export function parseLimits(flags: RunFlags): { ok: true; value: RunLimits } | {
   const memory = number("--worker-memory", flags.workerMemory, true);
   const grace = number("--grace", flags.grace, false);
   for (const v of [jobs, timeout, memory, grace]) if (typeof v === "string") return { ok: false, error: v };
+  if (typeof memory === "number" && memory < MIN_WORKER_MEMORY_MB) {
+    // Why a floor: with a heap limit of 1 or 2 MiB, Node.js 22 and 24 abort the whole process as
+    // a worker starts ("Fatal JavaScript out of memory: GC during deserialization"), where
+    // Node.js 20 fails the worker; from 4 MiB on, every version fails the node instead.
+    return { ok: false, error: `--worker-memory must be at least ${String(MIN_WORKER_MEMORY_MB)} (MiB), not "${flags.workerMemory ?? ""}": below that a worker thread cannot start` };
+  }
   const maxJobs = MAX_JOBS_PER_CORE * defaultThreads();
   if (typeof jobs === "number" && jobs > maxJobs) {
     // Every worker is a V8 isolate with its own heap and compiled kernels; thousands of them
@@ -114,6 +121,9 @@ export function parseLimits(flags: RunFlags): { ok: true; value: RunLimits } | {
     },
   };
 }
+
+/** The smallest --worker-memory a worker thread starts with on every supported Node.js (see parseLimits). */
+const MIN_WORKER_MEMORY_MB = 4;
 
 /** Worker threads allowed per available core (-j): the pool is for CPU-bound stage work. */
 const MAX_JOBS_PER_CORE = 4;
@@ -159,7 +169,7 @@ export function runCommand(program: Command, io: CliIo, done: (code: number) => 
     .option("-k, --keep-going", "after a failure, go on with every node that does not depend on it")
     .option("-j, --jobs <n>", "worker threads (default: the available cores; at most 4 per core)")
     .option("--node-timeout <seconds>", "fail a node that runs longer than this (its worker is replaced)")
-    .option("--worker-memory <MiB>", "JavaScript heap limit of each worker thread (typed-array data such as maps is outside it); a node passing it fails")
+    .option("--worker-memory <MiB>", "JavaScript heap limit of each worker thread, at least 4 (typed-array data such as maps is outside it); a node passing it fails")
     .option("--backend <name>", "where nodes run: threads (default), inline (this thread) or slurm (array jobs; see the slurm: config block)")
     .option("--retries <n>", "with --backend slurm, resubmit a node whose Slurm task failed (not one whose stage threw) up to n times")
     .option("--grace <seconds>", `after Ctrl-C, how long running nodes may take to finish (default ${String(DEFAULT_GRACE_S)})`)
@@ -572,22 +582,31 @@ async function runChecked(words: readonly string[], given: RunFlags, io: CliIo):
   }
   if (lock.value.tookOverFrom !== undefined) io.stderr(`note: ${lockTakeoverMessage(lock.value.tookOverFrom)}\n`);
   let engine: CacheEngine | undefined;
+  let snapshot: { key: string; outputs?: { paths: string[]; stamps: string[] } } | undefined;
+  const h = await hasher();
   try {
-    const opening = Engine.open({ cacheDir, workDir: io.cwd, mode: "write", settings });
-    // Handled below, after the executors are in; this only keeps an early failure from being "unhandled".
-    opening.catch(() => undefined);
-    const context = await preparing.catch(async (caught: unknown) => {
-      await opening.then((e) => e.close()).catch(() => undefined);
-      throw caught;
-    });
-    engine = await opening;
+    // Why the stores are opened only after the executors are in (and not while they load): a run
+    // of the whole pipeline first tries its freshness snapshot, keyed by the stages' code and
+    // parameters, which needs no store at all when it holds.
+    const context = await preparing;
     if (context === undefined) return EXIT_USAGE;
-    reportDamage(engine.damage, io);
+    let snapshotTaken = false;
+    if (selection.value.nodes === undefined && selection.value.forced.size === 0 && settings.enabled) {
+      const key = snapshotKey(h, { ...context.snapshotKeyParts(h), workDir: io.cwd, build: buildStamp(h, PACKAGE_ROOT) });
+      snapshot = { key };
+      const workPrefix = `${resolve(io.cwd)}${sep}`;
+      const check = await checkSnapshot(h, cacheDir, key, (p) => (isAbsolute(p) ? p : workPrefix + p));
+      snapshotTaken = check.taken;
+    }
+    if (!snapshotTaken) {
+      engine = await Engine.open({ cacheDir, workDir: io.cwd, mode: "write", settings });
+      reportDamage(engine.damage, io);
+    }
     const runId = newRunId();
     const made = createRunner(backend.value, {
       source: sourceFor(compiled, flags, overrides, io),
       context,
-      hasher: engine.hasher,
+      hasher: h,
       runId,
       cacheDir,
       keepGoing: flags.keepGoing === true,
@@ -607,7 +626,10 @@ async function runChecked(words: readonly string[], given: RunFlags, io: CliIo):
     if (selection.value.forced.size > 0) runner.warm?.();
     await memo.save();
     try {
-      return await runWithLog(compiled, context, engine, runner, selection.value, flags, interrupts, io, runId);
+      const code = await runWithLog(compiled, context, engine, runner, selection.value, flags, interrupts, io, runId, (outputs) => {
+        if (snapshot !== undefined) snapshot.outputs = outputs;
+      });
+      return code;
     } finally {
       await runner.close();
       // Again, for the import lists of the handler modules, read while planning. Only a
@@ -619,6 +641,9 @@ async function runChecked(words: readonly string[], given: RunFlags, io: CliIo):
     // state folder removed during the run), and the lock must be released all the same.
     try {
       await engine?.close();
+      // After the stores are closed (the state files' stamps are final), before the lock goes.
+      // Only a shortcut for the next run: failing to write it changes nothing of this one.
+      if (engine !== undefined && snapshot?.outputs !== undefined) await writeSnapshot(h, cacheDir, snapshot.key, snapshot.outputs).catch(() => undefined);
     } finally {
       await lock.value.release();
       interrupts.uninstall();
@@ -629,13 +654,14 @@ async function runChecked(words: readonly string[], given: RunFlags, io: CliIo):
 async function runWithLog(
   compiled: Compiled,
   context: PipelineContext,
-  engine: CacheEngine,
+  engine: CacheEngine | undefined,
   runner: NodeRunner,
   selection: { nodes: ReadonlySet<number> | undefined; forced: ReadonlySet<number> },
   flags: RunFlags,
   interrupts: Interrupts,
   io: CliIo,
   runId: string,
+  onAllFresh: (outputs: { paths: string[]; stamps: string[] }) => void,
 ): Promise<number> {
   const base = context.namer.context;
   const datasetDir = resolve(io.cwd, String(base["root"]), String(base["dataset"]));
@@ -657,7 +683,7 @@ async function runWithLog(
   }
   if (dataLock.value.tookOverFrom !== undefined) io.stderr(`note: ${lockTakeoverMessage(dataLock.value.tookOverFrom, "data-folder")}\n`);
   try {
-    return await runInDataset(compiled, context, engine, runner, selection, flags, interrupts, io, datasetDir, runId);
+    return await runInDataset(compiled, context, engine, runner, selection, flags, interrupts, io, datasetDir, runId, onAllFresh);
   } finally {
     await dataLock.value.release();
   }
@@ -667,7 +693,7 @@ async function runWithLog(
 async function runInDataset(
   compiled: Compiled,
   context: PipelineContext,
-  engine: CacheEngine,
+  engine: CacheEngine | undefined,
   runner: NodeRunner,
   selection: { nodes: ReadonlySet<number> | undefined; forced: ReadonlySet<number> },
   flags: RunFlags,
@@ -675,6 +701,7 @@ async function runInDataset(
   io: CliIo,
   datasetDir: string,
   runId: string,
+  onAllFresh: (outputs: { paths: string[]; stamps: string[] }) => void,
 ): Promise<number> {
   const stages = compiled.pipeline.stageGraph.order.map((name) => compiled.pipeline.stageGraph.stages.get(name));
   const codeEntries = stages.flatMap((s) => {
@@ -745,7 +772,8 @@ async function runInDataset(
   try {
     summary = await context.runPipeline({
       onEvent,
-      engine,
+      // Without an engine the run took its freshness snapshot: every node is fresh.
+      ...(engine === undefined ? { allFresh: true } : { engine }),
       runner,
       signal: interrupts.signal,
       runId,
@@ -759,7 +787,7 @@ async function runInDataset(
     logger.flush();
   }
   // Checked before anything is reported: a run whose records vanished must not say "done".
-  const recordsLost = await engine.store.checkIntact().then(
+  const recordsLost = await engine?.store.checkIntact().then(
     () => undefined,
     (caught: unknown) => {
       const text = fileFailureText(caught);
@@ -786,6 +814,10 @@ async function runInDataset(
   }
   const totals = { ran: 0, fresh: 0, restored: 0, failed: 0, skipped: 0 };
   for (const s of summary.stages) for (const k of Object.keys(totals) as (keyof typeof totals)[]) totals[k] += s[k];
+  if (engine !== undefined && summary.outcome === "success" && selection.nodes === undefined && totals.failed === 0 && totals.skipped === 0) {
+    const outputs = context.snapshotOutputs(engine);
+    if (outputs !== undefined) onAllFresh(outputs);
+  }
   flags.onTotals?.(totals);
   if (flags.json === true) {
     io.stdout(
@@ -795,6 +827,8 @@ async function runInDataset(
           outcome: summary.outcome,
           stages: summary.stages.map((s) => ({ name: s.name, ran: s.ran, fresh: s.fresh, restored: s.restored, failed: s.failed, skipped: s.skipped })),
           totals,
+          // "snapshot": every node was found fresh by the freshness snapshot (cache/fresh-snapshot.ts), not judged one by one.
+          judged_by: engine === undefined ? "snapshot" : "nodes",
           duration_s: summary.durationMs / 1000,
           log_dir: logMaker.runDir,
         },

@@ -26,10 +26,11 @@ import type { Hasher } from "../cache/hash.js";
 import { hasher as makeHasher } from "../cache/hash.js";
 import type { NodeRunner, RanWith } from "../scheduler/node-runner.js";
 import type { Judgement, NodeJudge, ScanMemo, ScheduleSummary } from "../scheduler/scheduler.js";
+import type { SnapshotKeyParts } from "../cache/fresh-snapshot.js";
 import type { Partition } from "../graph/partition.js";
-import { schedule } from "../scheduler/scheduler.js";
+import { schedule, scheduleAllFresh } from "../scheduler/scheduler.js";
 import { InProcessRunner, WorkHost } from "./work-host.js";
-import { reasonLabel } from "../cache/engine.js";
+import { reasonLabel, stagePartsOf } from "../cache/engine.js";
 import type { ContextInput } from "../cache/fingerprint.js";
 import type { NodeRecord } from "../cache/state-store.js";
 import { recordKey } from "../cache/state-store.js";
@@ -81,6 +82,12 @@ export interface RunOptions {
   readonly runner?: NodeRunner;
   /** Aborting stops scheduling (Ctrl-C): running nodes finish, the rest are skipped. */
   readonly signal?: AbortSignal;
+  /**
+   * Every node is known to be fresh (the caller took a freshness snapshot: cache/fresh-snapshot.ts),
+   * so each is counted fresh without an engine and without visiting the nodes
+   * (scheduler `scheduleAllFresh`). Only with no `nodes`, `forced` or `engine`.
+   */
+  readonly allFresh?: boolean;
 }
 
 /** What a run did, per stage and in all. */
@@ -155,6 +162,8 @@ export class PipelineContext {
   readonly #dataRoots: readonly string[];
   /** Per node index, its id, location (engine `locationOf`) and record key, made once. */
   readonly #places: (Place | undefined)[] = [];
+  /** Per node index, the fingerprint digest this run judged it with (see {@link snapshotOutputs}). */
+  readonly #judged: (string | undefined)[] = [];
   readonly #workDir: string;
   #prerun = false;
   readonly #partsCache = new Map<string, StageParts>();
@@ -302,6 +311,9 @@ export class PipelineContext {
    */
   async runPipeline(options: RunOptions = {}): Promise<RunSummary> {
     if (!this.#prerun) this.prerunPipeline();
+    if (options.allFresh === true && (options.engine !== undefined || options.nodes !== undefined || (options.forced?.size ?? 0) > 0)) {
+      throw new Error("Internal error: allFresh goes with no engine, no node selection and nothing forced");
+    }
     const started = performance.now();
     const runner = options.runner ?? new InProcessRunner(new WorkHost(this, options.engine?.hasher ?? (await makeHasher())));
     const engine = options.engine;
@@ -314,7 +326,7 @@ export class PipelineContext {
     this.#onCodeWarning = warn;
     const sweeper = new DeadTemporarySweeper();
     try {
-      summary = await schedule({
+      summary = options.allFresh === true ? scheduleAllFresh({ graph: this.pipeline.nodes, stages, onEvent: options.onEvent ?? (() => undefined), ...(options.runId === undefined ? {} : { runId: options.runId }) }) : await schedule({
         graph: this.pipeline.nodes,
         stages,
         ...(options.nodes === undefined ? {} : { selected: options.nodes }),
@@ -341,6 +353,51 @@ export class PipelineContext {
     return { ...summary, durationMs };
   }
 
+  /**
+   * What the key of a freshness snapshot (cache/fresh-snapshot.ts) is made of, but the build and
+   * the work folder: the resolved configuration and, per added stage, its stage parts and node count.
+   */
+  snapshotKeyParts(hasher: Hasher): Omit<SnapshotKeyParts, "build" | "workDir"> {
+    if (!this.#prerun) this.prerunPipeline();
+    this.#configDigest ??= ExecutorMemo.configDigest(hasher, this.config.resolved);
+    const stages: SnapshotKeyParts["stages"][number][] = [];
+    for (const s of this.pipeline.nodes.stages) {
+      const pipe = this.#pipeFor(s.stage.name);
+      if (pipe === undefined) continue;
+      const parts = this.#stageParts(hasher, pipe);
+      stages.push({ name: s.stage.name, stage: parts.stage.digest, code: parts.code.digest, params: parts.params.digest, nodes: s.count });
+    }
+    return { config: this.#configDigest, stages };
+  }
+
+  /**
+   * After a run of every node of the added stages: each node's outputs (recorded paths) and the
+   * stamps under which the digest memo trusts their recorded digests, for a freshness snapshot;
+   * undefined unless every node now has a record holding the fingerprint this run judged it with
+   * (not one recorded as changed during the run) and every output has such a stamp.
+   */
+  snapshotOutputs(engine: CacheEngine): { paths: string[]; stamps: string[] } | undefined {
+    const paths: string[] = [];
+    const stamps: string[] = [];
+    for (const s of this.pipeline.nodes.stages) {
+      if (this.#pipeFor(s.stage.name) === undefined) continue;
+      for (let n = s.first; n < s.first + s.count; n++) {
+        const place = this.#places[n];
+        const judged = this.#judged[n];
+        if (place === undefined || judged === undefined) return undefined;
+        const record = engine.recordAt(place.key, place.id);
+        if (record === undefined || record.fingerprint !== judged || record.changedDuringRun !== undefined) return undefined;
+        for (const output of record.outputs) {
+          const stamp = engine.digests.trustedStamp(engine.absolutePath(output.path), output.digest);
+          if (stamp === undefined) return undefined;
+          paths.push(output.path);
+          stamps.push(stamp);
+        }
+      }
+    }
+    return { paths, stamps };
+  }
+
   /** The scheduler's view of the engine: fingerprints from this pipeline's stage parts and node contexts. */
   #judge(engine: CacheEngine, runId: string, selected: ReadonlySet<number> | undefined): NodeJudge {
     interface Token {
@@ -355,7 +412,8 @@ export class PipelineContext {
         if (pipe === undefined) throw new Error(`Internal error: stage ${stage} was not added`);
         const id = this.pipeline.nodes.id(n);
         const judgeWith = (deps: readonly NodeRecord[]): Judgement | Promise<Judgement> => {
-          const fp = engine.fingerprint(this.#stageParts(engine, pipe), this.#context(engine, stage, n), deps);
+          const fp = engine.fingerprint(this.#stageParts(engine.hasher, pipe), this.#context(engine, stage, n), deps);
+          this.#judged[n] = fp.digest;
           if (engine.assessNow(id, fp, forced) !== undefined) return { fresh: true };
           return engine.assess(id, fp, forced).then((verdict): Judgement => {
             if (verdict.state === "fresh") return { fresh: true };
@@ -401,7 +459,7 @@ export class PipelineContext {
       keys: async (n, partitions) => {
         const pipe = this.#pipeFor(this.#stageOf(n));
         if (pipe === undefined) return [];
-        const parts = this.#stageParts(engine, pipe);
+        const parts = this.#stageParts(engine.hasher, pipe);
         // Dependencies by the simulation they belong to; those without a sim (a theory
         // spectrum, say) are read by every scan.
         const common: NodeRecord[] = [];
@@ -435,7 +493,7 @@ export class PipelineContext {
         const pipe = this.#pipeFor(this.#stageOf(n));
         if (pipe === undefined) return;
         // A scan that ran with other code or configuration than its key was made from is not kept.
-        if (ranWith !== undefined && this.#changedSinceJudged(this.#stageParts(engine, pipe).code.value.files, [ranWith], engine.hasher).length > 0) return;
+        if (ranWith !== undefined && this.#changedSinceJudged(this.#stageParts(engine.hasher, pipe).code.value.files, [ranWith], engine.hasher).length > 0) return;
         await engine.scans.put(key, value);
       },
     };
@@ -519,7 +577,7 @@ export class PipelineContext {
       const stage = stageNodes.stage.name;
       const pipe = this.#pipeFor(stage);
       if (pipe === undefined) continue;
-      const parts = this.#stageParts(engine, pipe);
+      const parts = this.#stageParts(engine.hasher, pipe);
       for (let n = stageNodes.first; n < stageNodes.first + stageNodes.count; n++) {
         if (!(options.nodes?.has(n) ?? true)) continue;
         const id = nodes.id(n);
@@ -752,7 +810,7 @@ export class PipelineContext {
   }
 
   /** The stage-wide fingerprint parts of a pipe, computed once. */
-  #stageParts(engine: CacheEngine, pipe: Pipe): StageParts {
+  #stageParts(hasher: Hasher, pipe: Pipe): StageParts {
     const cached = this.#partsCache.get(pipe.stage);
     if (cached !== undefined) return cached;
     const def = this.#def(pipe.stage);
@@ -765,7 +823,7 @@ export class PipelineContext {
       for (const part of key.split(".")) v = v !== null && typeof v === "object" && !Array.isArray(v) ? (v as ConfigObject)[part] : undefined;
       return v;
     };
-    const parts = engine.stageParts(def, code, reads, lookup);
+    const parts = stagePartsOf(hasher, def, code, reads, lookup);
     this.#partsCache.set(pipe.stage, parts);
     for (const where of parts.unfollowedImports) {
       const warning = {

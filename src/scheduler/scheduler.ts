@@ -424,3 +424,24 @@ export async function schedule(options: ScheduleOptions): Promise<ScheduleSummar
   const stages = [...tallies.values()].map((t) => ({ name: t.name, ...t.counts }));
   return { outcome, ran, failed, stages };
 }
+
+/**
+ * The schedule of a run whose every node is known to be fresh (a freshness snapshot held):
+ * the events and summary {@link schedule} gives when its judge finds each node fresh, stage by
+ * stage, without visiting the nodes — and so without their `node-cached` events, which only
+ * a live display counts (its `stage-finished` carries the same counts).
+ */
+export function scheduleAllFresh(options: Pick<ScheduleOptions, "graph" | "stages" | "onEvent" | "runId">): ScheduleSummary {
+  const { graph, onEvent: emit } = options;
+  const wanted = new Set(options.stages);
+  const runs = graph.stages.filter((s) => wanted.has(s.stage.name));
+  emit({ type: "run-started", runId: options.runId ?? "", nodes: runs.reduce((sum, s) => sum + s.count, 0), stages: options.stages });
+  const stages = runs.map((s) => {
+    const startedAt = performance.now();
+    const counts = { ran: 0, fresh: s.count, restored: 0, failed: 0, skipped: 0 };
+    emit({ type: "stage-started", stage: s.stage.name, nodes: s.count });
+    emit({ type: "stage-finished", stage: s.stage.name, counts: { ...counts }, durationMs: performance.now() - startedAt });
+    return { name: s.stage.name, ...counts };
+  });
+  return { outcome: "success", ran: 0, failed: [], stages };
+}

@@ -140,7 +140,10 @@ describe("the parallel scheduler", () => {
   });
 
   it("fails the nodes, not the process, when --worker-memory is too small for a worker to start (issue #17)", () => {
-    for (const mb of ["1", "4", "8"]) {
+    const refused = project.run(["run", "--worker-memory", "2"]);
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toBe('error: --worker-memory must be at least 4 (MiB), not "2": below that a worker thread cannot start\n');
+    for (const mb of ["4", "8"]) {
       const tiny = project.run(["run", "--force-all", "--worker-memory", mb, "--keep-going", "--json", "-j", "2"]);
       expect(tiny.stderr, `--worker-memory ${mb}`).not.toContain("Unhandled 'error' event");
       expect(tiny.code, tiny.stderr).toBe(1);

@@ -1,0 +1,254 @@
+/**
+ * The freshness snapshot: how a run whose every node is fresh finds so without reading the
+ * state store.
+ *
+ * A run that selects the whole pipeline and ends with every node fresh by its record (judged
+ * fresh, or run or restored and recorded) writes a snapshot: a key, the stamps of the state
+ * store's files, and the stamp (device, inode, size, mtime and ctime in ns) of every output of
+ * every node, each being a stamp the digest memo trusts for the digest that node's record holds.
+ * The next run with the same key takes the snapshot instead of judging node by node when the
+ * state files and every output still have exactly those stamps.
+ *
+ * Why that is the judgement a node-by-node run would make. A node's fingerprint is a function
+ * of its stage parts (stage definition, code, parameters: in the key), its context (partition,
+ * seed, output paths: functions of the resolved configuration and of cmbflow's own code, both
+ * in the key) and its dependencies' records (in the state store, whose files are unchanged); it
+ * is fresh when its record holds that fingerprint and each output's digest is the recorded one.
+ * When the snapshot was written each node's record held the fingerprint that run computed, and
+ * each output had a stamp the memo trusted for the recorded digest; equal stamps now mean equal
+ * content, the one assumption the digest memo already makes (file-digests.ts: touch cannot set
+ * ctime back). Anything else — another configuration, an edited stage or handler, another
+ * cmbflow build, Node.js version or Legendre kernel, a record appended by any run, an output
+ * edited, removed or replaced — changes the key or a stamp, and the run judges node by node.
+ * Damaged cache entries are never hidden: the entries the engine checks at open must be of
+ * the right kind, or the run opens the engine, which reports them.
+ *
+ * Snapshots live in `cache/fresh/<key>.json`, written atomically (temporary file, rename),
+ * each with a digest of its own content: a torn or edited snapshot is ignored, never trusted.
+ * The newest {@link KEEP_SNAPSHOTS} are kept, so switching between a few configurations stays cheap.
+ */
+import { readdirSync, readFileSync, stat as statCallback, statSync } from "node:fs";
+import type { BigIntStats } from "node:fs";
+import { mkdir, readdir, rename, rm, stat, writeFile } from "node:fs/promises";
+import { join } from "node:path";
+import { canonicalJson } from "./canonical.js";
+import type { Hasher } from "./hash.js";
+import { statIfExists } from "./cache-damage.js";
+
+/** The folder of snapshots inside the cache folder. */
+export const SNAPSHOT_DIR = "fresh";
+
+/** How many snapshots are kept (the newest). */
+export const KEEP_SNAPSHOTS = 4;
+
+const FORMAT_VERSION = 1;
+
+/** Stat calls in flight at once while checking outputs (the thread pool overlaps their system calls). */
+const STAT_WIDTH = 256;
+
+/** The state files a judgement reads, whose stamps must not have moved. */
+const STATE_FILES = ["state/nodes.jsonl", "state/history.jsonl", "state/blobs.jsonl"] as const;
+
+/** Entries the engine checks at open (engine.ts, state-store.ts), with the kind each must be. */
+const CHECKED_ENTRIES: readonly (readonly [string, "file" | "folder"])[] = [
+  ["objects", "folder"],
+  ["scans", "folder"],
+  ["file-digests.json", "file"],
+  ["executors.json", "file"],
+  ["state", "folder"],
+  ["state/data-roots.json", "file"],
+];
+
+/** What the key of a snapshot is made of: everything a node's fingerprint depends on except files' contents and records. */
+export interface SnapshotKeyParts {
+  /** The folder the run works in (recorded paths are relative to it). */
+  readonly workDir: string;
+  /** Digest of the resolved configuration. */
+  readonly config: string;
+  /** Per stage in pipeline order: name, the digests of its stage, code and params parts, and its node count. */
+  readonly stages: readonly { readonly name: string; readonly stage: string; readonly code: string; readonly params: string; readonly nodes: number }[];
+  /** The cmbflow build that judges (see {@link buildStamp}). */
+  readonly build: string;
+}
+
+/** The key of a snapshot: a digest of its parts and of the Node.js version that judges. */
+export function snapshotKey(hasher: Pick<Hasher, "digestString">, parts: SnapshotKeyParts): string {
+  return hasher.digestString(canonicalJson({ version: FORMAT_VERSION, node: process.version, ...parts }));
+}
+
+/** The memo key of a bigint stat: `dev:ino:size:mtimeNs:ctimeNs` (as file-digests.ts keys its entries). */
+export function stampKey(s: Pick<BigIntStats, "dev" | "ino" | "size" | "mtimeNs" | "ctimeNs">): string {
+  return `${s.dev.toString()}:${s.ino.toString()}:${s.size.toString()}:${s.mtimeNs.toString()}:${s.ctimeNs.toString()}`;
+}
+
+const builds = new Map<string, string>();
+
+/**
+ * The stamps of cmbflow's compiled code and package.json under `packageRoot`, digested: a
+ * rebuilt or upgraded cmbflow (whose planning or judging may differ) never takes a snapshot
+ * made by another build. Read once per process.
+ */
+export function buildStamp(hasher: Pick<Hasher, "digestString">, packageRoot: string): string {
+  let stamp = builds.get(packageRoot);
+  if (stamp === undefined) {
+    const lines: string[] = [];
+    const add = (path: string): void => {
+      const s = statSync(path, { bigint: true, throwIfNoEntry: false });
+      lines.push(`${path} ${s === undefined ? "-" : stampKey(s)}`);
+    };
+    add(join(packageRoot, "package.json"));
+    const dist = join(packageRoot, "dist");
+    let files: string[] = [];
+    try {
+      files = readdirSync(dist, { recursive: true, encoding: "utf8" }).sort();
+    } catch {
+      // No dist/ (cmbflow run from its sources): the sources' stamps below stand in.
+    }
+    for (const file of files) if (file.endsWith(".js")) add(join(dist, file));
+    if (files.length === 0) {
+      const src = join(packageRoot, "src");
+      for (const file of readdirSync(src, { recursive: true, encoding: "utf8" }).sort()) if (file.endsWith(".ts")) add(join(src, file));
+    }
+    stamp = hasher.digestString(lines.join("\n"));
+    builds.set(packageRoot, stamp);
+  }
+  return stamp;
+}
+
+/** A snapshot as written. */
+interface SnapshotFile {
+  readonly version: number;
+  readonly key: string;
+  /** Stamp of each of {@link STATE_FILES}, "-" when absent. */
+  readonly state: readonly string[];
+  /** Outputs' paths as recorded (relative to the work folder when inside it) and their stamps. */
+  readonly paths: readonly string[];
+  readonly stamps: readonly string[];
+  /** Digest of the fields above, so a damaged or edited snapshot is never taken. */
+  readonly check: string;
+}
+
+function checkOf(hasher: Pick<Hasher, "digestString">, s: Omit<SnapshotFile, "check">): string {
+  return hasher.digestString(JSON.stringify([s.version, s.key, s.state, s.paths, s.stamps]));
+}
+
+async function stateStamps(cacheDir: string): Promise<string[]> {
+  const out: string[] = [];
+  for (const file of STATE_FILES) {
+    const s = await stat(join(cacheDir, file), { bigint: true }).catch(() => undefined);
+    out.push(s === undefined ? "-" : stampKey(s));
+  }
+  return out;
+}
+
+/**
+ * Writes the snapshot of `key` with the outputs' recorded paths and trusted stamps, after the
+ * run has closed its stores (the state files' stamps are taken now), and keeps the newest
+ * {@link KEEP_SNAPSHOTS}. Only a shortcut: the caller ignores a failure to write it.
+ */
+export async function writeSnapshot(hasher: Pick<Hasher, "digestString">, cacheDir: string, key: string, outputs: { readonly paths: readonly string[]; readonly stamps: readonly string[] }): Promise<void> {
+  const body = { version: FORMAT_VERSION, key, state: await stateStamps(cacheDir), paths: outputs.paths, stamps: outputs.stamps };
+  const file: SnapshotFile = { ...body, check: checkOf(hasher, body) };
+  const dir = join(cacheDir, SNAPSHOT_DIR);
+  await mkdir(dir, { recursive: true });
+  const target = join(dir, `${key}.json`);
+  const temp = `${target}.${String(process.pid)}-${Math.random().toString(36).slice(2)}.tmp`;
+  try {
+    await writeFile(temp, JSON.stringify(file));
+    await rename(temp, target);
+  } finally {
+    await rm(temp, { force: true });
+  }
+  const names = (await readdir(dir)).filter((n) => n.endsWith(".json"));
+  if (names.length > KEEP_SNAPSHOTS) {
+    const aged = await Promise.all(names.map(async (n) => ({ n, t: (await stat(join(dir, n)).catch(() => undefined))?.mtimeMs ?? 0 })));
+    aged.sort((a, b) => b.t - a.t);
+    for (const { n } of aged.slice(KEEP_SNAPSHOTS)) await rm(join(dir, n), { force: true });
+  }
+}
+
+/** Why a snapshot was not taken, for `--json` and the run log: the first thing found. */
+export type SnapshotMiss = "none" | "damaged" | "state-changed" | "cache-entry" | "jobs-left" | "output-changed";
+
+/**
+ * Whether the snapshot of `key` holds: it exists and is intact, the state files and the
+ * engine's checked entries are as they were, and every output's stamp is the one recorded.
+ * `absolute` makes a recorded path absolute (engine `absolutePath`).
+ */
+export async function checkSnapshot(
+  hasher: Pick<Hasher, "digestString">,
+  cacheDir: string,
+  key: string,
+  absolute: (recorded: string) => string,
+): Promise<{ readonly taken: true; readonly outputs: number } | { readonly taken: false; readonly miss: SnapshotMiss }> {
+  let text: string;
+  try {
+    const path = join(cacheDir, SNAPSHOT_DIR, `${key}.json`);
+    // Only a regular file is read (a FIFO would block).
+    if ((await statIfExists(path))?.isFile() !== true) return { taken: false, miss: "none" };
+    text = readFileSync(path, "utf8");
+  } catch {
+    return { taken: false, miss: "none" };
+  }
+  let file: SnapshotFile;
+  try {
+    file = JSON.parse(text) as SnapshotFile;
+  } catch {
+    return { taken: false, miss: "damaged" };
+  }
+  const strings = (v: unknown): v is string[] => Array.isArray(v) && v.every((x) => typeof x === "string");
+  if (
+    file === null ||
+    typeof file !== "object" ||
+    file.version !== FORMAT_VERSION ||
+    file.key !== key ||
+    !strings(file.state) ||
+    !strings(file.paths) ||
+    !strings(file.stamps) ||
+    file.paths.length !== file.stamps.length ||
+    file.check !== checkOf(hasher, file)
+  ) {
+    return { taken: false, miss: "damaged" };
+  }
+  const state = await stateStamps(cacheDir);
+  if (state.length !== file.state.length || state.some((s, i) => s !== file.state[i])) return { taken: false, miss: "state-changed" };
+  for (const [entry, kind] of CHECKED_ENTRIES) {
+    const s = await statIfExists(join(cacheDir, entry));
+    if (s !== undefined && !(kind === "file" ? s.isFile() : s.isDirectory())) return { taken: false, miss: "cache-entry" };
+  }
+  // A dead Slurm coordinator's journal (backends/slurm/journal.ts): its jobs may still be
+  // writing outputs, and the run that re-attaches to them must judge node by node.
+  const journals = await readdir(join(cacheDir, "slurm", "journal")).catch(() => [] as string[]);
+  if (journals.some((n) => n.endsWith(".jsonl"))) return { taken: false, miss: "jobs-left" };
+  const same = await allStampsMatch(file.paths.map(absolute), file.stamps);
+  return same ? { taken: true, outputs: file.paths.length } : { taken: false, miss: "output-changed" };
+}
+
+/** Whether every path's stat has its stamp, stopping at the first that has not; many stats in flight at once. */
+function allStampsMatch(paths: readonly string[], stamps: readonly string[]): Promise<boolean> {
+  return new Promise((resolve) => {
+    let next = 0;
+    let done = 0;
+    let settled = false;
+    const finish = (value: boolean): void => {
+      if (settled) return;
+      settled = true;
+      resolve(value);
+    };
+    const start = (): void => {
+      if (settled || next >= paths.length) return;
+      const i = next++;
+      statCallback(paths[i] ?? "", { bigint: true }, (error, s) => {
+        if (error !== null || stampKey(s) !== stamps[i]) {
+          finish(false);
+          return;
+        }
+        done++;
+        if (done === paths.length) finish(true);
+        else start();
+      });
+    };
+    if (paths.length === 0) finish(true);
+    for (let k = 0; k < Math.min(STAT_WIDTH, paths.length); k++) start();
+  });
+}
