@@ -4,14 +4,17 @@
  * test cluster: scripts/slurm-local.sh start).
  *
  * - Trivial stage: 3 splits × N sims (default 200) of a node that writes one short line,
- *   `slurm.batch_size` nodes per array task. Submission overhead per node is
+ *   `slurm.batch_size` nodes per array task when given, else the backend's default (spread
+ *   over the partition's CPUs, at least 50 per task). Submission overhead per node is
  *   (Slurm run − threads run) / nodes, wall clock including process start.
- * - The default pipeline (nside 64, the embedded configuration's 3 splits × 3 sims).
+ * - The default pipeline (nside 64, the embedded configuration's splits, or the `splits`
+ *   option given third, e.g. `10-10`: 3 splits × 10 sims). Its stages follow one another, so
+ *   its overhead is a Slurm submission's latency per stage more than a cost per node.
  * Prints both times, the overhead per node and the Slurm calls the run made (from its
  * closing note), to show they grow with stages and batches, not with nodes.
  * Target: overhead ≤ 20 ms per node with packing. Uses the compiled CLI: `npm run build` first.
  *
- *   npx tsx scripts/bench-slurm.ts [sims-per-split=200] [batch-size=50]
+ *   npx tsx scripts/bench-slurm.ts [sims-per-split=200] [batch-size|default] [default-pipeline-splits]
  */
 import { spawnSync } from "node:child_process";
 import { cpSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
@@ -21,15 +24,18 @@ import { performance } from "node:perf_hooks";
 import { slurmAvailable } from "../src/backends/slurm/slurm-commands.js";
 
 const sims = Number(process.argv[2] ?? 200);
-const batch = Number(process.argv[3] ?? 50);
+// "" or "default": the backend's own packing.
+const batch = process.argv[3] === undefined || process.argv[3] === "" || process.argv[3] === "default" ? undefined : Number(process.argv[3]);
 if (!Number.isInteger(sims) || sims < 1) throw new Error(`sims-per-split must be a positive integer, not ${String(process.argv[2])}`);
-if (!Number.isInteger(batch) || batch < 1) throw new Error(`batch-size must be a positive integer, not ${String(process.argv[3])}`);
+if (batch !== undefined && (!Number.isInteger(batch) || batch < 1)) throw new Error(`batch-size must be a positive integer, not ${String(process.argv[3])}`);
+const splits = process.argv[4];
+if (splits !== undefined && !/^[\w-]+$/.test(splits)) throw new Error(`default-pipeline-splits must name a cfg/splits file, not ${splits}`);
 const cluster = await slurmAvailable();
 if (!cluster.ok) throw new Error(`no Slurm cluster: ${cluster.why} (scripts/slurm-local.sh start)`);
 
 const REPO = resolve(import.meta.dirname, "..");
 const BIN = join(REPO, "bin", "cmbflow.js");
-const POLL = ["+slurm.poll_min_ms=100", "+slurm.poll_max_ms=1000", `+slurm.batch_size=${String(batch)}`];
+const POLL = ["+slurm.poll_min_ms=100", "+slurm.poll_max_ms=1000", ...(batch === undefined ? [] : [`+slurm.batch_size=${String(batch)}`])];
 
 function project(files: Record<string, string>, defaultCfg = false): string {
   const dir = mkdtempSync(join(tmpdir(), "cmbflow-bench-slurm-"));
@@ -64,16 +70,17 @@ const TRIVIAL = {
 const dirs: string[] = [];
 try {
   const load = loadavg()[0]?.toFixed(1) ?? "?";
-  console.log(`machine load (1 min) at start: ${load}`);
+  console.log(`machine load (1 min) at start: ${load}; batch size: ${batch === undefined ? "default" : String(batch)}`);
   for (const [label, files, defaultCfg] of [
     [`trivial stage, 3 splits x ${String(sims)} sims`, TRIVIAL, false],
-    ["default pipeline, nside 64 (embedded config)", {}, true],
+    [`default pipeline, nside 64 (${splits === undefined ? "embedded config" : `splits=${splits}`})`, {}, true],
   ] as const) {
+    const extra = defaultCfg && splits !== undefined ? [`splits=${splits}`] : [];
     const a = project(files, defaultCfg);
     const b = project(files, defaultCfg);
     dirs.push(a, b);
-    const slurm = timed(a, ["--backend", "slurm", ...POLL]);
-    const threads = timed(b, POLL);
+    const slurm = timed(a, ["--backend", "slurm", ...POLL, ...extra]);
+    const threads = timed(b, [...POLL, ...extra]);
     const overhead = ((slurm.seconds - threads.seconds) * 1000) / slurm.nodes;
     console.log(`\n${label}: ${String(slurm.nodes)} nodes`);
     console.log(`  threads      ${threads.seconds.toFixed(2)} s`);

@@ -17,7 +17,7 @@ import { mergeResources, parseResources, slurmSettings } from "./slurm/settings.
 import type { SlurmCommands } from "./slurm/slurm-commands.js";
 import { SlurmRunner } from "./slurm/slurm-runner.js";
 import { PoolRunner } from "./threads/pool-runner.js";
-import { InProcessRunner, WorkHost } from "./work-host.js";
+import { InProcessRunner, WorkHost } from "../core/work-host.js";
 
 /** The backends' names. */
 export const BACKENDS = ["threads", "inline", "slurm"] as const;
@@ -88,6 +88,7 @@ export function slurmRunner(o: Omit<BackendOptions, "hasher" | "keepGoing">): Re
       source: o.source,
       runId: o.runId,
       cacheDir: o.cacheDir,
+      folderOf: (task) => o.context.outputFolder(task.stage, task.partition),
       settings: settings.value,
       resourcesOf: (stage) => resources.get(stage) ?? settings.value.resources,
       ...(o.retries === undefined ? {} : { retries: o.retries }),

@@ -32,6 +32,8 @@ import type { VerifiedObject } from "../cache/object-store.js";
 import type { NodeRecord } from "../cache/state-store.js";
 import { DEFAULT_HISTORY_DEPTH, keyOf, STATE_FILES } from "../cache/state-store.js";
 import { sweepDeadTemporaries } from "../core/output-transaction.js";
+import { journalDir, journalsLeft } from "../backends/slurm/journal.js";
+import { sweepResultFiles } from "../backends/slurm/manifest.js";
 import type { CliIo } from "./io.js";
 import { EXIT_FAILED, EXIT_OK } from "./io.js";
 import { cacheDirFor } from "./run-command.js";
@@ -244,7 +246,7 @@ async function gc(flags: GcFlags, io: CliIo): Promise<number> {
     const engine = await Engine.open({ cacheDir, workDir: io.cwd, mode: "write", settings: SETTINGS });
     let freed: Awaited<ReturnType<typeof collect>>;
     try {
-      freed = await collect(engine, flags.keepLast);
+      freed = await collect(engine, cacheDir, flags.keepLast);
     } finally {
       await engine.close();
     }
@@ -258,6 +260,7 @@ async function gc(flags: GcFlags, io: CliIo): Promise<number> {
             removed: { objects: freed.removed, bytes: freed.removedBytes },
             kept: { objects: freed.kept, bytes: freed.keptBytes },
             temp_files_removed: freed.temps,
+            slurm_result_files: { removed: freed.results.kept ? 0 : freed.results.count, kept: freed.results.kept ? freed.results.count : 0 },
             scan_results_removed: { count: freed.scans, bytes: freed.scanBytes },
             digest_memo_entries_removed: freed.memo,
             state_bytes: { before: stateBefore, after: stateAfter },
@@ -277,6 +280,13 @@ async function gc(flags: GcFlags, io: CliIo): Promise<number> {
     io.stdout(`removed ${plural(freed.removed, "object")} (${formatBytes(freed.removedBytes)}) not used by any node's ${which}\n`);
     io.stdout(`kept ${plural(freed.kept, "object")} (${formatBytes(freed.keptBytes)})\n`);
     io.stdout(`removed ${plural(freed.temps, "stale temporary file")}\n`);
+    if (freed.results.count > 0) {
+      io.stdout(
+        freed.results.kept
+          ? `kept ${plural(freed.results.count, "Slurm result file")} beside outputs: a coordinator that stopped left its journal in ${shownPath(journalDir(cacheDir), io)}, and the next run takes them over\n`
+          : `removed ${plural(freed.results.count, "Slurm result file")} beside outputs that no run will record\n`,
+      );
+    }
     if (freed.scans > 0) io.stdout(`removed ${plural(freed.scans, "scan result")} (${formatBytes(freed.scanBytes)}) unused since the oldest current record was made\n`);
     if (freed.memo > 0) io.stdout(`forgot ${plural(freed.memo, "file")} in the digest memo that no record lists\n`);
     io.stdout(`state logs ${formatBytes(stateBefore)} → ${formatBytes(stateAfter)} (compacted)\n`);
@@ -289,8 +299,20 @@ async function gc(flags: GcFlags, io: CliIo): Promise<number> {
 /** The clean-up itself, under the lock. */
 async function collect(
   engine: CacheEngine,
+  cacheDir: string,
   keepLast: number,
-): Promise<{ removed: number; removedBytes: number; kept: number; keptBytes: number; temps: number; memo: number; scans: number; scanBytes: number; dropped: readonly NodeRecord[] }> {
+): Promise<{
+  removed: number;
+  removedBytes: number;
+  kept: number;
+  keptBytes: number;
+  temps: number;
+  results: { count: number; kept: boolean };
+  memo: number;
+  scans: number;
+  scanBytes: number;
+  dropped: readonly NodeRecord[];
+}> {
   const keep = new Set<string>();
   const outputs = new Set<string>();
   // Records are kept per node and output location (dataset folder), so every dataset whose
@@ -335,13 +357,22 @@ async function collect(
   // it runs), only inside the folders runs wrote in: a record's paths come from a file anyone can
   // edit, and one naming a folder elsewhere must not make gc delete files there.
   const roots = await engine.dataRoots();
-  for (const folder of new Set([...outputs].map((path) => dirname(path)))) if (insideRoots(folder, roots)) temps += await sweepDeadTemporaries(folder);
+  // Slurm result files of nodes never recorded (a coordinator interrupted or killed) sit in the
+  // same folders. While a dead coordinator's journal is left, the next run takes them over
+  // instead of running their nodes again, so they are kept; otherwise no run will read them.
+  const keepResults = await journalsLeft(cacheDir);
+  let results = 0;
+  for (const folder of new Set([...outputs].map((path) => dirname(path)))) {
+    if (!insideRoots(folder, roots)) continue;
+    temps += await sweepDeadTemporaries(folder);
+    results += await sweepResultFiles(folder, keepResults);
+  }
   const memoBefore = engine.digests.size;
   engine.digests.prune((path) => outputs.has(path));
   const memo = memoBefore - engine.digests.size;
   const scans = await engine.scans.removeUnusedSince(oldestRecord);
   await engine.store.compact();
-  return { removed, removedBytes, kept, keptBytes, temps, memo, scans: scans.removed, scanBytes: scans.bytes, dropped };
+  return { removed, removedBytes, kept, keptBytes, temps, results: { count: results, kept: keepResults }, memo, scans: scans.removed, scanBytes: scans.bytes, dropped };
 }
 
 interface OutputProblem {

@@ -300,7 +300,7 @@ function sourceFor(compiled: Compiled, flags: RunFlags, overrides: readonly stri
  * with (RUN_ID and the submission folder are filled in at submission; a reduction also
  * submits one unit per simulation it must scan).
  */
-function printSbatchScripts(plan: readonly PlannedNode[], runner: SlurmRunner, dir: string, io: CliIo): void {
+async function printSbatchScripts(plan: readonly PlannedNode[], runner: SlurmRunner, dir: string, io: CliIo): Promise<void> {
   const counts = new Map<string, number>();
   for (const p of plan) if (p.action === "run" || p.action === "may-run") counts.set(p.stage, (counts.get(p.stage) ?? 0) + 1);
   if (counts.size === 0) {
@@ -309,7 +309,7 @@ function printSbatchScripts(plan: readonly PlannedNode[], runner: SlurmRunner, d
   }
   for (const [seq, [stage, nodes]] of [...counts].entries()) {
     const sub = join(dir, `${String(seq + 1).padStart(4, "0")}-${stage}`);
-    const tasks = runner.tasksFor(stage, nodes);
+    const tasks = await runner.tasksFor(stage, nodes);
     io.stdout(`\n# ---- sbatch script for stage ${stage}: ${String(nodes)} node(s) in ${String(tasks)} array task(s) ----\n`);
     io.stdout(runner.scriptFor(stage, tasks, join(sub, "manifest.bin"), join(sub, "logs", "%A_%a.log"), `${String(nodes)} nodes of stage ${stage}`));
   }
@@ -558,7 +558,7 @@ async function runChecked(words: readonly string[], given: RunFlags, io: CliIo):
           io.stderr(`error: ${slurm.error}\n`);
           return EXIT_USAGE;
         }
-        printSbatchScripts(plan, slurm.value, join(cacheDir, "slurm", "RUN_ID"), io);
+        await printSbatchScripts(plan, slurm.value, join(cacheDir, "slurm", "RUN_ID"), io);
       }
     } finally {
       await engine.close();

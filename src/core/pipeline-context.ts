@@ -10,7 +10,7 @@
  * const summary = await pipeline.runPipeline();
  * ```
  */
-import { join, relative, resolve } from "node:path";
+import { dirname, join, relative, resolve } from "node:path";
 import type { LoadedConfig } from "../config/types.js";
 import type { Diagnostic } from "../diagnostics/diagnostic.js";
 import type { Result } from "../diagnostics/result.js";
@@ -29,7 +29,7 @@ import type { Judgement, NodeJudge, ScanMemo, ScheduleSummary } from "../schedul
 import type { SnapshotKeyParts } from "../cache/fresh-snapshot.js";
 import type { Partition } from "../graph/partition.js";
 import { schedule, scheduleAllFresh } from "../scheduler/scheduler.js";
-import { InProcessRunner, WorkHost } from "../backends/work-host.js";
+import { InProcessRunner, WorkHost } from "./work-host.js";
 import { reasonLabel, stagePartsOf } from "../cache/engine.js";
 import type { ContextInput } from "../cache/fingerprint.js";
 import type { NodeRecord } from "../cache/state-store.js";
@@ -508,6 +508,17 @@ export class PipelineContext {
   /** Node n's output paths, where they can be formed alone (whole-stage executors set the rest of the context themselves). */
   #outputPaths(stage: string, n: number, partition: Partition = this.pipeline.nodes.partition(n)): string[] {
     return this.#formedPaths(stage, n, partition).paths;
+  }
+
+  /**
+   * The folder of a unit's first output (in `assets_out` order) formed from `partition`, or the
+   * dataset folder when none can be formed alone (a whole-stage executor sets the rest). For a
+   * scan, `partition` is the scanned simulation's: the reduction's folder then, as extra keys
+   * are ignored. Where a backend leaves a unit's result for the coordinator.
+   */
+  outputFolder(stage: string, partition: Partition): string {
+    const first = this.#formedPaths(stage, -1, partition).paths[0];
+    return first === undefined ? this.#datasetDir : dirname(first);
   }
 
   /** Node n's output paths that can be formed alone, and whether that is all of them. */

@@ -105,6 +105,12 @@ export interface NodeRunner {
    * finish at all: its worker died, it timed out, or the runner was stopped.
    */
   run(task: WorkTask, signal?: AbortSignal): Promise<WorkResult>;
+  /**
+   * The scheduler is done with a unit's result: its node was recorded (or failed, or the unit
+   * was a scan of a reduction that ended). A runner that keeps results where a later
+   * coordinator could take them over (Slurm's result files) drops them now; optional.
+   */
+  release?(task: WorkTask): Promise<void>;
   /** Starts what the runner needs (threads) before the first unit arrives, when some node is sure to run; optional. */
   warm?(): void;
   /** Units waiting in the runner's queue will not start (they resolve `notStarted`); running ones go on. */

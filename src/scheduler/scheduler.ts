@@ -14,7 +14,7 @@ import PQueue from "p-queue";
 import type { NodeGraph } from "../graph/node-graph.js";
 import type { Partition } from "../graph/partition.js";
 import type { EventSink, NodeFailure, RunOutcome, StageCounts } from "./events.js";
-import type { NodeRunner, RanWith, ScanResult, WorkKind, WorkResult, WrittenOutput } from "./node-runner.js";
+import type { NodeRunner, RanWith, ScanResult, WorkKind, WorkResult, WorkTask, WrittenOutput } from "./node-runner.js";
 import { Planner } from "./planner.js";
 import type { NodeUsage, UnitUsage } from "./unit-usage.js";
 import { nodeUsage } from "./unit-usage.js";
@@ -202,7 +202,7 @@ export async function schedule(options: ScheduleOptions): Promise<ScheduleSummar
    * A reduction: its scans in parallel (at most `parallelism` at once), each taken from the
    * scan memo when a result for the same inputs is kept (not for a forced node), then its sift.
    */
-  const runReduction = async (n: number, stage: string, nodeId: string, partition: Partition, ranWith: RanWith[], usages: UnitUsage[]): Promise<WorkResult> => {
+  const runReduction = async (n: number, stage: string, nodeId: string, partition: Partition, ranWith: RanWith[], usages: UnitUsage[], units: WorkTask[]): Promise<WorkResult> => {
     const partitions = options.scanPartitions(n);
     const keys = (await options.scans?.keys(n, partitions)) ?? [];
     const reuse = !(options.forced?.has(n) ?? false);
@@ -224,7 +224,9 @@ export async function schedule(options: ScheduleOptions): Promise<ScheduleSummar
           results[k] = { partition: p, value: kept.value };
           continue;
         }
-        const result = await runner.run({ kind: "scan", stage, nodeId, partition: p });
+        const task: WorkTask = { kind: "scan", stage, nodeId, partition: p };
+        units.push(task);
+        const result = await runner.run(task);
         if (result.usage !== undefined) usages.push(result.usage);
         absorb(n, result);
         if (!result.ok) {
@@ -240,7 +242,9 @@ export async function schedule(options: ScheduleOptions): Promise<ScheduleSummar
     await Promise.all(Array.from({ length: Math.max(1, Math.min(runner.parallelism, partitions.length)) }, lane));
     if (failure !== undefined) return failure;
     emit({ type: "stage-log", level: "info", stage, message: `${nodeId}: scanned ${String(scanned)} of ${String(partitions.length)} simulations, the rest from the scan cache`, fields: { scanned, total: partitions.length } });
-    const sifted = await runner.run({ kind: "sift", stage, nodeId, partition, results });
+    const sift: WorkTask = { kind: "sift", stage, nodeId, partition, results };
+    units.push(sift);
+    const sifted = await runner.run(sift);
     if (sifted.usage !== undefined) usages.push(sifted.usage);
     if (sifted.ok && sifted.ranWith !== undefined) ranWith.push(sifted.ranWith);
     return sifted;
@@ -271,6 +275,15 @@ export async function schedule(options: ScheduleOptions): Promise<ScheduleSummar
     }
   };
   const jobInTurn = async (n: number, judgement: Judgement, passTurn: () => void): Promise<void> => {
+    // The units handed to the runner for this node, released once the node is recorded or failed.
+    const units: WorkTask[] = [];
+    try {
+      await runNodeWork(n, judgement, passTurn, units);
+    } finally {
+      if (runner.release !== undefined) for (const task of units) await runner.release(task);
+    }
+  };
+  const runNodeWork = async (n: number, judgement: Judgement, passTurn: () => void, units: WorkTask[]): Promise<void> => {
     const t = tallyOf(n);
     const stage = t.name;
     const nodeId = graph.id(n);
@@ -296,9 +309,11 @@ export async function schedule(options: ScheduleOptions): Promise<ScheduleSummar
     try {
       if (options.kindOf(stage) === "scan-sift") {
         passTurn();
-        result = await runReduction(n, stage, nodeId, partition, ranWith, usages);
+        result = await runReduction(n, stage, nodeId, partition, ranWith, usages, units);
       } else {
-        const running = runner.run({ kind: "node", stage, nodeId, partition });
+        const task: WorkTask = { kind: "node", stage, nodeId, partition };
+        units.push(task);
+        const running = runner.run(task);
         passTurn();
         result = await running;
         if (result.usage !== undefined) usages.push(result.usage);

@@ -4,17 +4,18 @@
  * retries, hold-back, and re-attaching to an earlier coordinator's job. The real cluster is
  * exercised by test/integration/slurm.test.ts.
  */
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { basename, dirname, join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import type { SlurmManifest } from "../../src/backends/slurm/manifest.js";
-import { readManifest, resultFile, writeUnitResult } from "../../src/backends/slurm/manifest.js";
+import { readManifest, readUnitResult, resultFile, writeUnitResult } from "../../src/backends/slurm/manifest.js";
 import { arraySpec, sbatchScript } from "../../src/backends/slurm/sbatch-script.js";
+import type { SlurmResources } from "../../src/backends/slurm/settings.js";
 import { mergeResources, parseResources, slurmSettings } from "../../src/backends/slurm/settings.js";
 import type { SlurmCommands, SlurmTool, ToolOutput } from "../../src/backends/slurm/slurm-commands.js";
 import type { SlurmRunnerOptions } from "../../src/backends/slurm/slurm-runner.js";
-import { parseSacct, parseScontrol, parseSqueue, SlurmRunner } from "../../src/backends/slurm/slurm-runner.js";
+import { parseSacct, parseScontrol, parseSinfoCpus, parseSqueue, SlurmRunner } from "../../src/backends/slurm/slurm-runner.js";
 import type { WorkResult, WorkTask } from "../../src/scheduler/node-runner.js";
 
 const dirs: string[] = [];
@@ -35,7 +36,11 @@ interface FakeJob {
  * without results). squeue shows tasks not ended; scontrol all that `forget` has not purged.
  */
 class FakeCluster implements SlurmCommands {
-  readonly calls: Record<SlurmTool, number> = { sbatch: 0, squeue: 0, sacct: 0, scontrol: 0, scancel: 0 };
+  readonly calls: Record<SlurmTool, number> = { sbatch: 0, squeue: 0, sacct: 0, scontrol: 0, scancel: 0, sinfo: 0 };
+  /** Whether the cluster keeps accounting: sacct then lists every task of the run's jobs (pending ones as a range). */
+  accounting = false;
+  /** What sinfo -o %P|%C prints (partition, CPUs allocated/idle/other/total); undefined: sinfo fails. */
+  sinfo: string | undefined = "main*|0/2/0/2\ngpu|0/8/0/8\n";
   readonly jobs: FakeJob[] = [];
   readonly scripts: string[] = [];
   readonly cancelled: string[][] = [];
@@ -46,8 +51,17 @@ class FakeCluster implements SlurmCommands {
   async run(tool: SlurmTool, args: readonly string[]): Promise<ToolOutput> {
     this.calls[tool]++;
     switch (tool) {
-      case "sacct":
-        return { code: 1, stdout: "", stderr: "Slurm accounting storage is disabled" };
+      case "sacct": {
+        if (!this.accounting) return { code: 1, stdout: "", stderr: "Slurm accounting storage is disabled" };
+        const lines = this.jobs.flatMap((j) => {
+          const pending = [...j.states].filter(([, s]) => s.state === "PENDING").map(([i]) => i);
+          const others = [...j.states].filter(([, s]) => s.state !== "PENDING").map(([i, s]) => `${j.id}_${String(i)}|${s.state === "CANCELLED" ? "CANCELLED by 0" : s.state}|${s.reason}`);
+          return pending.length === 0 ? others : [...others, `${j.id}_[${String(Math.min(...pending))}-${String(Math.max(...pending))}]|PENDING|Priority`];
+        });
+        return { code: 0, stdout: lines.join("\n"), stderr: "" };
+      }
+      case "sinfo":
+        return this.sinfo === undefined ? { code: 1, stdout: "", stderr: "sinfo: error: Unable to contact slurm controller" } : { code: 0, stdout: this.sinfo, stderr: "" };
       case "scontrol": {
         if (args[0] === "show" && args[1] === "config") return { code: 0, stdout: "MaxArraySize            = 3\n", stderr: "" };
         const job = this.jobs.find((j) => j.id === args[3]);
@@ -90,7 +104,7 @@ class FakeCluster implements SlurmCommands {
   /** Task `index` of `job` writes every unit's result (ok, or as `result` says) and completes. */
   async finish(job: FakeJob, index: number, result: (task: WorkTask) => WorkResult = () => ok()): Promise<void> {
     for (const [k, task] of (job.manifest.tasks[index] ?? []).entries()) {
-      await writeUnitResult(resultFile(job.manifest.resultsDir, index, k), { result: result(task), durationMs: 5, ranOn: { jobId: job.id, arrayTask: index, host: "fake" } });
+      await writeUnitResult(job.manifest.results[index]?.[k] ?? "", { result: result(task), durationMs: 5, ranOn: { jobId: job.id, arrayTask: index, host: "fake" } });
     }
     job.states.set(index, { state: "COMPLETED", reason: "None" });
   }
@@ -104,15 +118,21 @@ function task(stage: string, sim: number): WorkTask {
   return { kind: "node", stage, nodeId: `${stage}[split=Train,sim=${String(sim)}]`, partition: { split: "Train", sim } };
 }
 
+/** Where the fake pipeline's units write: `<project>/data/<stage>/<sim>`, beside the cache folder. */
+function dataFolder(cacheDir: string, task: WorkTask): string {
+  return join(cacheDir, "..", "data", task.stage, `sim${String(task.partition.sim)}`);
+}
+
 function runner(cluster: FakeCluster, overrides: Partial<SlurmRunnerOptions> = {}, cacheDir?: string): SlurmRunner {
-  const dir = cacheDir ?? mkdtempSync(join(tmpdir(), "cmbflow-slurm-"));
-  if (cacheDir === undefined) dirs.push(dir);
+  const dir = cacheDir ?? join(mkdtempSync(join(tmpdir(), "cmbflow-slurm-")), "cache");
+  if (cacheDir === undefined) dirs.push(join(dir, ".."));
   const settings = slurmSettings({ slurm: { batch_size: 2, poll_min_ms: 5, poll_max_ms: 20, fs_lag_seconds: 0.05 } });
   if (!settings.ok) throw new Error(settings.error);
   return new SlurmRunner({
     source: { configDir: "/cfg", configName: "config", overrides: [], projectDir: "/p", workDir: "/p", env: {} },
     runId: "run-1",
     cacheDir: dir,
+    folderOf: (t) => dataFolder(dir, t),
     settings: settings.value,
     resourcesOf: () => ({ cpus: 2, mem: "1G" }),
     commands: cluster,
@@ -155,6 +175,36 @@ describe("SlurmRunner packing", () => {
     expect(cluster.jobs.map((j) => j.manifest.tasks.map((t) => t.length))).toEqual([[1], [4, 4]]);
   });
 
+  it("without batch_size, spreads a stage's units over the CPUs of its partition, at least 50 per task", async () => {
+    const sizes = async (cluster: FakeCluster, units: number, slurm: Record<string, number> = {}, resources: SlurmResources = {}): Promise<number[]> => {
+      cluster.onSubmit = async (job) => {
+        for (const i of job.states.keys()) await cluster.finish(job, i);
+      };
+      const settings = slurmSettings({ slurm: { poll_min_ms: 5, poll_max_ms: 20, ...slurm } });
+      if (!settings.ok) throw new Error(settings.error);
+      const r = runner(cluster, { settings: settings.value, resourcesOf: () => resources });
+      await Promise.all(Array.from({ length: units }, (_, sim) => r.run(task("make", sim))));
+      return cluster.jobs.flatMap((j) => j.manifest.tasks.map((t) => t.length));
+    };
+    // The default partition has 2 CPUs: 2 tasks of 60, one wave.
+    expect(await sizes(new FakeCluster(), 120)).toEqual([60, 60]);
+    // 8 CPUs in "gpu", 2 per task: 4 slots; 120 / 4 = 30 is below the minimum of 50.
+    expect(await sizes(new FakeCluster(), 120, {}, { partition: "gpu", cpus: 2 })).toEqual([50, 50, 20]);
+    // A throttle of 1 runs one task at a time: one task.
+    expect(await sizes(new FakeCluster(), 120, { throttle: 1 })).toEqual([120]);
+    // sinfo does not answer: the minimum.
+    const silent = new FakeCluster();
+    silent.sinfo = undefined;
+    expect(await sizes(silent, 120)).toEqual([50, 50, 20]);
+    // An explicit batch_size is kept.
+    expect(await sizes(new FakeCluster(), 120, { batch_size: 40 })).toEqual([40, 40, 40]);
+    expect([...parseSinfoCpus("main*|1/3/0/4\nbig|0/64/0/64\nbig|32/0/0/32\n")]).toEqual([
+      ["main", 4],
+      ["", 4],
+      ["big", 96],
+    ]);
+  });
+
   it("splits an array past the cluster's MaxArraySize into several jobs", async () => {
     const cluster = new FakeCluster();
     cluster.onSubmit = async (job) => {
@@ -178,6 +228,58 @@ describe("SlurmRunner packing", () => {
   });
 });
 
+describe("SlurmRunner result files", () => {
+  it("writes each unit's result next to its outputs, hidden and named for its node, and removes it only when the scheduler releases the unit", async () => {
+    const cluster = new FakeCluster();
+    cluster.onSubmit = async (job) => {
+      for (const i of job.states.keys()) await cluster.finish(job, i);
+    };
+    const r = runner(cluster);
+    const tasks = [task("make", 0), task("make", 1)];
+    expect((await Promise.all(tasks.map((t) => r.run(t)))).every((x) => x.ok)).toBe(true);
+    const paths = cluster.jobs[0]?.manifest.results.flat() ?? [];
+    expect(paths.map((p) => basename(dirname(p)))).toEqual(["sim0", "sim1"]);
+    expect(basename(paths[0] ?? "")).toMatch(/^\.cmbflow-result-make\[split=Train,sim=0\]\.[0-9a-f]{8}\.bin$/);
+    // Handed to the scheduler but not yet recorded: a coordinator dying now leaves them for the next.
+    expect(paths.map((p) => existsSync(p))).toEqual([true, true]);
+    await r.release(tasks[0] ?? task("make", 0));
+    expect(paths.map((p) => existsSync(p))).toEqual([false, true]);
+    await r.close();
+  });
+
+  it("names a scan's result for its reduction and simulation, and shortens a name too long for the file system", () => {
+    const scan: WorkTask = { kind: "scan", stage: "stats", nodeId: "stats[split=Train]", partition: { split: "Train", sim: 3 } };
+    expect(resultFile("/d", scan, "0123456789abcdef")).toBe("/d/.cmbflow-result-stats[split=Train].scan-split=Train,sim=3.01234567.bin");
+    const long: WorkTask = { kind: "node", stage: "s", nodeId: `s[split=${"x/".repeat(200)}]`, partition: { split: "x/".repeat(200) } };
+    const name = basename(resultFile("/d", long, "0123456789abcdef"));
+    expect(name).toMatch(/^\.cmbflow-result-s\[split=(x_){26}~[0-9a-f]{16}\.01234567\.bin$/);
+  });
+
+  it("removes a result file an earlier, unrecorded run left at a unit's path before submitting the unit, so it is not taken as the answer", async () => {
+    const project = mkdtempSync(join(tmpdir(), "cmbflow-slurm-stale-"));
+    dirs.push(project);
+    const cacheDir = join(project, "cache");
+    const cluster = new FakeCluster();
+    cluster.onSubmit = async (job) => {
+      await cluster.finish(job, 0, () => ({ ok: false, message: "from an earlier run", logs: [], lateReads: [] }));
+    };
+    const first = runner(cluster, {}, cacheDir);
+    expect(await first.run(task("make", 0))).toMatchObject({ ok: false, message: "from an earlier run" });
+    // Ended (its journal removed) without the node released: its result file stays behind.
+    await first.close();
+    const path = cluster.jobs[0]?.manifest.results[0]?.[0] ?? "";
+    expect(existsSync(path)).toBe(true);
+    cluster.onSubmit = (job) => {
+      job.states.set(0, { state: "RUNNING", reason: "None" });
+      setTimeout(() => void cluster.finish(job, 0), 60);
+    };
+    const second = runner(cluster, { runId: "run-2" }, cacheDir);
+    expect(await second.run(task("make", 0))).toMatchObject({ ok: true });
+    expect(cluster.jobs[1]?.manifest.results[0]?.[0]).toBe(path);
+    expect((await readUnitResult(path))?.result.ok).toBe(true);
+  });
+});
+
 describe("SlurmRunner failures", () => {
   it("fails the units of a task that ended without results with Slurm's state, reason and log path", async () => {
     const cluster = new FakeCluster();
@@ -190,7 +292,7 @@ describe("SlurmRunner failures", () => {
     expect(settled.map((s) => s.status)).toEqual(["fulfilled", "fulfilled", "rejected", "rejected"]);
     const reason = (settled[2] as PromiseRejectedResult).reason as Error;
     const job = cluster.jobs[0];
-    expect(reason.message).toBe(`Slurm job ${job?.id ?? ""}_1 ended OUT_OF_MEMORY (OutOfMemory); log: ${join(job?.manifest.resultsDir ?? "", "..", "logs", `${job?.id ?? ""}_1.log`)}`);
+    expect(reason.message).toMatch(new RegExp(`^Slurm job ${job?.id ?? ""}_1 ended OUT_OF_MEMORY \\(OutOfMemory\\); log: \\S+/cache/slurm/run-1/0001-make/logs/${job?.id ?? ""}_1\\.log$`));
   });
 
   it("says a task its job no longer lists left the queue before it ran (cancelled while pending leaves no record without accounting)", async () => {
@@ -258,6 +360,79 @@ describe("SlurmRunner failures", () => {
   });
 });
 
+describe("SlurmRunner polling", () => {
+  it("reads result files every poll_min_ms while its Slurm queries back off: a unit finished is not left waiting for the next query", async () => {
+    const cluster = new FakeCluster();
+    let job: FakeJob | undefined;
+    cluster.onSubmit = (j) => {
+      job = j;
+      j.states.set(0, { state: "RUNNING", reason: "None" });
+    };
+    const settings = slurmSettings({ slurm: { batch_size: 2, poll_min_ms: 5, poll_max_ms: 60_000 } });
+    if (!settings.ok) throw new Error(settings.error);
+    const r = runner(cluster, { settings: settings.value });
+    let settledAt = 0;
+    const running = r.run(task("make", 0)).then((x) => {
+      settledAt = performance.now();
+      return x;
+    });
+    // Nothing changes for 1.4 s: the queries back off 5, 10, 20, ... ms, so the next one (at
+    // about 2.5 s) is more than a second away when the result arrives.
+    await new Promise((res) => setTimeout(res, 1400));
+    if (job === undefined) throw new Error("not submitted");
+    const queries = cluster.calls.squeue + cluster.calls.sacct;
+    await cluster.finish(job, 0);
+    const finishedAt = performance.now();
+    expect((await running).ok).toBe(true);
+    // A look at the files every 5 ms finds it at once; the next query would have been 1 s later.
+    expect(settledAt - finishedAt).toBeLessThan(500);
+    expect(cluster.calls.squeue + cluster.calls.sacct).toBe(queries);
+  });
+});
+
+describe("SlurmRunner with accounting", () => {
+  it("takes every state from one sacct query per cycle (no squeue, no scontrol), and fails a task's units with sacct's state and reason", async () => {
+    const cluster = new FakeCluster();
+    cluster.accounting = true;
+    cluster.onSubmit = (job) => {
+      job.states.set(0, { state: "RUNNING", reason: "None" });
+      setTimeout(() => {
+        void cluster.finish(job, 0).then(() => {
+          job.states.set(1, { state: "FAILED", reason: "NonZeroExitCode" });
+          job.states.set(2, { state: "TIMEOUT", reason: "TimeLimit" });
+        });
+      }, 30);
+    };
+    const notes: string[] = [];
+    const r = runner(cluster, { onNote: (t) => notes.push(t) });
+    const settled = await Promise.allSettled([0, 1, 2, 3, 4].map((sim) => r.run(task("make", sim))));
+    expect(settled.map((x) => x.status)).toEqual(["fulfilled", "fulfilled", "rejected", "rejected", "rejected"]);
+    const id = cluster.jobs[0]?.id ?? "";
+    const why = (i: number): string => ((settled[i] as PromiseRejectedResult).reason as Error).message;
+    expect(why(2)).toMatch(new RegExp(`^Slurm job ${id}_1 ended FAILED \\(NonZeroExitCode\\); log: \\S+/logs/${id}_1\\.log$`));
+    expect(why(4)).toMatch(new RegExp(`^Slurm job ${id}_2 ended TIMEOUT \\(TimeLimit\\); log: `));
+    expect(cluster.calls.squeue).toBe(0);
+    // Only MaxArraySize was asked of scontrol: end states came from sacct.
+    expect(cluster.calls.scontrol).toBe(1);
+    expect(cluster.calls.sacct).toBeGreaterThan(0);
+    expect(notes.filter((n) => n.startsWith("sacct has no record"))).toEqual([]);
+  });
+
+  it("with accounting, a task sacct stops listing is asked again, never taken as success, then fails", async () => {
+    const cluster = new FakeCluster();
+    cluster.accounting = true;
+    cluster.onSubmit = (job) => {
+      job.states.set(0, { state: "RUNNING", reason: "None" });
+    };
+    const running = runner(cluster).run(task("make", 0));
+    // Listed as running by the first query, then gone from accounting without a result.
+    while (cluster.calls.sacct === 0) await new Promise((res) => setTimeout(res, 5));
+    cluster.jobs[0]?.states.delete(0);
+    await expect(running).rejects.toThrow(/^Slurm no longer knows job \d+_0 \(asked 3 times\): its state is unknown, so its nodes are not taken as done; log: /);
+    expect(cluster.calls.squeue).toBe(0);
+  });
+});
+
 describe("SlurmRunner stopping", () => {
   it("holdBack cancels the tasks still pending in one scancel; their units did not start, finished ones keep their results", async () => {
     const cluster = new FakeCluster();
@@ -285,8 +460,9 @@ describe("SlurmRunner stopping", () => {
 
 describe("SlurmRunner re-attaching", () => {
   it("a new coordinator waits on the job a dead one submitted for the same units instead of submitting them again", async () => {
-    const cacheDir = mkdtempSync(join(tmpdir(), "cmbflow-slurm-attach-"));
-    dirs.push(cacheDir);
+    const project = mkdtempSync(join(tmpdir(), "cmbflow-slurm-attach-"));
+    dirs.push(project);
+    const cacheDir = join(project, "cache");
     const cluster = new FakeCluster();
     cluster.onSubmit = (job) => {
       job.states.set(0, { state: "RUNNING", reason: "None" });
@@ -310,8 +486,9 @@ describe("SlurmRunner re-attaching", () => {
   });
 
   it("a unit the dead coordinator's job finished is taken from its result file; a unit of another configuration is submitted", async () => {
-    const cacheDir = mkdtempSync(join(tmpdir(), "cmbflow-slurm-attach2-"));
-    dirs.push(cacheDir);
+    const project = mkdtempSync(join(tmpdir(), "cmbflow-slurm-attach2-"));
+    dirs.push(project);
+    const cacheDir = join(project, "cache");
     const cluster = new FakeCluster();
     cluster.onSubmit = async (job) => {
       for (const i of job.states.keys()) await cluster.finish(job, i);
@@ -350,7 +527,7 @@ describe("Slurm output parsing", () => {
 
 describe("Slurm settings and scripts", () => {
   it("reads the slurm: block with defaults, and names the key at fault", () => {
-    expect(slurmSettings({})).toEqual({ ok: true, value: { batchSize: 50, pollMinMs: 200, pollMaxMs: 5000, fsLagMs: 10_000, resources: {} } });
+    expect(slurmSettings({})).toEqual({ ok: true, value: { pollMinMs: 200, pollMaxMs: 5000, fsLagMs: 10_000, resources: {} } });
     expect(slurmSettings({ slurm: { batch_sise: 3 } })).toEqual({ ok: false, error: "slurm.batch_sise is not a setting of the Slurm backend (settings: batch_size, target_task_seconds, throttle, poll_min_ms, poll_max_ms, fs_lag_seconds, resources)" });
     expect(slurmSettings({ slurm: { throttle: 0 } })).toEqual({ ok: false, error: "slurm.throttle must be a positive integer, not 0" });
     expect(parseResources({ cpus: 2.5 }, "pipeline.make.resources")).toEqual({ ok: false, error: "pipeline.make.resources.cpus must be a whole number of CPUs, at least 1, not 2.5" });

@@ -142,6 +142,30 @@ describe("cmbflow cache", () => {
     expect(existsSync(temp)).toBe(false);
   });
 
+  it("gc removes Slurm result files left beside outputs, unless a stopped coordinator's journal may still take them over; verify ignores them", async () => {
+    const folder = join(project.dir, DATA, "B_Make_CMB", "Train", "sim0000");
+    expect(existsSync(folder)).toBe(true);
+    const result = join(folder, ".cmbflow-result-make_cmb[split=Train,sim=0].0123abcd.bin");
+    const temp = `${result}.node07-4242.tmp`;
+    writeFileSync(result, "a result no run recorded");
+    writeFileSync(temp, "half a result");
+    expect((await cache(project.dir, ["verify"])).code).toBe(0);
+
+    const journal = join(project.dir, "cache", "slurm", "journal");
+    mkdirSync(journal, { recursive: true });
+    writeFileSync(join(journal, "2026-01-01T00-00-00-000_abcd.jsonl"), "");
+    const kept = await cache(project.dir, ["gc"]);
+    expect(kept.code).toBe(0);
+    expect(kept.stdout).toContain("kept 2 Slurm result files beside outputs: a coordinator that stopped left its journal in cache/slurm/journal, and the next run takes them over\n");
+    expect([existsSync(result), existsSync(temp)]).toEqual([true, true]);
+
+    rmSync(join(project.dir, "cache", "slurm"), { recursive: true });
+    const removed = await cache(project.dir, ["gc", "--json"]);
+    expect(removed.code).toBe(0);
+    expect((JSON.parse(removed.stdout) as { slurm_result_files: unknown }).slurm_result_files).toEqual({ removed: 2, kept: 0 });
+    expect([existsSync(result), existsSync(temp)]).toEqual([false, false]);
+  });
+
   it("gc refuses while another process holds the cache lock", async () => {
     const lock = join(project.dir, "cache", "lock");
     const start = "2026-01-01T00:00:00.000Z";

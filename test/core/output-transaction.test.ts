@@ -39,6 +39,14 @@ describe("temporaries of dead processes", () => {
     expect(readdirSync(dir).sort()).toEqual([".out.txt.cmbflow-notapid.tmp", tempName("out.txt", `${String(living)}-1-8`), tempName("out.txt", `${String(process.pid)}-2-9`), "out.txt"].sort());
   });
 
+  it("leaves a Slurm result file and its temporary alone, whatever pid the name holds: the coordinator removes those", async () => {
+    const dead = String(deadPid());
+    const names = [`.cmbflow-result-a[split=Train,sim=1].0123abcd.bin`, `.cmbflow-result-a[split=Train,sim=1].0123abcd.bin.node07-${dead}.tmp`];
+    const dir = folder(names);
+    expect(await sweepDeadTemporaries(dir)).toBe(0);
+    expect(readdirSync(dir).sort()).toEqual([...names].sort());
+  });
+
   it("visits each folder once per sweeper", async () => {
     const dead = deadPid();
     const dir = folder([tempName("b.txt", `${String(dead)}-1-2`)]);

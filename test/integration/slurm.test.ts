@@ -5,7 +5,7 @@
  * Skipped, saying why, where no Slurm cluster answers.
  */
 import { execFileSync, spawn } from "node:child_process";
-import { existsSync, readdirSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { slurmAvailable } from "../../src/backends/slurm/slurm-commands.js";
@@ -110,11 +110,30 @@ function slurmRuns(projectDir: string): string[] {
   return existsSync(dir) ? readdirSync(dir).filter((d) => d !== "journal") : [];
 }
 
-/** Result files written so far under a run's Slurm folder. */
-function resultFiles(projectDir: string, runId: string): string[] {
+/** Units the run's array tasks say they finished so far (a worker logs each unit as it writes its result). */
+function unitsDone(projectDir: string, runId: string): number {
   const dir = join(projectDir, "cache", "slurm", runId);
-  if (!existsSync(dir)) return [];
-  return readdirSync(dir).flatMap((sub) => (existsSync(join(dir, sub, "results")) ? readdirSync(join(dir, sub, "results")).filter((f) => f.endsWith(".result")) : []));
+  if (!existsSync(dir)) return 0;
+  let done = 0;
+  for (const sub of readdirSync(dir)) {
+    const logs = join(dir, sub, "logs");
+    if (!existsSync(logs)) continue;
+    for (const log of readdirSync(logs)) done += (readFileSync(join(logs, log), "utf8").match(/: done$/gm) ?? []).length;
+  }
+  return done;
+}
+
+/** Slurm result files anywhere under the project's data folder. */
+function resultFilesInData(projectDir: string): string[] {
+  const found: string[] = [];
+  const walk = (d: string): void => {
+    for (const entry of readdirSync(d, { withFileTypes: true })) {
+      if (entry.isDirectory()) walk(join(d, entry.name));
+      else if (entry.name.startsWith(".cmbflow-result-")) found.push(join(d, entry.name));
+    }
+  };
+  walk(join(projectDir, "data"));
+  return found;
 }
 
 describe.skipIf(!cluster.ok)(`the Slurm backend on a real cluster${skipWhy}`, () => {
@@ -165,6 +184,8 @@ describe.skipIf(!cluster.ok)(`the Slurm backend on a real cluster${skipWhy}`, ()
       const next = project.run(["run", "--backend", "slurm", "--json", ...POLL]);
       expect(next.code, next.stderr).toBe(0);
       expect(totals(next.stdout)).toMatchObject({ ran: 4, fresh: 8 });
+      // Each node's result file, next to its outputs, went once the node was recorded.
+      expect(resultFilesInData(project.dir)).toEqual([]);
       // Provenance names the Slurm job and array index that wrote a file.
       const provenance = project.run(["provenance", "data/jobs/A_Slow/Train/sim0002/out.txt"]);
       expect(provenance.code, provenance.stderr).toBe(0);
@@ -172,6 +193,10 @@ describe.skipIf(!cluster.ok)(`the Slurm backend on a real cluster${skipWhy}`, ()
     }, 240_000);
 
     it("a coordinator killed with SIGKILL and started again re-attaches to its running job instead of submitting it twice", async () => {
+      // Every node recorded first, whatever the test before left: run after a failed scancel test
+      // (after[2], after[3] never ran) this test used to count 8 nodes, alone 12.
+      const settled = project.run(["run", "--backend", "slurm", "--json", ...POLL], {}, 200_000);
+      expect(settled.code, settled.stderr).toBe(0);
       // A parameter change makes every slow node stale; both coordinators run the same configuration.
       const args = ["--backend", "slurm", "--json", "pipeline.slow.sleep_ms=1600", ...POLL];
       const before = slurmRuns(project.dir);
@@ -190,18 +215,25 @@ describe.skipIf(!cluster.ok)(`the Slurm backend on a real cluster${skipWhy}`, ()
       // The slow stage was submitted once, by the first coordinator.
       const secondId = slurmRuns(project.dir).find((r) => !known.includes(r));
       expect(secondId === undefined ? [] : readdirSync(join(project.dir, "cache", "slurm", secondId)).filter((d) => d.endsWith("-slow"))).toEqual([]);
-      expect(totals(second.stdout)).toMatchObject({ failed: 0 });
-      expect(totals(second.stdout).ran).toBeGreaterThanOrEqual(6);
+      // Exactly the 6 slow nodes the parameter made stale, each once, whether the first
+      // coordinator's job or this one ran it; the after nodes read byte-identical outputs, so
+      // early cutoff keeps them fresh.
+      expect(totals(second.stdout)).toMatchObject({ ran: 6, fresh: 6, failed: 0 });
+      expect((JSON.parse(second.stdout) as { stages: { name: string; ran: number; fresh: number }[] }).stages.map((s) => [s.name, s.ran, s.fresh])).toEqual([
+        ["slow", 6, 0],
+        ["after", 0, 6],
+      ]);
       expect(project.run(["status", "pipeline.slow.sleep_ms=1600"]).code).toBe(0);
-      // A run that ended normally leaves no journal to re-attach to.
+      // A run that ended normally leaves no journal to re-attach to, and no result file beside the outputs.
       expect(readdirSync(join(project.dir, "cache", "slurm", "journal"))).toEqual([]);
+      expect(resultFilesInData(project.dir)).toEqual([]);
     }, 240_000);
 
     it("Ctrl-C cancels the run's jobs with scancel and records the nodes that finished", async () => {
       const run = start(project.dir, ["--backend", "slurm", "--grace", "1", "pipeline.slow.sleep_ms=1700", ...POLL]);
       await until(() => runIdOf(run.stderr()) !== undefined);
       const runId = runIdOf(run.stderr()) ?? "";
-      await until(() => resultFiles(project.dir, runId).length >= 1);
+      await until(() => unitsDone(project.dir, runId) >= 1);
       run.kill("SIGINT");
       const { code, stderr } = await run.done;
       expect(code, stderr).toBe(130);

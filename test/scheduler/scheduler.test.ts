@@ -275,6 +275,50 @@ describe("a node that changed during the run", () => {
   });
 });
 
+describe("releasing units' results", () => {
+  /** Logs, in order, each node's recording and each unit the scheduler releases. */
+  class ReleasingRunner extends FakeRunner {
+    constructor(
+      readonly log: string[],
+      outcome?: (task: WorkTask) => WorkResult | "lost",
+    ) {
+      super(2, 2, outcome);
+    }
+    release(task: WorkTask): Promise<void> {
+      this.log.push(`release ${task.kind} ${task.nodeId}${task.kind === "scan" ? ` sim ${String(task.partition.sim)}` : ""}`);
+      return Promise.resolve();
+    }
+  }
+
+  it("releases each unit a node ran (a reduction's scans and sift) only after the node is recorded", async () => {
+    const graph = schedulerGraph(2);
+    const log: string[] = [];
+    const judge: NodeJudge = {
+      assess: () => ({ fresh: false, reasons: ["never run"], restorable: false, token: undefined }),
+      restore: () => Promise.resolve({ failed: "not restorable" }),
+      record: (n) => {
+        log.push(`record ${graph.id(n)}`);
+        return Promise.resolve({ recorded: true });
+      },
+    };
+    await schedule(options(graph, new ReleasingRunner(log), { judge }));
+    // Per node: its record first, then its units' release (a coordinator that dies in between leaves the result for the next).
+    const forNode = (id: string): string[] => log.filter((l) => l.endsWith(` ${id}`) || l.includes(` ${id} sim `));
+    expect(forNode("a[split=Train,sim=1]")).toEqual(["record a[split=Train,sim=1]", "release node a[split=Train,sim=1]"]);
+    expect(forNode("r")).toEqual(["record r", "release scan r sim 0", "release scan r sim 1", "release sift r"]);
+    expect(log.filter((l) => l.startsWith("release"))).toHaveLength(2 + 2 + 3);
+  });
+
+  it("releases the units of a node that failed or whose worker was lost too", async () => {
+    const log: string[] = [];
+    const outcome = (task: WorkTask): WorkResult | "lost" =>
+      task.nodeId === "a[split=Train,sim=0]" ? { ok: false, message: "cursed", logs: [], lateReads: [] } : task.nodeId === "a[split=Train,sim=1]" ? "lost" : ok();
+    const summary = await schedule(options(schedulerGraph(2), new ReleasingRunner(log, outcome), { keepGoing: true }));
+    expect(summary.failed.map((f) => f.nodeId)).toEqual(["a[split=Train,sim=0]", "a[split=Train,sim=1]"]);
+    expect(log).toEqual(["release node a[split=Train,sim=0]", "release node a[split=Train,sim=1]"]);
+  });
+});
+
 describe("schedule events", () => {
   it("announces a stage before any of its nodes, and finishes it after the last", async () => {
     const opts = options(schedulerGraph(), new FakeRunner(2, 2));

@@ -13,16 +13,25 @@ import { join } from "node:path";
 export interface JournalEntry {
   readonly runId: string;
   readonly jobId: string;
-  readonly resultsDir: string;
   /** The log file pattern (`%A`, `%a`). */
   readonly log: string;
-  /** Per array index, the keys of its units (see SlurmRunner: unit and configuration). */
+  /** Per array index, the keys of its units (see SlurmRunner: unit and configuration); a unit's result file follows from its key's unit and configuration. */
   readonly keys: readonly (readonly string[])[];
 }
 
 /** The journal folder of a cache. */
 export function journalDir(cacheDir: string): string {
   return join(cacheDir, "slurm", "journal");
+}
+
+/** Whether any coordinator's journal is in the cache (one that stopped without ending its run, if no run is active). */
+export async function journalsLeft(cacheDir: string): Promise<boolean> {
+  try {
+    return (await readdir(journalDir(cacheDir))).some((n) => n.endsWith(".jsonl"));
+  } catch (caught) {
+    if ((caught as { code?: unknown }).code === "ENOENT") return false;
+    throw caught;
+  }
 }
 
 export class Journal {

@@ -4,7 +4,7 @@
  *
  * ```yaml
  * slurm:
- *   batch_size: 50             # nodes per array task (default 50)
+ *   batch_size: 50             # nodes per array task (default: spread over the partition's CPUs, at least 50 per task)
  *   target_task_seconds: 300   # or: pack as many nodes as take about this long (measured per stage)
  *   throttle: 8                # at most this many array tasks of one job run at once (%N)
  *   poll_min_ms: 200           # status query interval, backing off to poll_max_ms while nothing changes
@@ -35,8 +35,12 @@ export interface SlurmResources {
 
 /** The backend's settings, defaults filled in. */
 export interface SlurmSettings {
-  /** Nodes per array task, when no target duration is given or nothing of the stage ran yet. */
-  readonly batchSize: number;
+  /**
+   * Nodes per array task, when no target duration is given or nothing of the stage ran yet;
+   * unset: as many as spread the stage's ready nodes over the CPUs its partition has, at least
+   * AUTO_BATCH_MIN (slurm-runner.ts).
+   */
+  readonly batchSize?: number;
   /** Pack nodes so that a task takes about this long (from the stage's nodes that ran in this run). */
   readonly targetTaskSeconds?: number;
   /** `%N` of `--array`: at most this many tasks of one array run at once. */
@@ -77,7 +81,7 @@ export function slurmSettings(resolved: ConfigObject): Result<SlurmSettings, str
 function defaults(given: Partial<Record<(typeof SETTING_KEYS)[number], number>>, resources: SlurmResources = {}): SlurmSettings {
   const pollMinMs = given.poll_min_ms ?? 200;
   return {
-    batchSize: given.batch_size ?? 50,
+    ...(given.batch_size === undefined ? {} : { batchSize: given.batch_size }),
     ...(given.target_task_seconds === undefined ? {} : { targetTaskSeconds: given.target_task_seconds }),
     ...(given.throttle === undefined ? {} : { throttle: given.throttle }),
     pollMinMs,

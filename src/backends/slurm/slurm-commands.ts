@@ -1,13 +1,13 @@
 /**
  * Slurm's command-line tools as the backend uses them, behind one small interface so tests
  * can count or fake the calls. Every call is counted by tool: the backend's promise is a
- * number of sbatch / squeue / sacct / scontrol / scancel calls per run of O(stages + batches),
+ * number of sbatch / squeue / sacct / scontrol / scancel / sinfo calls per run of O(stages + batches),
  * not O(nodes).
  */
 import { execFile } from "node:child_process";
 
 /** The tools called. */
-export type SlurmTool = "sbatch" | "squeue" | "sacct" | "scontrol" | "scancel";
+export type SlurmTool = "sbatch" | "squeue" | "sacct" | "scontrol" | "scancel" | "sinfo";
 
 /** What a call printed and how it ended. */
 export interface ToolOutput {
@@ -25,7 +25,7 @@ export interface SlurmCommands {
 
 /** The tools on this machine's PATH. */
 export class SystemSlurmCommands implements SlurmCommands {
-  readonly calls: Record<SlurmTool, number> = { sbatch: 0, squeue: 0, sacct: 0, scontrol: 0, scancel: 0 };
+  readonly calls: Record<SlurmTool, number> = { sbatch: 0, squeue: 0, sacct: 0, scontrol: 0, scancel: 0, sinfo: 0 };
 
   run(tool: SlurmTool, args: readonly string[]): Promise<ToolOutput> {
     this.calls[tool]++;

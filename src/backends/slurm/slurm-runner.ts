@@ -1,22 +1,25 @@
 /**
  * Runs units of work as Slurm array jobs. The coordinator (this process) keeps the DAG, the
  * fingerprints and the state store; compute nodes only run the units a manifest lists and
- * write one result file per unit, which this runner reads back and hands to the scheduler as
- * if a worker thread had answered.
+ * write one result file per unit next to its outputs, which this runner reads back and hands
+ * to the scheduler as if a worker thread had answered, and removes once the scheduler has
+ * recorded the node (`release`).
  *
  * Packing: units handed in together (the scheduler gives every ready node at once) are
  * gathered per stage for a moment, cut into batches (`batch_size`, or as many as take
- * `target_task_seconds` by the stage's durations so far), and submitted as one array job
- * per stage and gathering — at most MaxArraySize tasks each, `%throttle` at once.
+ * `target_task_seconds` by the stage's durations so far, or by default spread over the CPUs
+ * the stage's partition has, at least AUTO_BATCH_MIN per task), and submitted as one array
+ * job per stage and gathering — at most MaxArraySize tasks each, `%throttle` at once.
  *
- * Status: one run-scoped query per cycle (all jobs carry the run id as their name) with
- * back-off while nothing changes: sacct where the cluster keeps accounting, else squeue for
+ * Status: result files are looked for every `poll_min_ms` (local reads, about one per
+ * running task), and Slurm is asked once per cycle (all jobs carry the run id as their name),
+ * with back-off while nothing changes: sacct where the cluster keeps accounting, else squeue for
  * live tasks and, for a task that left the queue without all its result files, after the
  * file-system lag allowed, `scontrol show job` for its end state. A state Slurm no longer
  * knows is asked again and never taken as success.
  */
 import { createHash } from "node:crypto";
-import { mkdir, readdir, writeFile } from "node:fs/promises";
+import { mkdir, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { serialize } from "node:v8";
 import { PACKAGE_ROOT } from "../../core/executor-loader.js";
@@ -36,8 +39,10 @@ export interface SlurmRunnerOptions {
   readonly source: PipelineSource;
   /** The run id: every job's name, so one query finds the run's jobs. */
   readonly runId: string;
-  /** The project's cache folder: manifests, result files and job logs go to `slurm/<run id>/` in it, the journal to `slurm/journal/`. */
+  /** The project's cache folder: manifests and job logs go to `slurm/<run id>/` in it, the journal to `slurm/journal/`. */
   readonly cacheDir: string;
+  /** The folder of a unit's outputs, where its result file goes (PipelineContext.outputFolder). */
+  readonly folderOf: (task: WorkTask) => string;
   readonly settings: SlurmSettings;
   /** A stage's resources, defaults merged in. */
   readonly resourcesOf: (stage: string) => SlurmResources;
@@ -57,6 +62,8 @@ type Settle = { readonly kind: "result"; readonly result: WorkResult } | { reado
 interface Unit {
   readonly task: WorkTask;
   readonly key: string;
+  /** Its result file. */
+  readonly path: string;
   attempts: number;
   settled: boolean;
   readonly settle: (s: Settle) => void;
@@ -65,7 +72,6 @@ interface Unit {
 interface Submission {
   readonly runId: string;
   readonly jobId: string;
-  readonly resultsDir: string;
   readonly log: string;
   /** Units waited on, per array index (an attached old job: only the ones this run asked for). */
   readonly units: Map<number, Map<number, Unit>>;
@@ -75,6 +81,8 @@ interface Submission {
   readonly unknown: Map<number, number>;
   /** Indices this runner cancelled (held back: their units did not start, or were stopped). */
   readonly cancelled: Set<number>;
+  /** Indices the last query found still pending: no result file can be there yet. */
+  readonly pending: Set<number>;
 }
 
 /** The state of a task its array job no longer lists: it left the queue before it ran. */
@@ -83,6 +91,12 @@ const GONE = "GONE";
 const ENDED = new Set([GONE, "COMPLETED", "FAILED", "CANCELLED", "TIMEOUT", "OUT_OF_MEMORY", "NODE_FAIL", "PREEMPTED", "BOOT_FAIL", "DEADLINE", "REVOKED", "SPECIAL_EXIT"]);
 /** How often an end state Slurm does not know is asked again before the unit fails. */
 const UNKNOWN_CHECKS = 3;
+/**
+ * Fewest units per array task when `batch_size` is not set: a task pays a process start, the
+ * pipeline's start-up and Slurm's scheduling of it (together 1-3 s on the test cluster), which
+ * 50 units of even a trivial stage outweigh.
+ */
+export const AUTO_BATCH_MIN = 50;
 
 /** A Slurm array job runner. */
 export class SlurmRunner implements NodeRunner {
@@ -105,6 +119,8 @@ export class SlurmRunner implements NodeRunner {
   #terminated = false;
   #polling: Promise<void> | undefined;
   #maxArraySize: number | undefined;
+  /** Total CPUs per partition ("" for the default one), asked once; empty when sinfo did not answer. */
+  #partitionCpus: Promise<Map<string, number>> | undefined;
   /** Whether sacct has the run's jobs; undefined until asked. */
   #sacct: boolean | undefined;
   /** Earlier coordinators' journalled units, by key; read on first use. */
@@ -131,6 +147,7 @@ export class SlurmRunner implements NodeRunner {
       const unit: Unit = {
         task,
         key: `${this.#configKey}:${digest(serialize(task))}`,
+        path: this.#resultPath(task),
         attempts: 0,
         settled: false,
         settle: (s) => {
@@ -164,7 +181,7 @@ export class SlurmRunner implements NodeRunner {
     await this.#polling;
     const c = this.#commands.calls;
     if (this.#submissions.length > 0) {
-      this.#o.onNote?.(`Slurm calls this run: ${String(c.sbatch)} sbatch, ${String(c.squeue)} squeue, ${String(c.sacct)} sacct, ${String(c.scontrol)} scontrol, ${String(c.scancel)} scancel`);
+      this.#o.onNote?.(`Slurm calls this run: ${String(c.sbatch)} sbatch, ${String(c.squeue)} squeue, ${String(c.sacct)} sacct, ${String(c.scontrol)} scontrol, ${String(c.scancel)} scancel, ${String(c.sinfo)} sinfo`);
     }
     const left = await this.#leftBehind;
     if (left !== undefined) {
@@ -180,7 +197,7 @@ export class SlurmRunner implements NodeRunner {
     const left = await (this.#leftBehind ??= this.#readLeftBehind());
     const earlier = left.byKey.get(unit.key);
     if (earlier !== undefined) {
-      const done = await readUnitResult(resultFile(earlier.entry.resultsDir, earlier.index, earlier.unit));
+      const done = await readUnitResult(unit.path);
       if (done !== undefined) {
         this.#observe(unit.task.stage, done.durationMs);
         unit.settle({ kind: "result", result: located(done) });
@@ -189,7 +206,7 @@ export class SlurmRunner implements NodeRunner {
       if (left.live.has(`${earlier.entry.jobId}_${String(earlier.index)}`)) {
         let sub = this.#attached.get(earlier.entry.jobId);
         if (sub === undefined) {
-          sub = newSubmission(earlier.entry.runId, earlier.entry.jobId, earlier.entry.resultsDir, earlier.entry.log);
+          sub = newSubmission(earlier.entry.runId, earlier.entry.jobId, earlier.entry.log);
           this.#attached.set(earlier.entry.jobId, sub);
           this.#submissions.push(sub);
           this.#o.onNote?.(`re-attached to Slurm job ${earlier.entry.jobId} of run ${earlier.entry.runId} (its coordinator stopped): its units are not submitted again`);
@@ -231,7 +248,7 @@ export class SlurmRunner implements NodeRunner {
     const max = await this.#arrayLimit();
     for (const units of groups) {
       const stage = units[0]?.task.stage ?? "";
-      const size = this.#batchSize(stage);
+      const size = await this.#batchSize(stage, units.length);
       const batches: Unit[][] = [];
       for (let i = 0; i < units.length; i += size) batches.push(units.slice(i, i + size));
       for (let i = 0; i < batches.length; i += max) {
@@ -243,17 +260,37 @@ export class SlurmRunner implements NodeRunner {
     }
   }
 
-  /** Array tasks that `units` units of `stage` are packed into (one array job unless past MaxArraySize). */
-  tasksFor(stage: string, units: number): number {
-    return Math.ceil(units / this.#batchSize(stage));
+  /** Array tasks that `units` units of `stage` handed in together are packed into (one array job unless past MaxArraySize). */
+  async tasksFor(stage: string, units: number): Promise<number> {
+    return Math.ceil(units / (await this.#batchSize(stage, units)));
   }
 
-  /** Nodes per array task for `stage`: from the target duration once its nodes' durations are known. */
-  #batchSize(stage: string): number {
-    const target = this.#o.settings.targetTaskSeconds;
+  /**
+   * Units per array task for `units` units of `stage`: from the target duration once the
+   * stage's durations are known, else `batch_size`, else spread over the task slots the
+   * cluster has for the stage. Why spread by default: tasks beyond the slots run in waves, and
+   * each wave pays the tasks' start-up and Slurm's scheduling again (3 s per wave measured on
+   * the one-node cluster), so one wave of longer tasks ends sooner than several of short ones.
+   */
+  async #batchSize(stage: string, units: number): Promise<number> {
+    const { targetTaskSeconds: target, batchSize } = this.#o.settings;
     const seen = this.#durations.get(stage);
-    if (target === undefined || seen === undefined || seen.count === 0) return this.#o.settings.batchSize;
-    return Math.max(1, Math.round((target * 1000) / Math.max(1, seen.total / seen.count)));
+    if (target !== undefined && seen !== undefined && seen.count > 0) return Math.max(1, Math.round((target * 1000) / Math.max(1, seen.total / seen.count)));
+    if (batchSize !== undefined) return batchSize;
+    return Math.max(AUTO_BATCH_MIN, Math.ceil(units / (await this.#slots(stage))));
+  }
+
+  /** How many tasks of `stage` can run at once: its partition's CPUs over the task's CPUs, at most the throttle (unbounded when sinfo does not say). */
+  async #slots(stage: string): Promise<number> {
+    const resources = this.#o.resourcesOf(stage);
+    const cpus = (await (this.#partitionCpus ??= this.#readPartitionCpus())).get(resources.partition ?? "");
+    const slots = cpus === undefined ? Number.POSITIVE_INFINITY : Math.max(1, Math.floor(cpus / (resources.cpus ?? 1)));
+    return Math.min(slots, this.#o.settings.throttle ?? Number.POSITIVE_INFINITY);
+  }
+
+  async #readPartitionCpus(): Promise<Map<string, number>> {
+    const out = await this.#commands.run("sinfo", ["-h", "-o", "%P|%C"]);
+    return out.code === 0 ? parseSinfoCpus(out.stdout) : new Map();
   }
 
   #observe(stage: string, ms: number): void {
@@ -276,24 +313,25 @@ export class SlurmRunner implements NodeRunner {
   async #submit(stage: string, batches: readonly Unit[][]): Promise<void> {
     const seq = ++this.#seq;
     const dir = join(this.#runDir, `${String(seq).padStart(4, "0")}-${stage}`);
-    const resultsDir = join(dir, "results");
     const manifest = join(dir, "manifest.bin");
     const script = join(dir, "job.sh");
     const log = join(dir, "logs", "%A_%a.log");
     await mkdir(join(dir, "logs"), { recursive: true });
-    await mkdir(resultsDir, { recursive: true });
+    // A result file already there is no journalled job's (#place took those): an earlier run's
+    // that was never recorded. Left, it would be read as this submission's answer.
+    for (const b of batches) for (const u of b) await rm(u.path, { force: true });
     // The environment may be process.env itself, a host object v8 does not serialise.
     const source = { ...this.#o.source, env: { ...this.#o.source.env } };
-    await writeManifest(manifest, { format: 1, runId: this.#o.runId, source, resultsDir, tasks: batches.map((b) => b.map((u) => u.task)) });
+    await writeManifest(manifest, { format: 2, runId: this.#o.runId, source, tasks: batches.map((b) => b.map((u) => u.task)), results: batches.map((b) => b.map((u) => u.path)) });
     const nodes = batches.reduce((a, b) => a + b.length, 0);
     await writeFile(script, this.scriptFor(stage, batches.length, manifest, log, `${String(nodes)} units of stage ${stage}`));
     const out = await this.#commands.run("sbatch", ["--parsable", script]);
     const jobId = out.stdout.trim().split(";")[0] ?? "";
     if (out.code !== 0 || !/^\d+$/.test(jobId)) throw new Error(`sbatch refused the job of stage ${stage} (${script}): ${(out.stderr || out.stdout).trim()}`);
-    const sub = newSubmission(this.#o.runId, jobId, resultsDir, log);
+    const sub = newSubmission(this.#o.runId, jobId, log);
     for (const [i, b] of batches.entries()) sub.units.set(i, new Map(b.map((u, k) => [k, u])));
     this.#submissions.push(sub);
-    await this.#journal.append({ runId: this.#o.runId, jobId, resultsDir, log, keys: batches.map((b) => b.map((u) => u.key)) });
+    await this.#journal.append({ runId: this.#o.runId, jobId, log, keys: batches.map((b) => b.map((u) => u.key)) });
     // Held back while sbatch ran: the new tasks wait in the queue, so they are cancelled too.
     if (this.#held) void this.#cancel(this.#terminated ? "all" : "pending").catch(() => undefined);
     this.#poll();
@@ -327,16 +365,39 @@ export class SlurmRunner implements NodeRunner {
     return this.#submissions.some((s) => [...s.units.values()].some((m) => [...m.values()].some((u) => !u.settled)));
   }
 
+  /**
+   * Result files every `pollMinMs`; Slurm every `pollMinMs` too while things change, backing off
+   * to `pollMaxMs` while nothing does. Why apart: a task's results are what the coordinator
+   * waits for, and reading them costs Slurm nothing; with one back-off for both, a stage whose
+   * task had run a while was noticed only at the next (backed-off) query, up to pollMaxMs late,
+   * and a pipeline of many stages paid that once per stage.
+   */
   async #pollLoop(): Promise<void> {
     const { pollMinMs, pollMaxMs } = this.#o.settings;
-    let interval = pollMinMs;
+    let queryEvery = pollMinMs;
+    let queryAt = performance.now() + pollMinMs;
+    let pendingAt = 0;
     while (this.#outstanding()) {
-      await sleep(interval);
+      await sleep(pollMinMs);
+      // Tasks the last query found pending are looked at about once a second (or once a
+      // millisecond per such task, when more): one may have started since, but thousands
+      // waiting in the queue must not cost thousands of reads every pass.
+      const now = performance.now();
+      const pending = this.#submissions.reduce((n, s) => n + s.pending.size, 0);
+      const withPending = now - pendingAt >= Math.max(1000, pending);
+      if (withPending) pendingAt = now;
+      for (const sub of this.#submissions) {
+        // A failure to read is the cycle's to report, when it looks again.
+        await this.#collect(sub, false, withPending).catch(() => false);
+      }
+      if (!this.#outstanding()) break;
+      if (performance.now() < queryAt && !this.#terminated) continue;
       const changed = await this.#cycle().catch((caught: unknown) => {
         this.#o.onNote?.(`querying Slurm failed (asked again): ${caught instanceof Error ? caught.message : String(caught)}`);
         return false;
       });
-      interval = changed ? pollMinMs : Math.min(pollMaxMs, interval * 2);
+      queryEvery = changed ? pollMinMs : Math.min(pollMaxMs, queryEvery * 2);
+      queryAt = performance.now() + queryEvery;
     }
   }
 
@@ -354,6 +415,8 @@ export class SlurmRunner implements NodeRunner {
       for (const [index, units] of sub.units) {
         if ([...units.values()].every((u) => u.settled)) continue;
         const state = states.get(`${sub.jobId}_${String(index)}`);
+        if (state?.state === "PENDING") sub.pending.add(index);
+        else sub.pending.delete(index);
         if (state !== undefined && !ENDED.has(state.state)) {
           sub.endedAt.delete(index);
           continue;
@@ -365,8 +428,8 @@ export class SlurmRunner implements NodeRunner {
         if (now - since >= lag) ended.push(index);
       }
       if (ended.length === 0) continue;
-      // One more look: the files may have arrived since the cycle began.
-      if (await this.#collect(sub)) changed = true;
+      // One more look, at every unit: the files may have arrived since the cycle began.
+      if (await this.#collect(sub, true)) changed = true;
       const final = this.#sacct === true ? states : await this.#endStates(sub);
       for (const index of ended) {
         const units = [...(sub.units.get(index)?.values() ?? [])].filter((u) => !u.settled);
@@ -388,29 +451,44 @@ export class SlurmRunner implements NodeRunner {
     return changed;
   }
 
-  /** Settles the units of `sub` whose result files are there; whether any was. */
-  async #collect(sub: Submission): Promise<boolean> {
-    let names: Set<string>;
-    try {
-      names = new Set(await readdir(sub.resultsDir));
-    } catch (caught) {
-      if ((caught as { code?: unknown }).code === "ENOENT") return false;
-      throw caught;
-    }
+  /**
+   * Settles the units of `sub` whose result files are there; whether any was. A task runs its
+   * units in order and writes each one's result before the next starts, so unless `all` the
+   * look at a task stops at its first unit without one: a cycle reads about one file per
+   * running task, however many units wait. Without `pending`, tasks the last query found
+   * pending are skipped.
+   */
+  async #collect(sub: Submission, all = false, pending = true): Promise<boolean> {
     let changed = false;
     for (const [index, units] of sub.units) {
-      for (const [k, unit] of units) {
-        if (unit.settled) continue;
-        const file = resultFile(sub.resultsDir, index, k);
-        if (!names.has(file.slice(sub.resultsDir.length + 1))) continue;
-        const done = await readUnitResult(file);
-        if (done === undefined) continue;
+      if (!pending && sub.pending.has(index)) continue;
+      for (const k of [...units.keys()].sort((a, b) => a - b)) {
+        const unit = units.get(k);
+        if (unit === undefined || unit.settled) continue;
+        const done = await readUnitResult(unit.path);
+        if (done === undefined) {
+          if (all) continue;
+          break;
+        }
         this.#observe(unit.task.stage, done.durationMs);
         unit.settle({ kind: "result", result: located(done) });
         changed = true;
       }
     }
     return changed;
+  }
+
+  /**
+   * The scheduler is done with a unit (its node recorded, or failed): its result file goes.
+   * Best effort: a file that cannot be removed is left to `cache gc`, and read by no later run
+   * (a submission removes the file at its units' paths first).
+   */
+  async release(task: WorkTask): Promise<void> {
+    await rm(this.#resultPath(task), { force: true }).catch(() => undefined);
+  }
+
+  #resultPath(task: WorkTask): string {
+    return resultFile(this.#o.folderOf(task), task, this.#configKey);
   }
 
   /** Units of a task that ended without their result files: not started (cancelled by this runner), retried, or lost with Slurm's reason. */
@@ -535,6 +613,23 @@ export interface TaskState {
   readonly reason: string;
 }
 
+/**
+ * `sinfo -h -o %P|%C` lines (partition, CPUs as allocated/idle/other/total) as total CPUs per
+ * partition; the default partition (marked `*`) also under "".
+ */
+export function parseSinfoCpus(text: string): Map<string, number> {
+  const out = new Map<string, number>();
+  for (const line of text.split("\n")) {
+    const [name, cpus] = line.trim().split("|");
+    const total = Number(cpus?.split("/")[3]);
+    if (name === undefined || name === "" || !Number.isInteger(total)) continue;
+    const partition = name.replace(/\*$/, "");
+    out.set(partition, (out.get(partition) ?? 0) + total);
+    if (name.endsWith("*")) out.set("", (out.get("") ?? 0) + total);
+  }
+  return out;
+}
+
 /** `squeue -h -r -o %F|%K|%T|%r` lines (array job id, index, state, reason) by `JOB_INDEX`. */
 export function parseSqueue(text: string): Map<string, TaskState> {
   const out = new Map<string, TaskState>();
@@ -593,8 +688,8 @@ function located(done: UnitResult): WorkResult {
   return { ...r, ranWith: { ...r.ranWith, where: `slurm job ${done.ranOn.jobId}_${String(done.ranOn.arrayTask)} on ${done.ranOn.host}` } };
 }
 
-function newSubmission(runId: string, jobId: string, resultsDir: string, log: string): Submission {
-  return { runId, jobId, resultsDir, log, units: new Map(), endedAt: new Map(), unknown: new Map(), cancelled: new Set() };
+function newSubmission(runId: string, jobId: string, log: string): Submission {
+  return { runId, jobId, log, units: new Map(), endedAt: new Map(), unknown: new Map(), cancelled: new Set(), pending: new Set() };
 }
 
 function notStarted(): WorkResult {

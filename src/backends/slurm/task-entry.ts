@@ -5,16 +5,17 @@
  * coordinator chose the units, and records them from the result files.
  */
 import { hostname } from "node:os";
-import { startWorkHost } from "../work-host.js";
-import type { WorkHost } from "../work-host.js";
+import type { WorkHost } from "../../core/work-host.js";
+import { startWorkHost } from "../start-work-host.js";
 import type { UnitResult } from "./manifest.js";
-import { readManifest, readUnitResult, resultFile, writeUnitResult } from "./manifest.js";
+import { readManifest, readUnitResult, writeUnitResult } from "./manifest.js";
 
 /** Runs array index `task` of the manifest at `file`; the exit code (0 once every unit has its result file). */
 export async function runManifestTask(file: string, task: number, say: (text: string) => void): Promise<number> {
   const manifest = await readManifest(file);
   const units = manifest.tasks[task];
-  if (units === undefined) {
+  const results = manifest.results[task];
+  if (units === undefined || results?.length !== units.length) {
     say(`error: the manifest ${file} has no task ${String(task)} (it has ${String(manifest.tasks.length)})\n`);
     return 2;
   }
@@ -25,13 +26,14 @@ export async function runManifestTask(file: string, task: number, say: (text: st
   } catch (caught) {
     // Every unit fails with the reason, so the coordinator says it once per node, not "no result".
     const message = caught instanceof Error ? caught.message : String(caught);
-    for (const [k] of units.entries()) await writeUnitResult(resultFile(manifest.resultsDir, task, k), { result: { ok: false, message, logs: [], lateReads: [] }, durationMs: 0, ranOn });
+    for (const path of results) await writeUnitResult(path, { result: { ok: false, message, logs: [], lateReads: [] }, durationMs: 0, ranOn });
     say(`${message}\n`);
     return 1;
   }
   for (const [k, unit] of units.entries()) {
-    const path = resultFile(manifest.resultsDir, task, k);
-    // Slurm requeued the task (a node failure): units already done stay done.
+    const path = results[k] ?? "";
+    // Slurm requeued the task (a node failure): units already done stay done. (The coordinator
+    // removed any older file at this path before it submitted the unit.)
     if ((await readUnitResult(path)) !== undefined) continue;
     const t0 = performance.now();
     const result = await host.run(unit);

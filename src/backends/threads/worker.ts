@@ -7,7 +7,7 @@
 import { workerData } from "piscina";
 import type { WorkResult } from "../../scheduler/node-runner.js";
 import type { PoolMessage, WorkerData } from "../pipeline-source.js";
-import { startWorkHost } from "../work-host.js";
+import { startWorkHost } from "../start-work-host.js";
 
 // Built as soon as the thread starts, while the main thread is still judging nodes.
 const data = workerData as WorkerData;

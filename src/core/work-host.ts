@@ -1,30 +1,33 @@
 /**
- * Runs units of work against one PipelineContext: the same code in a worker thread and, for
- * pipelines built by hand, in the calling thread. A stage's exception becomes an `ok: false`
- * result carrying the stage's own message and stack; outputs are digested right after they
- * are committed, in the thread that wrote them.
+ * Runs units of work against one PipelineContext: the same code in a worker thread, a Slurm
+ * task and, for pipelines built by hand, in the calling thread. A stage's exception becomes an
+ * `ok: false` result carrying the stage's own message and stack; outputs are digested right
+ * after they are committed, in the thread that wrote them.
+ *
+ * It sits with the runtime, not with the backends: PipelineContext runs on the calling thread
+ * by default, and a backend starting a host (backends/start-work-host.ts) depends on the
+ * runtime, never the other way round, so neither folder imports the other in a cycle.
  */
 import type { Hasher } from "../cache/hash.js";
-import { hasher as makeHasher } from "../cache/hash.js";
-import { compileHost, loadHostConfig } from "../core/host.js";
-import { PipelineContext } from "../core/pipeline-context.js";
-import { renderDiagnostics } from "../diagnostics/render.js";
-import type { PipelineSource } from "./pipeline-source.js";
 import { stampedDigestMessage, stampedDigestSync } from "../cache/stamped-digest.js";
-import { runNode, runScan, runSift } from "../core/run-node.js";
-import type { StageLogger } from "../core/executor.js";
+import type { PipelineContext } from "./pipeline-context.js";
+import { runNode, runScan, runSift } from "./run-node.js";
+import type { StageLogger } from "./executor.js";
 import type { NodeRunner, StageLogLine, WorkResult, WorkTask, WrittenOutput } from "../scheduler/node-runner.js";
 import { measureUnit } from "../scheduler/unit-usage.js";
+
+/** What a host needs of a pipeline: each stage's runtime, and what its units read and ran with. */
+export type UnitContext = Pick<PipelineContext, "stageRuntime" | "lateReads" | "ranWith">;
 
 /** Errors about files (missing, unreadable, blocked by a folder), reported by their message alone. */
 const DATA_ERRORS = new Set(["MissingInputError", "InputReadError", "OutputPathError"]);
 
 /** Runs work for one pipeline. */
 export class WorkHost {
-  readonly #context: PipelineContext;
+  readonly #context: UnitContext;
   readonly #hasher: Hasher;
 
-  constructor(context: PipelineContext, hasher: Hasher) {
+  constructor(context: UnitContext, hasher: Hasher) {
     this.#context = context;
     this.#hasher = hasher;
   }
@@ -77,20 +80,6 @@ export class WorkHost {
     }
     return this.#done(task, out, logs);
   }
-}
-
-/**
- * Starts the host a worker (a thread, a Slurm task) runs units on, from the coordinator's
- * plain-data source; throws, with the diagnostics rendered, when the pipeline cannot be built.
- */
-export async function startWorkHost(source: PipelineSource): Promise<WorkHost> {
-  const loaded = loadHostConfig(source);
-  if (!loaded.ok) throw new Error(`the worker could not load the configuration:\n${renderDiagnostics(loaded.error, { cwd: source.workDir })}`);
-  const compiled = await compileHost(loaded.value, source.projectDir);
-  if (!compiled.ok) throw new Error(`the worker could not start the pipeline:\n${renderDiagnostics(compiled.error, { cwd: source.workDir })}`);
-  const context = new PipelineContext(loaded.value, compiled.value, source.projectDir, source.workDir);
-  await context.watchPlugins();
-  return new WorkHost(context, await makeHasher());
 }
 
 /** Runs work in the calling thread, one unit at a time. */
