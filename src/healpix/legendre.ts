@@ -167,6 +167,8 @@ export class LegendreKernel {
   #part = 0;
   #ws = 0;
   #f = 0;
+  /** Bytes of one F set (see layout()). */
+  #fSet = 0;
 
   constructor(spec: KernelSpec = { kind: "wasm" }) {
     if (spec.kind === "native") {
@@ -195,10 +197,12 @@ export class LegendreKernel {
   /**
    * Lays out memory for `lanes` ring pairs (rounded up to a multiple of {@link LANES_PER_BLOCK}),
    * multipoles up to lmax and m up to mmax, after an analysis output region of `almBytes` at
-   * offset 0 (kept across calls with the same size); grows the memory when needed. Returns the
-   * padded lane count.
+   * offset 0 (kept across calls with the same size); grows the memory when needed. `sets` F
+   * buffers (default 1) let several fields share one λ_mm state and one set of per-m tables
+   * (spin 2: Q and U), each synthesised into or analysed from its own F. Returns the padded lane
+   * count.
    */
-  layout(lanes: number, lmax: number, mmax: number, almBytes = 0): number {
+  layout(lanes: number, lmax: number, mmax: number, almBytes = 0, sets = 1): number {
     const padded = Math.ceil(lanes / this.#block) * this.#block;
     // The analysis output alm sits first, so it keeps its offset across chunks.
     let at = Math.ceil(almBytes / 16) * 16;
@@ -229,7 +233,8 @@ export class LegendreKernel {
     const partBytes = Math.max(2 * odd, this.#partPerL * (lmax + 2));
     this.#part = take(partBytes);
     this.#ws = take(512);
-    this.#f = take(32 * padded * TILE * Math.ceil((mmax + 1) / TILE));
+    this.#fSet = 32 * padded * TILE * Math.ceil((mmax + 1) / TILE);
+    this.#f = take(sets * this.#fSet);
     ensureMemory(this.#memory, at);
     if (this.#f64.buffer !== this.#memory.buffer) this.#f64 = new Float64Array(this.#memory.buffer);
     // Regions move with lane count and lmax, so per-lmax tables are rebuilt on every layout.
@@ -252,33 +257,33 @@ export class LegendreKernel {
     return this.#f64;
   }
 
-  /** The lane's F column for its north (`south` false) or south ring, tiled over m. */
-  column(lane: number, south: boolean): TiledColumn {
+  /** The lane's F column of F set `set` for its north (`south` false) or south ring, tiled over m. */
+  column(lane: number, south: boolean, set = 0): TiledColumn {
     return {
       data: this.#f64,
-      base: (this.#f + 32 * TILE * lane + (south ? 16 * TILE : 0)) / 8,
+      base: (this.#f + set * this.#fSet + 32 * TILE * lane + (south ? 16 * TILE : 0)) / 8,
       tile: TILE,
       stride: (32 * TILE * this.#lanes) / 8,
     };
   }
 
-  /** Zeroes the lane's F column for the north or south ring. */
-  clearColumn(lane: number, south: boolean): void {
-    const c = this.column(lane, south);
+  /** Zeroes the lane's F column of set `set` for the north or south ring. */
+  clearColumn(lane: number, south: boolean, set = 0): void {
+    const c = this.column(lane, south, set);
     for (let m0 = 0, at = c.base; m0 <= this.#mmax; m0 += TILE, at += c.stride) this.#f64.fill(0, at, at + 2 * TILE);
   }
 
   /**
-   * Double index of F(lane, north or south ring, m): re there, im next. Spin-2 transforms read and
-   * write single entries between kernel calls for the same m.
+   * Double index of F(lane, north or south ring, m) in F set `set`: re there, im next. Spin-2
+   * transforms read and write single entries (the polar rings' low orders).
    */
-  entry(lane: number, south: boolean, m: number): number {
-    return (this.#fAt(m) + 32 * TILE * lane + (south ? 16 * TILE : 0)) / 8;
+  entry(lane: number, south: boolean, m: number, set = 0): number {
+    return (this.#fAt(m, set) + 32 * TILE * lane + (south ? 16 * TILE : 0)) / 8;
   }
 
-  /** Byte offset of F(lane 0, north, m) and the kernel's lane stride and south offset. */
-  #fAt(m: number): number {
-    return this.#f + 32 * TILE * this.#lanes * Math.floor(m / TILE) + 16 * (m % TILE);
+  /** Byte offset of F(lane 0, north, m) in F set `set`. */
+  #fAt(m: number, set: number): number {
+    return this.#f + set * this.#fSet + 32 * TILE * this.#lanes * Math.floor(m / TILE) + 16 * (m % TILE);
   }
 
   /** Double index of the a_lm column (l = m … lmax, interleaved re/im from l = m). */
@@ -317,30 +322,30 @@ export class LegendreKernel {
 
   /**
    * Synthesis for order m: the caller has copied a_lm (l = m … lmax) into the column at
-   * {@link colIndex}; writes F(·, m) for every lane. Returns false when every lane is dead from
-   * m + 1 on (λ_lm negligible for all larger m).
+   * {@link colIndex}; writes F(·, m) of F set `set` for every lane. Returns false when every lane
+   * is dead from m + 1 on (λ_lm negligible for all larger m).
    */
-  synth(m: number): boolean {
+  synth(m: number, set = 0): boolean {
     this.#k.prescale(m, this.#lmax, this.#col, this.#cols, this.#nrm);
     return 0 < this.#k.synth(
       m, this.#lmax, this.#lanes / LANES_PER_BLOCK,
       this.#x, this.#y, this.#v, this.#kexp, this.#dead,
       this.#e2, this.#bc, this.#nrm, this.#lim, this.#bj, this.#bf,
-      this.#cols, this.#fAt(m), 32 * TILE, 16 * TILE,
+      this.#cols, this.#fAt(m, set), 32 * TILE, 16 * TILE,
     );
   }
 
   /**
-   * Analysis for order m: reads F(·, m) and adds Σ_lanes λ_lm·(N ± S) for l = m … lmax into the
-   * output alm region (offset 0) at the column of m, `colStart` doubles in. Returns false when every
-   * lane is dead from m + 1 on.
+   * Analysis for order m: reads F(·, m) of F set `set` and adds Σ_lanes λ_lm·(N ± S) for
+   * l = m … lmax into the output alm region (offset 0) at the column of m, `colStart` doubles in.
+   * Returns false when every lane is dead from m + 1 on.
    */
-  analyze(m: number, colStart: number): boolean {
+  analyze(m: number, colStart: number, set = 0): boolean {
     const live = this.#k.analyze(
       m, this.#lmax, this.#lanes / LANES_PER_BLOCK,
       this.#x, this.#y, this.#v, this.#kexp, this.#dead,
       this.#e2, this.#bc, this.#nrm, this.#lim, this.#bj, this.#bf,
-      this.#part, this.#fAt(m), 32 * TILE, 16 * TILE, this.#ws,
+      this.#part, this.#fAt(m, set), 32 * TILE, 16 * TILE, this.#ws,
     );
     this.#k.finish(m, this.#lmax, this.#part, 8 * colStart, this.#nrm);
     return live > 0;

@@ -34,7 +34,6 @@
  */
 import { almShape, almSize, checkLmax } from "./alm.js";
 import { ringFft } from "./fft.js";
-import type { TiledColumn } from "./fft.js";
 import { legendreKernel, releaseLegendreKernel } from "./legendre.js";
 import type { LegendreKernel } from "./legendre.js";
 import { checkNside } from "./nside.js";
@@ -82,47 +81,65 @@ function fl(l: number, m: number): number {
 }
 
 /**
- * Fills the kernel's a column (l = m … lmax, interleaved) with the coefficients of kernel run
- * `kind` for one field: `g` is that field's a (a^E for Q, a^B for U), `h` the other one and
- * `sign` +1 for Q, −1 for U (Q_m = −Σ(a^E W + i a^B X), U_m = −Σ(a^B W − i a^E X)). The overall
- * minus sign is applied here too.
+ * Writes the kernel column of one field and order m (see {@link synthesizeSpin2}),
+ * w = c0 + c1 + X(c2) − X(X(c1)), n + 2 entries from l = m (n = lmax + 1 − m), into `out` from
+ * double index `at`. `g` is that field's a (a^E for Q, a^B for U), `h` the other one and `sign`
+ * −1 for Q, +1 for U (Q_m = −Σ(a^E W − i a^B X), U_m = −Σ(a^B W + i a^E X)); the overall minus
+ * sign is applied here too. The three parts are
+ *   c0 (1/s²):  −p1(g) + i·sign·m·p3(h), p1_l = −2 n_l (l − m²), p3_l = 2 n_{l+1} f_{l+1} (a_{l+1}),
+ *   c1 (1):     n_l l(l − 1) g,
+ *   c2 (x/s²):  −p3(g) − i·sign·m·q1(h), q1_l = 2 n_l (l − 1),
+ * built once into `c` (3 zero-padded parts of 2(n + 6) doubles) and shifted in one pass, with
+ * X(X(v))_j = ε_j ε_{j−1} v_{j−2} + (ε_j² + ε_{j+1}²) v_j + ε_{j+1} ε_{j+2} v_{j+2}. `eps[j]` = ε_{m+j}
+ * for j ≤ n + 2; f_{l+1} = (2l + 3) ε_{l+1}, so no square root is taken here.
  */
-function fillColumn(
-  col: Float64Array, at: number, kind: number, m: number, lmax: number, start: number,
-  g: Float64Array, h: Float64Array, sign: number, norm: Float64Array,
+function synthesisColumn(
+  out: Float64Array, at: number, m: number, lmax: number, start: number,
+  g: Float64Array, h: Float64Array, sign: number, norm: Float64Array, eps: Float64Array, c: Float64Array,
 ): void {
+  const n = lmax + 1 - m;
   const sm = sign * m;
-  for (let l = m; l <= lmax; l++) {
-    const k = start + 2 * (l - m);
-    const n = norm[l]!;
-    let re: number, im: number;
-    if (kind === 1) {
-      const c = n * l * (l - 1);
-      re = c * g[k]!;
-      im = c * g[k + 1]!;
-    } else {
-      // p3_l = 2 n_{l+1} f_{l+1} a_{l+1} (the λ_{l−1} terms, moved onto λ_l).
-      const p3 = l < lmax ? 2 * norm[l + 1]! * fl(l + 1, m) : 0;
-      if (kind === 0) {
-        // −p1(g) + i·sign·m·p3(h): W's 1/s² part of g and X's λ_{l−1} part of h.
-        const c = 2 * n * (l - m * m);
-        re = c * g[k]! - (l < lmax ? sm * p3 * h[k + 3]! : 0);
-        im = c * g[k + 1]! + (l < lmax ? sm * p3 * h[k + 2]! : 0);
-      } else {
-        // −p3(g) − i·sign·m·q1(h), q1_l = 2 n_l (l−1): W's x/s² part of g and X's x λ_l part of h.
-        const q1 = 2 * n * (l - 1) * sm;
-        re = -(l < lmax ? p3 * g[k + 2]! : 0) + q1 * h[k + 1]!;
-        im = -(l < lmax ? p3 * g[k + 3]! : 0) - q1 * h[k]!;
-      }
-    }
-    col[at + 2 * (l - m)] = re;
-    col[at + 2 * (l - m) + 1] = im;
+  const len = 2 * (n + 6);
+  const c1 = len, c2 = 2 * len;
+  // Entry j of a part sits at 2(j + 2); the zero entries around 0 … n − 1 stand for v_j outside it.
+  for (let part = 0; part < 3; part++) {
+    c.fill(0, part * len, part * len + 4);
+    c.fill(0, part * len + 2 * (n + 2), (part + 1) * len);
   }
-}
-
-/** A plain (single-tile) column over m in `data` at double index `base`. */
-function plainColumn(data: Float64Array, base: number, mmax: number): TiledColumn {
-  return { data, base, tile: mmax + 1, stride: 0 };
+  for (let j = 0; j < n; j++) {
+    const l = m + j;
+    const k = start + 2 * j;
+    const nl = norm[l]!;
+    const gr = g[k]!, gi = g[k + 1]!;
+    let p3 = 0, gr1 = 0, gi1 = 0, hr1 = 0, hi1 = 0;
+    if (l < lmax) {
+      p3 = 2 * norm[l + 1]! * (2 * l + 3) * eps[j + 1]!;
+      gr1 = g[k + 2]!;
+      gi1 = g[k + 3]!;
+      hr1 = h[k + 2]!;
+      hi1 = h[k + 3]!;
+    }
+    const i = 2 * (j + 2);
+    const a0 = 2 * nl * (l - m * m);
+    c[i] = a0 * gr - sm * p3 * hi1;
+    c[i + 1] = a0 * gi + sm * p3 * hr1;
+    const a1 = nl * l * (l - 1);
+    c[c1 + i] = a1 * gr;
+    c[c1 + i + 1] = a1 * gi;
+    const q1 = 2 * nl * (l - 1) * sm;
+    c[c2 + i] = -p3 * gr1 + q1 * h[k + 1]!;
+    c[c2 + i + 1] = -p3 * gi1 - q1 * h[k]!;
+  }
+  for (let j = 0; j < n + 2; j++) {
+    const i = 2 * (j + 2);
+    const e0 = eps[j]!, e1 = eps[j + 1]!;
+    const em = j >= 1 ? eps[j - 1]! : 0;
+    const mm = e0 * em, mid = e0 * e0 + e1 * e1, pp = e1 * eps[j + 2]!;
+    out[at + 2 * j] = c[i]! + c[c1 + i]! + e0 * c[c2 + i - 2]! + e1 * c[c2 + i + 2]!
+      - (mm * c[c1 + i - 4]! + mid * c[c1 + i]! + pp * c[c1 + i + 4]!);
+    out[at + 2 * j + 1] = c[i + 1]! + c[c1 + i + 1]! + e0 * c[c2 + i - 1]! + e1 * c[c2 + i + 3]!
+      - (mm * c[c1 + i - 3]! + mid * c[c1 + i + 1]! + pp * c[c1 + i + 5]!);
+  }
 }
 
 /**
@@ -230,15 +247,17 @@ function oneMinusPlus(x: number, s2: number): [number, number] {
 }
 
 /**
- * Q_m, U_m for m < {@link WIGNER_M} of the chunk's lanes into `acc` (layout of synthesizeSpin2), from the
- * Wigner recurrence: Q_m = −Σ_l (a^E W − i a^B X), U_m = −Σ_l (a^B W + i a^E X).
+ * Q_m, U_m for m < {@link WIGNER_M} of the chunk's polar lanes, from the Wigner recurrence:
+ * Q_m = −Σ_l (a^E W − i a^B X), U_m = −Σ_l (a^B W + i a^E X), times s² (the kernel's F sets hold
+ * s² F; see synthesizeSpin2), replacing the kernel's values there.
  */
 function wignerSynthesis(
   almE: Float64Array, almB: Float64Array, lmax: number, mmax: number, pairs: RingPairs,
-  from: number, count: number, acc: Float64Array, colLen: number, t: WignerTables,
+  from: number, count: number, kernel: LegendreKernel, t: WignerTables,
 ): void {
   const w = new Float64Array(lmax + 1);
   const xx = new Float64Array(lmax + 1);
+  const f = kernel.f64;
   for (let m = 0; m <= Math.min(WIGNER_M - 1, mmax); m++) {
     wignerOrder(t, m, lmax);
     const start = 2 * ((m * (2 * lmax + 1 - m)) / 2 + m);
@@ -253,11 +272,13 @@ function wignerSynthesis(
         ur -= almB[k]! * wl - almE[k + 1]! * xl;
         ui -= almB[k + 1]! * wl + almE[k]! * xl;
       }
-      const a = 2 * lane * colLen + ring * colLen + 2 * m;
-      acc[a] = qr;
-      acc[a + 1] = qi;
-      acc[a + 2 * count * colLen] = ur;
-      acc[a + 2 * count * colLen + 1] = ui;
+      const s = pairs.sinTheta[from + lane]!;
+      const s2 = s * s;
+      const q = kernel.entry(lane, ring === 1, m, 0), u = kernel.entry(lane, ring === 1, m, 1);
+      f[q] = s2 * qr;
+      f[q + 1] = s2 * qi;
+      f[u] = s2 * ur;
+      f[u + 1] = s2 * ui;
     });
   }
 }
@@ -318,8 +339,11 @@ function epsilons(m: number, n: number, out: Float64Array): void {
  * Spin-2 synthesis core: (a^E, a^B) (validated) → (Q, U) (validated).
  *
  * Per field and m ≥ {@link WIGNER_M}, the three runs F = (1/s²) S[c0] + S[c1] + (x/s²) S[c2]
- * (columns of fillColumn) become one: s² F = S[c0 + c1 + X(c2) − X(X(c1))] with s² = 1 − x² and
- * the exact shift X of {@link xShift}, so the kernel runs once per field and m, to lmax + 2.
+ * (see {@link synthesisColumn}) become one: s² F = S[c0 + c1 + X(c2) − X(X(c1))] with s² = 1 − x²
+ * and the exact shift X of {@link xShift}, so the kernel runs once per field and m, to lmax + 2.
+ * Q and U have a kernel F set each, so the ring FFTs read s² F straight from kernel memory and
+ * the 1/s² is applied to the ring's pixels: no per-call buffer of F (at nside 256 a fresh 25 MB
+ * buffer cost as much as both kernel passes, its pages being touched for the first time).
  */
 function synthesizeSpin2(
   almE: Float64Array, almB: Float64Array, lmax: number, mmax: number, pairs: RingPairs, outQ: FloatMap, outU: FloatMap,
@@ -327,64 +351,44 @@ function synthesizeSpin2(
   const kernel = legendreKernel();
   const { norm } = spin2Tables(lmax);
   const lk = lmax + 2;
-  // Q and U columns per lane and ring: 2 fields × 2 rings × 16 bytes per m.
-  const chunk = lanesPerChunk(pairs.count, mmax, pairs.npix, 64);
-  const colLen = 2 * (mmax + 1);
-  const acc = new Float64Array(4 * colLen * Math.min(chunk, pairs.count));
+  // The second F set: 32 more bytes per lane and m.
+  const chunk = lanesPerChunk(pairs.count, mmax, pairs.npix, 32);
   const fields: readonly [Float64Array, Float64Array, number][] = [[almE, almB, -1], [almB, almE, 1]];
   const low = wignerTables(lmax);
-  const eps = new Float64Array(lk + 2);
-  const c = [0, 1, 2].map(() => new Float64Array(2 * (lmax + 1)));
-  const t1 = new Float64Array(2 * (lk + 1));
-  const t2 = new Float64Array(2 * (lk + 1));
-  const invS2 = new Float64Array(pairs.count);
-  for (let p = 0; p < pairs.count; p++) invS2[p] = 1 / (pairs.sinTheta[p]! * pairs.sinTheta[p]!);
+  const eps = new Float64Array(lmax + 5);
+  const scratch = new Float64Array(6 * (lmax + 7));
   for (let from = 0; from < pairs.count; from += chunk) {
     const count = Math.min(chunk, pairs.count - from);
-    kernel.layout(count, lk, mmax);
+    kernel.layout(count, lk, mmax, 0, 2);
     kernel.setLanes(pairs.cosTheta, pairs.sinTheta, from, count);
-    acc.fill(0);
     const mEnd = legendreSweep(kernel, mmax, (m) => {
       const start = 2 * ((m * (2 * lmax + 1 - m)) / 2 + m);
-      const n = lmax + 1 - m;
-      epsilons(m, n + 2, eps);
+      epsilons(m, lmax + 4 - m, eps);
       let live = false;
-      const f = kernel.f64;
-      const col = kernel.colIndex;
       for (let field = 0; field < 2; field++) {
         const [g, h, sign] = fields[field]!;
-        for (let kind = 0; kind < 3; kind++) fillColumn(c[kind]!, 0, kind, m, lmax, start, g, h, sign, norm);
-        // w = c0 + c1 + X(c2) − X(X(c1)), n + 2 entries.
-        xShift(c[2]!, n, eps, t1);
-        xShift(c[1]!, n, eps, t2);
-        f.fill(0, col, col + 2 * (n + 2));
-        for (let i = 0; i < 2 * n; i++) f[col + i] = c[0]![i]! + c[1]![i]!;
-        for (let i = 0; i < 2 * (n + 1); i++) f[col + i] = f[col + i]! + t1[i]!;
-        xShift(t2, n + 1, eps, t1);
-        for (let i = 0; i < 2 * (n + 2); i++) f[col + i] = f[col + i]! - t1[i]!;
-        live = kernel.synth(m) || live;
-        const no0 = kernel.entry(0, false, m), laneStep = kernel.entry(1, false, m) - no0;
-        const southStep = kernel.entry(0, true, m) - no0;
-        for (let lane = 0, no = no0, a = 2 * field * count * colLen + 2 * m; lane < count; lane++, no += laneStep, a += 2 * colLen) {
-          const r = invS2[from + lane]!;
-          acc[a] = r * f[no]!;
-          acc[a + 1] = r * f[no + 1]!;
-          acc[a + colLen] = r * f[no + southStep]!;
-          acc[a + colLen + 1] = r * f[no + southStep + 1]!;
-        }
+        synthesisColumn(kernel.f64, kernel.colIndex, m, lmax, start, g, h, sign, norm, eps, scratch);
+        live = kernel.synth(m, field) || live;
       }
       return live;
     });
-    wignerSynthesis(almE, almB, lmax, mmax, pairs, from, count, acc, colLen, low);
+    wignerSynthesis(almE, almB, lmax, mmax, pairs, from, count, kernel, low);
     for (let field = 0; field < 2; field++) {
       const out = field === 0 ? outQ : outU;
       for (let lane = 0; lane < count; lane++) {
         const p = from + lane;
-        const ring = ringFft(pairs.nphi[p]!);
-        const base = (2 * field * count + 2 * lane) * colLen;
-        ring.synthesize(plainColumn(acc, base, mmax), mEnd, pairs.phi0[p]!, out, pairs.northFirst[p]!);
+        const nphi = pairs.nphi[p]!;
+        const ring = ringFft(nphi);
+        const s = pairs.sinTheta[p]!;
+        const r = 1 / (s * s);
+        const north = pairs.northFirst[p]!;
+        ring.synthesize(kernel.column(lane, false, field), mEnd, pairs.phi0[p]!, out, north);
+        for (let j = north; j < north + nphi; j++) out[j] = r * out[j]!;
         const south = pairs.southFirst[p]!;
-        if (south >= 0) ring.synthesize(plainColumn(acc, base + colLen, mmax), mEnd, pairs.phi0[p]!, out, south);
+        if (south >= 0) {
+          ring.synthesize(kernel.column(lane, true, field), mEnd, pairs.phi0[p]!, out, south);
+          for (let j = south; j < south + nphi; j++) out[j] = r * out[j]!;
+        }
       }
     }
   }
@@ -392,24 +396,31 @@ function synthesizeSpin2(
 }
 
 /**
- * a^E, a^B (m < {@link WIGNER_M}) of the chunk's lanes added into `low` (per m, l = m … lmax,
- * E then B), from the Wigner recurrence: a^E += −(W Q̂ − i X Û), a^B += −(W Û + i X Q̂).
- * `zc` holds Q̂, Û per lane and ring in the layout of analyzeSpin2Add.
+ * a^E, a^B (m < {@link WIGNER_M}) of the chunk's polar lanes added into `low` (per m,
+ * l = m … lmax, E then B), from the Wigner recurrence: a^E += −(W Q̂ − i X Û), a^B += −(W Û + i X Q̂).
+ * Reads Q̂/s², Û/s² from the kernel's F sets 0 and 1 (see analyzeSpin2Add) and zeroes those
+ * entries, so the kernel pass leaves them out.
  */
 function wignerAnalysis(
-  lmax: number, mmax: number, pairs: RingPairs, from: number, count: number, zc: Float64Array, colLen: number,
+  lmax: number, mmax: number, pairs: RingPairs, from: number, count: number, kernel: LegendreKernel,
   t: WignerTables, low: Float64Array,
 ): void {
   const w = new Float64Array(lmax + 1);
   const xx = new Float64Array(lmax + 1);
+  const f = kernel.f64;
   let at = 0;
   for (let m = 0; m <= Math.min(WIGNER_M - 1, mmax); m++) {
     wignerOrder(t, m, lmax);
     const n = lmax + 1 - m;
     forPolarRings(t, m, lmax, pairs, from, count, w, xx, (lane, ring) => {
-      const q = 2 * lane * colLen + ring * colLen + 2 * m;
-      const u = q + 2 * count * colLen;
-      const qr = zc[q]!, qi = zc[q + 1]!, ur = zc[u]!, ui = zc[u + 1]!;
+      const s = pairs.sinTheta[from + lane]!;
+      const s2 = s * s;
+      const q = kernel.entry(lane, ring === 1, m, 0), u = kernel.entry(lane, ring === 1, m, 1);
+      const qr = s2 * f[q]!, qi = s2 * f[q + 1]!, ur = s2 * f[u]!, ui = s2 * f[u + 1]!;
+      f[q] = 0;
+      f[q + 1] = 0;
+      f[u] = 0;
+      f[u + 1] = 0;
       for (let l = Math.max(2, m); l <= lmax; l++) {
         const k = at + 2 * (l - m);
         const wl = w[l]!, xl = xx[l]!;
@@ -427,7 +438,9 @@ function wignerAnalysis(
  * Spin-2 analysis core: adds A(Q, U) into (a^E, a^B) (validated sizes); `fresh` when both are
  * all zeros. The adjoint of synthesizeSpin2: per field one kernel run on Z/s² (Z = Q̂, Û) to
  * lmax + 2 gives A1 = A[Z/s²]; then A[xZ/s²] = X(A1) and A[Z] = A1 − X(X(A1)) (combineSpin2).
- * Orders below {@link WIGNER_M} use the Wigner recurrence instead.
+ * The ring FFTs write Z/s² (their weight times 1/s²) straight into the kernel's F sets, Q̂ in set
+ * 0 and Û in set 1. Orders below {@link WIGNER_M} of the polar rings use the Wigner recurrence
+ * instead.
  */
 function analyzeSpin2Add(
   mapQ: FloatMap, mapU: FloatMap, lmax: number, mmax: number, pairs: RingPairs,
@@ -436,25 +449,16 @@ function analyzeSpin2Add(
   const kernel: LegendreKernel = legendreKernel();
   const lk = lmax + 2;
   const sizeK = 2 * almSize(lk, mmax);
-  const chunk = lanesPerChunk(pairs.count, mmax, pairs.npix, 64);
-  const colLen = 2 * (mmax + 1);
-  const zc = new Float64Array(4 * colLen * Math.min(chunk, pairs.count));
+  const chunk = lanesPerChunk(pairs.count, mmax, pairs.npix, 32);
   const weight = (4 * Math.PI) / pairs.npix;
   const wt = wignerTables(lmax);
   let lowSize = 0;
   for (let m = 0; m <= Math.min(WIGNER_M - 1, mmax); m++) lowSize += 4 * (lmax + 1 - m);
   const low = new Float64Array(lowSize);
-  const invS2 = new Float64Array(pairs.count);
-  const polar = new Uint8Array(pairs.count);
-  for (let p = 0; p < pairs.count; p++) {
-    const s2 = pairs.sinTheta[p]! * pairs.sinTheta[p]!;
-    invS2[p] = 1 / s2;
-    polar[p] = s2 < WIGNER_S2 ? 1 : 0;
-  }
   for (let from = 0; from < pairs.count; from += chunk) {
     const count = Math.min(chunk, pairs.count - from);
     // Two accumulators A[Q̂/s²], A[Û/s²] (layout of lmax + 2) in kernel memory from offset 0.
-    kernel.layout(count, lk, mmax, 8 * 2 * sizeK);
+    kernel.layout(count, lk, mmax, 8 * 2 * sizeK, 2);
     if (from === 0) kernel.f64.fill(0, 0, 2 * sizeK);
     kernel.setLanes(pairs.cosTheta, pairs.sinTheta, from, count);
     for (let field = 0; field < 2; field++) {
@@ -462,32 +466,20 @@ function analyzeSpin2Add(
       for (let lane = 0; lane < count; lane++) {
         const p = from + lane;
         const ring = ringFft(pairs.nphi[p]!);
-        const base = (2 * field * count + 2 * lane) * colLen;
-        ring.analyze(map, pairs.northFirst[p]!, pairs.phi0[p]!, weight, mmax, plainColumn(zc, base, mmax));
+        const s = pairs.sinTheta[p]!;
+        const w = weight / (s * s);
+        ring.analyze(map, pairs.northFirst[p]!, pairs.phi0[p]!, w, mmax, kernel.column(lane, false, field));
         const south = pairs.southFirst[p]!;
-        if (south >= 0) ring.analyze(map, south, pairs.phi0[p]!, weight, mmax, plainColumn(zc, base + colLen, mmax));
-        else zc.fill(0, base + colLen, base + 2 * colLen);
+        if (south >= 0) ring.analyze(map, south, pairs.phi0[p]!, w, mmax, kernel.column(lane, true, field));
+        else kernel.clearColumn(lane, true, field);
       }
     }
-    wignerAnalysis(lmax, mmax, pairs, from, count, zc, colLen, wt, low);
+    wignerAnalysis(lmax, mmax, pairs, from, count, kernel, wt, low);
     legendreSweep(kernel, mmax, (m) => {
       const colStart = 2 * ((m * (2 * lk + 1 - m)) / 2 + m);
-      let live = false;
-      const f = kernel.f64;
-      const no0 = kernel.entry(0, false, m), laneStep = kernel.entry(1, false, m) - no0;
-      const southStep = kernel.entry(0, true, m) - no0;
-      for (let field = 0; field < 2; field++) {
-        for (let lane = 0, n = no0, a = 2 * field * count * colLen + 2 * m; lane < count; lane++, n += laneStep, a += 2 * colLen) {
-          // Polar rings of m < WIGNER_M are in wignerAnalysis's sums instead.
-          const r = m < WIGNER_M && polar[from + lane] === 1 ? 0 : invS2[from + lane]!;
-          f[n] = r * zc[a]!;
-          f[n + 1] = r * zc[a + 1]!;
-          f[n + southStep] = r * zc[a + colLen]!;
-          f[n + southStep + 1] = r * zc[a + colLen + 1]!;
-        }
-        live = kernel.analyze(m, field * sizeK + colStart) || live;
-      }
-      return live;
+      const liveQ = kernel.analyze(m, colStart, 0);
+      const liveU = kernel.analyze(m, sizeK + colStart, 1);
+      return liveQ || liveU;
     });
   }
   combineSpin2(kernel.f64, lmax, mmax, sizeK, low, almE, almB, fresh);
