@@ -75,11 +75,6 @@ function spin2Tables(lmax: number): Spin2Tables {
   return { norm };
 }
 
-/** f_l for order m (0 at l = m, where λ_{l−1} vanishes). */
-function fl(l: number, m: number): number {
-  return Math.sqrt(((2 * l + 1) * (l * l - m * m)) / (2 * l - 1));
-}
-
 /**
  * Writes the kernel column of one field and order m (see {@link synthesizeSpin2}),
  * w = c0 + c1 + X(c2) − X(X(c1)), n + 2 entries from l = m (n = lmax + 1 − m), into `out` from
@@ -210,33 +205,51 @@ function wignerFunctions(
 ): void {
   const s = Math.sqrt(s2);
   const l0 = Math.max(m, 2);
+  const nrm = t.nrm;
+  if (m === 0) {
+    // d^l_{0,2} alone: W = λ-normalised d, X = 0.
+    const abc = t.abc[0];
+    let g = Math.sqrt(3 / 8) * s2, prev = 0;
+    for (let l = l0; l <= lmax; l++) {
+      w[l] = nrm[l]! * g;
+      xx[l] = 0;
+      const next = (abc[3 * l]! * x - abc[3 * l + 1]!) * g - abc[3 * l + 2]! * prev;
+      prev = g;
+      g = next;
+    }
+    return;
+  }
   const parity = m % 2 === 0 ? 1 : -1;
-  for (let branch = 0; branch < (m === 0 ? 1 : 2); branch++) {
+  for (let branch = 0; branch < 2; branch++) {
     const abc = t.abc[branch as 0 | 1];
     let g: number;
-    if (m === 0) g = Math.sqrt(3 / 8) * s2;
-    else if (m === 1) g = branch === 0 ? (opx * s) / 2 : (-omx * s) / 2;
+    if (m === 1) g = branch === 0 ? (opx * s) / 2 : (-omx * s) / 2;
     else {
       // d^m_{m,±2} = (−1)^m √C(2m, m±2) cos(θ/2)^{m±2} sin(θ/2)^{m∓2}.
       const up = branch === 0 ? m + 2 : m - 2;
       g = parity * t.seed[branch]! * Math.pow(opx / 2, up / 2) * Math.pow(omx / 2, (2 * m - up) / 2);
     }
+    // W = (d₊ + d₋)/2, X = (d₊ − d₋)/2, both times √((2l+1)/4π); the halves are folded into g.
+    g *= 0.5;
     let prev = 0;
-    for (let l = l0; l <= lmax; l++) {
-      const v = t.nrm[l]! * g;
-      if (m === 0) {
+    if (branch === 0) {
+      for (let l = l0; l <= lmax; l++) {
+        const v = nrm[l]! * g;
         w[l] = v;
-        xx[l] = 0;
-      } else if (branch === 0) {
-        w[l] = v / 2;
-        xx[l] = v / 2;
-      } else {
-        w[l] = w[l]! + v / 2;
-        xx[l] = xx[l]! - v / 2;
+        xx[l] = v;
+        const next = (abc[3 * l]! * x - abc[3 * l + 1]!) * g - abc[3 * l + 2]! * prev;
+        prev = g;
+        g = next;
       }
-      const next = (abc[3 * l]! * x - abc[3 * l + 1]!) * g - abc[3 * l + 2]! * prev;
-      prev = g;
-      g = next;
+    } else {
+      for (let l = l0; l <= lmax; l++) {
+        const v = nrm[l]! * g;
+        w[l] = w[l]! + v;
+        xx[l] = xx[l]! - v;
+        const next = (abc[3 * l]! * x - abc[3 * l + 1]!) * g - abc[3 * l + 2]! * prev;
+        prev = g;
+        g = next;
+      }
     }
   }
 }
@@ -249,7 +262,9 @@ function oneMinusPlus(x: number, s2: number): [number, number] {
 /**
  * Q_m, U_m for m < {@link WIGNER_M} of the chunk's polar lanes, from the Wigner recurrence:
  * Q_m = −Σ_l (a^E W − i a^B X), U_m = −Σ_l (a^B W + i a^E X), times s² (the kernel's F sets hold
- * s² F; see synthesizeSpin2), replacing the kernel's values there.
+ * s² F; see synthesizeSpin2), replacing the kernel's values there. The southern ring's functions
+ * are the northern ones with W → (−1)^{l+m} W, X → −(−1)^{l+m} X, so one recurrence per lane
+ * serves both rings through sums over even and odd l − m.
  */
 function wignerSynthesis(
   almE: Float64Array, almB: Float64Array, lmax: number, mmax: number, pairs: RingPairs,
@@ -257,51 +272,71 @@ function wignerSynthesis(
 ): void {
   const w = new Float64Array(lmax + 1);
   const xx = new Float64Array(lmax + 1);
+  // Per parity (even l − m at 0, odd at 8): Σ E_re W, E_im W, B_re W, B_im W, then the same with X.
+  const sums = new Float64Array(16);
   const f = kernel.f64;
   for (let m = 0; m <= Math.min(WIGNER_M - 1, mmax); m++) {
     wignerOrder(t, m, lmax);
     const start = 2 * ((m * (2 * lmax + 1 - m)) / 2 + m);
-    forPolarRings(t, m, lmax, pairs, from, count, w, xx, (lane, ring) => {
-      let qr = 0, qi = 0, ur = 0, ui = 0;
-      for (let l = Math.max(2, m); l <= lmax; l++) {
-        const k = start + 2 * (l - m);
-        const wl = w[l]!, xl = xx[l]!;
-        // −(E W − i B X) and −(B W + i E X).
-        qr -= almE[k]! * wl + almB[k + 1]! * xl;
-        qi -= almE[k + 1]! * wl - almB[k]! * xl;
-        ur -= almB[k]! * wl - almE[k + 1]! * xl;
-        ui -= almB[k + 1]! * wl + almE[k]! * xl;
+    const l0 = Math.max(2, m);
+    forPolarLanes(t, m, lmax, pairs, from, count, w, xx, (lane) => {
+      for (let parity = 0; parity < 2; parity++) {
+        let ew = 0, fw = 0, bw = 0, gw = 0, ex = 0, fx = 0, bx = 0, gx = 0;
+        const first = l0 + (((l0 - m) & 1) === parity ? 0 : 1);
+        for (let l = first; l <= lmax; l += 2) {
+          const k = start + 2 * (l - m);
+          const wl = w[l]!, xl = xx[l]!;
+          const er = almE[k]!, ei = almE[k + 1]!, br = almB[k]!, bi = almB[k + 1]!;
+          ew += er * wl;
+          fw += ei * wl;
+          bw += br * wl;
+          gw += bi * wl;
+          ex += er * xl;
+          fx += ei * xl;
+          bx += br * xl;
+          gx += bi * xl;
+        }
+        const o = 8 * parity;
+        sums[o] = ew; sums[o + 1] = fw; sums[o + 2] = bw; sums[o + 3] = gw;
+        sums[o + 4] = ex; sums[o + 5] = fx; sums[o + 6] = bx; sums[o + 7] = gx;
       }
       const s = pairs.sinTheta[from + lane]!;
       const s2 = s * s;
-      const q = kernel.entry(lane, ring === 1, m, 0), u = kernel.entry(lane, ring === 1, m, 1);
-      f[q] = s2 * qr;
-      f[q + 1] = s2 * qi;
-      f[u] = s2 * ur;
-      f[u + 1] = s2 * ui;
+      for (let ring = 0; ring < 2; ring++) {
+        // North: W = W_even + W_odd, X likewise; south: W_even − W_odd and X_odd − X_even.
+        const sw = ring === 0 ? 1 : -1;
+        const xe = ring === 0 ? 1 : -1;
+        const xo = 1;
+        const wE = (i: number): number => sums[i]! + sw * sums[8 + i]!;
+        const xE = (i: number): number => xe * sums[4 + i]! + xo * sums[12 + i]!;
+        // −(E W − i B X) and −(B W + i E X).
+        const q = kernel.entry(lane, ring === 1, m, 0), u = kernel.entry(lane, ring === 1, m, 1);
+        f[q] = -s2 * (wE(0) + xE(3));
+        f[q + 1] = -s2 * (wE(1) - xE(2));
+        f[u] = -s2 * (wE(2) - xE(1));
+        f[u + 1] = -s2 * (wE(3) + xE(0));
+      }
     });
   }
 }
 
 /**
- * Calls `visit` for each ring of the chunk's lanes near a pole (sin² θ below {@link WIGNER_S2}),
- * northern then southern, once `w` and `xx` hold the Wigner functions of order m there.
+ * Calls `visit` for each lane of the chunk near a pole (sin² θ below {@link WIGNER_S2}) once `w`
+ * and `xx` hold the Wigner functions of order m of its northern ring.
  */
-function forPolarRings(
+function forPolarLanes(
   t: WignerTables, m: number, lmax: number, pairs: RingPairs, from: number, count: number,
-  w: Float64Array, xx: Float64Array, visit: (lane: number, ring: number) => void,
+  w: Float64Array, xx: Float64Array, visit: (lane: number) => void,
 ): void {
   for (let lane = 0; lane < count; lane++) {
     const p = from + lane;
     const s = pairs.sinTheta[p]!;
     const s2 = s * s;
     if (s2 >= WIGNER_S2) continue;
-    for (let ring = 0; ring < 2; ring++) {
-      const x = ring === 0 ? pairs.cosTheta[p]! : -pairs.cosTheta[p]!;
-      const [omx, opx] = oneMinusPlus(x, s2);
-      wignerFunctions(t, m, lmax, x, s2, omx, opx, w, xx);
-      visit(lane, ring);
-    }
+    const x = pairs.cosTheta[p]!;
+    const [omx, opx] = oneMinusPlus(x, s2);
+    wignerFunctions(t, m, lmax, x, s2, omx, opx, w, xx);
+    visit(lane);
   }
 }
 
@@ -397,7 +432,8 @@ function synthesizeSpin2(
 
 /**
  * a^E, a^B (m < {@link WIGNER_M}) of the chunk's polar lanes added into `low` (per m,
- * l = m … lmax, E then B), from the Wigner recurrence: a^E += −(W Q̂ − i X Û), a^B += −(W Û + i X Q̂).
+ * l = m … lmax, E then B), from the Wigner recurrence: a^E += −(W Q̂ − i X Û), a^B += −(W Û + i X Q̂)
+ * over both rings, the southern ring's W, X being (−1)^{l+m} W, −(−1)^{l+m} X of the northern one.
  * Reads Q̂/s², Û/s² from the kernel's F sets 0 and 1 (see analyzeSpin2Add) and zeroes those
  * entries, so the kernel pass leaves them out.
  */
@@ -407,27 +443,42 @@ function wignerAnalysis(
 ): void {
   const w = new Float64Array(lmax + 1);
   const xx = new Float64Array(lmax + 1);
+  // Per ring (north at 0, south at 4): Q̂_re, Q̂_im, Û_re, Û_im.
+  const z = new Float64Array(8);
   const f = kernel.f64;
   let at = 0;
   for (let m = 0; m <= Math.min(WIGNER_M - 1, mmax); m++) {
     wignerOrder(t, m, lmax);
     const n = lmax + 1 - m;
-    forPolarRings(t, m, lmax, pairs, from, count, w, xx, (lane, ring) => {
+    const l0 = Math.max(2, m);
+    forPolarLanes(t, m, lmax, pairs, from, count, w, xx, (lane) => {
       const s = pairs.sinTheta[from + lane]!;
       const s2 = s * s;
-      const q = kernel.entry(lane, ring === 1, m, 0), u = kernel.entry(lane, ring === 1, m, 1);
-      const qr = s2 * f[q]!, qi = s2 * f[q + 1]!, ur = s2 * f[u]!, ui = s2 * f[u + 1]!;
-      f[q] = 0;
-      f[q + 1] = 0;
-      f[u] = 0;
-      f[u + 1] = 0;
-      for (let l = Math.max(2, m); l <= lmax; l++) {
-        const k = at + 2 * (l - m);
-        const wl = w[l]!, xl = xx[l]!;
-        low[k] = low[k]! - (wl * qr + xl * ui);
-        low[k + 1] = low[k + 1]! - (wl * qi - xl * ur);
-        low[k + 2 * n] = low[k + 2 * n]! - (wl * ur - xl * qi);
-        low[k + 2 * n + 1] = low[k + 2 * n + 1]! - (wl * ui + xl * qr);
+      for (let ring = 0; ring < 2; ring++) {
+        const q = kernel.entry(lane, ring === 1, m, 0), u = kernel.entry(lane, ring === 1, m, 1);
+        z[4 * ring] = s2 * f[q]!;
+        z[4 * ring + 1] = s2 * f[q + 1]!;
+        z[4 * ring + 2] = s2 * f[u]!;
+        z[4 * ring + 3] = s2 * f[u + 1]!;
+        f[q] = 0;
+        f[q + 1] = 0;
+        f[u] = 0;
+        f[u + 1] = 0;
+      }
+      for (let parity = 0; parity < 2; parity++) {
+        // σ = (−1)^{l+m}: W multiplies north + σ·south, X multiplies north − σ·south.
+        const sg = parity === 0 ? 1 : -1;
+        const qwr = z[0]! + sg * z[4]!, qwi = z[1]! + sg * z[5]!, uwr = z[2]! + sg * z[6]!, uwi = z[3]! + sg * z[7]!;
+        const qxr = z[0]! - sg * z[4]!, qxi = z[1]! - sg * z[5]!, uxr = z[2]! - sg * z[6]!, uxi = z[3]! - sg * z[7]!;
+        const first = l0 + (((l0 - m) & 1) === parity ? 0 : 1);
+        for (let l = first; l <= lmax; l += 2) {
+          const k = at + 2 * (l - m);
+          const wl = w[l]!, xl = xx[l]!;
+          low[k] = low[k]! - (wl * qwr + xl * uxi);
+          low[k + 1] = low[k + 1]! - (wl * qwi - xl * uxr);
+          low[k + 2 * n] = low[k + 2 * n]! - (wl * uwr - xl * qxi);
+          low[k + 2 * n + 1] = low[k + 2 * n + 1]! - (wl * uwi + xl * qxr);
+        }
       }
     });
     at += 4 * n;
@@ -500,10 +551,10 @@ function combineSpin2(
   const { norm } = spin2Tables(lmax);
   const lk = lmax + 2;
   const eps = new Float64Array(lk + 2);
-  // Per field: A1 (copied), Ax, A0 for l = m … lmax (+ spare), interleaved.
-  const a1 = [new Float64Array(2 * (lk + 1)), new Float64Array(2 * (lk + 1))];
-  const ax = [new Float64Array(2 * (lk + 2)), new Float64Array(2 * (lk + 2))];
-  const a0 = [new Float64Array(2 * (lk + 3)), new Float64Array(2 * (lk + 3))];
+  // Per field (Q̂, Û): A1 (copied), Ax, A0 for l = m … lmax (+ spare), interleaved.
+  const a1Q = new Float64Array(2 * (lk + 1)), a1U = new Float64Array(2 * (lk + 1));
+  const axQ = new Float64Array(2 * (lk + 2)), axU = new Float64Array(2 * (lk + 2));
+  const a0Q = new Float64Array(2 * (lk + 3)), a0U = new Float64Array(2 * (lk + 3));
   let lowAt = 0;
   for (let m = 0; m <= mmax; m++) {
     const start = 2 * ((m * (2 * lmax + 1 - m)) / 2 + m);
@@ -511,37 +562,49 @@ function combineSpin2(
     const startK = 2 * ((m * (2 * lk + 1 - m)) / 2 + m);
     const nk = lk + 1 - m;
     epsilons(m, nk + 2, eps);
-    for (let field = 0; field < 2; field++) {
-      a1[field]!.set(acc.subarray(field * sizeK + startK, field * sizeK + startK + 2 * nk));
-      xShift(a1[field]!, nk, eps, ax[field]!);
-      xShift(ax[field]!, nk, eps, a0[field]!);
-      for (let i = 0; i < 2 * n; i++) a0[field]![i] = a1[field]![i]! - a0[field]![i]!;
+    a1Q.set(acc.subarray(startK, startK + 2 * nk));
+    a1U.set(acc.subarray(sizeK + startK, sizeK + startK + 2 * nk));
+    xShift(a1Q, nk, eps, axQ);
+    xShift(axQ, nk, eps, a0Q);
+    xShift(a1U, nk, eps, axU);
+    xShift(axU, nk, eps, a0U);
+    for (let i = 0; i < 2 * n; i++) {
+      a0Q[i] = a1Q[i]! - a0Q[i]!;
+      a0U[i] = a1U[i]! - a0U[i]!;
     }
-    for (let l = m; l <= lmax; l++) {
+    for (let l = Math.max(m, 2); l <= lmax; l++) {
       const j = 2 * (l - m);
       const k = start + j;
-      if (l < 2) {
-        if (fresh) {
-          almE[k] = 0; almE[k + 1] = 0; almB[k] = 0; almB[k + 1] = 0;
-        }
-        continue;
-      }
       const c1 = -(l - m * m), c0 = -(l * (l - 1)) / 2, cx = l - 1;
-      const f = l > m ? fl(l, m) : 0;
-      const jm = l > m ? j - 2 : j; // λ_{l−1} terms; f = 0 at l = m
+      // f_l = (2l + 1) ε_l, 0 at l = m (where λ_{l−1} vanishes and jm is unused).
+      const f = (2 * l + 1) * eps[l - m]!;
+      const jm = l > m ? j - 2 : j;
       const scale = -2 * norm[l]!;
-      for (let field = 0; field < 2; field++) {
-        const o = field, q = 1 - field;
-        const sm = field === 0 ? -m : m;
-        let re = c1 * a1[o]![j]! + c0 * a0[o]![j]! + f * ax[o]![jm]!;
-        let im = c1 * a1[o]![j + 1]! + c0 * a0[o]![j + 1]! + f * ax[o]![jm + 1]!;
-        const tr = cx * ax[q]![j]! - f * a1[q]![jm]!;
-        const ti = cx * ax[q]![j + 1]! - f * a1[q]![jm + 1]!;
-        re -= sm * ti;
-        im += sm * tr;
-        const out = field === 0 ? almE : almB;
-        out[k] = (fresh ? 0 : out[k]!) + scale * re;
-        out[k + 1] = (fresh ? 0 : out[k + 1]!) + scale * im;
+      const reQ = c1 * a1Q[j]! + c0 * a0Q[j]! + f * axQ[jm]!;
+      const imQ = c1 * a1Q[j + 1]! + c0 * a0Q[j + 1]! + f * axQ[jm + 1]!;
+      const reU = c1 * a1U[j]! + c0 * a0U[j]! + f * axU[jm]!;
+      const imU = c1 * a1U[j + 1]! + c0 * a0U[j + 1]! + f * axU[jm + 1]!;
+      // The cross terms: i·m·[(l − 1) Ax − f A1_{l−1}] of the other field, −m for E, +m for B.
+      const trU = cx * axU[j]! - f * a1U[jm]!, tiU = cx * axU[j + 1]! - f * a1U[jm + 1]!;
+      const trQ = cx * axQ[j]! - f * a1Q[jm]!, tiQ = cx * axQ[j + 1]! - f * a1Q[jm + 1]!;
+      const eRe = scale * (reQ + m * tiU), eIm = scale * (imQ - m * trU);
+      const bRe = scale * (reU - m * tiQ), bIm = scale * (imU + m * trQ);
+      if (fresh) {
+        almE[k] = eRe;
+        almE[k + 1] = eIm;
+        almB[k] = bRe;
+        almB[k + 1] = bIm;
+      } else {
+        almE[k] = almE[k]! + eRe;
+        almE[k + 1] = almE[k + 1]! + eIm;
+        almB[k] = almB[k]! + bRe;
+        almB[k + 1] = almB[k + 1]! + bIm;
+      }
+    }
+    if (fresh) {
+      for (let l = m; l < 2; l++) {
+        const k = start + 2 * (l - m);
+        almE[k] = 0; almE[k + 1] = 0; almB[k] = 0; almB[k + 1] = 0;
       }
     }
     if (m < WIGNER_M) {
