@@ -197,60 +197,27 @@ function wignerOrder(t: WignerTables, m: number, lmax: number): void {
 }
 
 /**
- * W_l and X_l (l = max(m, 2) … lmax) of order m at cos θ = x, sin² θ = s2, into w and xx (after
- * {@link wignerOrder} for m). `omx` and `opx` are 1 − x and 1 + x computed without cancellation.
+ * Starting values d^m_{m,+2}/2 and d^m_{m,−2}/2 (l = max(m, 2); for m = 0 and 1 at l = 2) of order
+ * m at cos θ = x, sin² θ = s2, into seeds[0] and seeds[1]. `omx` and `opx` are 1 − x and 1 + x
+ * computed without cancellation. From them the recurrence of {@link wignerOrder} gives
+ * W_l = √((2l+1)/4π)(d₊ + d₋)/2 and X_l = √((2l+1)/4π)(d₊ − d₋)/2; for m = 0, d₋ = d₊ (so X = 0).
  */
-function wignerFunctions(
-  t: WignerTables, m: number, lmax: number, x: number, s2: number, omx: number, opx: number, w: Float64Array, xx: Float64Array,
-): void {
-  const s = Math.sqrt(s2);
-  const l0 = Math.max(m, 2);
-  const nrm = t.nrm;
+function wignerSeeds(t: WignerTables, m: number, s2: number, omx: number, opx: number, seeds: Float64Array): void {
   if (m === 0) {
-    // d^l_{0,2} alone: W = λ-normalised d, X = 0.
-    const abc = t.abc[0];
-    let g = Math.sqrt(3 / 8) * s2, prev = 0;
-    for (let l = l0; l <= lmax; l++) {
-      w[l] = nrm[l]! * g;
-      xx[l] = 0;
-      const next = (abc[3 * l]! * x - abc[3 * l + 1]!) * g - abc[3 * l + 2]! * prev;
-      prev = g;
-      g = next;
-    }
+    seeds[0] = seeds[1] = 0.5 * Math.sqrt(3 / 8) * s2;
     return;
   }
-  const parity = m % 2 === 0 ? 1 : -1;
+  const s = Math.sqrt(s2);
+  if (m === 1) {
+    seeds[0] = (opx * s) / 4;
+    seeds[1] = (-omx * s) / 4;
+    return;
+  }
+  // d^m_{m,±2} = (−1)^m √C(2m, m±2) cos(θ/2)^{m±2} sin(θ/2)^{m∓2}.
+  const parity = m % 2 === 0 ? 0.5 : -0.5;
   for (let branch = 0; branch < 2; branch++) {
-    const abc = t.abc[branch as 0 | 1];
-    let g: number;
-    if (m === 1) g = branch === 0 ? (opx * s) / 2 : (-omx * s) / 2;
-    else {
-      // d^m_{m,±2} = (−1)^m √C(2m, m±2) cos(θ/2)^{m±2} sin(θ/2)^{m∓2}.
-      const up = branch === 0 ? m + 2 : m - 2;
-      g = parity * t.seed[branch]! * Math.pow(opx / 2, up / 2) * Math.pow(omx / 2, (2 * m - up) / 2);
-    }
-    // W = (d₊ + d₋)/2, X = (d₊ − d₋)/2, both times √((2l+1)/4π); the halves are folded into g.
-    g *= 0.5;
-    let prev = 0;
-    if (branch === 0) {
-      for (let l = l0; l <= lmax; l++) {
-        const v = nrm[l]! * g;
-        w[l] = v;
-        xx[l] = v;
-        const next = (abc[3 * l]! * x - abc[3 * l + 1]!) * g - abc[3 * l + 2]! * prev;
-        prev = g;
-        g = next;
-      }
-    } else {
-      for (let l = l0; l <= lmax; l++) {
-        const v = nrm[l]! * g;
-        w[l] = w[l]! + v;
-        xx[l] = xx[l]! - v;
-        const next = (abc[3 * l]! * x - abc[3 * l + 1]!) * g - abc[3 * l + 2]! * prev;
-        prev = g;
-        g = next;
-      }
-    }
+    const up = branch === 0 ? m + 2 : m - 2;
+    seeds[branch] = parity * t.seed[branch]! * Math.pow(opx / 2, up / 2) * Math.pow(omx / 2, (2 * m - up) / 2);
   }
 }
 
@@ -270,45 +237,53 @@ function wignerSynthesis(
   almE: Float64Array, almB: Float64Array, lmax: number, mmax: number, pairs: RingPairs,
   from: number, count: number, kernel: LegendreKernel, t: WignerTables,
 ): void {
-  const w = new Float64Array(lmax + 1);
-  const xx = new Float64Array(lmax + 1);
-  // Per parity (even l − m at 0, odd at 8): Σ E_re W, E_im W, B_re W, B_im W, then the same with X.
-  const sums = new Float64Array(16);
   const f = kernel.f64;
+  const nrm = t.nrm;
+  // Per parity of l − m (even at 0, odd at 8): Σ E_re W, E_im W, B_re W, B_im W, then with X.
+  const sums = new Float64Array(16);
   for (let m = 0; m <= Math.min(WIGNER_M - 1, mmax); m++) {
     wignerOrder(t, m, lmax);
+    const [abcP, abcM] = t.abc;
     const start = 2 * ((m * (2 * lmax + 1 - m)) / 2 + m);
     const l0 = Math.max(2, m);
-    forPolarLanes(t, m, lmax, pairs, from, count, w, xx, (lane) => {
-      for (let parity = 0; parity < 2; parity++) {
-        let ew = 0, fw = 0, bw = 0, gw = 0, ex = 0, fx = 0, bx = 0, gx = 0;
-        const first = l0 + (((l0 - m) & 1) === parity ? 0 : 1);
-        for (let l = first; l <= lmax; l += 2) {
-          const k = start + 2 * (l - m);
-          const wl = w[l]!, xl = xx[l]!;
-          const er = almE[k]!, ei = almE[k + 1]!, br = almB[k]!, bi = almB[k + 1]!;
-          ew += er * wl;
-          fw += ei * wl;
-          bw += br * wl;
-          gw += bi * wl;
-          ex += er * xl;
-          fx += ei * xl;
-          bx += br * xl;
-          gx += bi * xl;
-        }
-        const o = 8 * parity;
-        sums[o] = ew; sums[o + 1] = fw; sums[o + 2] = bw; sums[o + 3] = gw;
-        sums[o + 4] = ex; sums[o + 5] = fx; sums[o + 6] = bx; sums[o + 7] = gx;
+    forPolarLanes(t, m, pairs, from, count, (lane, x, gp0, gm0) => {
+      // Both branches' recurrences run side by side (independent chains); the sums of l of the
+      // parity of l0 − m go to a*, the others to b*.
+      let gp = gp0, gm = gm0, pp = 0, pm = 0;
+      let aEw = 0, aFw = 0, aBw = 0, aGw = 0, aEx = 0, aFx = 0, aBx = 0, aGx = 0;
+      let bEw = 0, bFw = 0, bBw = 0, bGw = 0, bEx = 0, bFx = 0, bBx = 0, bGx = 0;
+      for (let l = l0; l <= lmax; l += 2) {
+        let n = nrm[l]!, wl = n * (gp + gm), xl = n * (gp - gm);
+        let k = start + 2 * (l - m);
+        let er = almE[k]!, ei = almE[k + 1]!, br = almB[k]!, bi = almB[k + 1]!;
+        aEw += er * wl; aFw += ei * wl; aBw += br * wl; aGw += bi * wl;
+        aEx += er * xl; aFx += ei * xl; aBx += br * xl; aGx += bi * xl;
+        let np = (abcP[3 * l]! * x - abcP[3 * l + 1]!) * gp - abcP[3 * l + 2]! * pp;
+        let nm = (abcM[3 * l]! * x - abcM[3 * l + 1]!) * gm - abcM[3 * l + 2]! * pm;
+        pp = gp; gp = np; pm = gm; gm = nm;
+        if (l === lmax) break;
+        const l1 = l + 1;
+        n = nrm[l1]!; wl = n * (gp + gm); xl = n * (gp - gm);
+        k += 2;
+        er = almE[k]!; ei = almE[k + 1]!; br = almB[k]!; bi = almB[k + 1]!;
+        bEw += er * wl; bFw += ei * wl; bBw += br * wl; bGw += bi * wl;
+        bEx += er * xl; bFx += ei * xl; bBx += br * xl; bGx += bi * xl;
+        np = (abcP[3 * l1]! * x - abcP[3 * l1 + 1]!) * gp - abcP[3 * l1 + 2]! * pp;
+        nm = (abcM[3 * l1]! * x - abcM[3 * l1 + 1]!) * gm - abcM[3 * l1 + 2]! * pm;
+        pp = gp; gp = np; pm = gm; gm = nm;
       }
+      const a = ((l0 - m) & 1) === 0 ? 0 : 8, b = 8 - a;
+      sums[a] = aEw; sums[a + 1] = aFw; sums[a + 2] = aBw; sums[a + 3] = aGw;
+      sums[a + 4] = aEx; sums[a + 5] = aFx; sums[a + 6] = aBx; sums[a + 7] = aGx;
+      sums[b] = bEw; sums[b + 1] = bFw; sums[b + 2] = bBw; sums[b + 3] = bGw;
+      sums[b + 4] = bEx; sums[b + 5] = bFx; sums[b + 6] = bBx; sums[b + 7] = bGx;
       const s = pairs.sinTheta[from + lane]!;
       const s2 = s * s;
       for (let ring = 0; ring < 2; ring++) {
         // North: W = W_even + W_odd, X likewise; south: W_even − W_odd and X_odd − X_even.
         const sw = ring === 0 ? 1 : -1;
-        const xe = ring === 0 ? 1 : -1;
-        const xo = 1;
         const wE = (i: number): number => sums[i]! + sw * sums[8 + i]!;
-        const xE = (i: number): number => xe * sums[4 + i]! + xo * sums[12 + i]!;
+        const xE = (i: number): number => sw * sums[4 + i]! + sums[12 + i]!;
         // −(E W − i B X) and −(B W + i E X).
         const q = kernel.entry(lane, ring === 1, m, 0), u = kernel.entry(lane, ring === 1, m, 1);
         f[q] = -s2 * (wE(0) + xE(3));
@@ -321,13 +296,14 @@ function wignerSynthesis(
 }
 
 /**
- * Calls `visit` for each lane of the chunk near a pole (sin² θ below {@link WIGNER_S2}) once `w`
- * and `xx` hold the Wigner functions of order m of its northern ring.
+ * Calls `visit(lane, x, g₊, g₋)` for each lane of the chunk near a pole (sin² θ below
+ * {@link WIGNER_S2}) with cos θ of its northern ring and the seeds of {@link wignerSeeds}.
  */
 function forPolarLanes(
-  t: WignerTables, m: number, lmax: number, pairs: RingPairs, from: number, count: number,
-  w: Float64Array, xx: Float64Array, visit: (lane: number) => void,
+  t: WignerTables, m: number, pairs: RingPairs, from: number, count: number,
+  visit: (lane: number, x: number, gp: number, gm: number) => void,
 ): void {
+  const seeds = new Float64Array(2);
   for (let lane = 0; lane < count; lane++) {
     const p = from + lane;
     const s = pairs.sinTheta[p]!;
@@ -335,8 +311,8 @@ function forPolarLanes(
     if (s2 >= WIGNER_S2) continue;
     const x = pairs.cosTheta[p]!;
     const [omx, opx] = oneMinusPlus(x, s2);
-    wignerFunctions(t, m, lmax, x, s2, omx, opx, w, xx);
-    visit(lane);
+    wignerSeeds(t, m, s2, omx, opx, seeds);
+    visit(lane, x, seeds[0]!, seeds[1]!);
   }
 }
 
@@ -441,17 +417,19 @@ function wignerAnalysis(
   lmax: number, mmax: number, pairs: RingPairs, from: number, count: number, kernel: LegendreKernel,
   t: WignerTables, low: Float64Array,
 ): void {
-  const w = new Float64Array(lmax + 1);
-  const xx = new Float64Array(lmax + 1);
+  const f = kernel.f64;
+  const nrm = t.nrm;
   // Per ring (north at 0, south at 4): Q̂_re, Q̂_im, Û_re, Û_im.
   const z = new Float64Array(8);
-  const f = kernel.f64;
+  // Per parity of l − m (even at 0, odd at 8): the ring combinations that W and X multiply.
+  const c = new Float64Array(16);
   let at = 0;
   for (let m = 0; m <= Math.min(WIGNER_M - 1, mmax); m++) {
     wignerOrder(t, m, lmax);
+    const [abcP, abcM] = t.abc;
     const n = lmax + 1 - m;
     const l0 = Math.max(2, m);
-    forPolarLanes(t, m, lmax, pairs, from, count, w, xx, (lane) => {
+    forPolarLanes(t, m, pairs, from, count, (lane, x, gp0, gm0) => {
       const s = pairs.sinTheta[from + lane]!;
       const s2 = s * s;
       for (let ring = 0; ring < 2; ring++) {
@@ -467,18 +445,40 @@ function wignerAnalysis(
       }
       for (let parity = 0; parity < 2; parity++) {
         // σ = (−1)^{l+m}: W multiplies north + σ·south, X multiplies north − σ·south.
-        const sg = parity === 0 ? 1 : -1;
-        const qwr = z[0]! + sg * z[4]!, qwi = z[1]! + sg * z[5]!, uwr = z[2]! + sg * z[6]!, uwi = z[3]! + sg * z[7]!;
-        const qxr = z[0]! - sg * z[4]!, qxi = z[1]! - sg * z[5]!, uxr = z[2]! - sg * z[6]!, uxi = z[3]! - sg * z[7]!;
-        const first = l0 + (((l0 - m) & 1) === parity ? 0 : 1);
-        for (let l = first; l <= lmax; l += 2) {
-          const k = at + 2 * (l - m);
-          const wl = w[l]!, xl = xx[l]!;
-          low[k] = low[k]! - (wl * qwr + xl * uxi);
-          low[k + 1] = low[k + 1]! - (wl * qwi - xl * uxr);
-          low[k + 2 * n] = low[k + 2 * n]! - (wl * uwr - xl * qxi);
-          low[k + 2 * n + 1] = low[k + 2 * n + 1]! - (wl * uwi + xl * qxr);
+        const sg = parity === 0 ? 1 : -1, o = 8 * parity;
+        for (let i = 0; i < 4; i++) {
+          c[o + i] = z[i]! + sg * z[4 + i]!;
+          c[o + 4 + i] = z[i]! - sg * z[4 + i]!;
         }
+      }
+      // a*: the parity of l0 − m, b*: the other one. W·(Q̂w, Ûw), X·(Q̂x, Ûx).
+      const a = ((l0 - m) & 1) === 0 ? 0 : 8, b = 8 - a;
+      const aQwr = c[a]!, aQwi = c[a + 1]!, aUwr = c[a + 2]!, aUwi = c[a + 3]!;
+      const aQxr = c[a + 4]!, aQxi = c[a + 5]!, aUxr = c[a + 6]!, aUxi = c[a + 7]!;
+      const bQwr = c[b]!, bQwi = c[b + 1]!, bUwr = c[b + 2]!, bUwi = c[b + 3]!;
+      const bQxr = c[b + 4]!, bQxi = c[b + 5]!, bUxr = c[b + 6]!, bUxi = c[b + 7]!;
+      let gp = gp0, gm = gm0, pp = 0, pm = 0;
+      for (let l = l0; l <= lmax; l += 2) {
+        let nl = nrm[l]!, wl = nl * (gp + gm), xl = nl * (gp - gm);
+        let k = at + 2 * (l - m);
+        low[k] = low[k]! - (wl * aQwr + xl * aUxi);
+        low[k + 1] = low[k + 1]! - (wl * aQwi - xl * aUxr);
+        low[k + 2 * n] = low[k + 2 * n]! - (wl * aUwr - xl * aQxi);
+        low[k + 2 * n + 1] = low[k + 2 * n + 1]! - (wl * aUwi + xl * aQxr);
+        let np = (abcP[3 * l]! * x - abcP[3 * l + 1]!) * gp - abcP[3 * l + 2]! * pp;
+        let nm = (abcM[3 * l]! * x - abcM[3 * l + 1]!) * gm - abcM[3 * l + 2]! * pm;
+        pp = gp; gp = np; pm = gm; gm = nm;
+        if (l === lmax) break;
+        const l1 = l + 1;
+        nl = nrm[l1]!; wl = nl * (gp + gm); xl = nl * (gp - gm);
+        k += 2;
+        low[k] = low[k]! - (wl * bQwr + xl * bUxi);
+        low[k + 1] = low[k + 1]! - (wl * bQwi - xl * bUxr);
+        low[k + 2 * n] = low[k + 2 * n]! - (wl * bUwr - xl * bQxi);
+        low[k + 2 * n + 1] = low[k + 2 * n + 1]! - (wl * bUwi + xl * bQxr);
+        np = (abcP[3 * l1]! * x - abcP[3 * l1 + 1]!) * gp - abcP[3 * l1 + 2]! * pp;
+        nm = (abcM[3 * l1]! * x - abcM[3 * l1 + 1]!) * gm - abcM[3 * l1 + 2]! * pm;
+        pp = gp; gp = np; pm = gm; gm = nm;
       }
     });
     at += 4 * n;
