@@ -76,28 +76,29 @@ function spin2Tables(lmax: number): Spin2Tables {
 }
 
 /**
- * Writes the kernel column of one field and order m (see {@link synthesizeSpin2}),
- * w = c0 + c1 + X(c2) − X(X(c1)), n + 2 entries from l = m (n = lmax + 1 − m), into `out` from
- * double index `at`. `g` is that field's a (a^E for Q, a^B for U), `h` the other one and `sign`
- * −1 for Q, +1 for U (Q_m = −Σ(a^E W − i a^B X), U_m = −Σ(a^B W + i a^E X)); the overall minus
- * sign is applied here too. The three parts are
+ * Writes the kernel columns of Q and U for order m (see {@link synthesizeSpin2}),
+ * w = c0 + c1 + X(c2) − X(X(c1)), n + 2 entries from l = m (n = lmax + 1 − m), into `outQ` and
+ * `outU` from double index `atQ` and `atU`. For a field with alm g (a^E for Q, a^B for U), h the
+ * other one and sign −1 for Q, +1 for U (Q_m = −Σ(a^E W − i a^B X), U_m = −Σ(a^B W + i a^E X),
+ * the overall minus sign applied here too), the three parts are
  *   c0 (1/s²):  −p1(g) + i·sign·m·p3(h), p1_l = −2 n_l (l − m²), p3_l = 2 n_{l+1} f_{l+1} (a_{l+1}),
  *   c1 (1):     n_l l(l − 1) g,
  *   c2 (x/s²):  −p3(g) − i·sign·m·q1(h), q1_l = 2 n_l (l − 1),
- * built once into `c` (3 zero-padded parts of 2(n + 6) doubles) and shifted in one pass, with
- * X(X(v))_j = ε_j ε_{j−1} v_{j−2} + (ε_j² + ε_{j+1}²) v_j + ε_{j+1} ε_{j+2} v_{j+2}. `eps[j]` = ε_{m+j}
- * for j ≤ n + 2; f_{l+1} = (2l + 3) ε_{l+1}, so no square root is taken here.
+ * built once into `c` (6 zero-padded parts of 2(n + 6) doubles: Q's three, then U's) and shifted
+ * in one pass, with X(X(v))_j = ε_j ε_{j−1} v_{j−2} + (ε_j² + ε_{j+1}²) v_j + ε_{j+1} ε_{j+2} v_{j+2}.
+ * Both fields share their loads and factors. `eps[j]` = ε_{m+j} for j ≤ n + 2;
+ * f_{l+1} = (2l + 3) ε_{l+1}, so no square root is taken here.
  */
-function synthesisColumn(
-  out: Float64Array, at: number, m: number, lmax: number, start: number,
-  g: Float64Array, h: Float64Array, sign: number, norm: Float64Array, eps: Float64Array, c: Float64Array,
+function synthesisColumns(
+  outQ: Float64Array, atQ: number, outU: Float64Array, atU: number, m: number, lmax: number, start: number,
+  almE: Float64Array, almB: Float64Array, norm: Float64Array, eps: Float64Array, c: Float64Array,
 ): void {
   const n = lmax + 1 - m;
-  const sm = sign * m;
   const len = 2 * (n + 6);
-  const c1 = len, c2 = 2 * len;
+  // Parts: Q's c0, c1, c2 at 0, len, 2len; U's at 3len, 4len, 5len.
+  const q1 = len, q2 = 2 * len, u0 = 3 * len, u1 = 4 * len, u2 = 5 * len;
   // Entry j of a part sits at 2(j + 2); the zero entries around 0 … n − 1 stand for v_j outside it.
-  for (let part = 0; part < 3; part++) {
+  for (let part = 0; part < 6; part++) {
     c.fill(0, part * len, part * len + 4);
     c.fill(0, part * len + 2 * (n + 2), (part + 1) * len);
   }
@@ -105,35 +106,44 @@ function synthesisColumn(
     const l = m + j;
     const k = start + 2 * j;
     const nl = norm[l]!;
-    const gr = g[k]!, gi = g[k + 1]!;
-    let p3 = 0, gr1 = 0, gi1 = 0, hr1 = 0, hi1 = 0;
+    const er = almE[k]!, ei = almE[k + 1]!, br = almB[k]!, bi = almB[k + 1]!;
+    let p3 = 0, er1 = 0, ei1 = 0, br1 = 0, bi1 = 0;
     if (l < lmax) {
       p3 = 2 * norm[l + 1]! * (2 * l + 3) * eps[j + 1]!;
-      gr1 = g[k + 2]!;
-      gi1 = g[k + 3]!;
-      hr1 = h[k + 2]!;
-      hi1 = h[k + 3]!;
+      er1 = almE[k + 2]!;
+      ei1 = almE[k + 3]!;
+      br1 = almB[k + 2]!;
+      bi1 = almB[k + 3]!;
     }
     const i = 2 * (j + 2);
-    const a0 = 2 * nl * (l - m * m);
-    c[i] = a0 * gr - sm * p3 * hi1;
-    c[i + 1] = a0 * gi + sm * p3 * hr1;
-    const a1 = nl * l * (l - 1);
-    c[c1 + i] = a1 * gr;
-    c[c1 + i + 1] = a1 * gi;
-    const q1 = 2 * nl * (l - 1) * sm;
-    c[c2 + i] = -p3 * gr1 + q1 * h[k + 1]!;
-    c[c2 + i + 1] = -p3 * gi1 - q1 * h[k]!;
+    const a0 = 2 * nl * (l - m * m), a1 = nl * l * (l - 1);
+    const mp3 = m * p3, qm = 2 * nl * (l - 1) * m;
+    c[i] = a0 * er + mp3 * bi1;
+    c[i + 1] = a0 * ei - mp3 * br1;
+    c[q1 + i] = a1 * er;
+    c[q1 + i + 1] = a1 * ei;
+    c[q2 + i] = -p3 * er1 - qm * bi;
+    c[q2 + i + 1] = -p3 * ei1 + qm * br;
+    c[u0 + i] = a0 * br - mp3 * ei1;
+    c[u0 + i + 1] = a0 * bi + mp3 * er1;
+    c[u1 + i] = a1 * br;
+    c[u1 + i + 1] = a1 * bi;
+    c[u2 + i] = -p3 * br1 + qm * ei;
+    c[u2 + i + 1] = -p3 * bi1 - qm * er;
   }
   for (let j = 0; j < n + 2; j++) {
     const i = 2 * (j + 2);
     const e0 = eps[j]!, e1 = eps[j + 1]!;
     const em = j >= 1 ? eps[j - 1]! : 0;
     const mm = e0 * em, mid = e0 * e0 + e1 * e1, pp = e1 * eps[j + 2]!;
-    out[at + 2 * j] = c[i]! + c[c1 + i]! + e0 * c[c2 + i - 2]! + e1 * c[c2 + i + 2]!
-      - (mm * c[c1 + i - 4]! + mid * c[c1 + i]! + pp * c[c1 + i + 4]!);
-    out[at + 2 * j + 1] = c[i + 1]! + c[c1 + i + 1]! + e0 * c[c2 + i - 1]! + e1 * c[c2 + i + 3]!
-      - (mm * c[c1 + i - 3]! + mid * c[c1 + i + 1]! + pp * c[c1 + i + 5]!);
+    outQ[atQ + 2 * j] = c[i]! + c[q1 + i]! + e0 * c[q2 + i - 2]! + e1 * c[q2 + i + 2]!
+      - (mm * c[q1 + i - 4]! + mid * c[q1 + i]! + pp * c[q1 + i + 4]!);
+    outQ[atQ + 2 * j + 1] = c[i + 1]! + c[q1 + i + 1]! + e0 * c[q2 + i - 1]! + e1 * c[q2 + i + 3]!
+      - (mm * c[q1 + i - 3]! + mid * c[q1 + i + 1]! + pp * c[q1 + i + 5]!);
+    outU[atU + 2 * j] = c[u0 + i]! + c[u1 + i]! + e0 * c[u2 + i - 2]! + e1 * c[u2 + i + 2]!
+      - (mm * c[u1 + i - 4]! + mid * c[u1 + i]! + pp * c[u1 + i + 4]!);
+    outU[atU + 2 * j + 1] = c[u0 + i + 1]! + c[u1 + i + 1]! + e0 * c[u2 + i - 1]! + e1 * c[u2 + i + 3]!
+      - (mm * c[u1 + i - 3]! + mid * c[u1 + i + 1]! + pp * c[u1 + i + 5]!);
   }
 }
 
@@ -350,7 +360,7 @@ function epsilons(m: number, n: number, out: Float64Array): void {
  * Spin-2 synthesis core: (a^E, a^B) (validated) → (Q, U) (validated).
  *
  * Per field and m ≥ {@link WIGNER_M}, the three runs F = (1/s²) S[c0] + S[c1] + (x/s²) S[c2]
- * (see {@link synthesisColumn}) become one: s² F = S[c0 + c1 + X(c2) − X(X(c1))] with s² = 1 − x²
+ * (see {@link synthesisColumns}) become one: s² F = S[c0 + c1 + X(c2) − X(X(c1))] with s² = 1 − x²
  * and the exact shift X of {@link xShift}, so the kernel runs once per field and m, to lmax + 2.
  * Q and U have a kernel F set each, so the ring FFTs read s² F straight from kernel memory and
  * the 1/s² is applied to the ring's pixels: no per-call buffer of F (at nside 256 a fresh 25 MB
@@ -364,10 +374,10 @@ function synthesizeSpin2(
   const lk = lmax + 2;
   // The second F set: 32 more bytes per lane and m.
   const chunk = lanesPerChunk(pairs.count, mmax, pairs.npix, 32);
-  const fields: readonly [Float64Array, Float64Array, number][] = [[almE, almB, -1], [almB, almE, 1]];
   const low = wignerTables(lmax);
   const eps = new Float64Array(lmax + 5);
-  const scratch = new Float64Array(6 * (lmax + 7));
+  const scratch = new Float64Array(12 * (lmax + 7));
+  const colU = new Float64Array(2 * (lmax + 3));
   for (let from = 0; from < pairs.count; from += chunk) {
     const count = Math.min(chunk, pairs.count - from);
     kernel.layout(count, lk, mmax, 0, 2);
@@ -375,13 +385,12 @@ function synthesizeSpin2(
     const mEnd = legendreSweep(kernel, mmax, (m) => {
       const start = 2 * ((m * (2 * lmax + 1 - m)) / 2 + m);
       epsilons(m, lmax + 4 - m, eps);
-      let live = false;
-      for (let field = 0; field < 2; field++) {
-        const [g, h, sign] = fields[field]!;
-        synthesisColumn(kernel.f64, kernel.colIndex, m, lmax, start, g, h, sign, norm, eps, scratch);
-        live = kernel.synth(m, field) || live;
-      }
-      return live;
+      const col = kernel.colIndex;
+      synthesisColumns(kernel.f64, col, colU, 0, m, lmax, start, almE, almB, norm, eps, scratch);
+      const liveQ = kernel.synth(m, 0);
+      kernel.f64.set(colU.subarray(0, 2 * (lmax + 3 - m)), col);
+      const liveU = kernel.synth(m, 1);
+      return liveQ || liveU;
     });
     wignerSynthesis(almE, almB, lmax, mmax, pairs, from, count, kernel, low);
     for (let field = 0; field < 2; field++) {
