@@ -207,6 +207,139 @@ static void synthImpl(uint8_t *base, int m, int lmax, int nlanes, size_t xp, siz
   liveOut = live;
 }
 
+// Synthesis of NB coefficient sets in one pass: the recurrence is shared, only the sums differ.
+// Set b's prescaled column is at ao + b·astride, its F at fo + b·fset (same lane stride and south
+// offset). Per set the sums are those of synthImpl, in the same order, so the results are
+// identical to NB separate calls.
+template <int NB>
+static void synthBatchImpl(uint8_t *base, int m, int lmax, int nlanes, size_t xp, size_t vp, size_t kp, size_t dp,
+                           size_t e2o, size_t nrmo, size_t bjo, size_t bfo, size_t ao, size_t astride, size_t fo,
+                           size_t fstride, size_t soff, size_t fset, int &liveOut) {
+  const double *e2 = D(base, e2o), *nrm = D(base, nrmo), *bf = D(base, bfo);
+  const double *a[NB];
+  for (int b = 0; b < NB; b++) a[b] = D(base, ao + b * astride);
+  const int32_t *bj = I(base, bjo);
+  int live = 0;
+  for (int lane0 = 0; lane0 < nlanes; lane0 += B) {
+    Block s;
+    V er[NB][NV], ei[NB][NV], orr[NB][NV], oi[NB][NV];
+    for (int b = 0; b < NB; b++)
+      for (int i = 0; i < NV; i++) er[b][i] = ei[b][i] = orr[b][i] = oi[b][i] = vset1(0.0);
+    if (loadBlock(base, lane0, xp, vp, kp, dp, s)) {
+      int j = 0, bi = 0;
+      int l = scaledPhases(s, m, lmax, e2, nrm, bj, bf, j, bi, [&](int i, int ll, V w0, V w1) {
+        for (int b = 0; b < NB; b++) {
+          const double *al = a[b] + 2 * (ll - m);
+          er[b][i] = vfma(w0, vset1(al[0]), er[b][i]);
+          ei[b][i] = vfma(w0, vset1(al[1]), ei[b][i]);
+          orr[b][i] = vfma(w1, vset1(al[2]), orr[b][i]);
+          oi[b][i] = vfma(w1, vset1(al[3]), oi[b][i]);
+        }
+      });
+      if (allSignificant(s)) {
+        // Half a block at a time: NB sets of sums for all NV vectors would not fit the registers.
+        const int NH = NV / 2 > 0 ? NV / 2 : 1;
+        const int l1 = l, j1 = j, bi1 = bi;
+        for (int h = 0; h < NV; h += NH) {
+          V v0[NH], v1[NH], x[NH];
+          V cr[NB][NH], ci[NB][NH], dr[NB][NH], di[NB][NH];
+          for (int i = 0; i < NH; i++) {
+            v0[i] = s.v0[h + i];
+            v1[i] = s.v1[h + i];
+            x[i] = s.x[h + i];
+            for (int b = 0; b < NB; b++) {
+              cr[b][i] = er[b][h + i];
+              ci[b][i] = ei[b][h + i];
+              dr[b][i] = orr[b][h + i];
+              di[b][i] = oi[b][h + i];
+            }
+          }
+          l = l1;
+          j = j1;
+          bi = bi1;
+          while (l + 1 <= lmax) {
+            int n = (lmax - l + 1) >> 1;
+            if (bj[bi] - j < n) n = bj[bi] - j;
+            const double *ep = e2 + (l - m);
+            const int off = 2 * (l - m);
+            for (int t = 0; t < n; t++, ep += 2) {
+              const V ea = vset1(ep[1]), eb = vset1(ep[2]);
+              for (int b = 0; b < NB; b++) {
+                const double *al = a[b] + off + 4 * t;
+                const V ar0 = vset1(al[0]), ai0 = vset1(al[1]), ar1 = vset1(al[2]), ai1 = vset1(al[3]);
+                for (int i = 0; i < NH; i++) {
+                  cr[b][i] = vfma(v0[i], ar0, cr[b][i]);
+                  ci[b][i] = vfma(v0[i], ai0, ci[b][i]);
+                  dr[b][i] = vfma(v1[i], ar1, dr[b][i]);
+                  di[b][i] = vfma(v1[i], ai1, di[b][i]);
+                }
+              }
+              for (int i = 0; i < NH; i++) step(v0[i], v1[i], x[i], ea, eb);
+            }
+            l += 2 * n;
+            j += n;
+            if (j == bj[bi]) {
+              const V f = vset1(bf[bi]);
+              for (int i = 0; i < NH; i++) {
+                v0[i] = vmul(v0[i], f);
+                v1[i] = vmul(v1[i], f);
+              }
+              bi++;
+            }
+          }
+          for (int i = 0; i < NH; i++) {
+            s.v0[h + i] = v0[i];
+            s.v1[h + i] = v1[i];
+            for (int b = 0; b < NB; b++) {
+              er[b][h + i] = cr[b][i];
+              ei[b][h + i] = ci[b][i];
+              orr[b][h + i] = dr[b][i];
+              oi[b][h + i] = di[b][i];
+            }
+          }
+        }
+      }
+      if (l == lmax) {
+        for (int b = 0; b < NB; b++) {
+          const double *al = a[b] + 2 * (l - m);
+          for (int i = 0; i < NV; i++) {
+            const V w0 = vsel(veqz(s.k[i]), s.v0[i], vset1(0.0));
+            er[b][i] = vfma(w0, vset1(al[0]), er[b][i]);
+            ei[b][i] = vfma(w0, vset1(al[1]), ei[b][i]);
+          }
+        }
+      }
+      live += markDead(base, lane0, dp, s) ? 1 : 0;
+    }
+    const int count = nlanes - lane0 < B ? nlanes - lane0 : B;
+    for (int b = 0; b < NB; b++) {
+      double nr[B], ni[B], sr[B], si[B];
+      for (int i = 0; i < NV; i++) {
+        vstore(nr + i * W, vadd(er[b][i], orr[b][i]));
+        vstore(ni + i * W, vadd(ei[b][i], oi[b][i]));
+        vstore(sr + i * W, vsub(er[b][i], orr[b][i]));
+        vstore(si + i * W, vsub(ei[b][i], oi[b][i]));
+      }
+      for (int r = 0; r < count; r++) {
+        double *o = D(base, fo + b * fset + (size_t)(lane0 + r) * fstride);
+        o[0] = nr[r];
+        o[1] = ni[r];
+        double *so = D(base, fo + b * fset + (size_t)(lane0 + r) * fstride + soff);
+        so[0] = sr[r];
+        so[1] = si[r];
+      }
+    }
+  }
+  liveOut = live;
+}
+
+static void synth2Impl(uint8_t *base, int m, int lmax, int nlanes, size_t xp, size_t vp, size_t kp, size_t dp,
+                       size_t e2o, size_t nrmo, size_t bjo, size_t bfo, size_t ao, size_t astride, size_t fo,
+                       size_t fstride, size_t soff, size_t fset, int &liveOut) {
+  synthBatchImpl<2>(base, m, lmax, nlanes, xp, vp, kp, dp, e2o, nrmo, bjo, bfo, ao, astride, fo, fstride, soff, fset,
+                    liveOut);
+}
+
 static void analyzeImpl(uint8_t *base, int m, int lmax, int nlanes, size_t xp, size_t vp, size_t kp, size_t dp,
                         size_t e2o, size_t nrmo, size_t bjo, size_t bfo, size_t po, size_t fo, size_t fstride,
                         size_t soff, int &liveOut) {

@@ -39,6 +39,12 @@ interface KernelExports {
   readonly advanceMM: (m: number, n: number, s: number, v: number, k: number) => void;
   readonly synth: KernelFn;
   readonly analyze: KernelFn;
+  /** Two coefficient sets, one pass (native only); see {@link LegendreKernel.synthPair}. */
+  readonly synth2?: (
+    m: number, lmax: number, nblk: number, x: number, v: number, k: number, dead: number,
+    e2: number, nrm: number, bj: number, bf: number, a: number, astride: number, f: number, fstride: number, soff: number,
+    fset: number,
+  ) => number;
 }
 
 type KernelFn = (
@@ -91,6 +97,11 @@ function nativeExports(addon: NativeAddon, kernel: NativeIsaKernel, memory: Nati
       kernel.synth(memory.buffer, m, lmax, nblk * LANES_PER_BLOCK, x, v, k, d, e2, nrm, bj, bf, a, f, fstride, soff),
     analyze: (m, lmax, nblk, x, _y, v, k, d, e2, _bc, nrm, _lim, bj, bf, p, f, fstride, soff) =>
       kernel.analyze(memory.buffer, m, lmax, nblk * LANES_PER_BLOCK, x, v, k, d, e2, nrm, bj, bf, p, f, fstride, soff),
+    ...(kernel.synth2 === undefined ? {} : {
+      synth2: (m: number, lmax: number, nblk: number, x: number, v: number, k: number, d: number, e2: number, nrm: number,
+        bj: number, bf: number, a: number, astride: number, f: number, fstride: number, soff: number, fset: number) =>
+        kernel.synth2!(memory.buffer, m, lmax, nblk * LANES_PER_BLOCK, x, v, k, d, e2, nrm, bj, bf, a, astride, f, fstride, soff, fset),
+    }),
   };
 }
 
@@ -164,6 +175,8 @@ export class LegendreKernel {
   #bf = 0;
   #col = 0;
   #cols = 0;
+  #col2 = 0;
+  #cols2 = 0;
   #part = 0;
   #ws = 0;
   #f = 0;
@@ -230,6 +243,8 @@ export class LegendreKernel {
     this.#bf = take(8 * (lmax + 8));
     this.#col = take(16 * (lmax + 2));
     this.#cols = take(2 * odd);
+    this.#col2 = take(16 * (lmax + 2));
+    this.#cols2 = take(2 * odd);
     const partBytes = Math.max(2 * odd, this.#partPerL * (lmax + 2));
     this.#part = take(partBytes);
     this.#ws = take(512);
@@ -332,6 +347,34 @@ export class LegendreKernel {
       this.#x, this.#y, this.#v, this.#kexp, this.#dead,
       this.#e2, this.#bc, this.#nrm, this.#lim, this.#bj, this.#bf,
       this.#cols, this.#fAt(m, set), 32 * TILE, 16 * TILE,
+    );
+  }
+
+  /** Double index of the second a_lm column, set 1's in {@link synthPair}. */
+  get colIndex2(): number {
+    return this.#col2 >> 3;
+  }
+
+  /**
+   * Synthesis for order m of two fields at once: the columns at {@link colIndex} and
+   * {@link colIndex2} into F sets 0 and 1 (layout() with two sets). The native kernel shares one
+   * recurrence between them (one pass instead of two); the WebAssembly kernel runs {@link synth}
+   * twice. Results equal two synth calls. Returns false when every lane is dead from m + 1 on.
+   */
+  synthPair(m: number): boolean {
+    const k = this.#k;
+    if (k.synth2 === undefined) {
+      const live0 = this.synth(m, 0);
+      const col = this.#col >> 3, col2 = this.#col2 >> 3;
+      this.#f64.copyWithin(col, col2, col2 + 2 * (this.#lmax + 1 - m));
+      return this.synth(m, 1) || live0;
+    }
+    k.prescale(m, this.#lmax, this.#col, this.#cols, this.#nrm);
+    k.prescale(m, this.#lmax, this.#col2, this.#cols2, this.#nrm);
+    return 0 < k.synth2(
+      m, this.#lmax, this.#lanes / LANES_PER_BLOCK, this.#x, this.#v, this.#kexp, this.#dead,
+      this.#e2, this.#nrm, this.#bj, this.#bf, this.#cols, this.#cols2 - this.#cols,
+      this.#fAt(m, 0), 32 * TILE, 16 * TILE, this.#fSet,
     );
   }
 

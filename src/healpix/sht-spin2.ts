@@ -377,7 +377,6 @@ function synthesizeSpin2(
   const low = wignerTables(lmax);
   const eps = new Float64Array(lmax + 5);
   const scratch = new Float64Array(12 * (lmax + 7));
-  const colU = new Float64Array(2 * (lmax + 3));
   for (let from = 0; from < pairs.count; from += chunk) {
     const count = Math.min(chunk, pairs.count - from);
     kernel.layout(count, lk, mmax, 0, 2);
@@ -385,12 +384,8 @@ function synthesizeSpin2(
     const mEnd = legendreSweep(kernel, mmax, (m) => {
       const start = 2 * ((m * (2 * lmax + 1 - m)) / 2 + m);
       epsilons(m, lmax + 4 - m, eps);
-      const col = kernel.colIndex;
-      synthesisColumns(kernel.f64, col, colU, 0, m, lmax, start, almE, almB, norm, eps, scratch);
-      const liveQ = kernel.synth(m, 0);
-      kernel.f64.set(colU.subarray(0, 2 * (lmax + 3 - m)), col);
-      const liveU = kernel.synth(m, 1);
-      return liveQ || liveU;
+      synthesisColumns(kernel.f64, kernel.colIndex, kernel.f64, kernel.colIndex2, m, lmax, start, almE, almB, norm, eps, scratch);
+      return kernel.synthPair(m);
     });
     wignerSynthesis(almE, almB, lmax, mmax, pairs, from, count, kernel, low);
     for (let field = 0; field < 2; field++) {

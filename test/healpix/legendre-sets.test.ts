@@ -63,6 +63,22 @@ describe.each(kernelCases())("$name kernel: F sets", (kc) => {
       expect(q).not.toEqual(u);
     });
 
+    it("synthesises two fields in one synthPair call exactly as two synth calls (native: one shared pass)", () => {
+      const [q, u] = synthesize(kc.spec!, [1, 2]);
+      const k = new LegendreKernel(kc.spec);
+      const { cos, sin } = geometry(LANES);
+      k.layout(LANES, LMAX, MMAX, 0, 2);
+      k.setLanes(cos, sin, 0, LANES);
+      for (let m = 0; m <= Math.max(...MS); m++) {
+        k.beginM(m);
+        k.f64.set(column(m, LMAX, 1 + m), k.colIndex);
+        k.f64.set(column(m, LMAX, 2 + m), k.colIndex2);
+        k.synthPair(m);
+      }
+      expect(readF(k, 0)).toEqual(q);
+      expect(readF(k, 1)).toEqual(u);
+    });
+
     it("analyses F set 1 into its own alm region, equal to the same F in set 0 alone", () => {
       const run = (sets: number, set: number): number[] => {
         const k = new LegendreKernel(kc.spec);
