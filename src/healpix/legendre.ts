@@ -40,12 +40,16 @@ interface KernelExports {
   readonly synth: KernelFn;
   readonly analyze: KernelFn;
   /** Two coefficient sets, one pass (native only); see {@link LegendreKernel.synthPair}. */
-  readonly synth2?: (
-    m: number, lmax: number, nblk: number, x: number, v: number, k: number, dead: number,
-    e2: number, nrm: number, bj: number, bf: number, a: number, astride: number, f: number, fstride: number, soff: number,
-    fset: number,
-  ) => number;
+  readonly synth2?: BatchFn | undefined;
+  /** Two F sets, one pass (native only); see {@link LegendreKernel.analyzePair}. */
+  readonly analyze2?: BatchFn | undefined;
 }
+
+type BatchFn = (
+  m: number, lmax: number, nblk: number, x: number, v: number, k: number, dead: number,
+  e2: number, nrm: number, bj: number, bf: number, a: number, astride: number, f: number, fstride: number, soff: number,
+  fset: number,
+) => number;
 
 type KernelFn = (
   m: number, lmax: number, nblk: number,
@@ -97,12 +101,16 @@ function nativeExports(addon: NativeAddon, kernel: NativeIsaKernel, memory: Nati
       kernel.synth(memory.buffer, m, lmax, nblk * LANES_PER_BLOCK, x, v, k, d, e2, nrm, bj, bf, a, f, fstride, soff),
     analyze: (m, lmax, nblk, x, _y, v, k, d, e2, _bc, nrm, _lim, bj, bf, p, f, fstride, soff) =>
       kernel.analyze(memory.buffer, m, lmax, nblk * LANES_PER_BLOCK, x, v, k, d, e2, nrm, bj, bf, p, f, fstride, soff),
-    ...(kernel.synth2 === undefined ? {} : {
-      synth2: (m: number, lmax: number, nblk: number, x: number, v: number, k: number, d: number, e2: number, nrm: number,
-        bj: number, bf: number, a: number, astride: number, f: number, fstride: number, soff: number, fset: number) =>
-        kernel.synth2!(memory.buffer, m, lmax, nblk * LANES_PER_BLOCK, x, v, k, d, e2, nrm, bj, bf, a, astride, f, fstride, soff, fset),
-    }),
+    synth2: batch(kernel.synth2, memory),
+    analyze2: batch(kernel.analyze2, memory),
   };
+}
+
+/** A batched native entry behind the kernel's offsets, or undefined where the addon lacks it. */
+function batch(fn: NativeIsaKernel["synth2"], memory: NativeMemory): BatchFn | undefined {
+  if (fn === undefined) return undefined;
+  return (m, lmax, nblk, x, v, k, d, e2, nrm, bj, bf, a, astride, f, fstride, soff, fset) =>
+    fn(memory.buffer, m, lmax, nblk * LANES_PER_BLOCK, x, v, k, d, e2, nrm, bj, bf, a, astride, f, fstride, soff, fset);
 }
 
 /**
@@ -178,6 +186,7 @@ export class LegendreKernel {
   #col2 = 0;
   #cols2 = 0;
   #part = 0;
+  #part2 = 0;
   #ws = 0;
   #f = 0;
   /** Bytes of one F set (see layout()). */
@@ -247,6 +256,7 @@ export class LegendreKernel {
     this.#cols2 = take(2 * odd);
     const partBytes = Math.max(2 * odd, this.#partPerL * (lmax + 2));
     this.#part = take(partBytes);
+    this.#part2 = take(partBytes);
     this.#ws = take(512);
     this.#fSet = 32 * padded * TILE * Math.ceil((mmax + 1) / TILE);
     this.#f = take(sets * this.#fSet);
@@ -254,7 +264,7 @@ export class LegendreKernel {
     if (this.#f64.buffer !== this.#memory.buffer) this.#f64 = new Float64Array(this.#memory.buffer);
     // Regions move with lane count and lmax, so per-lmax tables are rebuilt on every layout.
     this.#k.lmaxTables(lmax, this.#inv4, this.#sq4, this.#isq);
-    this.#f64.fill(0, this.#part >> 3, (this.#part + partBytes) >> 3);
+    this.#f64.fill(0, this.#part >> 3, (this.#part2 + partBytes) >> 3);
     this.#k.configure(odd);
     this.#lanes = padded;
     this.#lmax = lmax;
@@ -376,6 +386,28 @@ export class LegendreKernel {
       this.#e2, this.#nrm, this.#bj, this.#bf, this.#cols, this.#cols2 - this.#cols,
       this.#fAt(m, 0), 32 * TILE, 16 * TILE, this.#fSet,
     );
+  }
+
+  /**
+   * Analysis for order m of F sets 0 and 1 at once, adding into the output alm region at the
+   * columns `colStart0` and `colStart1` (doubles): one shared recurrence on the native kernel, two
+   * {@link analyze} calls on the WebAssembly kernel; results equal two analyze calls. Returns
+   * false when every lane is dead from m + 1 on.
+   */
+  analyzePair(m: number, colStart0: number, colStart1: number): boolean {
+    const k = this.#k;
+    if (k.analyze2 === undefined) {
+      const live0 = this.analyze(m, colStart0, 0);
+      return this.analyze(m, colStart1, 1) || live0;
+    }
+    const live = k.analyze2(
+      m, this.#lmax, this.#lanes / LANES_PER_BLOCK, this.#x, this.#v, this.#kexp, this.#dead,
+      this.#e2, this.#nrm, this.#bj, this.#bf, this.#part, this.#part2 - this.#part,
+      this.#fAt(m, 0), 32 * TILE, 16 * TILE, this.#fSet,
+    );
+    k.finish(m, this.#lmax, this.#part, 8 * colStart0, this.#nrm);
+    k.finish(m, this.#lmax, this.#part2, 8 * colStart1, this.#nrm);
+    return live > 0;
   }
 
   /**

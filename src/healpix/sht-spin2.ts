@@ -532,9 +532,7 @@ function analyzeSpin2Add(
     wignerAnalysis(lmax, mmax, pairs, from, count, kernel, wt, low);
     legendreSweep(kernel, mmax, (m) => {
       const colStart = 2 * ((m * (2 * lk + 1 - m)) / 2 + m);
-      const liveQ = kernel.analyze(m, colStart, 0);
-      const liveU = kernel.analyze(m, sizeK + colStart, 1);
-      return liveQ || liveU;
+      return kernel.analyzePair(m, colStart, sizeK + colStart);
     });
   }
   combineSpin2(kernel.f64, lmax, mmax, sizeK, low, almE, almB, fresh);

@@ -79,6 +79,41 @@ describe.each(kernelCases())("$name kernel: F sets", (kc) => {
       expect(readF(k, 1)).toEqual(u);
     });
 
+    it("analyses two F sets in one analyzePair call exactly as two analyze calls (native: one shared pass)", () => {
+      const run = (pair: boolean): number[] => {
+        const k = new LegendreKernel(kc.spec);
+        const { cos, sin } = geometry(LANES);
+        const almDoubles = 2 * ((MMAX + 1) * (2 * LMAX + 2 - MMAX)) / 2;
+        k.layout(LANES, LMAX, MMAX, 8 * 2 * almDoubles, 2);
+        k.f64.fill(0, 0, 2 * almDoubles);
+        k.setLanes(cos, sin, 0, LANES);
+        for (let set = 0; set < 2; set++) {
+          for (let lane = 0; lane < LANES; lane++) {
+            for (const south of [false, true]) {
+              for (let m = 0; m <= MMAX; m++) {
+                const at = k.entry(lane, south, m, set);
+                k.f64[at] = Math.cos(lane + 0.1 * m + (south ? 0.5 : 0) + set);
+                k.f64[at + 1] = Math.sin(lane * 0.3 - m - 2 * set);
+              }
+            }
+          }
+        }
+        for (let m = 0; m <= MMAX; m++) {
+          k.beginM(m);
+          const col = 2 * ((m * (2 * LMAX + 1 - m)) / 2 + m);
+          if (pair) k.analyzePair(m, col, almDoubles + col);
+          else {
+            k.analyze(m, col, 0);
+            k.analyze(m, almDoubles + col, 1);
+          }
+        }
+        return Array.from(k.f64.subarray(0, 2 * almDoubles));
+      };
+      const two = run(false);
+      expect(run(true)).toEqual(two);
+      expect(two.slice(0, two.length / 2)).not.toEqual(two.slice(two.length / 2));
+    });
+
     it("analyses F set 1 into its own alm region, equal to the same F in set 0 alone", () => {
       const run = (sets: number, set: number): number[] => {
         const k = new LegendreKernel(kc.spec);
