@@ -25,9 +25,11 @@
  * chunks, λ_mm state, dead-lane bookkeeping) and the kernel's hot loops and their module-global
  * block state are unchanged: every sum above is a spin-0 sum Σ_l c_l λ_l of modified coefficients
  * times a ring factor 1/s², 1 or x/s². The exact identity x λ_l = ε_{l+1} λ_{l+1} + ε_l λ_{l−1}
- * folds the three into one, s²·(field sum) = Σ_l w_l λ_l over l ≤ lmax + 2, so synthesis runs the
- * kernel once per field and m (Q, U) and analysis once per field on Z/s² (Z = Q̂, Û), whose
- * shifted sums give the other two.
+ * folds the three into one, s²·(field sum) = Σ_l w_l λ_l over l ≤ lmax + 2, so synthesis needs
+ * one kernel sum per field and m (Q, U) and analysis one per field on Z/s² (Z = Q̂, Û), whose
+ * shifted sums give the other two. Q and U have a kernel F set each and go through the kernel as a
+ * pair (synthPair, analyzePair): the native kernel shares one λ recurrence between them; the
+ * WebAssembly kernel, whose hot loops have no registers to spare, runs two passes.
  * Near the poles the 1/s² form cancels: by ~1/s² for m ≤ 1 and less for small m ≥ 2 (2.2e-11
  * relative error at nside 512 with white alm). Rings with s² < {@link WIGNER_S2} therefore take
  * the Wigner d recurrence in l for m < {@link WIGNER_M} (scalar, O(lmax) per ring and m, no 1/s²).
@@ -361,7 +363,8 @@ function epsilons(m: number, n: number, out: Float64Array): void {
  *
  * Per field and m ≥ {@link WIGNER_M}, the three runs F = (1/s²) S[c0] + S[c1] + (x/s²) S[c2]
  * (see {@link synthesisColumns}) become one: s² F = S[c0 + c1 + X(c2) − X(X(c1))] with s² = 1 − x²
- * and the exact shift X of {@link xShift}, so the kernel runs once per field and m, to lmax + 2.
+ * and the exact shift X of {@link xShift}, so one kernel sum per field and m, to lmax + 2, for
+ * both fields in one {@link LegendreKernel.synthPair} call.
  * Q and U have a kernel F set each, so the ring FFTs read s² F straight from kernel memory and
  * the 1/s² is applied to the ring's pixels: no per-call buffer of F (at nside 256 a fresh 25 MB
  * buffer cost as much as both kernel passes, its pages being touched for the first time).
