@@ -207,6 +207,139 @@ static void synthImpl(uint8_t *base, int m, int lmax, int nlanes, size_t xp, siz
   liveOut = live;
 }
 
+// Synthesis of NB coefficient sets in one pass: the recurrence is shared, only the sums differ.
+// Set b's prescaled column is at ao + b·astride, its F at fo + b·fset (same lane stride and south
+// offset). Per set the sums are those of synthImpl, in the same order, so the results are
+// identical to NB separate calls.
+template <int NB>
+static void synthBatchImpl(uint8_t *base, int m, int lmax, int nlanes, size_t xp, size_t vp, size_t kp, size_t dp,
+                           size_t e2o, size_t nrmo, size_t bjo, size_t bfo, size_t ao, size_t astride, size_t fo,
+                           size_t fstride, size_t soff, size_t fset, int &liveOut) {
+  const double *e2 = D(base, e2o), *nrm = D(base, nrmo), *bf = D(base, bfo);
+  const double *a[NB];
+  for (int b = 0; b < NB; b++) a[b] = D(base, ao + b * astride);
+  const int32_t *bj = I(base, bjo);
+  int live = 0;
+  for (int lane0 = 0; lane0 < nlanes; lane0 += B) {
+    Block s;
+    V er[NB][NV], ei[NB][NV], orr[NB][NV], oi[NB][NV];
+    for (int b = 0; b < NB; b++)
+      for (int i = 0; i < NV; i++) er[b][i] = ei[b][i] = orr[b][i] = oi[b][i] = vset1(0.0);
+    if (loadBlock(base, lane0, xp, vp, kp, dp, s)) {
+      int j = 0, bi = 0;
+      int l = scaledPhases(s, m, lmax, e2, nrm, bj, bf, j, bi, [&](int i, int ll, V w0, V w1) {
+        for (int b = 0; b < NB; b++) {
+          const double *al = a[b] + 2 * (ll - m);
+          er[b][i] = vfma(w0, vset1(al[0]), er[b][i]);
+          ei[b][i] = vfma(w0, vset1(al[1]), ei[b][i]);
+          orr[b][i] = vfma(w1, vset1(al[2]), orr[b][i]);
+          oi[b][i] = vfma(w1, vset1(al[3]), oi[b][i]);
+        }
+      });
+      if (allSignificant(s)) {
+        // Half a block at a time: NB sets of sums for all NV vectors would not fit the registers.
+        const int NH = NV / 2 > 0 ? NV / 2 : 1;
+        const int l1 = l, j1 = j, bi1 = bi;
+        for (int h = 0; h < NV; h += NH) {
+          V v0[NH], v1[NH], x[NH];
+          V cr[NB][NH], ci[NB][NH], dr[NB][NH], di[NB][NH];
+          for (int i = 0; i < NH; i++) {
+            v0[i] = s.v0[h + i];
+            v1[i] = s.v1[h + i];
+            x[i] = s.x[h + i];
+            for (int b = 0; b < NB; b++) {
+              cr[b][i] = er[b][h + i];
+              ci[b][i] = ei[b][h + i];
+              dr[b][i] = orr[b][h + i];
+              di[b][i] = oi[b][h + i];
+            }
+          }
+          l = l1;
+          j = j1;
+          bi = bi1;
+          while (l + 1 <= lmax) {
+            int n = (lmax - l + 1) >> 1;
+            if (bj[bi] - j < n) n = bj[bi] - j;
+            const double *ep = e2 + (l - m);
+            const int off = 2 * (l - m);
+            for (int t = 0; t < n; t++, ep += 2) {
+              const V ea = vset1(ep[1]), eb = vset1(ep[2]);
+              for (int b = 0; b < NB; b++) {
+                const double *al = a[b] + off + 4 * t;
+                const V ar0 = vset1(al[0]), ai0 = vset1(al[1]), ar1 = vset1(al[2]), ai1 = vset1(al[3]);
+                for (int i = 0; i < NH; i++) {
+                  cr[b][i] = vfma(v0[i], ar0, cr[b][i]);
+                  ci[b][i] = vfma(v0[i], ai0, ci[b][i]);
+                  dr[b][i] = vfma(v1[i], ar1, dr[b][i]);
+                  di[b][i] = vfma(v1[i], ai1, di[b][i]);
+                }
+              }
+              for (int i = 0; i < NH; i++) step(v0[i], v1[i], x[i], ea, eb);
+            }
+            l += 2 * n;
+            j += n;
+            if (j == bj[bi]) {
+              const V f = vset1(bf[bi]);
+              for (int i = 0; i < NH; i++) {
+                v0[i] = vmul(v0[i], f);
+                v1[i] = vmul(v1[i], f);
+              }
+              bi++;
+            }
+          }
+          for (int i = 0; i < NH; i++) {
+            s.v0[h + i] = v0[i];
+            s.v1[h + i] = v1[i];
+            for (int b = 0; b < NB; b++) {
+              er[b][h + i] = cr[b][i];
+              ei[b][h + i] = ci[b][i];
+              orr[b][h + i] = dr[b][i];
+              oi[b][h + i] = di[b][i];
+            }
+          }
+        }
+      }
+      if (l == lmax) {
+        for (int b = 0; b < NB; b++) {
+          const double *al = a[b] + 2 * (l - m);
+          for (int i = 0; i < NV; i++) {
+            const V w0 = vsel(veqz(s.k[i]), s.v0[i], vset1(0.0));
+            er[b][i] = vfma(w0, vset1(al[0]), er[b][i]);
+            ei[b][i] = vfma(w0, vset1(al[1]), ei[b][i]);
+          }
+        }
+      }
+      live += markDead(base, lane0, dp, s) ? 1 : 0;
+    }
+    const int count = nlanes - lane0 < B ? nlanes - lane0 : B;
+    for (int b = 0; b < NB; b++) {
+      double nr[B], ni[B], sr[B], si[B];
+      for (int i = 0; i < NV; i++) {
+        vstore(nr + i * W, vadd(er[b][i], orr[b][i]));
+        vstore(ni + i * W, vadd(ei[b][i], oi[b][i]));
+        vstore(sr + i * W, vsub(er[b][i], orr[b][i]));
+        vstore(si + i * W, vsub(ei[b][i], oi[b][i]));
+      }
+      for (int r = 0; r < count; r++) {
+        double *o = D(base, fo + b * fset + (size_t)(lane0 + r) * fstride);
+        o[0] = nr[r];
+        o[1] = ni[r];
+        double *so = D(base, fo + b * fset + (size_t)(lane0 + r) * fstride + soff);
+        so[0] = sr[r];
+        so[1] = si[r];
+      }
+    }
+  }
+  liveOut = live;
+}
+
+static void synth2Impl(uint8_t *base, int m, int lmax, int nlanes, size_t xp, size_t vp, size_t kp, size_t dp,
+                       size_t e2o, size_t nrmo, size_t bjo, size_t bfo, size_t ao, size_t astride, size_t fo,
+                       size_t fstride, size_t soff, size_t fset, int &liveOut) {
+  synthBatchImpl<2>(base, m, lmax, nlanes, xp, vp, kp, dp, e2o, nrmo, bjo, bfo, ao, astride, fo, fstride, soff, fset,
+                    liveOut);
+}
+
 static void analyzeImpl(uint8_t *base, int m, int lmax, int nlanes, size_t xp, size_t vp, size_t kp, size_t dp,
                         size_t e2o, size_t nrmo, size_t bjo, size_t bfo, size_t po, size_t fo, size_t fstride,
                         size_t soff, int &liveOut) {
@@ -301,6 +434,130 @@ static void analyzeImpl(uint8_t *base, int m, int lmax, int nlanes, size_t xp, s
     live += markDead(base, lane0, dp, s) ? 1 : 0;
   }
   liveOut = live;
+}
+
+// Analysis of NB F sets in one pass: set b's F at fo + b·fset, its column sums at po + b·pstride
+// (reduced by finishImpl per set). Per set the sums are those of analyzeImpl, in the same order.
+template <int NB>
+static void analyzeBatchImpl(uint8_t *base, int m, int lmax, int nlanes, size_t xp, size_t vp, size_t kp, size_t dp,
+                             size_t e2o, size_t nrmo, size_t bjo, size_t bfo, size_t po, size_t pstride, size_t fo,
+                             size_t fstride, size_t soff, size_t fset, int &liveOut) {
+  const double *e2 = D(base, e2o), *nrm = D(base, nrmo), *bf = D(base, bfo);
+  double *p[NB];
+  for (int b = 0; b < NB; b++) p[b] = D(base, po + b * pstride);
+  const int32_t *bj = I(base, bjo);
+  int live = 0;
+  for (int lane0 = 0; lane0 < nlanes; lane0 += B) {
+    Block s;
+    if (!loadBlock(base, lane0, xp, vp, kp, dp, s)) continue;
+    const int count = nlanes - lane0 < B ? nlanes - lane0 : B;
+    V PEr[NB][NV], PEi[NB][NV], POr[NB][NV], POi[NB][NV];
+    for (int b = 0; b < NB; b++) {
+      double per[B], pei[B], por[B], poi[B];
+      for (int r = 0; r < B; r++) {
+        if (r >= count) {
+          per[r] = pei[r] = por[r] = poi[r] = 0;
+          continue;
+        }
+        const double *n = D(base, fo + b * fset + (size_t)(lane0 + r) * fstride);
+        const double *so = D(base, fo + b * fset + (size_t)(lane0 + r) * fstride + soff);
+        per[r] = n[0] + so[0];
+        pei[r] = n[1] + so[1];
+        por[r] = n[0] - so[0];
+        poi[r] = n[1] - so[1];
+      }
+      for (int i = 0; i < NV; i++) {
+        PEr[b][i] = vload(per + i * W);
+        PEi[b][i] = vload(pei + i * W);
+        POr[b][i] = vload(por + i * W);
+        POi[b][i] = vload(poi + i * W);
+      }
+    }
+    int j = 0, bi = 0;
+    int l = scaledPhases(s, m, lmax, e2, nrm, bj, bf, j, bi, [&](int i, int ll, V w0, V w1) {
+      for (int b = 0; b < NB; b++) {
+        double *q = p[b] + 2 * W * (ll - m);
+        vstore(q, vfma(w0, PEr[b][i], vload(q)));
+        vstore(q + W, vfma(w0, PEi[b][i], vload(q + W)));
+        vstore(q + 2 * W, vfma(w1, POr[b][i], vload(q + 2 * W)));
+        vstore(q + 3 * W, vfma(w1, POi[b][i], vload(q + 3 * W)));
+      }
+    });
+    if (allSignificant(s)) {
+      // Half a block at a time, as in synthBatchImpl: the sums of each half are added to the
+      // column in the same lane order as analyzeImpl's, so the first half runs first.
+      const int NH = NV / 2 > 0 ? NV / 2 : 1;
+      const int l1 = l, j1 = j, bi1 = bi;
+      for (int h = 0; h < NV; h += NH) {
+        V v0[NH], v1[NH], x[NH];
+        for (int i = 0; i < NH; i++) {
+          v0[i] = s.v0[h + i];
+          v1[i] = s.v1[h + i];
+          x[i] = s.x[h + i];
+        }
+        l = l1;
+        j = j1;
+        bi = bi1;
+        while (l + 1 <= lmax) {
+          int n = (lmax - l + 1) >> 1;
+          if (bj[bi] - j < n) n = bj[bi] - j;
+          const double *ep = e2 + (l - m);
+          const int off = 2 * W * (l - m);
+          for (int t = 0; t < n; t++, ep += 2) {
+            const V ea = vset1(ep[1]), eb = vset1(ep[2]);
+            for (int b = 0; b < NB; b++) {
+              double *q = p[b] + off + 4 * W * t;
+              V r0 = vload(q), i0 = vload(q + W), r1 = vload(q + 2 * W), i1 = vload(q + 3 * W);
+              for (int i = 0; i < NH; i++) {
+                r0 = vfma(v0[i], PEr[b][h + i], r0);
+                i0 = vfma(v0[i], PEi[b][h + i], i0);
+                r1 = vfma(v1[i], POr[b][h + i], r1);
+                i1 = vfma(v1[i], POi[b][h + i], i1);
+              }
+              vstore(q, r0);
+              vstore(q + W, i0);
+              vstore(q + 2 * W, r1);
+              vstore(q + 3 * W, i1);
+            }
+            for (int i = 0; i < NH; i++) step(v0[i], v1[i], x[i], ea, eb);
+          }
+          l += 2 * n;
+          j += n;
+          if (j == bj[bi]) {
+            const V f = vset1(bf[bi]);
+            for (int i = 0; i < NH; i++) {
+              v0[i] = vmul(v0[i], f);
+              v1[i] = vmul(v1[i], f);
+            }
+            bi++;
+          }
+        }
+        for (int i = 0; i < NH; i++) {
+          s.v0[h + i] = v0[i];
+          s.v1[h + i] = v1[i];
+        }
+      }
+    }
+    if (l == lmax) {
+      for (int b = 0; b < NB; b++) {
+        double *q = p[b] + 2 * W * (l - m);
+        for (int i = 0; i < NV; i++) {
+          const V w0 = vsel(veqz(s.k[i]), s.v0[i], vset1(0.0));
+          vstore(q, vfma(w0, PEr[b][i], vload(q)));
+          vstore(q + W, vfma(w0, PEi[b][i], vload(q + W)));
+        }
+      }
+    }
+    live += markDead(base, lane0, dp, s) ? 1 : 0;
+  }
+  liveOut = live;
+}
+
+static void analyze2Impl(uint8_t *base, int m, int lmax, int nlanes, size_t xp, size_t vp, size_t kp, size_t dp,
+                         size_t e2o, size_t nrmo, size_t bjo, size_t bfo, size_t po, size_t pstride, size_t fo,
+                         size_t fstride, size_t soff, size_t fset, int &liveOut) {
+  analyzeBatchImpl<2>(base, m, lmax, nlanes, xp, vp, kp, dp, e2o, nrmo, bjo, bfo, po, pstride, fo, fstride, soff, fset,
+                      liveOut);
 }
 
 // a_l += N'_l · Σ_lanes p(l) for l = m … lmax; zeroes p for the next m.

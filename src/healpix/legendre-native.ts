@@ -26,6 +26,10 @@ export type NativeIsa = (typeof NATIVE_ISAS)[number];
 /** The addon's per-instruction-set functions; offsets are bytes into the passed buffer. */
 export interface NativeIsaKernel {
   readonly synth: NativeSweep;
+  /** synth for two coefficient sets into two F sets in one pass (absent from addons built before it). */
+  readonly synth2?: NativeBatchSweep;
+  /** analyze for two F sets into two column-sum regions in one pass (likewise). */
+  readonly analyze2?: NativeBatchSweep;
   readonly analyze: NativeSweep;
   readonly finish: (buf: ArrayBuffer, m: number, lmax: number, p: number, a: number, nrm: number) => void;
   /** Doubles per vector. */
@@ -51,6 +55,16 @@ type NativeSweep = (
   buf: ArrayBuffer, m: number, lmax: number, lanes: number,
   x: number, v: number, k: number, dead: number, e2: number, nrm: number, bj: number, bf: number,
   column: number, f: number, fstride: number, soff: number,
+) => number;
+
+/**
+ * {@link NativeSweep} for two sets: set 1's column (analysis: column sums) `astride` bytes after
+ * `column`, its F `fset` bytes after `f`.
+ */
+type NativeBatchSweep = (
+  buf: ArrayBuffer, m: number, lmax: number, lanes: number,
+  x: number, v: number, k: number, dead: number, e2: number, nrm: number, bj: number, bf: number,
+  column: number, astride: number, f: number, fstride: number, soff: number, fset: number,
 ) => number;
 
 /** Where node-gyp puts the addon, from src/healpix/ or dist/healpix/ alike. */

@@ -39,7 +39,17 @@ interface KernelExports {
   readonly advanceMM: (m: number, n: number, s: number, v: number, k: number) => void;
   readonly synth: KernelFn;
   readonly analyze: KernelFn;
+  /** Two coefficient sets, one pass (native only); see {@link LegendreKernel.synthPair}. */
+  readonly synth2?: BatchFn | undefined;
+  /** Two F sets, one pass (native only); see {@link LegendreKernel.analyzePair}. */
+  readonly analyze2?: BatchFn | undefined;
 }
+
+type BatchFn = (
+  m: number, lmax: number, nblk: number, x: number, v: number, k: number, dead: number,
+  e2: number, nrm: number, bj: number, bf: number, a: number, astride: number, f: number, fstride: number, soff: number,
+  fset: number,
+) => number;
 
 type KernelFn = (
   m: number, lmax: number, nblk: number,
@@ -91,7 +101,16 @@ function nativeExports(addon: NativeAddon, kernel: NativeIsaKernel, memory: Nati
       kernel.synth(memory.buffer, m, lmax, nblk * LANES_PER_BLOCK, x, v, k, d, e2, nrm, bj, bf, a, f, fstride, soff),
     analyze: (m, lmax, nblk, x, _y, v, k, d, e2, _bc, nrm, _lim, bj, bf, p, f, fstride, soff) =>
       kernel.analyze(memory.buffer, m, lmax, nblk * LANES_PER_BLOCK, x, v, k, d, e2, nrm, bj, bf, p, f, fstride, soff),
+    synth2: batch(kernel.synth2, memory),
+    analyze2: batch(kernel.analyze2, memory),
   };
+}
+
+/** A batched native entry behind the kernel's offsets, or undefined where the addon lacks it. */
+function batch(fn: NativeIsaKernel["synth2"], memory: NativeMemory): BatchFn | undefined {
+  if (fn === undefined) return undefined;
+  return (m, lmax, nblk, x, v, k, d, e2, nrm, bj, bf, a, astride, f, fstride, soff, fset) =>
+    fn(memory.buffer, m, lmax, nblk * LANES_PER_BLOCK, x, v, k, d, e2, nrm, bj, bf, a, astride, f, fstride, soff, fset);
 }
 
 /**
@@ -164,9 +183,14 @@ export class LegendreKernel {
   #bf = 0;
   #col = 0;
   #cols = 0;
+  #col2 = 0;
+  #cols2 = 0;
   #part = 0;
+  #part2 = 0;
   #ws = 0;
   #f = 0;
+  /** Bytes of one F set (see layout()). */
+  #fSet = 0;
 
   constructor(spec: KernelSpec = { kind: "wasm" }) {
     if (spec.kind === "native") {
@@ -195,10 +219,12 @@ export class LegendreKernel {
   /**
    * Lays out memory for `lanes` ring pairs (rounded up to a multiple of {@link LANES_PER_BLOCK}),
    * multipoles up to lmax and m up to mmax, after an analysis output region of `almBytes` at
-   * offset 0 (kept across calls with the same size); grows the memory when needed. Returns the
-   * padded lane count.
+   * offset 0 (kept across calls with the same size); grows the memory when needed. `sets` F
+   * buffers (default 1) let several fields share one λ_mm state and one set of per-m tables
+   * (spin 2: Q and U), each synthesised into or analysed from its own F. Returns the padded lane
+   * count.
    */
-  layout(lanes: number, lmax: number, mmax: number, almBytes = 0): number {
+  layout(lanes: number, lmax: number, mmax: number, almBytes = 0, sets = 1): number {
     const padded = Math.ceil(lanes / this.#block) * this.#block;
     // The analysis output alm sits first, so it keeps its offset across chunks.
     let at = Math.ceil(almBytes / 16) * 16;
@@ -226,15 +252,19 @@ export class LegendreKernel {
     this.#bf = take(8 * (lmax + 8));
     this.#col = take(16 * (lmax + 2));
     this.#cols = take(2 * odd);
+    this.#col2 = take(16 * (lmax + 2));
+    this.#cols2 = take(2 * odd);
     const partBytes = Math.max(2 * odd, this.#partPerL * (lmax + 2));
     this.#part = take(partBytes);
+    this.#part2 = take(partBytes);
     this.#ws = take(512);
-    this.#f = take(32 * padded * TILE * Math.ceil((mmax + 1) / TILE));
+    this.#fSet = 32 * padded * TILE * Math.ceil((mmax + 1) / TILE);
+    this.#f = take(sets * this.#fSet);
     ensureMemory(this.#memory, at);
     if (this.#f64.buffer !== this.#memory.buffer) this.#f64 = new Float64Array(this.#memory.buffer);
     // Regions move with lane count and lmax, so per-lmax tables are rebuilt on every layout.
     this.#k.lmaxTables(lmax, this.#inv4, this.#sq4, this.#isq);
-    this.#f64.fill(0, this.#part >> 3, (this.#part + partBytes) >> 3);
+    this.#f64.fill(0, this.#part >> 3, (this.#part2 + partBytes) >> 3);
     this.#k.configure(odd);
     this.#lanes = padded;
     this.#lmax = lmax;
@@ -252,33 +282,33 @@ export class LegendreKernel {
     return this.#f64;
   }
 
-  /** The lane's F column for its north (`south` false) or south ring, tiled over m. */
-  column(lane: number, south: boolean): TiledColumn {
+  /** The lane's F column of F set `set` for its north (`south` false) or south ring, tiled over m. */
+  column(lane: number, south: boolean, set = 0): TiledColumn {
     return {
       data: this.#f64,
-      base: (this.#f + 32 * TILE * lane + (south ? 16 * TILE : 0)) / 8,
+      base: (this.#f + set * this.#fSet + 32 * TILE * lane + (south ? 16 * TILE : 0)) / 8,
       tile: TILE,
       stride: (32 * TILE * this.#lanes) / 8,
     };
   }
 
-  /** Zeroes the lane's F column for the north or south ring. */
-  clearColumn(lane: number, south: boolean): void {
-    const c = this.column(lane, south);
+  /** Zeroes the lane's F column of set `set` for the north or south ring. */
+  clearColumn(lane: number, south: boolean, set = 0): void {
+    const c = this.column(lane, south, set);
     for (let m0 = 0, at = c.base; m0 <= this.#mmax; m0 += TILE, at += c.stride) this.#f64.fill(0, at, at + 2 * TILE);
   }
 
   /**
-   * Double index of F(lane, north or south ring, m): re there, im next. Spin-2 transforms read and
-   * write single entries between kernel calls for the same m.
+   * Double index of F(lane, north or south ring, m) in F set `set`: re there, im next. Spin-2
+   * transforms read and write single entries (the polar rings' low orders).
    */
-  entry(lane: number, south: boolean, m: number): number {
-    return (this.#fAt(m) + 32 * TILE * lane + (south ? 16 * TILE : 0)) / 8;
+  entry(lane: number, south: boolean, m: number, set = 0): number {
+    return (this.#fAt(m, set) + 32 * TILE * lane + (south ? 16 * TILE : 0)) / 8;
   }
 
-  /** Byte offset of F(lane 0, north, m) and the kernel's lane stride and south offset. */
-  #fAt(m: number): number {
-    return this.#f + 32 * TILE * this.#lanes * Math.floor(m / TILE) + 16 * (m % TILE);
+  /** Byte offset of F(lane 0, north, m) in F set `set`. */
+  #fAt(m: number, set: number): number {
+    return this.#f + set * this.#fSet + 32 * TILE * this.#lanes * Math.floor(m / TILE) + 16 * (m % TILE);
   }
 
   /** Double index of the a_lm column (l = m … lmax, interleaved re/im from l = m). */
@@ -317,30 +347,80 @@ export class LegendreKernel {
 
   /**
    * Synthesis for order m: the caller has copied a_lm (l = m … lmax) into the column at
-   * {@link colIndex}; writes F(·, m) for every lane. Returns false when every lane is dead from
-   * m + 1 on (λ_lm negligible for all larger m).
+   * {@link colIndex}; writes F(·, m) of F set `set` for every lane. Returns false when every lane
+   * is dead from m + 1 on (λ_lm negligible for all larger m).
    */
-  synth(m: number): boolean {
+  synth(m: number, set = 0): boolean {
     this.#k.prescale(m, this.#lmax, this.#col, this.#cols, this.#nrm);
     return 0 < this.#k.synth(
       m, this.#lmax, this.#lanes / LANES_PER_BLOCK,
       this.#x, this.#y, this.#v, this.#kexp, this.#dead,
       this.#e2, this.#bc, this.#nrm, this.#lim, this.#bj, this.#bf,
-      this.#cols, this.#fAt(m), 32 * TILE, 16 * TILE,
+      this.#cols, this.#fAt(m, set), 32 * TILE, 16 * TILE,
+    );
+  }
+
+  /** Double index of the second a_lm column, set 1's in {@link synthPair}. */
+  get colIndex2(): number {
+    return this.#col2 >> 3;
+  }
+
+  /**
+   * Synthesis for order m of two fields at once: the columns at {@link colIndex} and
+   * {@link colIndex2} into F sets 0 and 1 (layout() with two sets). The native kernel shares one
+   * recurrence between them (one pass instead of two); the WebAssembly kernel runs {@link synth}
+   * twice. Results equal two synth calls. Returns false when every lane is dead from m + 1 on.
+   */
+  synthPair(m: number): boolean {
+    const k = this.#k;
+    if (k.synth2 === undefined) {
+      const live0 = this.synth(m, 0);
+      const col = this.#col >> 3, col2 = this.#col2 >> 3;
+      this.#f64.copyWithin(col, col2, col2 + 2 * (this.#lmax + 1 - m));
+      return this.synth(m, 1) || live0;
+    }
+    k.prescale(m, this.#lmax, this.#col, this.#cols, this.#nrm);
+    k.prescale(m, this.#lmax, this.#col2, this.#cols2, this.#nrm);
+    return 0 < k.synth2(
+      m, this.#lmax, this.#lanes / LANES_PER_BLOCK, this.#x, this.#v, this.#kexp, this.#dead,
+      this.#e2, this.#nrm, this.#bj, this.#bf, this.#cols, this.#cols2 - this.#cols,
+      this.#fAt(m, 0), 32 * TILE, 16 * TILE, this.#fSet,
     );
   }
 
   /**
-   * Analysis for order m: reads F(·, m) and adds Σ_lanes λ_lm·(N ± S) for l = m … lmax into the
-   * output alm region (offset 0) at the column of m, `colStart` doubles in. Returns false when every
-   * lane is dead from m + 1 on.
+   * Analysis for order m of F sets 0 and 1 at once, adding into the output alm region at the
+   * columns `colStart0` and `colStart1` (doubles): one shared recurrence on the native kernel, two
+   * {@link analyze} calls on the WebAssembly kernel; results equal two analyze calls. Returns
+   * false when every lane is dead from m + 1 on.
    */
-  analyze(m: number, colStart: number): boolean {
+  analyzePair(m: number, colStart0: number, colStart1: number): boolean {
+    const k = this.#k;
+    if (k.analyze2 === undefined) {
+      const live0 = this.analyze(m, colStart0, 0);
+      return this.analyze(m, colStart1, 1) || live0;
+    }
+    const live = k.analyze2(
+      m, this.#lmax, this.#lanes / LANES_PER_BLOCK, this.#x, this.#v, this.#kexp, this.#dead,
+      this.#e2, this.#nrm, this.#bj, this.#bf, this.#part, this.#part2 - this.#part,
+      this.#fAt(m, 0), 32 * TILE, 16 * TILE, this.#fSet,
+    );
+    k.finish(m, this.#lmax, this.#part, 8 * colStart0, this.#nrm);
+    k.finish(m, this.#lmax, this.#part2, 8 * colStart1, this.#nrm);
+    return live > 0;
+  }
+
+  /**
+   * Analysis for order m: reads F(·, m) of F set `set` and adds Σ_lanes λ_lm·(N ± S) for
+   * l = m … lmax into the output alm region (offset 0) at the column of m, `colStart` doubles in.
+   * Returns false when every lane is dead from m + 1 on.
+   */
+  analyze(m: number, colStart: number, set = 0): boolean {
     const live = this.#k.analyze(
       m, this.#lmax, this.#lanes / LANES_PER_BLOCK,
       this.#x, this.#y, this.#v, this.#kexp, this.#dead,
       this.#e2, this.#bc, this.#nrm, this.#lim, this.#bj, this.#bf,
-      this.#part, this.#fAt(m), 32 * TILE, 16 * TILE, this.#ws,
+      this.#part, this.#fAt(m, set), 32 * TILE, 16 * TILE, this.#ws,
     );
     this.#k.finish(m, this.#lmax, this.#part, 8 * colStart, this.#nrm);
     return live > 0;

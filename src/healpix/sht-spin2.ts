@@ -25,16 +25,17 @@
  * chunks, λ_mm state, dead-lane bookkeeping) and the kernel's hot loops and their module-global
  * block state are unchanged: every sum above is a spin-0 sum Σ_l c_l λ_l of modified coefficients
  * times a ring factor 1/s², 1 or x/s². The exact identity x λ_l = ε_{l+1} λ_{l+1} + ε_l λ_{l−1}
- * folds the three into one, s²·(field sum) = Σ_l w_l λ_l over l ≤ lmax + 2, so synthesis runs the
- * kernel once per field and m (Q, U) and analysis once per field on Z/s² (Z = Q̂, Û), whose
- * shifted sums give the other two.
+ * folds the three into one, s²·(field sum) = Σ_l w_l λ_l over l ≤ lmax + 2, so synthesis needs
+ * one kernel sum per field and m (Q, U) and analysis one per field on Z/s² (Z = Q̂, Û), whose
+ * shifted sums give the other two. Q and U have a kernel F set each and go through the kernel as a
+ * pair (synthPair, analyzePair): the native kernel shares one λ recurrence between them; the
+ * WebAssembly kernel, whose hot loops have no registers to spare, runs two passes.
  * Near the poles the 1/s² form cancels: by ~1/s² for m ≤ 1 and less for small m ≥ 2 (2.2e-11
  * relative error at nside 512 with white alm). Rings with s² < {@link WIGNER_S2} therefore take
  * the Wigner d recurrence in l for m < {@link WIGNER_M} (scalar, O(lmax) per ring and m, no 1/s²).
  */
 import { almShape, almSize, checkLmax } from "./alm.js";
 import { ringFft } from "./fft.js";
-import type { TiledColumn } from "./fft.js";
 import { legendreKernel, releaseLegendreKernel } from "./legendre.js";
 import type { LegendreKernel } from "./legendre.js";
 import { checkNside } from "./nside.js";
@@ -76,53 +77,76 @@ function spin2Tables(lmax: number): Spin2Tables {
   return { norm };
 }
 
-/** f_l for order m (0 at l = m, where λ_{l−1} vanishes). */
-function fl(l: number, m: number): number {
-  return Math.sqrt(((2 * l + 1) * (l * l - m * m)) / (2 * l - 1));
-}
-
 /**
- * Fills the kernel's a column (l = m … lmax, interleaved) with the coefficients of kernel run
- * `kind` for one field: `g` is that field's a (a^E for Q, a^B for U), `h` the other one and
- * `sign` +1 for Q, −1 for U (Q_m = −Σ(a^E W + i a^B X), U_m = −Σ(a^B W − i a^E X)). The overall
- * minus sign is applied here too.
+ * Writes the kernel columns of Q and U for order m (see {@link synthesizeSpin2}),
+ * w = c0 + c1 + X(c2) − X(X(c1)), n + 2 entries from l = m (n = lmax + 1 − m), into `outQ` and
+ * `outU` from double index `atQ` and `atU`. For a field with alm g (a^E for Q, a^B for U), h the
+ * other one and sign −1 for Q, +1 for U (Q_m = −Σ(a^E W − i a^B X), U_m = −Σ(a^B W + i a^E X),
+ * the overall minus sign applied here too), the three parts are
+ *   c0 (1/s²):  −p1(g) + i·sign·m·p3(h), p1_l = −2 n_l (l − m²), p3_l = 2 n_{l+1} f_{l+1} (a_{l+1}),
+ *   c1 (1):     n_l l(l − 1) g,
+ *   c2 (x/s²):  −p3(g) − i·sign·m·q1(h), q1_l = 2 n_l (l − 1),
+ * built once into `c` (6 zero-padded parts of 2(n + 6) doubles: Q's three, then U's) and shifted
+ * in one pass, with X(X(v))_j = ε_j ε_{j−1} v_{j−2} + (ε_j² + ε_{j+1}²) v_j + ε_{j+1} ε_{j+2} v_{j+2}.
+ * Both fields share their loads and factors. `eps[j]` = ε_{m+j} for j ≤ n + 2;
+ * f_{l+1} = (2l + 3) ε_{l+1}, so no square root is taken here.
  */
-function fillColumn(
-  col: Float64Array, at: number, kind: number, m: number, lmax: number, start: number,
-  g: Float64Array, h: Float64Array, sign: number, norm: Float64Array,
+function synthesisColumns(
+  outQ: Float64Array, atQ: number, outU: Float64Array, atU: number, m: number, lmax: number, start: number,
+  almE: Float64Array, almB: Float64Array, norm: Float64Array, eps: Float64Array, c: Float64Array,
 ): void {
-  const sm = sign * m;
-  for (let l = m; l <= lmax; l++) {
-    const k = start + 2 * (l - m);
-    const n = norm[l]!;
-    let re: number, im: number;
-    if (kind === 1) {
-      const c = n * l * (l - 1);
-      re = c * g[k]!;
-      im = c * g[k + 1]!;
-    } else {
-      // p3_l = 2 n_{l+1} f_{l+1} a_{l+1} (the λ_{l−1} terms, moved onto λ_l).
-      const p3 = l < lmax ? 2 * norm[l + 1]! * fl(l + 1, m) : 0;
-      if (kind === 0) {
-        // −p1(g) + i·sign·m·p3(h): W's 1/s² part of g and X's λ_{l−1} part of h.
-        const c = 2 * n * (l - m * m);
-        re = c * g[k]! - (l < lmax ? sm * p3 * h[k + 3]! : 0);
-        im = c * g[k + 1]! + (l < lmax ? sm * p3 * h[k + 2]! : 0);
-      } else {
-        // −p3(g) − i·sign·m·q1(h), q1_l = 2 n_l (l−1): W's x/s² part of g and X's x λ_l part of h.
-        const q1 = 2 * n * (l - 1) * sm;
-        re = -(l < lmax ? p3 * g[k + 2]! : 0) + q1 * h[k + 1]!;
-        im = -(l < lmax ? p3 * g[k + 3]! : 0) - q1 * h[k]!;
-      }
-    }
-    col[at + 2 * (l - m)] = re;
-    col[at + 2 * (l - m) + 1] = im;
+  const n = lmax + 1 - m;
+  const len = 2 * (n + 6);
+  // Parts: Q's c0, c1, c2 at 0, len, 2len; U's at 3len, 4len, 5len.
+  const q1 = len, q2 = 2 * len, u0 = 3 * len, u1 = 4 * len, u2 = 5 * len;
+  // Entry j of a part sits at 2(j + 2); the zero entries around 0 … n − 1 stand for v_j outside it.
+  for (let part = 0; part < 6; part++) {
+    c.fill(0, part * len, part * len + 4);
+    c.fill(0, part * len + 2 * (n + 2), (part + 1) * len);
   }
-}
-
-/** A plain (single-tile) column over m in `data` at double index `base`. */
-function plainColumn(data: Float64Array, base: number, mmax: number): TiledColumn {
-  return { data, base, tile: mmax + 1, stride: 0 };
+  for (let j = 0; j < n; j++) {
+    const l = m + j;
+    const k = start + 2 * j;
+    const nl = norm[l]!;
+    const er = almE[k]!, ei = almE[k + 1]!, br = almB[k]!, bi = almB[k + 1]!;
+    let p3 = 0, er1 = 0, ei1 = 0, br1 = 0, bi1 = 0;
+    if (l < lmax) {
+      p3 = 2 * norm[l + 1]! * (2 * l + 3) * eps[j + 1]!;
+      er1 = almE[k + 2]!;
+      ei1 = almE[k + 3]!;
+      br1 = almB[k + 2]!;
+      bi1 = almB[k + 3]!;
+    }
+    const i = 2 * (j + 2);
+    const a0 = 2 * nl * (l - m * m), a1 = nl * l * (l - 1);
+    const mp3 = m * p3, qm = 2 * nl * (l - 1) * m;
+    c[i] = a0 * er + mp3 * bi1;
+    c[i + 1] = a0 * ei - mp3 * br1;
+    c[q1 + i] = a1 * er;
+    c[q1 + i + 1] = a1 * ei;
+    c[q2 + i] = -p3 * er1 - qm * bi;
+    c[q2 + i + 1] = -p3 * ei1 + qm * br;
+    c[u0 + i] = a0 * br - mp3 * ei1;
+    c[u0 + i + 1] = a0 * bi + mp3 * er1;
+    c[u1 + i] = a1 * br;
+    c[u1 + i + 1] = a1 * bi;
+    c[u2 + i] = -p3 * br1 + qm * ei;
+    c[u2 + i + 1] = -p3 * bi1 - qm * er;
+  }
+  for (let j = 0; j < n + 2; j++) {
+    const i = 2 * (j + 2);
+    const e0 = eps[j]!, e1 = eps[j + 1]!;
+    const em = j >= 1 ? eps[j - 1]! : 0;
+    const mm = e0 * em, mid = e0 * e0 + e1 * e1, pp = e1 * eps[j + 2]!;
+    outQ[atQ + 2 * j] = c[i]! + c[q1 + i]! + e0 * c[q2 + i - 2]! + e1 * c[q2 + i + 2]!
+      - (mm * c[q1 + i - 4]! + mid * c[q1 + i]! + pp * c[q1 + i + 4]!);
+    outQ[atQ + 2 * j + 1] = c[i + 1]! + c[q1 + i + 1]! + e0 * c[q2 + i - 1]! + e1 * c[q2 + i + 3]!
+      - (mm * c[q1 + i - 3]! + mid * c[q1 + i + 1]! + pp * c[q1 + i + 5]!);
+    outU[atU + 2 * j] = c[u0 + i]! + c[u1 + i]! + e0 * c[u2 + i - 2]! + e1 * c[u2 + i + 2]!
+      - (mm * c[u1 + i - 4]! + mid * c[u1 + i]! + pp * c[u1 + i + 4]!);
+    outU[atU + 2 * j + 1] = c[u0 + i + 1]! + c[u1 + i + 1]! + e0 * c[u2 + i - 1]! + e1 * c[u2 + i + 3]!
+      - (mm * c[u1 + i - 3]! + mid * c[u1 + i + 1]! + pp * c[u1 + i + 5]!);
+  }
 }
 
 /**
@@ -185,42 +209,27 @@ function wignerOrder(t: WignerTables, m: number, lmax: number): void {
 }
 
 /**
- * W_l and X_l (l = max(m, 2) … lmax) of order m at cos θ = x, sin² θ = s2, into w and xx (after
- * {@link wignerOrder} for m). `omx` and `opx` are 1 − x and 1 + x computed without cancellation.
+ * Starting values d^m_{m,+2}/2 and d^m_{m,−2}/2 (l = max(m, 2); for m = 0 and 1 at l = 2) of order
+ * m at cos θ = x, sin² θ = s2, into seeds[0] and seeds[1]. `omx` and `opx` are 1 − x and 1 + x
+ * computed without cancellation. From them the recurrence of {@link wignerOrder} gives
+ * W_l = √((2l+1)/4π)(d₊ + d₋)/2 and X_l = √((2l+1)/4π)(d₊ − d₋)/2; for m = 0, d₋ = d₊ (so X = 0).
  */
-function wignerFunctions(
-  t: WignerTables, m: number, lmax: number, x: number, s2: number, omx: number, opx: number, w: Float64Array, xx: Float64Array,
-): void {
+function wignerSeeds(t: WignerTables, m: number, s2: number, omx: number, opx: number, seeds: Float64Array): void {
+  if (m === 0) {
+    seeds[0] = seeds[1] = 0.5 * Math.sqrt(3 / 8) * s2;
+    return;
+  }
   const s = Math.sqrt(s2);
-  const l0 = Math.max(m, 2);
-  const parity = m % 2 === 0 ? 1 : -1;
-  for (let branch = 0; branch < (m === 0 ? 1 : 2); branch++) {
-    const abc = t.abc[branch as 0 | 1];
-    let g: number;
-    if (m === 0) g = Math.sqrt(3 / 8) * s2;
-    else if (m === 1) g = branch === 0 ? (opx * s) / 2 : (-omx * s) / 2;
-    else {
-      // d^m_{m,±2} = (−1)^m √C(2m, m±2) cos(θ/2)^{m±2} sin(θ/2)^{m∓2}.
-      const up = branch === 0 ? m + 2 : m - 2;
-      g = parity * t.seed[branch]! * Math.pow(opx / 2, up / 2) * Math.pow(omx / 2, (2 * m - up) / 2);
-    }
-    let prev = 0;
-    for (let l = l0; l <= lmax; l++) {
-      const v = t.nrm[l]! * g;
-      if (m === 0) {
-        w[l] = v;
-        xx[l] = 0;
-      } else if (branch === 0) {
-        w[l] = v / 2;
-        xx[l] = v / 2;
-      } else {
-        w[l] = w[l]! + v / 2;
-        xx[l] = xx[l]! - v / 2;
-      }
-      const next = (abc[3 * l]! * x - abc[3 * l + 1]!) * g - abc[3 * l + 2]! * prev;
-      prev = g;
-      g = next;
-    }
+  if (m === 1) {
+    seeds[0] = (opx * s) / 4;
+    seeds[1] = (-omx * s) / 4;
+    return;
+  }
+  // d^m_{m,±2} = (−1)^m √C(2m, m±2) cos(θ/2)^{m±2} sin(θ/2)^{m∓2}.
+  const parity = m % 2 === 0 ? 0.5 : -0.5;
+  for (let branch = 0; branch < 2; branch++) {
+    const up = branch === 0 ? m + 2 : m - 2;
+    seeds[branch] = parity * t.seed[branch]! * Math.pow(opx / 2, up / 2) * Math.pow(omx / 2, (2 * m - up) / 2);
   }
 }
 
@@ -230,57 +239,92 @@ function oneMinusPlus(x: number, s2: number): [number, number] {
 }
 
 /**
- * Q_m, U_m for m < {@link WIGNER_M} of the chunk's lanes into `acc` (layout of synthesizeSpin2), from the
- * Wigner recurrence: Q_m = −Σ_l (a^E W − i a^B X), U_m = −Σ_l (a^B W + i a^E X).
+ * Q_m, U_m for m < {@link WIGNER_M} of the chunk's polar lanes, from the Wigner recurrence:
+ * Q_m = −Σ_l (a^E W − i a^B X), U_m = −Σ_l (a^B W + i a^E X), times s² (the kernel's F sets hold
+ * s² F; see synthesizeSpin2), replacing the kernel's values there. The southern ring's functions
+ * are the northern ones with W → (−1)^{l+m} W, X → −(−1)^{l+m} X, so one recurrence per lane
+ * serves both rings through sums over even and odd l − m.
  */
 function wignerSynthesis(
   almE: Float64Array, almB: Float64Array, lmax: number, mmax: number, pairs: RingPairs,
-  from: number, count: number, acc: Float64Array, colLen: number, t: WignerTables,
+  from: number, count: number, kernel: LegendreKernel, t: WignerTables,
 ): void {
-  const w = new Float64Array(lmax + 1);
-  const xx = new Float64Array(lmax + 1);
+  const f = kernel.f64;
+  const nrm = t.nrm;
+  // Per parity of l − m (even at 0, odd at 8): Σ E_re W, E_im W, B_re W, B_im W, then with X.
+  const sums = new Float64Array(16);
   for (let m = 0; m <= Math.min(WIGNER_M - 1, mmax); m++) {
     wignerOrder(t, m, lmax);
+    const [abcP, abcM] = t.abc;
     const start = 2 * ((m * (2 * lmax + 1 - m)) / 2 + m);
-    forPolarRings(t, m, lmax, pairs, from, count, w, xx, (lane, ring) => {
-      let qr = 0, qi = 0, ur = 0, ui = 0;
-      for (let l = Math.max(2, m); l <= lmax; l++) {
-        const k = start + 2 * (l - m);
-        const wl = w[l]!, xl = xx[l]!;
-        // −(E W − i B X) and −(B W + i E X).
-        qr -= almE[k]! * wl + almB[k + 1]! * xl;
-        qi -= almE[k + 1]! * wl - almB[k]! * xl;
-        ur -= almB[k]! * wl - almE[k + 1]! * xl;
-        ui -= almB[k + 1]! * wl + almE[k]! * xl;
+    const l0 = Math.max(2, m);
+    forPolarLanes(t, m, pairs, from, count, (lane, x, gp0, gm0) => {
+      // Both branches' recurrences run side by side (independent chains); the sums of l of the
+      // parity of l0 − m go to a*, the others to b*.
+      let gp = gp0, gm = gm0, pp = 0, pm = 0;
+      let aEw = 0, aFw = 0, aBw = 0, aGw = 0, aEx = 0, aFx = 0, aBx = 0, aGx = 0;
+      let bEw = 0, bFw = 0, bBw = 0, bGw = 0, bEx = 0, bFx = 0, bBx = 0, bGx = 0;
+      for (let l = l0; l <= lmax; l += 2) {
+        let n = nrm[l]!, wl = n * (gp + gm), xl = n * (gp - gm);
+        let k = start + 2 * (l - m);
+        let er = almE[k]!, ei = almE[k + 1]!, br = almB[k]!, bi = almB[k + 1]!;
+        aEw += er * wl; aFw += ei * wl; aBw += br * wl; aGw += bi * wl;
+        aEx += er * xl; aFx += ei * xl; aBx += br * xl; aGx += bi * xl;
+        let np = (abcP[3 * l]! * x - abcP[3 * l + 1]!) * gp - abcP[3 * l + 2]! * pp;
+        let nm = (abcM[3 * l]! * x - abcM[3 * l + 1]!) * gm - abcM[3 * l + 2]! * pm;
+        pp = gp; gp = np; pm = gm; gm = nm;
+        if (l === lmax) break;
+        const l1 = l + 1;
+        n = nrm[l1]!; wl = n * (gp + gm); xl = n * (gp - gm);
+        k += 2;
+        er = almE[k]!; ei = almE[k + 1]!; br = almB[k]!; bi = almB[k + 1]!;
+        bEw += er * wl; bFw += ei * wl; bBw += br * wl; bGw += bi * wl;
+        bEx += er * xl; bFx += ei * xl; bBx += br * xl; bGx += bi * xl;
+        np = (abcP[3 * l1]! * x - abcP[3 * l1 + 1]!) * gp - abcP[3 * l1 + 2]! * pp;
+        nm = (abcM[3 * l1]! * x - abcM[3 * l1 + 1]!) * gm - abcM[3 * l1 + 2]! * pm;
+        pp = gp; gp = np; pm = gm; gm = nm;
       }
-      const a = 2 * lane * colLen + ring * colLen + 2 * m;
-      acc[a] = qr;
-      acc[a + 1] = qi;
-      acc[a + 2 * count * colLen] = ur;
-      acc[a + 2 * count * colLen + 1] = ui;
+      const a = ((l0 - m) & 1) === 0 ? 0 : 8, b = 8 - a;
+      sums[a] = aEw; sums[a + 1] = aFw; sums[a + 2] = aBw; sums[a + 3] = aGw;
+      sums[a + 4] = aEx; sums[a + 5] = aFx; sums[a + 6] = aBx; sums[a + 7] = aGx;
+      sums[b] = bEw; sums[b + 1] = bFw; sums[b + 2] = bBw; sums[b + 3] = bGw;
+      sums[b + 4] = bEx; sums[b + 5] = bFx; sums[b + 6] = bBx; sums[b + 7] = bGx;
+      const s = pairs.sinTheta[from + lane]!;
+      const s2 = s * s;
+      for (let ring = 0; ring < 2; ring++) {
+        // North: W = W_even + W_odd, X likewise; south: W_even − W_odd and X_odd − X_even.
+        const sw = ring === 0 ? 1 : -1;
+        const wE = (i: number): number => sums[i]! + sw * sums[8 + i]!;
+        const xE = (i: number): number => sw * sums[4 + i]! + sums[12 + i]!;
+        // −(E W − i B X) and −(B W + i E X).
+        const q = kernel.entry(lane, ring === 1, m, 0), u = kernel.entry(lane, ring === 1, m, 1);
+        f[q] = -s2 * (wE(0) + xE(3));
+        f[q + 1] = -s2 * (wE(1) - xE(2));
+        f[u] = -s2 * (wE(2) - xE(1));
+        f[u + 1] = -s2 * (wE(3) + xE(0));
+      }
     });
   }
 }
 
 /**
- * Calls `visit` for each ring of the chunk's lanes near a pole (sin² θ below {@link WIGNER_S2}),
- * northern then southern, once `w` and `xx` hold the Wigner functions of order m there.
+ * Calls `visit(lane, x, g₊, g₋)` for each lane of the chunk near a pole (sin² θ below
+ * {@link WIGNER_S2}) with cos θ of its northern ring and the seeds of {@link wignerSeeds}.
  */
-function forPolarRings(
-  t: WignerTables, m: number, lmax: number, pairs: RingPairs, from: number, count: number,
-  w: Float64Array, xx: Float64Array, visit: (lane: number, ring: number) => void,
+function forPolarLanes(
+  t: WignerTables, m: number, pairs: RingPairs, from: number, count: number,
+  visit: (lane: number, x: number, gp: number, gm: number) => void,
 ): void {
+  const seeds = new Float64Array(2);
   for (let lane = 0; lane < count; lane++) {
     const p = from + lane;
     const s = pairs.sinTheta[p]!;
     const s2 = s * s;
     if (s2 >= WIGNER_S2) continue;
-    for (let ring = 0; ring < 2; ring++) {
-      const x = ring === 0 ? pairs.cosTheta[p]! : -pairs.cosTheta[p]!;
-      const [omx, opx] = oneMinusPlus(x, s2);
-      wignerFunctions(t, m, lmax, x, s2, omx, opx, w, xx);
-      visit(lane, ring);
-    }
+    const x = pairs.cosTheta[p]!;
+    const [omx, opx] = oneMinusPlus(x, s2);
+    wignerSeeds(t, m, s2, omx, opx, seeds);
+    visit(lane, x, seeds[0]!, seeds[1]!);
   }
 }
 
@@ -318,8 +362,12 @@ function epsilons(m: number, n: number, out: Float64Array): void {
  * Spin-2 synthesis core: (a^E, a^B) (validated) → (Q, U) (validated).
  *
  * Per field and m ≥ {@link WIGNER_M}, the three runs F = (1/s²) S[c0] + S[c1] + (x/s²) S[c2]
- * (columns of fillColumn) become one: s² F = S[c0 + c1 + X(c2) − X(X(c1))] with s² = 1 − x² and
- * the exact shift X of {@link xShift}, so the kernel runs once per field and m, to lmax + 2.
+ * (see {@link synthesisColumns}) become one: s² F = S[c0 + c1 + X(c2) − X(X(c1))] with s² = 1 − x²
+ * and the exact shift X of {@link xShift}, so one kernel sum per field and m, to lmax + 2, for
+ * both fields in one {@link LegendreKernel.synthPair} call.
+ * Q and U have a kernel F set each, so the ring FFTs read s² F straight from kernel memory and
+ * the 1/s² is applied to the ring's pixels: no per-call buffer of F (at nside 256 a fresh 25 MB
+ * buffer cost as much as both kernel passes, its pages being touched for the first time).
  */
 function synthesizeSpin2(
   almE: Float64Array, almB: Float64Array, lmax: number, mmax: number, pairs: RingPairs, outQ: FloatMap, outU: FloatMap,
@@ -327,64 +375,38 @@ function synthesizeSpin2(
   const kernel = legendreKernel();
   const { norm } = spin2Tables(lmax);
   const lk = lmax + 2;
-  // Q and U columns per lane and ring: 2 fields × 2 rings × 16 bytes per m.
-  const chunk = lanesPerChunk(pairs.count, mmax, pairs.npix, 64);
-  const colLen = 2 * (mmax + 1);
-  const acc = new Float64Array(4 * colLen * Math.min(chunk, pairs.count));
-  const fields: readonly [Float64Array, Float64Array, number][] = [[almE, almB, -1], [almB, almE, 1]];
+  // The second F set: 32 more bytes per lane and m.
+  const chunk = lanesPerChunk(pairs.count, mmax, pairs.npix, 32);
   const low = wignerTables(lmax);
-  const eps = new Float64Array(lk + 2);
-  const c = [0, 1, 2].map(() => new Float64Array(2 * (lmax + 1)));
-  const t1 = new Float64Array(2 * (lk + 1));
-  const t2 = new Float64Array(2 * (lk + 1));
-  const invS2 = new Float64Array(pairs.count);
-  for (let p = 0; p < pairs.count; p++) invS2[p] = 1 / (pairs.sinTheta[p]! * pairs.sinTheta[p]!);
+  const eps = new Float64Array(lmax + 5);
+  const scratch = new Float64Array(12 * (lmax + 7));
   for (let from = 0; from < pairs.count; from += chunk) {
     const count = Math.min(chunk, pairs.count - from);
-    kernel.layout(count, lk, mmax);
+    kernel.layout(count, lk, mmax, 0, 2);
     kernel.setLanes(pairs.cosTheta, pairs.sinTheta, from, count);
-    acc.fill(0);
     const mEnd = legendreSweep(kernel, mmax, (m) => {
       const start = 2 * ((m * (2 * lmax + 1 - m)) / 2 + m);
-      const n = lmax + 1 - m;
-      epsilons(m, n + 2, eps);
-      let live = false;
-      const f = kernel.f64;
-      const col = kernel.colIndex;
-      for (let field = 0; field < 2; field++) {
-        const [g, h, sign] = fields[field]!;
-        for (let kind = 0; kind < 3; kind++) fillColumn(c[kind]!, 0, kind, m, lmax, start, g, h, sign, norm);
-        // w = c0 + c1 + X(c2) − X(X(c1)), n + 2 entries.
-        xShift(c[2]!, n, eps, t1);
-        xShift(c[1]!, n, eps, t2);
-        f.fill(0, col, col + 2 * (n + 2));
-        for (let i = 0; i < 2 * n; i++) f[col + i] = c[0]![i]! + c[1]![i]!;
-        for (let i = 0; i < 2 * (n + 1); i++) f[col + i] = f[col + i]! + t1[i]!;
-        xShift(t2, n + 1, eps, t1);
-        for (let i = 0; i < 2 * (n + 2); i++) f[col + i] = f[col + i]! - t1[i]!;
-        live = kernel.synth(m) || live;
-        const no0 = kernel.entry(0, false, m), laneStep = kernel.entry(1, false, m) - no0;
-        const southStep = kernel.entry(0, true, m) - no0;
-        for (let lane = 0, no = no0, a = 2 * field * count * colLen + 2 * m; lane < count; lane++, no += laneStep, a += 2 * colLen) {
-          const r = invS2[from + lane]!;
-          acc[a] = r * f[no]!;
-          acc[a + 1] = r * f[no + 1]!;
-          acc[a + colLen] = r * f[no + southStep]!;
-          acc[a + colLen + 1] = r * f[no + southStep + 1]!;
-        }
-      }
-      return live;
+      epsilons(m, lmax + 4 - m, eps);
+      synthesisColumns(kernel.f64, kernel.colIndex, kernel.f64, kernel.colIndex2, m, lmax, start, almE, almB, norm, eps, scratch);
+      return kernel.synthPair(m);
     });
-    wignerSynthesis(almE, almB, lmax, mmax, pairs, from, count, acc, colLen, low);
+    wignerSynthesis(almE, almB, lmax, mmax, pairs, from, count, kernel, low);
     for (let field = 0; field < 2; field++) {
       const out = field === 0 ? outQ : outU;
       for (let lane = 0; lane < count; lane++) {
         const p = from + lane;
-        const ring = ringFft(pairs.nphi[p]!);
-        const base = (2 * field * count + 2 * lane) * colLen;
-        ring.synthesize(plainColumn(acc, base, mmax), mEnd, pairs.phi0[p]!, out, pairs.northFirst[p]!);
+        const nphi = pairs.nphi[p]!;
+        const ring = ringFft(nphi);
+        const s = pairs.sinTheta[p]!;
+        const r = 1 / (s * s);
+        const north = pairs.northFirst[p]!;
+        ring.synthesize(kernel.column(lane, false, field), mEnd, pairs.phi0[p]!, out, north);
+        for (let j = north; j < north + nphi; j++) out[j] = r * out[j]!;
         const south = pairs.southFirst[p]!;
-        if (south >= 0) ring.synthesize(plainColumn(acc, base + colLen, mmax), mEnd, pairs.phi0[p]!, out, south);
+        if (south >= 0) {
+          ring.synthesize(kernel.column(lane, true, field), mEnd, pairs.phi0[p]!, out, south);
+          for (let j = south; j < south + nphi; j++) out[j] = r * out[j]!;
+        }
       }
     }
   }
@@ -392,31 +414,78 @@ function synthesizeSpin2(
 }
 
 /**
- * a^E, a^B (m < {@link WIGNER_M}) of the chunk's lanes added into `low` (per m, l = m … lmax,
- * E then B), from the Wigner recurrence: a^E += −(W Q̂ − i X Û), a^B += −(W Û + i X Q̂).
- * `zc` holds Q̂, Û per lane and ring in the layout of analyzeSpin2Add.
+ * a^E, a^B (m < {@link WIGNER_M}) of the chunk's polar lanes added into `low` (per m,
+ * l = m … lmax, E then B), from the Wigner recurrence: a^E += −(W Q̂ − i X Û), a^B += −(W Û + i X Q̂)
+ * over both rings, the southern ring's W, X being (−1)^{l+m} W, −(−1)^{l+m} X of the northern one.
+ * Reads Q̂/s², Û/s² from the kernel's F sets 0 and 1 (see analyzeSpin2Add) and zeroes those
+ * entries, so the kernel pass leaves them out.
  */
 function wignerAnalysis(
-  lmax: number, mmax: number, pairs: RingPairs, from: number, count: number, zc: Float64Array, colLen: number,
+  lmax: number, mmax: number, pairs: RingPairs, from: number, count: number, kernel: LegendreKernel,
   t: WignerTables, low: Float64Array,
 ): void {
-  const w = new Float64Array(lmax + 1);
-  const xx = new Float64Array(lmax + 1);
+  const f = kernel.f64;
+  const nrm = t.nrm;
+  // Per ring (north at 0, south at 4): Q̂_re, Q̂_im, Û_re, Û_im.
+  const z = new Float64Array(8);
+  // Per parity of l − m (even at 0, odd at 8): the ring combinations that W and X multiply.
+  const c = new Float64Array(16);
   let at = 0;
   for (let m = 0; m <= Math.min(WIGNER_M - 1, mmax); m++) {
     wignerOrder(t, m, lmax);
+    const [abcP, abcM] = t.abc;
     const n = lmax + 1 - m;
-    forPolarRings(t, m, lmax, pairs, from, count, w, xx, (lane, ring) => {
-      const q = 2 * lane * colLen + ring * colLen + 2 * m;
-      const u = q + 2 * count * colLen;
-      const qr = zc[q]!, qi = zc[q + 1]!, ur = zc[u]!, ui = zc[u + 1]!;
-      for (let l = Math.max(2, m); l <= lmax; l++) {
-        const k = at + 2 * (l - m);
-        const wl = w[l]!, xl = xx[l]!;
-        low[k] = low[k]! - (wl * qr + xl * ui);
-        low[k + 1] = low[k + 1]! - (wl * qi - xl * ur);
-        low[k + 2 * n] = low[k + 2 * n]! - (wl * ur - xl * qi);
-        low[k + 2 * n + 1] = low[k + 2 * n + 1]! - (wl * ui + xl * qr);
+    const l0 = Math.max(2, m);
+    forPolarLanes(t, m, pairs, from, count, (lane, x, gp0, gm0) => {
+      const s = pairs.sinTheta[from + lane]!;
+      const s2 = s * s;
+      for (let ring = 0; ring < 2; ring++) {
+        const q = kernel.entry(lane, ring === 1, m, 0), u = kernel.entry(lane, ring === 1, m, 1);
+        z[4 * ring] = s2 * f[q]!;
+        z[4 * ring + 1] = s2 * f[q + 1]!;
+        z[4 * ring + 2] = s2 * f[u]!;
+        z[4 * ring + 3] = s2 * f[u + 1]!;
+        f[q] = 0;
+        f[q + 1] = 0;
+        f[u] = 0;
+        f[u + 1] = 0;
+      }
+      for (let parity = 0; parity < 2; parity++) {
+        // σ = (−1)^{l+m}: W multiplies north + σ·south, X multiplies north − σ·south.
+        const sg = parity === 0 ? 1 : -1, o = 8 * parity;
+        for (let i = 0; i < 4; i++) {
+          c[o + i] = z[i]! + sg * z[4 + i]!;
+          c[o + 4 + i] = z[i]! - sg * z[4 + i]!;
+        }
+      }
+      // a*: the parity of l0 − m, b*: the other one. W·(Q̂w, Ûw), X·(Q̂x, Ûx).
+      const a = ((l0 - m) & 1) === 0 ? 0 : 8, b = 8 - a;
+      const aQwr = c[a]!, aQwi = c[a + 1]!, aUwr = c[a + 2]!, aUwi = c[a + 3]!;
+      const aQxr = c[a + 4]!, aQxi = c[a + 5]!, aUxr = c[a + 6]!, aUxi = c[a + 7]!;
+      const bQwr = c[b]!, bQwi = c[b + 1]!, bUwr = c[b + 2]!, bUwi = c[b + 3]!;
+      const bQxr = c[b + 4]!, bQxi = c[b + 5]!, bUxr = c[b + 6]!, bUxi = c[b + 7]!;
+      let gp = gp0, gm = gm0, pp = 0, pm = 0;
+      for (let l = l0; l <= lmax; l += 2) {
+        let nl = nrm[l]!, wl = nl * (gp + gm), xl = nl * (gp - gm);
+        let k = at + 2 * (l - m);
+        low[k] = low[k]! - (wl * aQwr + xl * aUxi);
+        low[k + 1] = low[k + 1]! - (wl * aQwi - xl * aUxr);
+        low[k + 2 * n] = low[k + 2 * n]! - (wl * aUwr - xl * aQxi);
+        low[k + 2 * n + 1] = low[k + 2 * n + 1]! - (wl * aUwi + xl * aQxr);
+        let np = (abcP[3 * l]! * x - abcP[3 * l + 1]!) * gp - abcP[3 * l + 2]! * pp;
+        let nm = (abcM[3 * l]! * x - abcM[3 * l + 1]!) * gm - abcM[3 * l + 2]! * pm;
+        pp = gp; gp = np; pm = gm; gm = nm;
+        if (l === lmax) break;
+        const l1 = l + 1;
+        nl = nrm[l1]!; wl = nl * (gp + gm); xl = nl * (gp - gm);
+        k += 2;
+        low[k] = low[k]! - (wl * bQwr + xl * bUxi);
+        low[k + 1] = low[k + 1]! - (wl * bQwi - xl * bUxr);
+        low[k + 2 * n] = low[k + 2 * n]! - (wl * bUwr - xl * bQxi);
+        low[k + 2 * n + 1] = low[k + 2 * n + 1]! - (wl * bUwi + xl * bQxr);
+        np = (abcP[3 * l1]! * x - abcP[3 * l1 + 1]!) * gp - abcP[3 * l1 + 2]! * pp;
+        nm = (abcM[3 * l1]! * x - abcM[3 * l1 + 1]!) * gm - abcM[3 * l1 + 2]! * pm;
+        pp = gp; gp = np; pm = gm; gm = nm;
       }
     });
     at += 4 * n;
@@ -427,7 +496,9 @@ function wignerAnalysis(
  * Spin-2 analysis core: adds A(Q, U) into (a^E, a^B) (validated sizes); `fresh` when both are
  * all zeros. The adjoint of synthesizeSpin2: per field one kernel run on Z/s² (Z = Q̂, Û) to
  * lmax + 2 gives A1 = A[Z/s²]; then A[xZ/s²] = X(A1) and A[Z] = A1 − X(X(A1)) (combineSpin2).
- * Orders below {@link WIGNER_M} use the Wigner recurrence instead.
+ * The ring FFTs write Z/s² (their weight times 1/s²) straight into the kernel's F sets, Q̂ in set
+ * 0 and Û in set 1. Orders below {@link WIGNER_M} of the polar rings use the Wigner recurrence
+ * instead.
  */
 function analyzeSpin2Add(
   mapQ: FloatMap, mapU: FloatMap, lmax: number, mmax: number, pairs: RingPairs,
@@ -436,25 +507,16 @@ function analyzeSpin2Add(
   const kernel: LegendreKernel = legendreKernel();
   const lk = lmax + 2;
   const sizeK = 2 * almSize(lk, mmax);
-  const chunk = lanesPerChunk(pairs.count, mmax, pairs.npix, 64);
-  const colLen = 2 * (mmax + 1);
-  const zc = new Float64Array(4 * colLen * Math.min(chunk, pairs.count));
+  const chunk = lanesPerChunk(pairs.count, mmax, pairs.npix, 32);
   const weight = (4 * Math.PI) / pairs.npix;
   const wt = wignerTables(lmax);
   let lowSize = 0;
   for (let m = 0; m <= Math.min(WIGNER_M - 1, mmax); m++) lowSize += 4 * (lmax + 1 - m);
   const low = new Float64Array(lowSize);
-  const invS2 = new Float64Array(pairs.count);
-  const polar = new Uint8Array(pairs.count);
-  for (let p = 0; p < pairs.count; p++) {
-    const s2 = pairs.sinTheta[p]! * pairs.sinTheta[p]!;
-    invS2[p] = 1 / s2;
-    polar[p] = s2 < WIGNER_S2 ? 1 : 0;
-  }
   for (let from = 0; from < pairs.count; from += chunk) {
     const count = Math.min(chunk, pairs.count - from);
     // Two accumulators A[Q̂/s²], A[Û/s²] (layout of lmax + 2) in kernel memory from offset 0.
-    kernel.layout(count, lk, mmax, 8 * 2 * sizeK);
+    kernel.layout(count, lk, mmax, 8 * 2 * sizeK, 2);
     if (from === 0) kernel.f64.fill(0, 0, 2 * sizeK);
     kernel.setLanes(pairs.cosTheta, pairs.sinTheta, from, count);
     for (let field = 0; field < 2; field++) {
@@ -462,32 +524,18 @@ function analyzeSpin2Add(
       for (let lane = 0; lane < count; lane++) {
         const p = from + lane;
         const ring = ringFft(pairs.nphi[p]!);
-        const base = (2 * field * count + 2 * lane) * colLen;
-        ring.analyze(map, pairs.northFirst[p]!, pairs.phi0[p]!, weight, mmax, plainColumn(zc, base, mmax));
+        const s = pairs.sinTheta[p]!;
+        const w = weight / (s * s);
+        ring.analyze(map, pairs.northFirst[p]!, pairs.phi0[p]!, w, mmax, kernel.column(lane, false, field));
         const south = pairs.southFirst[p]!;
-        if (south >= 0) ring.analyze(map, south, pairs.phi0[p]!, weight, mmax, plainColumn(zc, base + colLen, mmax));
-        else zc.fill(0, base + colLen, base + 2 * colLen);
+        if (south >= 0) ring.analyze(map, south, pairs.phi0[p]!, w, mmax, kernel.column(lane, true, field));
+        else kernel.clearColumn(lane, true, field);
       }
     }
-    wignerAnalysis(lmax, mmax, pairs, from, count, zc, colLen, wt, low);
+    wignerAnalysis(lmax, mmax, pairs, from, count, kernel, wt, low);
     legendreSweep(kernel, mmax, (m) => {
       const colStart = 2 * ((m * (2 * lk + 1 - m)) / 2 + m);
-      let live = false;
-      const f = kernel.f64;
-      const no0 = kernel.entry(0, false, m), laneStep = kernel.entry(1, false, m) - no0;
-      const southStep = kernel.entry(0, true, m) - no0;
-      for (let field = 0; field < 2; field++) {
-        for (let lane = 0, n = no0, a = 2 * field * count * colLen + 2 * m; lane < count; lane++, n += laneStep, a += 2 * colLen) {
-          // Polar rings of m < WIGNER_M are in wignerAnalysis's sums instead.
-          const r = m < WIGNER_M && polar[from + lane] === 1 ? 0 : invS2[from + lane]!;
-          f[n] = r * zc[a]!;
-          f[n + 1] = r * zc[a + 1]!;
-          f[n + southStep] = r * zc[a + colLen]!;
-          f[n + southStep + 1] = r * zc[a + colLen + 1]!;
-        }
-        live = kernel.analyze(m, field * sizeK + colStart) || live;
-      }
-      return live;
+      return kernel.analyzePair(m, colStart, sizeK + colStart);
     });
   }
   combineSpin2(kernel.f64, lmax, mmax, sizeK, low, almE, almB, fresh);
@@ -508,10 +556,10 @@ function combineSpin2(
   const { norm } = spin2Tables(lmax);
   const lk = lmax + 2;
   const eps = new Float64Array(lk + 2);
-  // Per field: A1 (copied), Ax, A0 for l = m … lmax (+ spare), interleaved.
-  const a1 = [new Float64Array(2 * (lk + 1)), new Float64Array(2 * (lk + 1))];
-  const ax = [new Float64Array(2 * (lk + 2)), new Float64Array(2 * (lk + 2))];
-  const a0 = [new Float64Array(2 * (lk + 3)), new Float64Array(2 * (lk + 3))];
+  // Per field (Q̂, Û): A1 (copied), Ax, A0 for l = m … lmax (+ spare), interleaved.
+  const a1Q = new Float64Array(2 * (lk + 1)), a1U = new Float64Array(2 * (lk + 1));
+  const axQ = new Float64Array(2 * (lk + 2)), axU = new Float64Array(2 * (lk + 2));
+  const a0Q = new Float64Array(2 * (lk + 3)), a0U = new Float64Array(2 * (lk + 3));
   let lowAt = 0;
   for (let m = 0; m <= mmax; m++) {
     const start = 2 * ((m * (2 * lmax + 1 - m)) / 2 + m);
@@ -519,37 +567,49 @@ function combineSpin2(
     const startK = 2 * ((m * (2 * lk + 1 - m)) / 2 + m);
     const nk = lk + 1 - m;
     epsilons(m, nk + 2, eps);
-    for (let field = 0; field < 2; field++) {
-      a1[field]!.set(acc.subarray(field * sizeK + startK, field * sizeK + startK + 2 * nk));
-      xShift(a1[field]!, nk, eps, ax[field]!);
-      xShift(ax[field]!, nk, eps, a0[field]!);
-      for (let i = 0; i < 2 * n; i++) a0[field]![i] = a1[field]![i]! - a0[field]![i]!;
+    a1Q.set(acc.subarray(startK, startK + 2 * nk));
+    a1U.set(acc.subarray(sizeK + startK, sizeK + startK + 2 * nk));
+    xShift(a1Q, nk, eps, axQ);
+    xShift(axQ, nk, eps, a0Q);
+    xShift(a1U, nk, eps, axU);
+    xShift(axU, nk, eps, a0U);
+    for (let i = 0; i < 2 * n; i++) {
+      a0Q[i] = a1Q[i]! - a0Q[i]!;
+      a0U[i] = a1U[i]! - a0U[i]!;
     }
-    for (let l = m; l <= lmax; l++) {
+    for (let l = Math.max(m, 2); l <= lmax; l++) {
       const j = 2 * (l - m);
       const k = start + j;
-      if (l < 2) {
-        if (fresh) {
-          almE[k] = 0; almE[k + 1] = 0; almB[k] = 0; almB[k + 1] = 0;
-        }
-        continue;
-      }
       const c1 = -(l - m * m), c0 = -(l * (l - 1)) / 2, cx = l - 1;
-      const f = l > m ? fl(l, m) : 0;
-      const jm = l > m ? j - 2 : j; // λ_{l−1} terms; f = 0 at l = m
+      // f_l = (2l + 1) ε_l, 0 at l = m (where λ_{l−1} vanishes and jm is unused).
+      const f = (2 * l + 1) * eps[l - m]!;
+      const jm = l > m ? j - 2 : j;
       const scale = -2 * norm[l]!;
-      for (let field = 0; field < 2; field++) {
-        const o = field, q = 1 - field;
-        const sm = field === 0 ? -m : m;
-        let re = c1 * a1[o]![j]! + c0 * a0[o]![j]! + f * ax[o]![jm]!;
-        let im = c1 * a1[o]![j + 1]! + c0 * a0[o]![j + 1]! + f * ax[o]![jm + 1]!;
-        const tr = cx * ax[q]![j]! - f * a1[q]![jm]!;
-        const ti = cx * ax[q]![j + 1]! - f * a1[q]![jm + 1]!;
-        re -= sm * ti;
-        im += sm * tr;
-        const out = field === 0 ? almE : almB;
-        out[k] = (fresh ? 0 : out[k]!) + scale * re;
-        out[k + 1] = (fresh ? 0 : out[k + 1]!) + scale * im;
+      const reQ = c1 * a1Q[j]! + c0 * a0Q[j]! + f * axQ[jm]!;
+      const imQ = c1 * a1Q[j + 1]! + c0 * a0Q[j + 1]! + f * axQ[jm + 1]!;
+      const reU = c1 * a1U[j]! + c0 * a0U[j]! + f * axU[jm]!;
+      const imU = c1 * a1U[j + 1]! + c0 * a0U[j + 1]! + f * axU[jm + 1]!;
+      // The cross terms: i·m·[(l − 1) Ax − f A1_{l−1}] of the other field, −m for E, +m for B.
+      const trU = cx * axU[j]! - f * a1U[jm]!, tiU = cx * axU[j + 1]! - f * a1U[jm + 1]!;
+      const trQ = cx * axQ[j]! - f * a1Q[jm]!, tiQ = cx * axQ[j + 1]! - f * a1Q[jm + 1]!;
+      const eRe = scale * (reQ + m * tiU), eIm = scale * (imQ - m * trU);
+      const bRe = scale * (reU - m * tiQ), bIm = scale * (imU + m * trQ);
+      if (fresh) {
+        almE[k] = eRe;
+        almE[k + 1] = eIm;
+        almB[k] = bRe;
+        almB[k + 1] = bIm;
+      } else {
+        almE[k] = almE[k]! + eRe;
+        almE[k + 1] = almE[k + 1]! + eIm;
+        almB[k] = almB[k]! + bRe;
+        almB[k + 1] = almB[k + 1]! + bIm;
+      }
+    }
+    if (fresh) {
+      for (let l = m; l < 2; l++) {
+        const k = start + 2 * (l - m);
+        almE[k] = 0; almE[k + 1] = 0; almB[k] = 0; almB[k + 1] = 0;
       }
     }
     if (m < WIGNER_M) {

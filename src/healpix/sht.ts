@@ -123,7 +123,7 @@ export const KEEP_KERNEL_BYTES = 128 * 1024 * 1024;
 
 /**
  * Ring pairs per chunk: as many as the F budget holds, in whole kernel blocks. `extraPerLane` is
- * further bytes per lane and m held outside the kernel (spin 2: its Q and U columns).
+ * further bytes per lane and m (spin 2: the second F set, 32).
  */
 export function lanesPerChunk(pairs: number, mmax: number, npix: number, extraPerLane = 0): number {
   const perLane = (32 + extraPerLane) * (mmax + 1);
