@@ -597,8 +597,11 @@ async function runChecked(words: readonly string[], given: RunFlags, io: CliIo):
     // can then be writing the outputs whose stamps the snapshot checks.
     const openStores = async (): Promise<CacheEngine | undefined> => {
       if (snapshot !== undefined) {
+        // A recorded path is relative to the work folder; when the process runs there, it is
+        // stat-ed as it is (the kernel walks fewer folders than for the absolute path).
+        const here = process.cwd() === resolve(io.cwd);
         const workPrefix = `${resolve(io.cwd)}${sep}`;
-        const check = await checkSnapshot(h, cacheDir, snapshot.key, (p) => (isAbsolute(p) ? p : workPrefix + p));
+        const check = await checkSnapshot(h, cacheDir, snapshot.key, (p) => (isAbsolute(p) || here ? p : workPrefix + p));
         if (check.taken) return undefined;
       }
       const opened = await Engine.open({ cacheDir, workDir: io.cwd, mode: "write", settings });
