@@ -35,6 +35,7 @@ import { join } from "node:path";
 import { canonicalJson } from "./canonical.js";
 import type { Hasher } from "./hash.js";
 import { statIfExists } from "./cache-damage.js";
+import { errnoCode } from "./cache-file-error.js";
 
 /** The folder of snapshots inside the cache folder. */
 export const SNAPSHOT_DIR = "fresh";
@@ -124,11 +125,16 @@ interface SnapshotBody {
   readonly stamps: readonly string[];
 }
 
+/** The stamps of {@link STATE_FILES}: "-" for one that is absent, "?" (which never matches) for one that cannot be stat-ed. */
 async function stateStamps(cacheDir: string): Promise<string[]> {
   const out: string[] = [];
   for (const file of STATE_FILES) {
-    const s = await stat(join(cacheDir, file), { bigint: true }).catch(() => undefined);
-    out.push(s === undefined ? "-" : stampKey(s));
+    out.push(
+      await stat(join(cacheDir, file), { bigint: true }).then(
+        (s) => stampKey(s),
+        (caught: unknown) => (errnoCode(caught) === "ENOENT" ? "-" : "?"),
+      ),
+    );
   }
   return out;
 }
@@ -160,7 +166,7 @@ export async function writeSnapshot(hasher: Pick<Hasher, "digestString">, cacheD
   }
 }
 
-/** Why a snapshot was not taken, for `--json` and the run log: the first thing found. */
+/** Why a snapshot was not taken (the first thing found), for tests and for anyone debugging a slow no-op run. */
 export type SnapshotMiss = "none" | "damaged" | "state-changed" | "cache-entry" | "jobs-left" | "output-changed";
 
 /**
@@ -207,7 +213,7 @@ export async function checkSnapshot(
     return { taken: false, miss: "damaged" };
   }
   const state = await stateStamps(cacheDir);
-  if (state.length !== file.state.length || state.some((s, i) => s !== file.state[i])) return { taken: false, miss: "state-changed" };
+  if (state.length !== file.state.length || state.some((s, i) => s === "?" || s !== file.state[i])) return { taken: false, miss: "state-changed" };
   for (const [entry, kind] of CHECKED_ENTRIES) {
     const s = await statIfExists(join(cacheDir, entry));
     if (s !== undefined && !(kind === "file" ? s.isFile() : s.isDirectory())) return { taken: false, miss: "cache-entry" };

@@ -68,6 +68,14 @@ describe("freshness snapshot", () => {
     expect(await check()).toEqual({ taken: false, miss: "cache-entry" });
   });
 
+  it("misses when the state folder is a file (its files cannot be stat-ed, which is not their absence)", async () => {
+    rmSync(join(cacheDir, "state"), { recursive: true });
+    await writeSnapshot(h, cacheDir, "k1", outputs());
+    expect(await check()).toEqual({ taken: true, outputs: 3 });
+    writeFileSync(join(cacheDir, "state"), "a file where a folder should be");
+    expect(await check()).toEqual({ taken: false, miss: "state-changed" });
+  });
+
   it("misses while a dead Slurm coordinator's journal is left (its jobs may still write outputs)", async () => {
     await writeSnapshot(h, cacheDir, "k1", outputs());
     mkdirSync(join(cacheDir, "slurm", "journal"), { recursive: true });
