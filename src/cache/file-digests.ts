@@ -88,8 +88,8 @@ export function racyWindowNs(mtimeNs: bigint): bigint {
   return mtimeNs % 1_000_000_000n === 0n ? 2_000_000_000n : 20_000_000n;
 }
 
-/** The memo key of a stat: `dev:ino:size:mtimeNs:ctimeNs`. */
-function statKey(stat: StatKey): string {
+/** The memo key of a stat: `dev:ino:size:mtimeNs:ctimeNs` (the freshness snapshot keeps stamps in this form too). */
+export function statKey(stat: StatKey): string {
   return `${stat.dev.toString()}:${stat.ino.toString()}:${stat.size.toString()}:${stat.mtimeNs.toString()}:${stat.ctimeNs.toString()}`;
 }
 

@@ -29,13 +29,13 @@
  * The newest {@link KEEP_SNAPSHOTS} are kept, so switching between a few configurations stays cheap.
  */
 import { readdirSync, readFileSync, statSync } from "node:fs";
-import type { BigIntStats } from "node:fs";
 import { mkdir, readdir, rename, rm, stat, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { canonicalJson } from "./canonical.js";
 import type { Hasher } from "./hash.js";
 import { statIfExists } from "./cache-damage.js";
 import { errnoCode } from "./cache-file-error.js";
+import { statKey } from "./file-digests.js";
 
 /** The folder of snapshots inside the cache folder. */
 export const SNAPSHOT_DIR = "fresh";
@@ -75,11 +75,6 @@ export function snapshotKey(hasher: Pick<Hasher, "digestString">, parts: Snapsho
   return hasher.digestString(canonicalJson({ version: FORMAT_VERSION, node: process.version, ...parts }));
 }
 
-/** The memo key of a bigint stat: `dev:ino:size:mtimeNs:ctimeNs` (as file-digests.ts keys its entries). */
-export function stampKey(s: Pick<BigIntStats, "dev" | "ino" | "size" | "mtimeNs" | "ctimeNs">): string {
-  return `${s.dev.toString()}:${s.ino.toString()}:${s.size.toString()}:${s.mtimeNs.toString()}:${s.ctimeNs.toString()}`;
-}
-
 const builds = new Map<string, string>();
 
 /**
@@ -93,7 +88,7 @@ export function buildStamp(hasher: Pick<Hasher, "digestString">, packageRoot: st
     const lines: string[] = [];
     const add = (path: string): void => {
       const s = statSync(path, { bigint: true, throwIfNoEntry: false });
-      lines.push(`${path} ${s === undefined ? "-" : stampKey(s)}`);
+      lines.push(`${path} ${s === undefined ? "-" : statKey(s)}`);
     };
     add(join(packageRoot, "package.json"));
     const dist = join(packageRoot, "dist");
@@ -131,7 +126,7 @@ async function stateStamps(cacheDir: string): Promise<string[]> {
   for (const file of STATE_FILES) {
     out.push(
       await stat(join(cacheDir, file), { bigint: true }).then(
-        (s) => stampKey(s),
+        (s) => statKey(s),
         (caught: unknown) => (errnoCode(caught) === "ENOENT" ? "-" : "?"),
       ),
     );
@@ -235,7 +230,7 @@ export async function checkSnapshot(
 function allStampsMatch(paths: readonly string[], stamps: readonly string[]): boolean {
   for (let i = 0; i < paths.length; i++) {
     const s = statSync(paths[i] ?? "", { bigint: true, throwIfNoEntry: false });
-    if (s === undefined || stampKey(s) !== stamps[i]) return false;
+    if (s === undefined || statKey(s) !== stamps[i]) return false;
   }
   return true;
 }

@@ -2,13 +2,13 @@ import { appendFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSy
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { FileDigestCache } from "../../src/cache/file-digests.js";
-import { buildStamp, checkSnapshot, KEEP_SNAPSHOTS, SNAPSHOT_DIR, snapshotKey, stampKey, writeSnapshot } from "../../src/cache/fresh-snapshot.js";
+import { FileDigestCache, statKey } from "../../src/cache/file-digests.js";
+import { buildStamp, checkSnapshot, KEEP_SNAPSHOTS, SNAPSHOT_DIR, snapshotKey, writeSnapshot } from "../../src/cache/fresh-snapshot.js";
 import type { SnapshotKeyParts } from "../../src/cache/fresh-snapshot.js";
 import type { Hasher } from "../../src/cache/hash.js";
 import { hasher } from "../../src/cache/hash.js";
 
-const stampOfFile = (path: string): string => stampKey(statSync(path, { bigint: true }));
+const stampOfFile = (path: string): string => statKey(statSync(path, { bigint: true }));
 
 describe("freshness snapshot", () => {
   let dir: string;
