@@ -53,27 +53,8 @@ export type PlotSeries = LineSeries | BandSeries | PointsSeries;
  */
 export type LegendPosition = "upper right" | "upper left" | "lower left" | "lower right" | "outside right" | "none";
 
-/** One panel of a figure with {@link PlotSpec.panels}: its own axes, text and series. */
-export interface PlotPanel {
-  readonly title?: string;
-  readonly xLabel?: string;
-  readonly yLabel?: string;
-  readonly xLog?: boolean;
-  readonly yLog?: boolean;
-  readonly xRange?: readonly [number, number];
-  readonly yRange?: readonly [number, number];
-  readonly grid?: boolean;
-  /** Height relative to the other rows' (a row is as high as its highest panel asks); default 1. */
-  readonly heightRatio?: number;
-  readonly series: readonly PlotSeries[];
-}
-
-/** A figure: size in pixels, text, axes and series. */
-export interface PlotSpec {
-  /** Image width in pixels, 100–8192. */
-  readonly width: number;
-  /** Image height in pixels, 100–8192. */
-  readonly height: number;
+/** Text, axes and series: what a whole figure and each of its panels have. */
+export interface PlotAxes {
   readonly title?: string;
   readonly xLabel?: string;
   readonly yLabel?: string;
@@ -85,13 +66,27 @@ export interface PlotSpec {
   readonly xRange?: readonly [number, number];
   /** Shown y range [min, max]; default: the data's range plus a 5 % margin. */
   readonly yRange?: readonly [number, number];
-  /** Legend position; default `upper right`. */
-  readonly legend?: LegendPosition;
   /** Light grid lines at the labelled ticks; default true. */
   readonly grid?: boolean;
+  readonly series: readonly PlotSeries[];
+}
+
+/** One panel of a figure with {@link PlotSpec.panels}: its own axes, text and series. */
+export interface PlotPanel extends PlotAxes {
+  /** Height relative to the other rows' (a row is as high as its highest panel asks); default 1. */
+  readonly heightRatio?: number;
+}
+
+/** A figure: size in pixels, text, axes and series. */
+export interface PlotSpec extends PlotAxes {
+  /** Image width in pixels, 100–8192. */
+  readonly width: number;
+  /** Image height in pixels, 100–8192. */
+  readonly height: number;
+  /** Legend position; default `upper right`. */
+  readonly legend?: LegendPosition;
   /** Text scale (1 = 5×7-pixel capitals); default from the figure size, 1 below 480 px on the short side. */
   readonly textScale?: number;
-  readonly series: readonly PlotSeries[];
   /**
    * Several panels instead of `series` (which must then be empty), laid out row by row in
    * `columns` columns; the panels of a column share their left and right edges, so their x axes line up.
