@@ -7,14 +7,18 @@
  *   `slurm.batch_size` nodes per array task when given, else the backend's default (spread
  *   over the partition's CPUs, at least 50 per task). Submission overhead per node is
  *   (Slurm run − threads run) / nodes, wall clock including process start.
- * - The default pipeline (nside 64, the embedded configuration's splits, or the `splits`
- *   option given third, e.g. `10-10`: 3 splits × 10 sims). Its stages follow one another, so
- *   its overhead is a Slurm submission's latency per stage more than a cost per node.
+ * - The default pipeline (nside 64) at the same 3 splits × N sims (the splits are set by
+ *   overrides in the bench's own project, so cfg/ gets no big splits file), or at the size
+ *   given third: a number of sims per split, or a cfg/splits file such as `10-10`. Its
+ *   stages follow one another, so its overhead is a Slurm submission's latency per stage
+ *   more than a cost per node.
  * Prints both times, the overhead per node and the Slurm calls the run made (from its
  * closing note), to show they grow with stages and batches, not with nodes.
  * Target: overhead ≤ 20 ms per node with packing. Uses the compiled CLI: `npm run build` first.
  *
- *   npx tsx scripts/bench-slurm.ts [sims-per-split=200] [batch-size|default] [default-pipeline-splits]
+ *   npx tsx scripts/bench-slurm.ts [sims-per-split=200] [batch-size|default] [default-pipeline-sims|splits-file]
+ *
+ * Environment: BENCH_ONLY=trivial|default runs one of the two.
  */
 import { spawnSync } from "node:child_process";
 import { cpSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
@@ -28,8 +32,11 @@ const sims = Number(process.argv[2] ?? 200);
 const batch = process.argv[3] === undefined || process.argv[3] === "" || process.argv[3] === "default" ? undefined : Number(process.argv[3]);
 if (!Number.isInteger(sims) || sims < 1) throw new Error(`sims-per-split must be a positive integer, not ${String(process.argv[2])}`);
 if (batch !== undefined && (!Number.isInteger(batch) || batch < 1)) throw new Error(`batch-size must be a positive integer, not ${String(process.argv[3])}`);
-const splits = process.argv[4];
-if (splits !== undefined && !/^[\w-]+$/.test(splits)) throw new Error(`default-pipeline-splits must name a cfg/splits file, not ${splits}`);
+const sizeArg = process.argv[4] ?? String(sims);
+if (!/^[\w-]+$/.test(sizeArg)) throw new Error(`the default pipeline's size must be a number of sims per split or name a cfg/splits file, not ${sizeArg}`);
+// A number: every split gets that many sims, by overrides of the embedded 3-3 splits.
+const defaultSims = /^\d+$/.test(sizeArg) ? Number(sizeArg) : undefined;
+const only = process.env["BENCH_ONLY"];
 const cluster = await slurmAvailable();
 if (!cluster.ok) throw new Error(`no Slurm cluster: ${cluster.why} (scripts/slurm-local.sh start)`);
 
@@ -73,9 +80,14 @@ try {
   console.log(`machine load (1 min) at start: ${load}; batch size: ${batch === undefined ? "default" : String(batch)}`);
   for (const [label, files, defaultCfg] of [
     [`trivial stage, 3 splits x ${String(sims)} sims`, TRIVIAL, false],
-    [`default pipeline, nside 64 (${splits === undefined ? "embedded config" : `splits=${splits}`})`, {}, true],
+    [`default pipeline, nside 64, ${defaultSims === undefined ? `splits=${sizeArg}` : `3 splits x ${String(defaultSims)} sims`}`, {}, true],
   ] as const) {
-    const extra = defaultCfg && splits !== undefined ? [`splits=${splits}`] : [];
+    if (only !== undefined && only !== (defaultCfg ? "default" : "trivial")) continue;
+    const extra = !defaultCfg
+      ? []
+      : defaultSims === undefined
+        ? [`splits=${sizeArg}`]
+        : [`splits.name=3x${String(defaultSims)}`, ...["Train", "Valid", "Test"].map((s) => `splits.${s}.n_sims=${String(defaultSims)}`)];
     const a = project(files, defaultCfg);
     const b = project(files, defaultCfg);
     dirs.push(a, b);
