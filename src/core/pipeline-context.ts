@@ -440,7 +440,7 @@ export class PipelineContext {
         // Why check now, after the node finished: its fingerprint was taken from what the main
         // thread read before the node started; an edit since (before the worker loaded the code
         // or the node read its inputs) means the outputs were made from something else.
-        const changes = [...this.#changedSinceJudged(fp.values.code.files, ranWith, engine.hasher), ...(await engine.changedInputs(fp))];
+        const changes = [...this.#changedSinceJudged(fp.values.code.files, ranWith, engine.hasher), ...readOther(fp, ranWith, engine), ...(await engine.changedInputs(fp))];
         if (changes.length > 0) {
           await engine.recordChangedDuringRun(id, changes, runId, startedAt, durationMs, usage);
           return { recorded: false, changes };
@@ -884,3 +884,23 @@ export class PipelineContext {
 }
 
 export type { RunEvent };
+
+/**
+ * Inputs a unit handed ahead read (RanWith.after: its upstream's outputs as they were written
+ * just before it ran, in the same task) with other content than its fingerprint holds: the
+ * upstream was recorded from another run of it than the one this unit followed (a coordinator
+ * that restarted took one result from an earlier job and ran the other again).
+ */
+function readOther(fp: Fingerprint, ranWith: readonly RanWith[], engine: CacheEngine): string[] {
+  const changes: string[] = [];
+  const held = new Map<string, string>();
+  for (const outputs of Object.values(fp.values.inputs)) for (const [path, digest] of Object.entries(outputs)) held.set(path, digest);
+  for (const r of ranWith) {
+    for (const { path, digest } of r.after ?? []) {
+      const recorded = engine.recordedPath(path);
+      const want = held.get(recorded);
+      if (want !== undefined && want !== digest) changes.push(`input ${recorded} was read as another version than its producer recorded (it ran ahead of that record)`);
+    }
+  }
+  return changes;
+}

@@ -63,6 +63,26 @@ export interface RanWith {
   readonly code: readonly LoadedFile[];
   /** Where the unit ran, when the backend says (e.g. `slurm job 12_3 on node07`); recorded for provenance, never compared. */
   readonly where?: string;
+  /**
+   * Outputs of the units that ran before this one in the same batch and that it was handed in
+   * ahead to follow ({@link AheadTask}), as they wrote them, just before this unit started.
+   * This unit read its inputs before the coordinator recorded those units, so a digest here
+   * that differs from the one its fingerprint was taken with means it read other files than
+   * its record would claim: it is then not recorded.
+   */
+  readonly after?: readonly { readonly path: string; readonly digest: string }[];
+}
+
+/**
+ * A unit the scheduler hands a runner ahead of time: it will ask for it (`run`) once the units
+ * in `after` are recorded and it judges the node stale. A runner may run it as soon as those
+ * units have run, in the same batch, to save a round trip per stage; the scheduler takes that
+ * result only when it asks, and never for a node whose upstream failed.
+ */
+export interface AheadTask {
+  readonly task: WorkTask;
+  /** Units of this hand-over it reads the outputs of (its dependencies not done yet). */
+  readonly after: readonly WorkTask[];
 }
 
 /** What a unit of work came to. */
@@ -111,6 +131,18 @@ export interface NodeRunner {
    * coordinator could take them over (Slurm's result files) drops them now; optional.
    */
   release?(task: WorkTask): Promise<void>;
+  /**
+   * Units that will be asked for soon (the first of them at once), with the units each waits
+   * for; optional. A runner may start them early, but answers a unit only through `run`; one
+   * never asked for is dropped at `close` (its work left unrecorded).
+   */
+  ahead?(tasks: readonly AheadTask[]): void;
+  /**
+   * A unit handed ahead that the scheduler found fresh after all: whether the runner can vouch
+   * it did not and will not run it (never sent anywhere), so the node may stay fresh. False
+   * when it may run, or has; required with `ahead`.
+   */
+  withdraw?(task: WorkTask): boolean;
   /** Starts what the runner needs (threads) before the first unit arrives, when some node is sure to run; optional. */
   warm?(): void;
   /** Units waiting in the runner's queue will not start (they resolve `notStarted`); running ones go on. */

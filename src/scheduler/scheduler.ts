@@ -9,13 +9,21 @@
  * nothing new starts after a failure and running nodes finish; with `keepGoing` every node
  * that does not depend on a failure still runs. An abort of `signal` (Ctrl-C) stops
  * scheduling the same way; the runner's `terminate` (a second Ctrl-C) stops running nodes.
+ *
+ * Handing work ahead: a runner whose every round trip is slow (Slurm: a submission, a queue
+ * wait and a process start per batch) is told, as a node goes to it, which dependents will
+ * follow it (`NodeRunner.ahead`), so it can run them in the same batch. Such a node is still
+ * judged when its dependencies are recorded, and its result taken only then, and only when it
+ * is to run: a node blocked by a failure is never asked for. One judged fresh (its upstream
+ * ran again to the same bytes) is run anyway, since its work may already be done or under
+ * way: early cut-off is lost for work handed ahead, never soundness.
  */
 import PQueue from "p-queue";
 import type { NodeGraph } from "../graph/node-graph.js";
 import type { Partition } from "../graph/partition.js";
 import type { EventSink, NodeFailure, RunOutcome, StageCounts } from "./events.js";
-import type { NodeRunner, RanWith, ScanResult, WorkKind, WorkResult, WorkTask, WrittenOutput } from "./node-runner.js";
-import { Planner } from "./planner.js";
+import type { AheadTask, NodeRunner, RanWith, ScanResult, WorkKind, WorkResult, WorkTask, WrittenOutput } from "./node-runner.js";
+import { NodeState, Planner } from "./planner.js";
 import type { NodeUsage, UnitUsage } from "./unit-usage.js";
 import { nodeUsage } from "./unit-usage.js";
 
@@ -53,6 +61,16 @@ export interface ScanMemo {
   /** Keeps node n's scan result under `key`, unless the scan ran with other code or configuration than the key was made from. */
   put(node: number, key: string, value: unknown, ranWith: RanWith | undefined): Promise<void>;
 }
+
+/**
+ * Most dependencies not done yet that a node handed ahead may wait on. A node that gathers
+ * more (a stage over every simulation) would pull all their chains into one batch, and run
+ * them one after another instead of side by side.
+ */
+export const AHEAD_MAX_WAITS = 16;
+
+/** Why a node handed ahead, and so perhaps run already, is run although judged fresh. */
+export const AHEAD_REASON = "ran ahead with its upstream (its work was handed to the runner before the upstream was recorded)";
 
 /** Everything a schedule needs, passed in (so tests swap in fakes). */
 export interface ScheduleOptions {
@@ -264,8 +282,9 @@ export async function schedule(options: ScheduleOptions): Promise<ScheduleSummar
     });
     try {
       // A run killed mid-write (SIGKILL, a crash) left its temporaries beside the outputs of
-      // nodes it never recorded, which are exactly the nodes that run again.
-      await sweepDead(options.outputPaths(n));
+      // nodes it never recorded, which are exactly the nodes that run again. Not beside a node
+      // handed ahead: the runner may be writing its outputs right now.
+      if (!handedAhead.has(n)) await sweepDead(options.outputPaths(n));
       await myTurn;
       await jobInTurn(n, judgement, passTurn);
     } finally {
@@ -370,6 +389,50 @@ export async function schedule(options: ScheduleOptions): Promise<ScheduleSummar
     wake = undefined;
     w();
   };
+  // Nodes handed to the runner ahead of being ready (NodeRunner.ahead), and nodes handed to it at
+  // all: a node is handed ahead only when each dependency is done or handed.
+  const handedAhead = new Set<number>();
+  const handed = new Set<number>();
+  const taskOf = (n: number): WorkTask => ({ kind: "node", stage: tallyOf(n).name, nodeId: graph.id(n), partition: graph.partition(n) });
+  /** Node n, going to the runner now, and the dependents that can follow it in the same batch, transitively. */
+  const lookAhead = (n: number): AheadTask[] => {
+    const out: AheadTask[] = [];
+    if (!handed.has(n)) out.push({ task: taskOf(n), after: [] });
+    handed.add(n);
+    const stack = [n];
+    for (let from = stack.pop(); from !== undefined; from = stack.pop()) {
+      for (const d of graph.dependents(from)) {
+        if (handed.has(d) || !selected.has(d) || planner.state(d) !== NodeState.Pending) continue;
+        if (options.kindOf(tallyOf(d).name) === "scan-sift") continue;
+        const after: number[] = [];
+        let follows = true;
+        for (let k = graph.depStart[d] ?? 0; k < (graph.depStart[d + 1] ?? 0) && follows; k++) {
+          const dep = graph.deps[k] ?? 0;
+          if (planner.state(dep) === NodeState.Done) continue;
+          if (handed.has(dep)) after.push(dep);
+          else follows = false;
+        }
+        if (!follows || after.length > AHEAD_MAX_WAITS) continue;
+        handed.add(d);
+        handedAhead.add(d);
+        out.push({ task: taskOf(d), after: after.map(taskOf) });
+        stack.push(d);
+      }
+    }
+    return out;
+  };
+  /**
+   * A node handed ahead runs whatever it is judged, unless the runner can withdraw it unsent:
+   * its work may be done or under way, and a restore would write its outputs beside that work.
+   * Fresh, it is judged again as forced, for a judgement to record the run with.
+   */
+  const aheadJudgement = async (n: number, judged: Judgement, j: NodeJudge): Promise<Judgement> => {
+    if (judged.fresh && runner.withdraw?.(taskOf(n)) === true) return judged;
+    if (!judged.fresh) return judged.restorable ? { ...judged, restorable: false } : judged;
+    const again = await j.assess(n, true);
+    if (again.fresh) throw new Error(`Internal error: node ${graph.id(n)} judged fresh although forced`);
+    return { ...again, reasons: [AHEAD_REASON], restorable: false };
+  };
   const queue = new PQueue({ concurrency: Math.max(1, runner.inFlight) });
   const forced = options.forced;
   // Jobs queued or running (p-queue's own counts change only after a job's promise settles).
@@ -383,7 +446,8 @@ export async function schedule(options: ScheduleOptions): Promise<ScheduleSummar
         startStage(tallyOf(n));
         const judged = judge === undefined ? { fresh: false, reasons: [], restorable: false, token: undefined } : judge.assess(n, forced?.has(n) ?? false);
         // No await for an answer given at once: a no-op run judges every node this way.
-        const judgement: Judgement = judged instanceof Promise ? await judged : judged;
+        let judgement: Judgement = judged instanceof Promise ? await judged : judged;
+        if (handedAhead.has(n) && judge !== undefined) judgement = await aheadJudgement(n, judgement, judge);
         if (judgement.fresh) {
           emit({ type: "node-cached", stage: tallyOf(n).name, nodeId: graph.id(n) });
           settle(n, "fresh");
@@ -391,6 +455,10 @@ export async function schedule(options: ScheduleOptions): Promise<ScheduleSummar
           continue;
         }
         inFlight++;
+        if (runner.ahead !== undefined && !judgement.restorable && options.kindOf(tallyOf(n).name) !== "scan-sift") {
+          const tasks = lookAhead(n);
+          if (tasks.length > 0) runner.ahead(tasks);
+        }
         void queue.add(async () => {
           try {
             // Queued before a failure or an interrupt stopped the run: it does not start.

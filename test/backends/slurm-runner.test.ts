@@ -16,7 +16,7 @@ import { mergeResources, parseResources, slurmSettings } from "../../src/backend
 import type { SlurmCommands, SlurmTool, ToolOutput } from "../../src/backends/slurm/slurm-commands.js";
 import type { SlurmRunnerOptions } from "../../src/backends/slurm/slurm-runner.js";
 import { parseSacct, parseScontrol, parseSinfoCpus, parseSqueue, SlurmRunner } from "../../src/backends/slurm/slurm-runner.js";
-import type { WorkResult, WorkTask } from "../../src/scheduler/node-runner.js";
+import type { AheadTask, WorkResult, WorkTask } from "../../src/scheduler/node-runner.js";
 
 const dirs: string[] = [];
 afterAll(() => {
@@ -502,6 +502,113 @@ describe("SlurmRunner re-attaching", () => {
     const edited = runner(cluster, { runId: "run-3", source: { configDir: "/cfg", configName: "config", overrides: ["scenario.nside=32"], projectDir: "/p", workDir: "/p", env: {} } }, cacheDir);
     expect((await edited.run(task("make", 0))).ok).toBe(true);
     expect(cluster.calls.sbatch).toBe(2);
+  });
+});
+
+describe("SlurmRunner work handed ahead", () => {
+  const notRun = (): WorkResult => ({ ok: false, notStarted: true, message: "not run: upstream failed", logs: [], lateReads: [] });
+  const failed = (): WorkResult => ({ ok: false, message: "cursed", logs: [], lateReads: [] });
+  const ahead = (sims: readonly number[]): AheadTask[] => sims.flatMap((sim) => [{ task: task("a", sim), after: [] }, { task: task("b", sim), after: [task("a", sim)] }]);
+
+  it("packs each unit after the units it follows, by whole chains, into one array job; a unit is answered only when asked for", async () => {
+    const cluster = new FakeCluster();
+    cluster.onSubmit = async (job) => {
+      for (const i of job.states.keys()) await cluster.finish(job, i);
+    };
+    const r = runner(cluster);
+    r.ahead(ahead([0, 1, 2]));
+    const first = await Promise.all([0, 1, 2].map((sim) => r.run(task("a", sim))));
+    expect(first.every((x) => x.ok)).toBe(true);
+    // One submission: chains of 2, batch_size 2, so one chain per task; b follows a in each.
+    expect(cluster.calls.sbatch).toBe(1);
+    const job = cluster.jobs[0];
+    expect(job?.manifest.tasks.map((t) => t.map((u) => u.nodeId.slice(0, 1) + String(u.partition.sim)))).toEqual([["a0", "b0"], ["a1", "b1"], ["a2", "b2"]]);
+    expect(job?.manifest.after).toEqual([[[], [0]], [[], [0]], [[], [0]]]);
+    // Asked for later, b is answered from the result its task wrote: nothing is submitted again.
+    const second = await Promise.all([0, 1, 2].map((sim) => r.run(task("b", sim))));
+    expect(second.map((x) => (x.ok ? x.ranWith?.where : undefined))).toEqual([0, 1, 2].map((i) => `slurm job ${job?.id ?? ""}_${String(i)} on fake`));
+    expect(cluster.calls.sbatch).toBe(1);
+    await r.close();
+    expect(cluster.cancelled).toEqual([]);
+  });
+
+  it("a unit whose upstream failed in its task is never answered; its task is not cancelled for it (it ended), and its result file goes at close", async () => {
+    const cluster = new FakeCluster();
+    cluster.onSubmit = async (job) => {
+      for (const i of job.states.keys()) await cluster.finish(job, i, (t) => (t.partition.sim === 1 ? (t.stage === "a" ? failed() : notRun()) : ok()));
+    };
+    const r = runner(cluster);
+    r.ahead(ahead([0, 1]));
+    const results = await Promise.all([0, 1].map((sim) => r.run(task("a", sim))));
+    expect(results.map((x) => x.ok)).toEqual([true, false]);
+    expect((await r.run(task("b", 0))).ok).toBe(true);
+    const skipped = cluster.jobs[0]?.manifest.results[1]?.[1] ?? "";
+    expect(existsSync(skipped)).toBe(true);
+    await r.close();
+    expect(existsSync(skipped)).toBe(false);
+    expect(cluster.cancelled).toEqual([]);
+    expect(cluster.calls.sbatch).toBe(1);
+  });
+
+  it("a unit its task skipped, asked for all the same (its upstream recorded by another run of it), is submitted afresh, not failed", async () => {
+    const cluster = new FakeCluster();
+    cluster.onSubmit = async (job) => {
+      for (const i of job.states.keys()) await cluster.finish(job, i, (t) => (cluster.jobs.length === 1 && t.stage === "b" ? notRun() : ok()));
+    };
+    const r = runner(cluster);
+    r.ahead(ahead([0]));
+    expect((await r.run(task("a", 0))).ok).toBe(true);
+    expect(await r.run(task("b", 0))).toMatchObject({ ok: true });
+    expect(cluster.jobs.map((j) => j.manifest.tasks.flat().map((u) => u.stage))).toEqual([["a", "b"], ["b"]]);
+    await r.close();
+  });
+
+  it("with retries, a lost task's asked-for units are resubmitted alone; its units not asked for yet are submitted when asked for", async () => {
+    const cluster = new FakeCluster();
+    cluster.onSubmit = (job) => {
+      if (cluster.jobs.length === 1) job.states.set(0, { state: "NODE_FAIL", reason: "NodeDown" });
+      else for (const i of job.states.keys()) void cluster.finish(job, i);
+    };
+    const r = runner(cluster, { retries: 1 });
+    r.ahead(ahead([0]));
+    expect((await r.run(task("a", 0))).ok).toBe(true);
+    expect((await r.run(task("b", 0))).ok).toBe(true);
+    expect(cluster.jobs.map((j) => j.manifest.tasks.flat().map((u) => u.stage))).toEqual([["a", "b"], ["a"], ["b"]]);
+    await r.close();
+  });
+
+  it("at close, cancels the tasks still holding units never asked for (the run stopped, or their upstream was not recorded)", async () => {
+    const cluster = new FakeCluster();
+    cluster.onSubmit = async (job) => {
+      // a's result is in, b still runs.
+      await writeUnitResult(job.manifest.results[0]?.[0] ?? "", { result: ok(), durationMs: 5, ranOn: { jobId: job.id, arrayTask: 0, host: "fake" } });
+      job.states.set(0, { state: "RUNNING", reason: "None" });
+    };
+    const r = runner(cluster);
+    r.ahead(ahead([0]));
+    expect((await r.run(task("a", 0))).ok).toBe(true);
+    await r.close();
+    expect(cluster.cancelled).toEqual([[`${cluster.jobs[0]?.id ?? ""}_0`]]);
+  });
+
+  it("does not hand ahead a unit whose upstream was sent in an earlier gathering or needs other resources; withdraw vouches only for units never sent", async () => {
+    const cluster = new FakeCluster();
+    cluster.onSubmit = async (job) => {
+      for (const i of job.states.keys()) await cluster.finish(job, i);
+    };
+    const r = runner(cluster, { resourcesOf: (stage) => (stage === "c" ? { cpus: 8 } : { cpus: 2 }) });
+    r.ahead([{ task: task("a", 0), after: [] }]);
+    expect((await r.run(task("a", 0))).ok).toBe(true);
+    // a went in the gathering before: b cannot follow it in a task.
+    r.ahead([{ task: task("b", 0), after: [task("a", 0)] }]);
+    r.ahead([{ task: task("a", 1), after: [] }, { task: task("c", 1), after: [task("a", 1)] }]);
+    expect((await r.run(task("a", 1))).ok).toBe(true);
+    expect(cluster.jobs.map((j) => j.manifest.tasks.flat().map((u) => u.stage))).toEqual([["a"], ["a"]]);
+    expect(r.withdraw(task("b", 0))).toBe(true);
+    expect(r.withdraw(task("a", 1))).toBe(false);
+    expect((await r.run(task("c", 1))).ok).toBe(true);
+    expect(cluster.jobs.map((j) => j.manifest.tasks.flat().map((u) => u.stage))).toEqual([["a"], ["a"], ["c"]]);
+    await r.close();
   });
 });
 

@@ -5,7 +5,7 @@
  * Skipped, saying why, where no Slurm cluster answers.
  */
 import { execFileSync, spawn } from "node:child_process";
-import { existsSync, readdirSync, readFileSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { slurmAvailable } from "../../src/backends/slurm/slurm-commands.js";
@@ -70,6 +70,50 @@ export class After extends BaseStageExecutor {
 `,
 };
 
+
+/** Two per-simulation stages with the same resources; `first` fails where a `fail-simNNNN` file is in the project. */
+const CHAIN_FILES: Record<string, string> = {
+  "cfg/config.yaml": `defaults:
+  - pipeline: chain
+  - _self_
+dataset_name: chain
+slurm:
+  batch_size: 2
+splits:
+  name: four
+  Train:
+    n_sims: 4
+`,
+  "cfg/pipeline/chain.yaml": `first:
+  assets_out:
+    out: {handler: PlainText, path_template: "{root}/{dataset}/{stage}/{split}/{sim}/out.txt"}
+  dir_name: First
+  executor: stages/chain.ts#First
+second:
+  assets_out:
+    out: {handler: PlainText, path_template: "{root}/{dataset}/{stage}/{split}/{sim}/out.txt"}
+  assets_in:
+    out: {stage: first}
+  dir_name: Second
+  executor: stages/chain.ts#Second
+`,
+  "stages/chain.ts": `import { existsSync } from "node:fs";
+import { BaseStageExecutor, type NodeContext } from "cmbflow";
+
+export class First extends BaseStageExecutor {
+  async processSim(ctx: NodeContext): Promise<void> {
+    if (existsSync("fail-sim" + String(ctx.partition.sim).padStart(4, "0"))) throw new Error("told to fail");
+    await ctx.output<string>("out").write(\`first \${String(ctx.partition.sim)}\\n\`);
+  }
+}
+
+export class Second extends BaseStageExecutor {
+  async processSim(ctx: NodeContext): Promise<void> {
+    await ctx.output<string>("out").write((await ctx.input<string>("out").read()).toUpperCase());
+  }
+}
+`,
+};
 
 /** The CLI started in the background. */
 function start(dir: string, args: readonly string[]): { done: Promise<{ code: number | null; stderr: string; stdout: string }>; kill: (signal: NodeJS.Signals) => void; stderr: () => string } {
@@ -159,6 +203,35 @@ describe.skipIf(!cluster.ok)(`the Slurm backend on a real cluster${skipWhy}`, ()
       threads.cleanup();
     }
   }, 400_000);
+
+  it("runs a simulation's chain of stages in one array task, handed ahead; a node whose upstream failed there is never run nor recorded, and runs once that upstream does", () => {
+    const project = makeProject(CHAIN_FILES);
+    try {
+      project.write("fail-sim0001", "");
+      const first = project.run(["run", "--backend", "slurm", "--keep-going", "--json", ...POLL], {}, 200_000);
+      expect(first.code, first.stderr).toBe(1);
+      expect(totals(first.stdout)).toMatchObject({ ran: 6, failed: 1, skipped: 1 });
+      // One submission for both stages: the second stage's nodes went with their upstream.
+      const runs = slurmRuns(project.dir);
+      expect(runs).toHaveLength(1);
+      const subs = readdirSync(join(project.dir, "cache", "slurm", runs[0] ?? ""));
+      expect(subs).toEqual(["0001-first"]);
+      const logs = join(project.dir, "cache", "slurm", runs[0] ?? "", "0001-first", "logs");
+      const logText = readdirSync(logs).map((l) => readFileSync(join(logs, l), "utf8")).join("");
+      expect(logText).toContain("second[split=Train,sim=1] (node): not run: first[split=Train,sim=1] before it in this task did not succeed");
+      expect(existsSync(join(project.dir, "data", "chain", "Second", "Train", "sim0001", "out.txt"))).toBe(false);
+      expect(resultFilesInData(project.dir)).toEqual([]);
+      // The cause gone, the next run runs exactly the failed node and the one it blocked.
+      rmSync(join(project.dir, "fail-sim0001"));
+      const second = project.run(["run", "--backend", "slurm", "--json", ...POLL], {}, 200_000);
+      expect(second.code, second.stderr).toBe(0);
+      expect(totals(second.stdout)).toMatchObject({ ran: 2, fresh: 6, failed: 0 });
+      expect(readFileSync(join(project.dir, "data", "chain", "Second", "Train", "sim0001", "out.txt"), "utf8")).toBe("FIRST 1\n");
+      expect(project.run(["status"]).code).toBe(0);
+    } finally {
+      project.cleanup();
+    }
+  }, 240_000);
 
   describe("with a slow stage: 6 nodes, 2 per array task, one task at a time", () => {
     let project: Project;

@@ -1,9 +1,9 @@
 import { describe, expect, it } from "vitest";
 import type { NodeGraph } from "../../src/graph/node-graph.js";
 import type { RunEvent } from "../../src/scheduler/events.js";
-import type { NodeRunner, WorkResult, WorkTask } from "../../src/scheduler/node-runner.js";
+import type { AheadTask, NodeRunner, WorkResult, WorkTask } from "../../src/scheduler/node-runner.js";
 import type { Judgement, NodeJudge, ScheduleOptions } from "../../src/scheduler/scheduler.js";
-import { schedule } from "../../src/scheduler/scheduler.js";
+import { AHEAD_REASON, schedule } from "../../src/scheduler/scheduler.js";
 import { scanPartitions } from "../../src/core/run-node.js";
 import { schedulerGraph } from "./fixture.js";
 
@@ -328,5 +328,96 @@ describe("schedule events", () => {
       expect(mine[0]?.type).toBe("stage-started");
       expect(mine.at(-1)?.type).toBe("stage-finished");
     }
+  });
+
+  describe("work handed ahead (NodeRunner.ahead)", () => {
+    /** A FakeRunner that keeps what it was handed ahead, and may vouch it withdrew a unit unsent. */
+    class AheadRunner extends FakeRunner {
+      readonly handed: { task: string; after: string[] }[] = [];
+      readonly withdrawn: string[] = [];
+      constructor(
+        outcome: (task: WorkTask) => WorkResult = () => ok(),
+        readonly canWithdraw = false,
+      ) {
+        super(4, 100, outcome);
+      }
+      ahead(tasks: readonly AheadTask[]): void {
+        for (const t of tasks) this.handed.push({ task: t.task.nodeId, after: t.after.map((a) => a.nodeId) });
+      }
+      withdraw(task: WorkTask): boolean {
+        this.withdrawn.push(task.nodeId);
+        return this.canWithdraw;
+      }
+    }
+    const stale = (): Judgement => ({ fresh: false, reasons: ["never run"], restorable: false, token: undefined });
+
+    it("hands each node going to the runner with the dependents that can follow it, never a reduction", async () => {
+      const graph = schedulerGraph(2);
+      const runner = new AheadRunner();
+      const summary = await schedule(options(graph, runner));
+      expect(summary.outcome).toBe("success");
+      expect(runner.handed).toEqual([
+        { task: "a[split=Train,sim=0]", after: [] },
+        { task: "b[split=Train,sim=0]", after: ["a[split=Train,sim=0]"] },
+        { task: "a[split=Train,sim=1]", after: [] },
+        { task: "b[split=Train,sim=1]", after: ["a[split=Train,sim=1]"] },
+      ]);
+      // Each handed node is still asked for (its result taken only then), after its upstream.
+      expect(runner.tasks.filter((t) => t.kind === "node").map((t) => t.nodeId)).toEqual(["a[split=Train,sim=0]", "a[split=Train,sim=1]", "b[split=Train,sim=0]", "b[split=Train,sim=1]"]);
+    });
+
+    it("never asks for a node handed ahead whose upstream failed", async () => {
+      const graph = schedulerGraph(2);
+      const runner = new AheadRunner((t) => (t.nodeId === "a[split=Train,sim=1]" ? { ok: false, message: "cursed", logs: [], lateReads: [] } : ok()));
+      const summary = await schedule(options(graph, runner, { keepGoing: true }));
+      expect(runner.handed.map((h) => h.task)).toContain("b[split=Train,sim=1]");
+      expect(runner.tasks.map((t) => t.nodeId)).not.toContain("b[split=Train,sim=1]");
+      expect(counts(summary)["b"]).toBe("1 ran 0 fresh 0 restored 0 failed 1 skipped");
+    });
+
+    it("runs a node handed ahead that is judged fresh (its upstream ran to the same bytes), unless the runner withdraws it unsent", async () => {
+      const graph = schedulerGraph(1);
+      const forcedAsked: string[] = [];
+      const judge = (): NodeJudge => ({
+        assess: (n, forced) => {
+          if (forced) forcedAsked.push(graph.id(n));
+          return graph.id(n).startsWith("b") && !forced ? { fresh: true } : stale();
+        },
+        restore: () => Promise.resolve({ failed: "no" }),
+        record: () => Promise.resolve({ recorded: true }),
+      });
+      const sent = new AheadRunner();
+      const opts = options(graph, sent, { judge: judge(), stages: ["a", "b"] });
+      const ran = await schedule(opts);
+      expect(counts(ran)["b"]).toBe("1 ran 0 fresh 0 restored 0 failed 0 skipped");
+      expect(forcedAsked).toEqual(["b[split=Train,sim=0]"]);
+      expect(opts.events.find((e) => e.type === "node-started" && e.stage === "b")).toMatchObject({ reasons: [AHEAD_REASON] });
+
+      forcedAsked.length = 0;
+      const unsent = new AheadRunner(() => ok(), true);
+      const kept = await schedule(options(graph, unsent, { judge: judge(), stages: ["a", "b"] }));
+      expect(counts(kept)["b"]).toBe("0 ran 1 fresh 0 restored 0 failed 0 skipped");
+      expect(unsent.withdrawn).toEqual(["b[split=Train,sim=0]"]);
+      expect(forcedAsked).toEqual([]);
+    });
+
+    it("does not restore a node handed ahead (the runner may be writing its outputs), nor sweep beside its outputs", async () => {
+      const graph = schedulerGraph(1);
+      const restored: string[] = [];
+      const swept: number[] = [];
+      const judge: NodeJudge = {
+        assess: (n) => (graph.id(n).startsWith("b") ? { fresh: false, reasons: ["params"], restorable: true, token: n } : stale()),
+        restore: (n) => {
+          restored.push(graph.id(n));
+          return Promise.resolve([]);
+        },
+        record: () => Promise.resolve({ recorded: true }),
+      };
+      const runner = new AheadRunner();
+      await schedule(options(graph, runner, { judge, stages: ["a", "b"], outputPaths: (n) => [String(n)], sweepDead: (paths) => Promise.resolve(swept.push(...paths.map(Number))) }));
+      expect(restored).toEqual([]);
+      expect(runner.tasks.map((t) => t.nodeId)).toEqual(["a[split=Train,sim=0]", "b[split=Train,sim=0]"]);
+      expect(swept.map((n) => graph.id(n))).toEqual(["a[split=Train,sim=0]"]);
+    });
   });
 });

@@ -23,13 +23,19 @@ import type { PipelineSource } from "../pipeline-source.js";
 
 /** One submission's manifest. */
 export interface SlurmManifest {
-  readonly format: 2;
+  /** 3 added `after`; a format-2 manifest (an older coordinator's) has none and is read the same. */
+  readonly format: 2 | 3;
   readonly runId: string;
   readonly source: PipelineSource;
   /** Per array index, its units of work, run in order. */
   readonly tasks: readonly (readonly WorkTask[])[];
   /** Per array index, the result file of each of its units (same shape as `tasks`). */
   readonly results: readonly (readonly string[])[];
+  /**
+   * Per array index, per unit, the indices in the same task of the units it was handed ahead
+   * to follow (see SlurmRunner): it runs only if each of them succeeded there.
+   */
+  readonly after?: readonly (readonly (readonly number[])[])[];
 }
 
 /** Where a unit ran: the Slurm job, array index and host, for provenance and messages. */
@@ -120,7 +126,7 @@ export async function readManifest(path: string): Promise<SlurmManifest> {
   const m = value as Partial<SlurmManifest> | null;
   if (m === null || typeof m !== "object" || !Array.isArray(m.tasks)) throw new Error(`${path} is not a cmbflow Slurm manifest`);
   // Written by another version of cmbflow than the one the task runs (upgraded while the job waited).
-  if (m.format !== 2) throw new Error(`the manifest ${path} is of format ${String(m.format)}; this cmbflow reads format 2`);
+  if (m.format !== 2 && m.format !== 3) throw new Error(`the manifest ${path} is of format ${String(m.format)}; this cmbflow reads formats 2 and 3`);
   if (!Array.isArray(m.results)) throw new Error(`${path} is not a cmbflow Slurm manifest`);
   return m as SlurmManifest;
 }

@@ -11,6 +11,16 @@
  * the stage's partition has, at least AUTO_BATCH_MIN per task), and submitted as one array
  * job per stage and gathering — at most MaxArraySize tasks each, `%throttle` at once.
  *
+ * Work handed ahead (NodeRunner.ahead): a unit the scheduler will ask for once its upstream
+ * units are recorded is packed into the same array task as those units, after them, so a
+ * simulation's chain of stages runs in one task with one start, not one submission, queue
+ * wait and process start per stage. Units are packed by whole chains (the units linked by
+ * `after`); one whose upstream is not in the same gathering, or needs other resources, is not
+ * handed ahead but submitted when asked for. The task runs a unit only when the units it
+ * follows succeeded there, and its result carries their outputs' digests (RanWith.after), so
+ * the coordinator records it only if it read what its fingerprint says. A unit never asked
+ * for (its upstream failed, or the run stopped) is cancelled with its task at `close`.
+ *
  * Status: result files are looked for every `poll_min_ms` (local reads, about one per
  * running task), and Slurm is asked once per cycle (all jobs carry the run id as their name),
  * with back-off while nothing changes: sacct where the cluster keeps accounting, else squeue for
@@ -23,7 +33,7 @@ import { mkdir, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { serialize } from "node:v8";
 import { PACKAGE_ROOT } from "../../core/executor-loader.js";
-import type { NodeRunner, WorkResult, WorkTask } from "../../scheduler/node-runner.js";
+import type { AheadTask, NodeRunner, WorkResult, WorkTask } from "../../scheduler/node-runner.js";
 import type { PipelineSource } from "../pipeline-source.js";
 import type { JournalEntry } from "./journal.js";
 import { Journal } from "./journal.js";
@@ -67,6 +77,18 @@ interface Unit {
   attempts: number;
   settled: boolean;
   readonly settle: (s: Settle) => void;
+  /** Whether the scheduler asked for it (`run`): always, but for a unit handed ahead and not asked for yet. */
+  claimed: boolean;
+  /** Where its outcome goes once asked for. */
+  deliver: ((s: Settle) => void) | undefined;
+  /** Its outcome, kept until it is asked for. */
+  outcome: Settle | undefined;
+  /** Handed ahead: the keys of the units it follows in its task (its upstream not yet recorded). */
+  readonly after: readonly string[] | undefined;
+  /** Handed ahead but not run that way (not submitted, its task lost, skipped there): asked for, it is placed afresh. */
+  dropped: boolean;
+  /** Sent to Slurm, or left to an earlier coordinator's job: it may run. */
+  sent: boolean;
 }
 
 interface Submission {
@@ -98,6 +120,9 @@ const UNKNOWN_CHECKS = 3;
  */
 export const AUTO_BATCH_MIN = 50;
 
+/** The gathering group of units handed ahead (stage names have no control characters). */
+const AHEAD_GROUP = "\u0001ahead";
+
 /** A Slurm array job runner. */
 export class SlurmRunner implements NodeRunner {
   /** Scans of a reduction are all handed in at once: Slurm, not the coordinator, limits what runs. */
@@ -126,6 +151,8 @@ export class SlurmRunner implements NodeRunner {
   /** Earlier coordinators' journalled units, by key; read on first use. */
   #leftBehind: Promise<{ files: readonly string[]; byKey: Map<string, { entry: JournalEntry; index: number; unit: number }>; live: Set<string> }> | undefined;
   readonly #attached = new Map<string, Submission>();
+  /** Units handed ahead and not asked for yet, by key. */
+  readonly #ahead = new Map<string, Unit>();
 
   constructor(options: SlurmRunnerOptions) {
     this.#o = options;
@@ -144,21 +171,122 @@ export class SlurmRunner implements NodeRunner {
   run(task: WorkTask): Promise<WorkResult> {
     if (this.#held) return Promise.resolve(notStarted());
     return new Promise<WorkResult>((resolve, reject) => {
-      const unit: Unit = {
-        task,
-        key: `${this.#configKey}:${digest(serialize(task))}`,
-        path: this.#resultPath(task),
-        attempts: 0,
-        settled: false,
-        settle: (s) => {
-          if (unit.settled) return;
-          unit.settled = true;
-          if (s.kind === "result") resolve(s.result);
-          else reject(new Error(s.message));
-        },
+      const deliver = (s: Settle): void => {
+        if (s.kind === "result") resolve(s.result);
+        else reject(new Error(s.message));
       };
-      void this.#place(unit).catch((caught: unknown) => unit.settle({ kind: "lost", message: `the Slurm backend failed: ${caught instanceof Error ? caught.message : String(caught)}` }));
+      const key = this.#keyOf(task);
+      const early = this.#ahead.get(key);
+      if (early !== undefined) {
+        this.#ahead.delete(key);
+        if (!early.dropped) {
+          early.claimed = true;
+          early.deliver = deliver;
+          if (early.outcome !== undefined) this.#answer(early, early.outcome);
+          else this.#poll();
+          return;
+        }
+        // Left where it was dropped (a lost task's units): nothing waits on it there.
+        early.settled = true;
+      }
+      const unit = this.#unit(task, undefined);
+      unit.deliver = deliver;
+      this.#placeCaught(unit);
     });
+  }
+
+  /**
+   * Units the scheduler will ask for: each packed after the units it follows, when they are
+   * gathered with it (see the file comment). One an earlier coordinator's job holds is left to
+   * `run`, which attaches to that job.
+   */
+  ahead(tasks: readonly AheadTask[]): void {
+    if (this.#held) return;
+    const units: Unit[] = [];
+    for (const { task, after } of tasks) {
+      const unit = this.#unit(task, after.map((t) => this.#keyOf(t)));
+      if (this.#ahead.has(unit.key)) continue;
+      this.#ahead.set(unit.key, unit);
+      units.push(unit);
+    }
+    void this.#admitAhead(units).catch((caught: unknown) => {
+      for (const u of units) this.#drop(u, `the Slurm backend failed: ${caught instanceof Error ? caught.message : String(caught)}`);
+    });
+  }
+
+  async #admitAhead(units: readonly Unit[]): Promise<void> {
+    const left = await (this.#leftBehind ??= this.#readLeftBehind());
+    for (const u of units) {
+      if (left.byKey.has(u.key)) u.sent = true;
+      if (this.#held || u.sent) this.#drop(u, "");
+      else if (!u.dropped) this.#enqueue(u, AHEAD_GROUP);
+    }
+  }
+
+  withdraw(task: WorkTask): boolean {
+    const unit = this.#ahead.get(this.#keyOf(task));
+    if (unit === undefined || unit.sent) return false;
+    // Not sent yet: a gathering skips it (and the units that follow it).
+    unit.dropped = true;
+    this.#ahead.delete(unit.key);
+    return true;
+  }
+
+  #unit(task: WorkTask, after: readonly string[] | undefined): Unit {
+    const unit: Unit = {
+      task,
+      key: this.#keyOf(task),
+      path: this.#resultPath(task),
+      attempts: 0,
+      settled: false,
+      claimed: after === undefined,
+      deliver: undefined,
+      outcome: undefined,
+      after,
+      dropped: false,
+      sent: false,
+      settle: (s) => {
+        if (unit.settled) return;
+        unit.settled = true;
+        unit.outcome = s;
+        if (unit.claimed) this.#answer(unit, s);
+      },
+    };
+    return unit;
+  }
+
+  /**
+   * Hands a claimed unit's outcome to the scheduler. A unit handed ahead that did not run (its
+   * task skipped it, as something before it failed there) is placed afresh instead: its
+   * upstream was recorded since, or it would not have been asked for.
+   */
+  #answer(unit: Unit, s: Settle): void {
+    if (unit.after !== undefined && s.kind === "result" && !s.result.ok && s.result.notStarted === true && !this.#held) {
+      const again = this.#unit(unit.task, undefined);
+      again.deliver = unit.deliver;
+      this.#placeCaught(again);
+      return;
+    }
+    unit.deliver?.(s);
+  }
+
+  /** A unit handed ahead that will not run that way: asked for (now or later), it is placed afresh. */
+  #drop(unit: Unit, message: string): void {
+    unit.dropped = true;
+    if (!unit.claimed) return;
+    unit.settled = true;
+    const again = this.#unit(unit.task, undefined);
+    again.deliver = unit.deliver;
+    if (message === "") this.#placeCaught(again);
+    else again.settle({ kind: "lost", message });
+  }
+
+  #placeCaught(unit: Unit): void {
+    void this.#place(unit).catch((caught: unknown) => unit.settle({ kind: "lost", message: `the Slurm backend failed: ${caught instanceof Error ? caught.message : String(caught)}` }));
+  }
+
+  #keyOf(task: WorkTask): string {
+    return `${this.#configKey}:${digest(serialize(task))}`;
   }
 
   holdBack(): void {
@@ -167,6 +295,7 @@ export class SlurmRunner implements NodeRunner {
     clearTimeout(this.#gatherTimer);
     for (const units of this.#pending.values()) for (const u of units) u.settle({ kind: "result", result: notStarted() });
     this.#pending.clear();
+    for (const u of this.#ahead.values()) u.dropped = true;
     // Tasks still waiting in Slurm's queue are the runner's queue: they do not start either.
     void this.#cancel("pending").catch(() => undefined);
   }
@@ -179,6 +308,7 @@ export class SlurmRunner implements NodeRunner {
 
   async close(): Promise<void> {
     await this.#polling;
+    await this.#dropUnclaimed();
     const c = this.#commands.calls;
     if (this.#submissions.length > 0) {
       this.#o.onNote?.(`Slurm calls this run: ${String(c.sbatch)} sbatch, ${String(c.squeue)} squeue, ${String(c.sacct)} sacct, ${String(c.scontrol)} scontrol, ${String(c.scancel)} scancel, ${String(c.sinfo)} sinfo`);
@@ -189,7 +319,32 @@ export class SlurmRunner implements NodeRunner {
       const stray = [...left.live].filter((id) => ![...this.#attached.values()].some((s) => id.startsWith(`${s.jobId}_`)));
       if (stray.length > 0) await this.#commands.run("scancel", stray);
     }
-    if (this.#submissions.every((s) => [...s.units.values()].every((m) => [...m.values()].every((u) => u.settled)))) await this.#journal.remove(left?.files ?? []);
+    if (this.#submissions.every((s) => [...s.units.values()].every((m) => [...m.values()].every((u) => u.settled || !u.claimed)))) await this.#journal.remove(left?.files ?? []);
+  }
+
+  /**
+   * Units handed ahead that the scheduler never asked for (their upstream failed or was not
+   * recorded, or the run stopped): the tasks still holding unfinished ones are cancelled, with
+   * one scancel, and their result files removed, so no later coordinator takes them.
+   */
+  async #dropUnclaimed(): Promise<void> {
+    const stop: string[] = [];
+    for (const sub of this.#submissions) {
+      for (const [index, units] of sub.units) {
+        const idle = [...units.values()].filter((u) => !u.claimed);
+        if (idle.length === 0) continue;
+        if (idle.some((u) => !u.settled)) {
+          sub.cancelled.add(index);
+          stop.push(`${sub.jobId}_${String(index)}`);
+        }
+        for (const u of idle) {
+          u.dropped = true;
+          await rm(u.path, { force: true }).catch(() => undefined);
+        }
+      }
+    }
+    this.#ahead.clear();
+    if (stop.length > 0) await this.#commands.run("scancel", stop);
   }
 
   /** Takes a unit: its result from an earlier coordinator's job, that job if it still runs, or a new submission. */
@@ -225,8 +380,7 @@ export class SlurmRunner implements NodeRunner {
     this.#enqueue(unit);
   }
 
-  #enqueue(unit: Unit): void {
-    const group = `${unit.task.stage}\u0000${unit.task.kind}`;
+  #enqueue(unit: Unit, group = `${unit.task.stage}\u0000${unit.task.kind}`): void {
     let units = this.#pending.get(group);
     if (units === undefined) this.#pending.set(group, (units = []));
     units.push(unit);
@@ -243,14 +397,39 @@ export class SlurmRunner implements NodeRunner {
   }
 
   async #flush(): Promise<void> {
+    const ahead = this.#pending.get(AHEAD_GROUP) ?? [];
+    this.#pending.delete(AHEAD_GROUP);
+    const chains = this.#chains(ahead);
+    // Sent from here on (before any await, so `withdraw` never vouches for a unit about to go).
+    for (const group of chains) for (const chain of group) for (const u of chain) u.sent = true;
     const groups = [...this.#pending.values()];
     this.#pending.clear();
     const max = await this.#arrayLimit();
+    const packs: { stage: string; batches: Unit[][] }[] = [];
     for (const units of groups) {
       const stage = units[0]?.task.stage ?? "";
       const size = await this.#batchSize(stage, units.length);
       const batches: Unit[][] = [];
       for (let i = 0; i < units.length; i += size) batches.push(units.slice(i, i + size));
+      packs.push({ stage, batches });
+    }
+    for (const group of chains) {
+      const stage = group[0]?.[0]?.task.stage ?? "";
+      const size = await this.#batchSize(stage, group.reduce((n, c) => n + c.length, 0));
+      // Whole chains per task: a unit and the units it follows always share one.
+      const batches: Unit[][] = [];
+      let batch: Unit[] = [];
+      for (const chain of group) {
+        batch.push(...chain);
+        if (batch.length >= size) {
+          batches.push(batch);
+          batch = [];
+        }
+      }
+      if (batch.length > 0) batches.push(batch);
+      packs.push({ stage, batches });
+    }
+    for (const { stage, batches } of packs) {
       for (let i = 0; i < batches.length; i += max) {
         await this.#submit(stage, batches.slice(i, i + max)).catch((caught: unknown) => {
           const message = caught instanceof Error ? caught.message : String(caught);
@@ -258,6 +437,62 @@ export class SlurmRunner implements NodeRunner {
         });
       }
     }
+  }
+
+  /**
+   * The units handed ahead in one gathering, as chains (the units linked by `after`, in the
+   * order handed, which has each unit after those it follows), grouped by the resources their
+   * stages ask for. A unit whose upstream is not in the gathering (submitted before, or
+   * dropped) or asks for other resources than it cannot follow it in a task: it is dropped, to
+   * be submitted when asked for, and so are the units that follow it.
+   */
+  #chains(units: readonly Unit[]): Unit[][][] {
+    const kept = new Map<string, { unit: Unit; resources: string; root: Unit[] }>();
+    const order: Unit[][] = [];
+    for (const unit of units) {
+      if (unit.dropped) continue;
+      const resources = JSON.stringify(this.#o.resourcesOf(unit.task.stage));
+      const ups = (unit.after ?? []).map((k) => kept.get(k));
+      if (ups.some((u) => u === undefined || u.resources !== resources)) {
+        this.#drop(unit, "");
+        continue;
+      }
+      // Union of the chains it joins: the first one takes the others' units, in order.
+      const joined = [...new Set(ups.map((u) => this.#chainOf(kept, u?.unit.key ?? "")))];
+      let chain = joined[0];
+      if (chain === undefined) {
+        chain = [];
+        order.push(chain);
+      }
+      for (const other of joined.slice(1)) {
+        chain.push(...other);
+        other.length = 0;
+        for (const u of chain) {
+          const entry = kept.get(u.key);
+          if (entry !== undefined) entry.root = chain;
+        }
+      }
+      chain.push(unit);
+      kept.set(unit.key, { unit, resources, root: chain });
+    }
+    const byResources = new Map<string, Unit[][]>();
+    const position = new Map(units.map((u, i) => [u, i]));
+    for (const chain of order) {
+      if (chain.length === 0) continue;
+      // Merged chains keep their units in the order handed, so each still follows its upstream.
+      chain.sort((a, b) => (position.get(a) ?? 0) - (position.get(b) ?? 0));
+      const resources = kept.get(chain[0]?.key ?? "")?.resources ?? "";
+      let list = byResources.get(resources);
+      if (list === undefined) byResources.set(resources, (list = []));
+      list.push(chain);
+    }
+    return [...byResources.values()];
+  }
+
+  #chainOf(kept: ReadonlyMap<string, { root: Unit[] }>, key: string): Unit[] {
+    const root = kept.get(key)?.root;
+    if (root === undefined) throw new Error(`Internal error: unit ${key} has no chain`);
+    return root;
   }
 
   /** Array tasks that `units` units of `stage` handed in together are packed into (one array job unless past MaxArraySize). */
@@ -322,7 +557,11 @@ export class SlurmRunner implements NodeRunner {
     for (const b of batches) for (const u of b) await rm(u.path, { force: true });
     // The environment may be process.env itself, a host object v8 does not serialise.
     const source = { ...this.#o.source, env: { ...this.#o.source.env } };
-    await writeManifest(manifest, { format: 2, runId: this.#o.runId, source, tasks: batches.map((b) => b.map((u) => u.task)), results: batches.map((b) => b.map((u) => u.path)) });
+    const after = batches.map((b) => {
+      const at = new Map(b.map((u, k) => [u.key, k]));
+      return b.map((u) => (u.after ?? []).map((key) => at.get(key) ?? -1));
+    });
+    await writeManifest(manifest, { format: 3, runId: this.#o.runId, source, tasks: batches.map((b) => b.map((u) => u.task)), results: batches.map((b) => b.map((u) => u.path)), after });
     const nodes = batches.reduce((a, b) => a + b.length, 0);
     await writeFile(script, this.scriptFor(stage, batches.length, manifest, log, `${String(nodes)} units of stage ${stage}`));
     const out = await this.#commands.run("sbatch", ["--parsable", script]);
@@ -361,8 +600,9 @@ export class SlurmRunner implements NodeRunner {
     });
   }
 
+  /** Whether the scheduler waits on a submitted unit (units handed ahead and not asked for keep nothing going). */
   #outstanding(): boolean {
-    return this.#submissions.some((s) => [...s.units.values()].some((m) => [...m.values()].some((u) => !u.settled)));
+    return this.#submissions.some((s) => [...s.units.values()].some((m) => [...m.values()].some(waiting)));
   }
 
   /**
@@ -404,16 +644,16 @@ export class SlurmRunner implements NodeRunner {
   /** One status cycle: result files, then one query for the run's jobs; whether anything settled. */
   async #cycle(): Promise<boolean> {
     let changed = false;
-    const open = this.#submissions.filter((s) => [...s.units.values()].some((m) => [...m.values()].some((u) => !u.settled)));
+    const open = this.#submissions.filter((s) => [...s.units.values()].some((m) => [...m.values()].some(waiting)));
     for (const sub of open) if (await this.#collect(sub)) changed = true;
-    const waiting = open.filter((s) => [...s.units.values()].some((m) => [...m.values()].some((u) => !u.settled)));
-    if (waiting.length === 0) return changed;
-    const states = await this.#states(waiting);
+    const still = open.filter((s) => [...s.units.values()].some((m) => [...m.values()].some(waiting)));
+    if (still.length === 0) return changed;
+    const states = await this.#states(still);
     const now = performance.now();
-    for (const sub of waiting) {
+    for (const sub of still) {
       const ended: number[] = [];
       for (const [index, units] of sub.units) {
-        if ([...units.values()].every((u) => u.settled)) continue;
+        if (![...units.values()].some(waiting)) continue;
         const state = states.get(`${sub.jobId}_${String(index)}`);
         if (state?.state === "PENDING") sub.pending.add(index);
         else sub.pending.delete(index);
@@ -511,20 +751,26 @@ export class SlurmRunner implements NodeRunner {
           : state.state === "COMPLETED"
           ? `Slurm job ${id} completed but wrote no result for this node within ${String(this.#o.settings.fsLagMs / 1000)} s`
           : `Slurm job ${id} ended ${state.state}${state.reason === "" || state.reason === "None" ? "" : ` (${state.reason})`}`;
-    const retry = units.filter((u) => u.attempts < (this.#o.retries ?? 0));
+    // Units handed ahead and not asked for are asked for only once their upstream is recorded,
+    // which its lost task did not let happen: asked for after all, they are placed afresh.
+    for (const u of units) if (!u.claimed) this.#drop(u, "");
+    const retry = units.filter((u) => u.claimed && u.attempts < (this.#o.retries ?? 0));
     for (const u of units) {
-      if (retry.includes(u)) continue;
+      if (!u.claimed || retry.includes(u)) continue;
       u.settle({ kind: "lost", message: `${why}; log: ${logPath}` });
     }
     if (retry.length > 0) {
       this.#o.onNote?.(`${why}: resubmitting its ${String(retry.length)} unfinished unit(s) (--retries)`);
       for (const u of retry) {
-        u.attempts++;
-        // The old placement is dropped: the unit now waits on its new submission.
+        // The old placement is dropped: the unit now waits on its new submission, alone.
         sub.units.get(index)?.forEach((v, k, m) => {
           if (v === u) m.delete(k);
         });
-        this.#enqueue(u);
+        const again = this.#unit(u.task, undefined);
+        again.deliver = u.deliver;
+        again.attempts = u.attempts + 1;
+        u.settled = true;
+        this.#enqueue(again);
       }
     }
   }
@@ -686,6 +932,11 @@ function located(done: UnitResult): WorkResult {
   const r = done.result;
   if (!r.ok || r.ranWith === undefined) return r;
   return { ...r, ranWith: { ...r.ranWith, where: `slurm job ${done.ranOn.jobId}_${String(done.ranOn.arrayTask)} on ${done.ranOn.host}` } };
+}
+
+/** A unit the scheduler waits on: asked for and not answered. */
+function waiting(u: Unit): boolean {
+  return u.claimed && !u.settled;
 }
 
 function newSubmission(runId: string, jobId: string, log: string): Submission {

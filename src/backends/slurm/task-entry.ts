@@ -6,6 +6,7 @@
  */
 import { hostname } from "node:os";
 import type { WorkHost } from "../../core/work-host.js";
+import type { WorkResult } from "../../scheduler/node-runner.js";
 import { startWorkHost } from "../start-work-host.js";
 import type { UnitResult } from "./manifest.js";
 import { readManifest, readUnitResult, writeUnitResult } from "./manifest.js";
@@ -30,16 +31,35 @@ export async function runManifestTask(file: string, task: number, say: (text: st
     say(`${message}\n`);
     return 1;
   }
+  const done: (WorkResult | undefined)[] = [];
   for (const [k, unit] of units.entries()) {
     const path = results[k] ?? "";
     // Slurm requeued the task (a node failure): units already done stay done. (The coordinator
     // removed any older file at this path before it submitted the unit.)
-    if ((await readUnitResult(path)) !== undefined) continue;
+    const before = await readUnitResult(path);
+    if (before !== undefined) {
+      done[k] = before.result;
+      continue;
+    }
     const t0 = performance.now();
-    const result = await host.run(unit);
+    const ups = (manifest.after?.[task]?.[k] ?? []).map((i) => ({ unit: units[i], result: done[i] }));
+    const failed = ups.find((u) => u.result?.ok !== true);
+    // A unit handed ahead reads what the units before it wrote: when one of them failed, it is
+    // not run (the coordinator, which records neither, asks for it again only after a rerun).
+    const result: WorkResult =
+      failed !== undefined
+        ? { ok: false, notStarted: true, message: `not run: ${failed.unit?.nodeId ?? "a unit"} before it in this task did not succeed`, logs: [], lateReads: [] }
+        : withAfter(await host.run(unit), ups.flatMap((u) => (u.result?.ok === true ? u.result.outputs.map((o) => ({ path: o.path, digest: o.digest })) : [])));
+    done[k] = result;
     const written: UnitResult = { result, durationMs: performance.now() - t0, ranOn };
     await writeUnitResult(path, written);
-    say(`${unit.nodeId} (${unit.kind}): ${result.ok ? "done" : `failed: ${result.message}`}\n`);
+    say(`${unit.nodeId} (${unit.kind}): ${result.ok ? "done" : result.notStarted === true ? result.message : `failed: ${result.message}`}\n`);
   }
   return 0;
+}
+
+/** A result that names the outputs of the units it ran after in its task, as they wrote them (RanWith.after). */
+function withAfter(result: WorkResult, after: readonly { path: string; digest: string }[]): WorkResult {
+  if (!result.ok || after.length === 0) return result;
+  return { ...result, ranWith: { config: result.ranWith?.config ?? "", code: result.ranWith?.code ?? [], ...result.ranWith, after } };
 }
