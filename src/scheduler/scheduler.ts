@@ -63,9 +63,11 @@ export interface ScanMemo {
 }
 
 /**
- * Most dependencies not done yet that a node handed ahead may wait on. A node that gathers
- * more (a stage over every simulation) would pull all their chains into one batch, and run
- * them one after another instead of side by side.
+ * Most dependencies not done yet that a node handed ahead may wait on, and most dependents
+ * that such a dependency may have. A node that gathers more (a stage over every simulation),
+ * or one that spreads to more (a singleton every simulation reads), would tie all their chains
+ * into one batch, run one after another instead of side by side: such a node's dependents go
+ * to the runner when it is recorded.
  */
 export const AHEAD_MAX_WAITS = 16;
 
@@ -409,7 +411,7 @@ export async function schedule(options: ScheduleOptions): Promise<ScheduleSummar
         for (let k = graph.depStart[d] ?? 0; k < (graph.depStart[d + 1] ?? 0) && follows; k++) {
           const dep = graph.deps[k] ?? 0;
           if (planner.state(dep) === NodeState.Done) continue;
-          if (handed.has(dep)) after.push(dep);
+          if (handed.has(dep) && graph.dependents(dep).length <= AHEAD_MAX_WAITS) after.push(dep);
           else follows = false;
         }
         if (!follows || after.length > AHEAD_MAX_WAITS) continue;

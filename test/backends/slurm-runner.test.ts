@@ -524,6 +524,7 @@ describe("SlurmRunner work handed ahead", () => {
     const job = cluster.jobs[0];
     expect(job?.manifest.tasks.map((t) => t.map((u) => u.nodeId.slice(0, 1) + String(u.partition.sim)))).toEqual([["a0", "b0"], ["a1", "b1"], ["a2", "b2"]]);
     expect(job?.manifest.after).toEqual([[[], [0]], [[], [0]], [[], [0]]]);
+    expect(cluster.scripts[0]).toContain("# cmbflow: 6 units of stages a, b\n");
     // Asked for later, b is answered from the result its task wrote: nothing is submitted again.
     const second = await Promise.all([0, 1, 2].map((sim) => r.run(task("b", sim))));
     expect(second.map((x) => (x.ok ? x.ranWith?.where : undefined))).toEqual([0, 1, 2].map((i) => `slurm job ${job?.id ?? ""}_${String(i)} on fake`));

@@ -215,8 +215,8 @@ describe.skipIf(!cluster.ok)(`the Slurm backend on a real cluster${skipWhy}`, ()
       const runs = slurmRuns(project.dir);
       expect(runs).toHaveLength(1);
       const subs = readdirSync(join(project.dir, "cache", "slurm", runs[0] ?? ""));
-      expect(subs).toEqual(["0001-first"]);
-      const logs = join(project.dir, "cache", "slurm", runs[0] ?? "", "0001-first", "logs");
+      expect(subs).toEqual(["0001-first+second"]);
+      const logs = join(project.dir, "cache", "slurm", runs[0] ?? "", "0001-first+second", "logs");
       const logText = readdirSync(logs).map((l) => readFileSync(join(logs, l), "utf8")).join("");
       expect(logText).toContain("second[split=Train,sim=1] (node): not run: first[split=Train,sim=1] before it in this task did not succeed");
       expect(existsSync(join(project.dir, "data", "chain", "Second", "Train", "sim0001", "out.txt"))).toBe(false);

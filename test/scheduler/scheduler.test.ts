@@ -3,9 +3,40 @@ import type { NodeGraph } from "../../src/graph/node-graph.js";
 import type { RunEvent } from "../../src/scheduler/events.js";
 import type { AheadTask, NodeRunner, WorkResult, WorkTask } from "../../src/scheduler/node-runner.js";
 import type { Judgement, NodeJudge, ScheduleOptions } from "../../src/scheduler/scheduler.js";
-import { AHEAD_REASON, schedule } from "../../src/scheduler/scheduler.js";
+import { AHEAD_MAX_WAITS, AHEAD_REASON, schedule } from "../../src/scheduler/scheduler.js";
 import { scanPartitions } from "../../src/core/run-node.js";
 import { schedulerGraph } from "./fixture.js";
+import { compilePipeline } from "../../src/graph/compile.js";
+import { fromYaml, HANDLERS } from "../graph/fixture.js";
+
+/** r (a singleton) → a per sim → b per sim. */
+function singletonFirstGraph(sims: number): NodeGraph {
+  const yaml = `
+splits:
+  name: "n"
+  Train: {n_sims: ${String(sims)}}
+pipeline:
+  r:
+    assets_out:
+      s: {handler: Config, path_template: "{root}/{stage}/r.yaml"}
+    dir_name: R
+  a:
+    assets_out:
+      m: {handler: HealpyMap, path_template: "{root}/{stage}/{split}/{sim}/a.fits"}
+    assets_in:
+      s: {stage: r}
+    dir_name: A
+  b:
+    assets_out:
+      m: {handler: HealpyMap, path_template: "{root}/{stage}/{split}/{sim}/b.fits"}
+    assets_in:
+      m: {stage: a}
+    dir_name: B
+`;
+  const compiled = compilePipeline(fromYaml(yaml), { handlers: HANDLERS });
+  if (!compiled.ok) throw new Error(compiled.error.map((d) => d.message).join("\n"));
+  return compiled.value.nodes;
+}
 
 const ok = (value?: unknown): WorkResult => ({ ok: true, outputs: [], ...(value === undefined ? {} : { value }), logs: [], lateReads: [] });
 
@@ -364,6 +395,23 @@ describe("schedule events", () => {
       ]);
       // Each handed node is still asked for (its result taken only then), after its upstream.
       expect(runner.tasks.filter((t) => t.kind === "node").map((t) => t.nodeId)).toEqual(["a[split=Train,sim=0]", "a[split=Train,sim=1]", "b[split=Train,sim=0]", "b[split=Train,sim=1]"]);
+    });
+
+    it("hands nothing ahead after a node that spreads to more than AHEAD_MAX_WAITS dependents, or that gathers more", async () => {
+      const wide = AHEAD_MAX_WAITS + 1;
+      // r (a singleton) -> a[sim] -> b[sim]: a's nodes all follow r, so handed with r they would be one chain.
+      const spread = singletonFirstGraph(wide);
+      const runner = new AheadRunner();
+      expect((await schedule({ ...options(spread, runner), kindOf: () => "process-sim" })).outcome).toBe("success");
+      expect(runner.handed.filter((h) => h.after.includes("r"))).toEqual([]);
+      // Each a[sim] still takes its own b[sim] along once r is recorded.
+      expect(runner.handed.filter((h) => h.task.startsWith("b"))).toHaveLength(wide);
+      // a[sim] -> b[sim] -> r, r taken as a plain node: it waits on every b.
+      const gather = schedulerGraph(wide);
+      const other = new AheadRunner();
+      await schedule({ ...options(gather, other), kindOf: () => "process-sim" });
+      // r is handed only as it goes to the runner itself, ready, following nothing.
+      expect(other.handed.filter((h) => h.task === "r")).toEqual([{ task: "r", after: [] }]);
     });
 
     it("never asks for a node handed ahead whose upstream failed", async () => {

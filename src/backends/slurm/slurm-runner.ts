@@ -547,7 +547,10 @@ export class SlurmRunner implements NodeRunner {
 
   async #submit(stage: string, batches: readonly Unit[][]): Promise<void> {
     const seq = ++this.#seq;
-    const dir = join(this.#runDir, `${String(seq).padStart(4, "0")}-${stage}`);
+    // Named for every stage it runs (chains handed ahead hold several), the first giving the resources.
+    const stages = [...new Set(batches.flatMap((b) => b.map((u) => u.task.stage)))];
+    const label = stages.length === 1 ? stage : stages.join("+").slice(0, 100);
+    const dir = join(this.#runDir, `${String(seq).padStart(4, "0")}-${label}`);
     const manifest = join(dir, "manifest.bin");
     const script = join(dir, "job.sh");
     const log = join(dir, "logs", "%A_%a.log");
@@ -563,7 +566,7 @@ export class SlurmRunner implements NodeRunner {
     });
     await writeManifest(manifest, { format: 3, runId: this.#o.runId, source, tasks: batches.map((b) => b.map((u) => u.task)), results: batches.map((b) => b.map((u) => u.path)), after });
     const nodes = batches.reduce((a, b) => a + b.length, 0);
-    await writeFile(script, this.scriptFor(stage, batches.length, manifest, log, `${String(nodes)} units of stage ${stage}`));
+    await writeFile(script, this.scriptFor(stage, batches.length, manifest, log, `${String(nodes)} units of stage${stages.length === 1 ? "" : "s"} ${stages.join(", ")}`));
     const out = await this.#commands.run("sbatch", ["--parsable", script]);
     const jobId = out.stdout.trim().split(";")[0] ?? "";
     if (out.code !== 0 || !/^\d+$/.test(jobId)) throw new Error(`sbatch refused the job of stage ${stage} (${script}): ${(out.stderr || out.stdout).trim()}`);
