@@ -1,7 +1,7 @@
 /**
  * The one start-up path of a host: load the configuration (or take the one the coordinator
- * loaded), import the project's plugins (which register handlers), compile the pipeline and
- * make its PipelineContext. The CLI, the library (`PipelineContext.fromConfig`), a worker
+ * loaded), import the project's plugins (which register handlers), compile the pipeline (a
+ * worker: its stage graph only) and make its PipelineContext (a worker: its StageHost). The CLI, the library (`PipelineContext.fromConfig`), a worker
  * thread and a Slurm task all start here, so a handler a plugin registers exists in each.
  */
 import type { LoadedConfig } from "../config/types.js";
@@ -10,7 +10,8 @@ import type { Diagnostic } from "../diagnostics/diagnostic.js";
 import type { Result } from "../diagnostics/result.js";
 import { err, ok } from "../diagnostics/result.js";
 import type { CompiledPipeline } from "../graph/compile.js";
-import { compilePipeline } from "../graph/compile.js";
+import type { StageGraph } from "../graph/stage-graph.js";
+import { buildStageGraph } from "../graph/stage-graph.js";
 import { builtinHandlerNames } from "../handlers/index.js";
 import { loadPlugins } from "./plugins.js";
 
@@ -38,11 +39,26 @@ export function loadHostConfig(source: HostConfigSource): Result<LoadedConfig, D
 }
 
 /**
- * Imports the config's plugins (paths relative to `projectDir`) and compiles the pipeline
- * against the handlers then registered; the diagnostics of whichever step failed.
+ * Imports the config's plugins (paths relative to `projectDir`) and builds the stage graph
+ * alone, without expanding its nodes: all a worker needs to run units (see StageHost).
  */
-export async function compileHost(config: LoadedConfig, projectDir: string): Promise<Result<CompiledPipeline, Diagnostic[]>> {
+export async function compileStages(config: LoadedConfig, projectDir: string): Promise<Result<StageGraph, Diagnostic[]>> {
   const plugins = await loadPlugins(config, projectDir);
   if (!plugins.ok) return err([plugins.error]);
-  return compilePipeline(config, { handlers: new Set(builtinHandlerNames()) });
+  return buildStageGraph(config, { handlers: new Set(builtinHandlerNames()) });
+}
+
+/**
+ * Imports the config's plugins (paths relative to `projectDir`) and compiles the pipeline
+ * against the handlers then registered (compile.ts's steps: the stage graph, then its nodes);
+ * the diagnostics of whichever step failed.
+ */
+export async function compileHost(config: LoadedConfig, projectDir: string): Promise<Result<CompiledPipeline, Diagnostic[]>> {
+  const stages = await compileStages(config, projectDir);
+  if (!stages.ok) return stages;
+  // Loaded here, not with this module: a worker loads this module and never expands nodes.
+  const { expandNodes } = await import("../graph/node-graph.js");
+  const nodes = expandNodes(stages.value);
+  if (!nodes.ok) return err(nodes.error);
+  return ok({ stageGraph: stages.value, nodes: nodes.value });
 }

@@ -10,7 +10,7 @@
  * const summary = await pipeline.runPipeline();
  * ```
  */
-import { dirname, join, relative, resolve } from "node:path";
+import { dirname, resolve } from "node:path";
 import type { LoadedConfig } from "../config/types.js";
 import type { Diagnostic } from "../diagnostics/diagnostic.js";
 import type { Result } from "../diagnostics/result.js";
@@ -18,10 +18,8 @@ import { err, ok } from "../diagnostics/result.js";
 import type { CompiledPipeline } from "../graph/compile.js";
 import type { Dim } from "../graph/partition.js";
 import type { StageDef } from "../graph/stage-graph.js";
-import { getHandler } from "../handlers/registry.js";
 import type { CacheEngine, Fingerprint, StageParts, StaleReason, Verdict } from "../cache/engine.js";
 import type { ExecutorDescriptor } from "../cache/executor-memo.js";
-import { ExecutorMemo } from "../cache/executor-memo.js";
 import type { Hasher } from "../cache/hash.js";
 import { hasher as makeHasher } from "../cache/hash.js";
 import type { NodeRunner, RanWith } from "../scheduler/node-runner.js";
@@ -30,23 +28,22 @@ import type { SnapshotKeyParts } from "../cache/fresh-snapshot.js";
 import type { Partition } from "../graph/partition.js";
 import { schedule, scheduleAllFresh } from "../scheduler/scheduler.js";
 import { InProcessRunner, WorkHost } from "./work-host.js";
+import type { StagePipe } from "./stage-host.js";
+import { StageHost } from "./stage-host.js";
 import { reasonLabel, stagePartsOf } from "../cache/engine.js";
 import type { ContextInput } from "../cache/fingerprint.js";
 import type { NodeRecord } from "../cache/state-store.js";
 import { recordKey } from "../cache/state-store.js";
 import type { ConfigObject, ConfigValue } from "../config/types.js";
 import type { EventSink, NodeFailure, RunEvent, RunOutcome, StageCounts } from "../scheduler/events.js";
-import { Cfg, ConfigKeyError } from "./cfg.js";
+import { ConfigKeyError } from "./cfg.js";
 import { DeadTemporarySweeper, sweepTemporaries } from "./output-transaction.js";
 import { compileHost, loadHostConfig } from "./host.js";
-import type { BaseStageExecutor, StageEnvironment, WorkKind } from "./executor.js";
-import { bindEnvironment, workKind } from "./executor.js";
+import type { StageEnvironment } from "./executor.js";
 import type { ExecutorClass } from "./executor-loader.js";
-import { loadExecutorClass, moduleFileFor, PACKAGE_ROOT, parseExecutorRef } from "./executor-loader.js";
-import { LoadedCode } from "./loaded-code.js";
+import { PACKAGE_ROOT } from "./executor-loader.js";
 import type { ContextValue } from "./namer.js";
-import { Namer } from "./namer.js";
-import { baseSeed, namerBase, simFormat } from "./namer-base.js";
+import type { Namer } from "./namer.js";
 import type { NodeRuntime } from "./run-node.js";
 import { partitionContext, scanPartitions, seedFor } from "./run-node.js";
 import { pluginFiles } from "./plugins.js";
@@ -119,19 +116,6 @@ export interface PlannedNode {
   readonly fingerprint: Fingerprint;
 }
 
-interface Pipe {
-  readonly stage: string;
-  /** Undefined for a described pipe (see `describePipe`) until a node of it runs in this thread. */
-  Executor?: ExecutorClass;
-  /** What an earlier construction declared, when the pipe was described rather than loaded. */
-  readonly descriptor?: ExecutorDescriptor;
-  executor?: BaseStageExecutor;
-  kind?: WorkKind;
-  cfg?: Cfg;
-  /** The files of the executor module's closure, watched since this thread loaded the module (by its `executor:` key). */
-  loaded?: readonly string[];
-}
-
 /** Where a node's record is: its id, its location and the state store's key of the two. */
 interface Place {
   readonly id: string;
@@ -152,9 +136,8 @@ export class PipelineContext {
   readonly config: LoadedConfig;
   readonly pipeline: CompiledPipeline;
   readonly projectDir: string;
-  readonly #pipes: Pipe[] = [];
-  readonly #rootCfg: Cfg;
-  readonly #base: Namer;
+  /** The stages' executors and environments: what a worker builds alone (stage-host.ts). */
+  readonly #host: StageHost;
   readonly #seed: number;
   /** The dataset folder: where a whole-stage node whose paths cannot be formed alone writes. */
   readonly #datasetDir: string;
@@ -164,17 +147,10 @@ export class PipelineContext {
   readonly #places: (Place | undefined)[] = [];
   /** Per node index, the fingerprint digest this run judged it with (see {@link snapshotOutputs}). */
   readonly #judged: (string | undefined)[] = [];
-  readonly #workDir: string;
   #prerun = false;
   readonly #partsCache = new Map<string, StageParts>();
-  readonly #environments = new Map<string, StageEnvironment>();
   /** Per stage, its output templates made into functions of a partition. */
   readonly #formers = new Map<string, ((partition: Readonly<Record<string, ContextValue>>) => string | undefined)[]>();
-  #configDigest: string | undefined;
-  /** The code this thread loaded for its stages' units, watched until each unit ends. */
-  #loadedCode: LoadedCode | undefined;
-  /** The files of the plugins' closures, once `watchPlugins` was called. */
-  #pluginCode: readonly string[] = [];
   /** Warnings about stages' code met while fingerprinting it (imports that cannot be followed). */
   readonly #codeWarnings: { readonly stage: string; readonly message: string }[] = [];
   /** Where a run in progress sends such warnings as they are met. */
@@ -188,14 +164,10 @@ export class PipelineContext {
     this.config = config;
     this.pipeline = pipeline;
     this.projectDir = projectDir;
-    const unresolved = new Map((config.unresolved ?? []).map((u) => [u.path.join("."), u.causes.map((c) => c.message).join("; ")]));
-    this.#rootCfg = new Cfg(config.resolved, undefined, unresolved);
-    const base = namerBase(config.resolved, workDir);
-    this.#base = new Namer(base, simFormat(config.resolved));
-    this.#seed = baseSeed(config.resolved);
-    this.#datasetDir = join(base.root ?? "", base.dataset ?? "");
-    this.#dataRoots = [base.root ?? workDir, base.src_root ?? workDir];
-    this.#workDir = workDir;
+    this.#host = new StageHost(config, pipeline.stageGraph, projectDir, workDir);
+    this.#seed = this.#host.seed;
+    this.#datasetDir = this.#host.datasetDir;
+    this.#dataRoots = this.#host.dataRoots;
   }
 
   /**
@@ -215,7 +187,12 @@ export class PipelineContext {
 
   /** The Namer's base context: root, src_root, dataset, working. */
   get namer(): Namer {
-    return this.#base;
+    return this.#host.namer;
+  }
+
+  /** What a worker builds of this pipeline: its stages, executors and environments. */
+  get stageHost(): StageHost {
+    return this.#host;
   }
 
   /** Stage names in topological order. */
@@ -225,11 +202,7 @@ export class PipelineContext {
 
   /** Adds a stage's executor. Throws when the stage is not in the pipeline or was added already. */
   addPipe(Executor: ExecutorClass, stage: string): this {
-    if (!this.pipeline.stageGraph.stages.has(stage)) {
-      throw new Error(`stage "${stage}" is not in the pipeline; stages: ${this.stageNames.join(", ")}`);
-    }
-    if (this.#pipes.some((p) => p.stage === stage)) throw new Error(`stage "${stage}" was added twice`);
-    this.#pipes.push({ stage, Executor });
+    this.#host.addPipe(Executor, stage);
     this.#prerun = false;
     return this;
   }
@@ -241,9 +214,7 @@ export class PipelineContext {
    * executor is loaded only if a node of the stage runs in this thread.
    */
   describePipe(stage: string, descriptor: ExecutorDescriptor): this {
-    if (!this.pipeline.stageGraph.stages.has(stage)) throw new Error(`stage "${stage}" is not in the pipeline; stages: ${this.stageNames.join(", ")}`);
-    if (this.#pipes.some((p) => p.stage === stage)) throw new Error(`stage "${stage}" was added twice`);
-    this.#pipes.push({ stage, descriptor, kind: descriptor.kind });
+    this.#host.describePipe(stage, descriptor);
     this.#prerun = false;
     return this;
   }
@@ -251,31 +222,17 @@ export class PipelineContext {
   /** What each constructed or described stage's executor declared: work grain and constructor reads. */
   descriptors(): ReadonlyMap<string, ExecutorDescriptor> {
     const out = new Map<string, ExecutorDescriptor>();
-    for (const pipe of this.#pipes) {
+    for (const pipe of this.#host.pipes) {
       if (pipe.descriptor !== undefined) out.set(pipe.stage, pipe.descriptor);
-      else if (pipe.kind !== undefined && pipe.cfg !== undefined) out.set(pipe.stage, { kind: pipe.kind, reads: this.#constructReads(pipe) });
+      else if (pipe.kind !== undefined && pipe.cfg !== undefined) out.set(pipe.stage, { kind: pipe.kind, reads: this.#host.constructReads(pipe) });
     }
     return out;
   }
 
   /** Adds every stage that has an `executor:` key, loading its module; all load errors together. */
   async addPipesFromConfig(stages: readonly string[] = this.stageNames): Promise<Result<void, string[]>> {
-    const problems: string[] = [];
-    for (const name of stages) {
-      const def = this.#def(name);
-      if (def.executor === null) {
-        problems.push(`stage "${name}" has no executor: add executor: path/to/module.ts#ExportName to its block`);
-        continue;
-      }
-      const loaded = await loadExecutorClass(def.executor, name, this.projectDir);
-      if (!loaded.ok) {
-        problems.push(loaded.error);
-        continue;
-      }
-      this.addPipe(loaded.value, name);
-      const pipe = this.#pipeFor(name);
-      if (pipe !== undefined) pipe.loaded = await this.#codeAsLoaded(def.executor);
-    }
+    const problems = await this.#host.addPipesFromConfig(stages);
+    this.#prerun = false;
     return problems.length === 0 ? ok(undefined) : err(problems);
   }
 
@@ -287,12 +244,12 @@ export class PipelineContext {
    */
   prerunPipeline(): void {
     const problems: string[] = [];
-    for (const pipe of this.#pipes) {
+    for (const pipe of this.#host.pipes) {
       try {
         // A described pipe was constructed, with this code and configuration, by an earlier run.
-        if (pipe.descriptor === undefined) this.#construct(pipe);
+        if (pipe.descriptor === undefined) this.#host.construct(pipe);
       } catch (caught) {
-        problems.push(caught instanceof ConfigKeyError ? this.#withOrigin(caught) : caught instanceof Error ? caught.message : String(caught));
+        problems.push(caught instanceof ConfigKeyError ? this.#host.withOrigin(caught) : caught instanceof Error ? caught.message : String(caught));
         continue;
       }
       const problem = this.#checkPaths(this.#def(pipe.stage));
@@ -315,7 +272,7 @@ export class PipelineContext {
       throw new Error("Internal error: allFresh goes with no engine, no node selection and nothing forced");
     }
     const started = performance.now();
-    const runner = options.runner ?? new InProcessRunner(new WorkHost(this, options.engine?.hasher ?? (await makeHasher())));
+    const runner = options.runner ?? new InProcessRunner(new WorkHost(this.#host, options.engine?.hasher ?? (await makeHasher())));
     const engine = options.engine;
     const stages = this.pipeline.nodes.stages.map((s) => s.stage.name).filter((name) => this.#pipeFor(name) !== undefined);
     let summary: ScheduleSummary;
@@ -359,7 +316,7 @@ export class PipelineContext {
    */
   snapshotKeyParts(hasher: Hasher): Omit<SnapshotKeyParts, "build" | "workDir"> {
     if (!this.#prerun) this.prerunPipeline();
-    this.#configDigest ??= ExecutorMemo.configDigest(hasher, this.config.resolved);
+    const config = this.#host.configDigest(hasher);
     const stages: SnapshotKeyParts["stages"][number][] = [];
     for (const s of this.pipeline.nodes.stages) {
       const pipe = this.#pipeFor(s.stage.name);
@@ -367,7 +324,7 @@ export class PipelineContext {
       const parts = this.#stageParts(hasher, pipe);
       stages.push({ name: s.stage.name, stage: parts.stage.digest, code: parts.code.digest, params: parts.params.digest, nodes: s.count });
     }
-    return { config: this.#configDigest, stages };
+    return { config, stages };
   }
 
   /**
@@ -600,52 +557,14 @@ export class PipelineContext {
     return plan;
   }
 
-  /**
-   * What one stage's nodes run with, its executor constructed on first use. A worker thread
-   * builds only the stages it is given work for; the executor module is loaded from the
-   * stage's `executor:` key when the stage was not added by hand.
-   */
-  async stageRuntime(stage: string): Promise<Omit<NodeRuntime, "log">> {
-    let pipe = this.#pipeFor(stage);
-    if (pipe === undefined) {
-      const added = await this.addPipesFromConfig([stage]);
-      if (!added.ok) throw new Error(added.error.join("\n"));
-      pipe = this.#pipeFor(stage);
-    }
-    if (pipe === undefined) throw new Error(`Internal error: stage ${stage} has no executor`);
-    if (pipe.Executor === undefined) {
-      const ref = this.#def(stage).executor;
-      if (ref === null) throw new Error(`Internal error: described stage ${stage} has no executor key`);
-      const loaded = await loadExecutorClass(ref, stage, this.projectDir);
-      if (!loaded.ok) throw new Error(loaded.error);
-      pipe.Executor = loaded.value;
-      pipe.loaded = await this.#codeAsLoaded(ref);
-    }
-    const { executor, kind } = pipe.executor === undefined || pipe.kind === undefined ? this.#construct(pipe) : { executor: pipe.executor, kind: pipe.kind };
-    return { executor, kind, env: this.#environment(stage), stages: this.pipeline.stageGraph.stages, baseSeed: this.#seed };
-  }
-
-  /** `module#Export` with the module shown relative to the working folder. */
-  #describeRef(ref: string): string {
-    const parsed = parseExecutorRef(ref, this.projectDir);
-    if (!parsed.ok) return ref;
-    const file = relative(this.#workDir, parsed.value.module);
-    return `${file.startsWith("..") ? parsed.value.module : file}#${parsed.value.exportName}`;
-  }
-
-  /** A bad config value found by an executor's constructor, with the file and line that set it. */
-  #withOrigin(problem: ConfigKeyError): string {
-    const where = this.config.origin(problem.key.split("."));
-    if (where === undefined) return problem.message;
-    const file = relative(this.#workDir, where.file);
-    return `${problem.message} (${file.startsWith("..") ? where.file : file}:${String(where.line)}:${String(where.column)})`;
+  /** What one stage's nodes run with, its executor constructed on first use (see StageHost.stageRuntime). */
+  stageRuntime(stage: string): Promise<Omit<NodeRuntime, "log">> {
+    return this.#host.stageRuntime(stage);
   }
 
   /** What this thread runs a stage's units with: its configuration and the stage's code as loaded. */
   ranWith(stage: string, hasher: Pick<Hasher, "digestString">): RanWith {
-    this.#configDigest ??= ExecutorMemo.configDigest(hasher, this.config.resolved);
-    const files = [...(this.#pipeFor(stage)?.loaded ?? []), ...this.#pluginCode];
-    return { config: this.#configDigest, code: this.#loadedCode?.check(files) ?? [] };
+    return this.#host.ranWith(stage, hasher);
   }
 
   /**
@@ -655,37 +574,18 @@ export class PipelineContext {
    * under its own names); an import added meanwhile still shows, as an edit of its importer.
    */
   #changedSinceJudged(codeFiles: Readonly<Record<string, string>>, ranWith: readonly RanWith[], hasher: Pick<Hasher, "digestString">): string[] {
-    this.#configDigest ??= ExecutorMemo.configDigest(hasher, this.config.resolved);
+    const config = this.#host.configDigest(hasher);
     const changes = new Set<string>();
     for (const r of ranWith) {
-      if (r.config !== this.#configDigest) changes.add("the configuration");
+      if (r.config !== config) changes.add("the configuration");
       for (const { file, digest } of r.code) if (Object.hasOwn(codeFiles, file) && codeFiles[file] !== digest) changes.add(`code ${file}`);
     }
     return [...changes];
   }
 
-  /**
-   * Starts watching the closure of an executor module this thread just imported (see
-   * {@link LoadedCode}): the module that runs, so cmbflow's built-in stages by their dist/ files.
-   */
-  async #codeAsLoaded(ref: string): Promise<string[]> {
-    const parsed = parseExecutorRef(ref, this.projectDir);
-    if (!parsed.ok) return [];
-    return (await this.#watcher()).watch([moduleFileFor(parsed.value.module)]);
-  }
-
-  async #watcher(): Promise<LoadedCode> {
-    this.#loadedCode ??= new LoadedCode(await makeHasher(), this.projectDir, PACKAGE_ROOT);
-    return this.#loadedCode;
-  }
-
-  /**
-   * Starts watching the modules of the config's `plugins:` list, which this thread has just
-   * imported: the handlers they register write and read every node's assets, so what each unit
-   * ran with includes them.
-   */
-  async watchPlugins(): Promise<void> {
-    this.#pluginCode = (await this.#watcher()).watch(pluginFiles(this.config, this.projectDir) ?? []);
+  /** Starts watching the modules of the config's `plugins:` list (see StageHost.watchPlugins). */
+  watchPlugins(): Promise<void> {
+    return this.#host.watchPlugins();
   }
 
   /** Warnings about stages' code met while fingerprinting it so far (imports cmbflow cannot follow). */
@@ -695,78 +595,16 @@ export class PipelineContext {
 
   /** Config keys a stage's executor read while working rather than in its constructor. */
   lateReads(stage: string): string[] {
-    return (this.#pipeFor(stage)?.cfg?.reads() ?? []).filter((r) => r.phase === "work").map((r) => r.key);
-  }
-
-  /** Constructs a pipe's executor with its read-tracking config view; throws what the constructor threw. */
-  #construct(pipe: Pipe): { executor: BaseStageExecutor; kind: WorkKind } {
-    if (pipe.Executor === undefined) throw new Error(`Internal error: stage ${pipe.stage} has no executor class loaded`);
-    const cfg = this.#rootCfg.forStage(pipe.stage);
-    bindEnvironment(cfg, (stage) => this.#environment(stage));
-    const executor = this.#constructGuarded(pipe.Executor, cfg, pipe.stage);
-    // A class that skips BaseStageExecutor has no stage, def or namer: say so by name, not as stage "undefined".
-    if (typeof (executor as Partial<BaseStageExecutor>).stage !== "string") {
-      const ref = this.#def(pipe.stage).executor;
-      const where = ref === null ? pipe.Executor.name : this.#describeRef(ref);
-      throw new Error(`executor of stage "${pipe.stage}" (${where}) does not extend BaseStageExecutor: declare it as \`class ${pipe.Executor.name} extends BaseStageExecutor\` and call super(cfg, stage)`);
-    }
-    const kind = workKind(executor);
-    pipe.executor = executor;
-    pipe.kind = kind;
-    pipe.cfg = cfg;
-    cfg.startWork();
-    return { executor, kind };
-  }
-
-  /**
-   * `new Executor(cfg, stage)`, with a failure that names the stage and the executor's module.
-   * A `process.exit` in the constructor is turned into such a failure: ending the process there
-   * would skip releasing the cache lock (main thread) or kill the worker with no word of why.
-   */
-  #constructGuarded(Executor: ExecutorClass, cfg: Cfg, stage: string): BaseStageExecutor {
-    const exit = Object.getOwnPropertyDescriptor(process, "exit");
-    let exitCode = "";
-    const exitCalled = new Error("process.exit called in an executor's constructor");
-    // Why patch the global: the call is the user's, deep inside their constructor; the
-    // constructor is synchronous, so no other code runs while the patch is in place.
-    process.exit = (code?: string | number | null): never => {
-      exitCode = code === undefined || code === null ? "" : String(code);
-      throw exitCalled;
-    };
-    try {
-      return new Executor(cfg, stage);
-    } catch (caught) {
-      // The framework's own errors (a missing config key) already name the stage and the key.
-      if (caught instanceof ConfigKeyError) throw caught;
-      const where = this.#executorName(Executor, stage);
-      if (caught === exitCalled) {
-        throw new Error(`stage "${stage}": ${where} called process.exit(${exitCode}) in its constructor; a stage must throw an Error instead of ending the process`);
-      }
-      throw new Error(`stage "${stage}": ${where} failed in its constructor: ${caught instanceof Error ? caught.message : String(caught)}`, { cause: caught });
-    } finally {
-      if (exit !== undefined) Object.defineProperty(process, "exit", exit);
-      else Reflect.deleteProperty(process, "exit");
-    }
-  }
-
-  /** `executor module /abs/stages/a.ts` when the stage's `executor:` names one, else `executor class A`. */
-  #executorName(Executor: ExecutorClass, stage: string): string {
-    const ref = this.pipeline.stageGraph.stages.get(stage)?.executor;
-    const parsed = ref === undefined || ref === null ? undefined : parseExecutorRef(ref, this.projectDir);
-    return parsed?.ok === true ? `executor module ${parsed.value.module}` : `executor class ${Executor.name}`;
+    return this.#host.lateReads(stage);
   }
 
   /** Config keys each executor read, by stage (for fingerprints). */
   readsByStage(): ReadonlyMap<string, readonly string[]> {
-    return new Map(this.#pipes.map((p) => [p.stage, (p.cfg?.reads() ?? []).map((r) => r.key)]));
+    return this.#host.readsByStage();
   }
 
-  #constructReads(pipe: Pipe): string[] {
-    return (pipe.cfg?.reads() ?? []).filter((r) => r.phase === "construct").map((r) => r.key);
-  }
-
-  #pipeFor(stage: string): Pipe | undefined {
-    return this.#pipes.find((p) => p.stage === stage);
+  #pipeFor(stage: string): StagePipe | undefined {
+    return this.#host.pipeFor(stage);
   }
 
   /**
@@ -810,14 +648,14 @@ export class PipelineContext {
   }
 
   /** The stage-wide fingerprint parts of a pipe, computed once. */
-  #stageParts(hasher: Hasher, pipe: Pipe): StageParts {
+  #stageParts(hasher: Hasher, pipe: StagePipe): StageParts {
     const cached = this.#partsCache.get(pipe.stage);
     if (cached !== undefined) return cached;
     const def = this.#def(pipe.stage);
     const plugins = pluginFiles(this.config, this.projectDir) ?? [];
     const entries = stageCodeEntries(def, this.pipeline.stageGraph.stages, this.projectDir, plugins);
     const code = { entries, projectDir: this.projectDir, packageRoot: PACKAGE_ROOT };
-    const reads = pipe.descriptor?.reads ?? this.#constructReads(pipe);
+    const reads = pipe.descriptor?.reads ?? this.#host.constructReads(pipe);
     const lookup = (key: string): ConfigValue | undefined => {
       let v: ConfigValue | undefined = this.config.resolved;
       for (const part of key.split(".")) v = v !== null && typeof v === "object" && !Array.isArray(v) ? (v as ConfigObject)[part] : undefined;
@@ -837,21 +675,11 @@ export class PipelineContext {
   }
 
   #def(stage: string): StageDef {
-    const def = this.pipeline.stageGraph.stages.get(stage);
-    if (def === undefined) throw new Error(`Internal error: unknown stage ${stage}`);
-    return def;
+    return this.#host.def(stage);
   }
 
-  /** A stage's environment, made once: its namer is shared by the stage's nodes (each forms paths from a child or with extra context). */
   #environment(stage: string): StageEnvironment {
-    const cached = this.#environments.get(stage);
-    if (cached !== undefined) return cached;
-    const def = this.#def(stage);
-    const scalars: Record<string, string | number> = {};
-    for (const [k, v] of Object.entries(def.block)) if (typeof v === "string" || typeof v === "number") scalars[k] = v;
-    const env = { def, namer: this.#base.child({ ...scalars, stage: def.dirName }, stage), handlerFor: getHandler };
-    this.#environments.set(stage, env);
-    return env;
+    return this.#host.environment(stage);
   }
 
   /** The first node (if any) whose output path, or own-dimension input path, cannot be formed. */

@@ -1,6 +1,6 @@
 /**
- * Runs units of work against one PipelineContext: the same code in a worker thread, a Slurm
- * task and, for pipelines built by hand, in the calling thread. A stage's exception becomes an
+ * Runs units of work against one StageHost: the same code in a worker thread, a Slurm task
+ * and, for pipelines built by hand, in the calling thread (the PipelineContext's own host). A stage's exception becomes an
  * `ok: false` result carrying the stage's own message and stack; outputs are digested right
  * after they are committed, in the thread that wrote them.
  *
@@ -10,14 +10,14 @@
  */
 import type { Hasher } from "../cache/hash.js";
 import { stampedDigestMessage, stampedDigestSync } from "../cache/stamped-digest.js";
-import type { PipelineContext } from "./pipeline-context.js";
+import type { StageHost } from "./stage-host.js";
 import { runNode, runScan, runSift } from "./run-node.js";
 import type { StageLogger } from "./executor.js";
 import type { NodeRunner, StageLogLine, WorkResult, WorkTask, WrittenOutput } from "../scheduler/node-runner.js";
 import { measureUnit } from "../scheduler/unit-usage.js";
 
-/** What a host needs of a pipeline: each stage's runtime, and what its units read and ran with. */
-export type UnitContext = Pick<PipelineContext, "stageRuntime" | "lateReads" | "ranWith">;
+/** What a host needs of a pipeline: each stage's runtime, and what its units read and ran with (a StageHost, alone in a worker). */
+export type UnitContext = Pick<StageHost, "stageRuntime" | "lateReads" | "ranWith">;
 
 /** Errors about files (missing, unreadable, blocked by a folder), reported by their message alone. */
 const DATA_ERRORS = new Set(["MissingInputError", "InputReadError", "OutputPathError"]);

@@ -115,4 +115,27 @@ describe("src/ import graph", () => {
     expect((folders.get("scheduler") ?? []).filter((f) => f === "core" || f === "backends")).toEqual([]);
     expect((folders.get("core") ?? []).filter((f) => f === "backends")).toEqual([]);
   });
+
+  it("starts a worker (a thread, a Slurm task) without loading PipelineContext, the node graph, the cache engine or the scheduler", () => {
+    /** Every module `entry` loads at module level, itself included. */
+    const closure = (entry: string): Set<string> => {
+      const seen = new Set<string>([entry]);
+      const todo = [entry];
+      for (let f = todo.pop(); f !== undefined; f = todo.pop()) {
+        for (const t of fileEdges.get(f) ?? []) {
+          if (seen.has(t)) continue;
+          seen.add(t);
+          todo.push(t);
+        }
+      }
+      return seen;
+    };
+    const coordinatorOnly = ["core/pipeline-context.ts", "graph/node-graph.ts", "graph/compile.ts", "cache/engine.ts", "scheduler/scheduler.ts"];
+    for (const entry of ["backends/threads/worker.ts", "backends/slurm/task-entry.ts", "cli/worker-main.ts"]) {
+      expect(fileEdges.has(entry), entry).toBe(true);
+      expect([...closure(entry)].filter((f) => coordinatorOnly.includes(f)), entry).toEqual([]);
+    }
+    // The walk does see the coordinator's from its side (core/host.ts loads the node graph only when it compiles one).
+    expect([...closure("cli/main.ts")].filter((f) => coordinatorOnly.includes(f)).sort()).toEqual(["cache/engine.ts", "core/pipeline-context.ts", "scheduler/scheduler.ts"]);
+  });
 });
