@@ -33,6 +33,8 @@ export interface WorkerData {
   readonly holdBack: SharedArrayBuffer;
   /** Whether a failure leaves the run going (--keep-going); otherwise the failing thread holds the rest back. */
   readonly keepGoing: boolean;
+  /** The import lists the main thread knows, by file kind and content digest (module-graph.ts `knownImportLists`). */
+  readonly importLists?: Readonly<Record<string, readonly string[]>>;
 }
 
 /** What the pool hands a worker for one unit. */

@@ -7,6 +7,7 @@ import { availableParallelism } from "node:os";
 import { existsSync } from "node:fs";
 import { join } from "node:path";
 import type { Piscina } from "piscina";
+import { knownImportLists } from "../../cache/module-graph.js";
 import { PACKAGE_ROOT } from "../../core/executor-loader.js";
 import type { NodeRunner, WorkResult, WorkTask } from "../../scheduler/node-runner.js";
 import type { PipelineSource, PoolMessage, WorkerData } from "../pipeline-source.js";
@@ -78,7 +79,12 @@ export class PoolRunner implements NodeRunner {
           minThreads: this.#eager ? this.parallelism : 1,
           maxThreads: this.parallelism,
           idleTimeout: Number.POSITIVE_INFINITY,
-          workerData: { source: this.#options.source, holdBack: this.#holdBack, keepGoing: this.#options.keepGoing === true } satisfies WorkerData,
+          workerData: {
+            source: this.#options.source,
+            holdBack: this.#holdBack,
+            keepGoing: this.#options.keepGoing === true,
+            importLists: knownImportLists(),
+          } satisfies WorkerData,
         ...(this.#options.workerMemoryMb === undefined ? {} : { resourceLimits: { maxOldGenerationSizeMb: this.#options.workerMemoryMb } }),
       });
       // A worker that dies with no unit of its own (e.g. one started to replace a dead worker

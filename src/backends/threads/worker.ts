@@ -5,12 +5,15 @@
  * stage's executor is constructed in the thread on its first unit. Nothing but plain data crosses between threads.
  */
 import { workerData } from "piscina";
+import { rememberImportLists } from "../../cache/module-graph.js";
 import type { WorkResult } from "../../scheduler/node-runner.js";
 import type { PoolMessage, WorkerData } from "../pipeline-source.js";
 import { startWorkHost } from "../start-work-host.js";
 
 // Built as soon as the thread starts, while the main thread is still judging nodes.
 const data = workerData as WorkerData;
+// Import lists are a function of a file's content: those the main thread parsed hold here.
+if (data.importLists !== undefined) rememberImportLists(data.importLists);
 const host = startWorkHost(data.source);
 const held = new Int32Array(data.holdBack);
 // A failure is reported with the first unit of work, not as an unhandled rejection.
