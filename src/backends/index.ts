@@ -69,10 +69,11 @@ export function createRunner(name: BackendName, o: BackendOptions): Result<NodeR
  * The threads backend's runner. It needs no pipeline context, so a run sure to run nodes can
  * make it (and start its threads) before the executors are prepared.
  */
-export function poolRunner(o: Pick<BackendOptions, "source" | "keepGoing" | "threads" | "nodeTimeoutMs" | "workerMemoryMb">): PoolRunner {
+export function poolRunner(o: Pick<BackendOptions, "source" | "keepGoing" | "threads" | "nodeTimeoutMs" | "workerMemoryMb"> & { readonly preload?: readonly string[] }): PoolRunner {
   return new PoolRunner({
     source: o.source,
     keepGoing: o.keepGoing,
+    ...(o.preload === undefined ? {} : { preload: o.preload }),
     ...(o.threads === undefined ? {} : { threads: o.threads }),
     ...(o.nodeTimeoutMs === undefined ? {} : { nodeTimeoutMs: o.nodeTimeoutMs }),
     ...(o.workerMemoryMb === undefined ? {} : { workerMemoryMb: o.workerMemoryMb }),

@@ -75,6 +75,15 @@ export interface RunTotals {
   readonly skipped: number;
 }
 
+/** The stage of the first of `nodes` in run order, as a list for a pool's preload (empty when it names no executor). */
+function firstStage(compiled: Compiled, nodes: ReadonlySet<number>): string[] {
+  let first = Number.POSITIVE_INFINITY;
+  for (const n of nodes) if (n < first) first = n;
+  const graph = compiled.pipeline.nodes;
+  const stage = Number.isFinite(first) ? graph.stages[graph.stageIndex[first] ?? -1]?.stage : undefined;
+  return stage !== undefined && compiled.pipeline.stageGraph.stages.get(stage.name)?.executor != null ? [stage.name] : [];
+}
+
 /** The numeric run options, checked. */
 interface RunLimits {
   readonly jobs: number;
@@ -581,7 +590,8 @@ async function runChecked(words: readonly string[], given: RunFlags, io: CliIo):
   // Forced nodes are sure to run: the worker threads start now, so that their start-up (about
   // half a second each here) overlaps this thread preparing the executors and judging the
   // nodes. Other runs start them once a node turns out stale (a no-op run starts none).
-  const early = backend.value === "threads" && selection.value.forced.size > 0 ? poolRunner(pool) : undefined;
+  // Each thread also loads the executor of the stage that runs first, so its first node does not.
+  const early = backend.value === "threads" && selection.value.forced.size > 0 ? poolRunner({ ...pool, preload: firstStage(compiled, selection.value.forced) }) : undefined;
   early?.warm();
   // Installed before the lock is taken, so no moment of holding it is left to the default
   // action of a signal (which would end the process on the spot).

@@ -23,6 +23,8 @@ export interface PoolOptions {
   readonly workerMemoryMb?: number;
   /** --keep-going: a failed unit does not hold back the queued ones. */
   readonly keepGoing?: boolean;
+  /** Stages whose executors each thread loads as it starts (the stage that runs first). */
+  readonly preload?: readonly string[];
 }
 
 /** The compiled worker entry: workers always run cmbflow's dist/, also when the main thread runs its sources (tests). */
@@ -84,6 +86,7 @@ export class PoolRunner implements NodeRunner {
             holdBack: this.#holdBack,
             keepGoing: this.#options.keepGoing === true,
             importLists: knownImportLists(),
+            ...(this.#options.preload === undefined ? {} : { preload: this.#options.preload }),
           } satisfies WorkerData,
         ...(this.#options.workerMemoryMb === undefined ? {} : { resourceLimits: { maxOldGenerationSizeMb: this.#options.workerMemoryMb } }),
       });

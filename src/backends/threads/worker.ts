@@ -24,6 +24,7 @@ const started: { readonly host: WorkHost } | { readonly failure: unknown } = awa
   (host) => ({ host }),
   (failure: unknown) => ({ failure }),
 );
+if ("host" in started) for (const stage of data.preload ?? []) await started.host.preload(stage);
 const held = new Int32Array(data.holdBack);
 
 /** Runs one unit of work. */
