@@ -55,15 +55,7 @@ export interface BackendOptions {
 export function createRunner(name: BackendName, o: BackendOptions): Result<NodeRunner, string> {
   switch (name) {
     case "threads":
-      return ok(
-        new PoolRunner({
-          source: o.source,
-          keepGoing: o.keepGoing,
-          ...(o.threads === undefined ? {} : { threads: o.threads }),
-          ...(o.nodeTimeoutMs === undefined ? {} : { nodeTimeoutMs: o.nodeTimeoutMs }),
-          ...(o.workerMemoryMb === undefined ? {} : { workerMemoryMb: o.workerMemoryMb }),
-        }),
-      );
+      return ok(poolRunner(o));
     case "inline":
       return ok(new InProcessRunner(new WorkHost(o.context, o.hasher)));
     case "slurm": {
@@ -71,6 +63,21 @@ export function createRunner(name: BackendName, o: BackendOptions): Result<NodeR
       return made.ok ? ok(made.value) : made;
     }
   }
+}
+
+/**
+ * The threads backend's runner. It needs no pipeline context, so a run sure to run nodes can
+ * make it (and start its threads) before the executors are prepared.
+ */
+export function poolRunner(o: Pick<BackendOptions, "source" | "keepGoing" | "threads" | "nodeTimeoutMs" | "workerMemoryMb"> & { readonly preload?: readonly string[] }): PoolRunner {
+  return new PoolRunner({
+    source: o.source,
+    keepGoing: o.keepGoing,
+    ...(o.preload === undefined ? {} : { preload: o.preload }),
+    ...(o.threads === undefined ? {} : { threads: o.threads }),
+    ...(o.nodeTimeoutMs === undefined ? {} : { nodeTimeoutMs: o.nodeTimeoutMs }),
+    ...(o.workerMemoryMb === undefined ? {} : { workerMemoryMb: o.workerMemoryMb }),
+  });
 }
 
 /** The Slurm runner for a pipeline, its settings read from the config (`slurm:` and each stage's `resources:`). */

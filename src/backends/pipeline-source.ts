@@ -33,6 +33,10 @@ export interface WorkerData {
   readonly holdBack: SharedArrayBuffer;
   /** Whether a failure leaves the run going (--keep-going); otherwise the failing thread holds the rest back. */
   readonly keepGoing: boolean;
+  /** Stages whose executors the thread loads as it starts, before its first unit. */
+  readonly preload?: readonly string[];
+  /** The import lists the main thread knows, by file kind and content digest (module-graph.ts `knownImportLists`). */
+  readonly importLists?: Readonly<Record<string, readonly string[]>>;
 }
 
 /** What the pool hands a worker for one unit. */

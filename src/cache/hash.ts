@@ -155,8 +155,12 @@ function makeHasher(api: XXHashAPI): Hasher {
     };
     return stream;
   };
+  // One read buffer for every synchronous digest on this thread: a synchronous read cannot
+  // interleave with another, and a fresh 1 MiB buffer per file cost 0.5–2 ms of allocation and
+  // page faults here, 65–260 ms for the 136 files of a stage's code closure, against 3 ms reused.
+  const syncBuffer = new Uint8Array(STREAM_CHUNK_BYTES);
   const digestFdSync = (fd: number): FileDigest => {
-    const buffer = new Uint8Array(STREAM_CHUNK_BYTES);
+    const buffer = syncBuffer;
     const stream = createStream();
     let size = 0;
     for (;;) {
@@ -174,7 +178,10 @@ function makeHasher(api: XXHashAPI): Hasher {
     async streamFile(path) {
       const handle = await openRegular(path);
       try {
-        const buffer = new Uint8Array(STREAM_CHUNK_BYTES);
+        // Concurrent digests each need their own buffer; sized to the file (read on until the
+        // end all the same, should it grow), a small file does not pay for a whole chunk.
+        const { size: expected } = await handle.stat();
+        const buffer = new Uint8Array(Math.min(STREAM_CHUNK_BYTES, Math.max(4096, expected + 1)));
         const stream = createStream();
         let size = 0;
         for (;;) {

@@ -67,6 +67,15 @@ export function rememberImportLists(lists: Readonly<Record<string, readonly stri
   for (const [key, imports] of Object.entries(lists)) if (!byDigest.has(key)) byDigest.set(key, imports);
 }
 
+/**
+ * Every import list this process knows (remembered or parsed), to hand to the worker threads it
+ * starts: a worker watching the code it loads then parses none of the files it finds unchanged,
+ * and starts no esbuild for a TypeScript stage (about 0.3 s per worker measured here).
+ */
+export function knownImportLists(): Record<string, readonly string[]> {
+  return Object.fromEntries(byDigest);
+}
+
 /** The import lists of every file a closure taken with a digest reached in this process, to save for the next. */
 export function importListsInUse(): Record<string, readonly string[]> {
   const out: Record<string, readonly string[]> = {};

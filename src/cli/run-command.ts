@@ -35,9 +35,10 @@ import { compileForCommand, configDirFor, printDiagnostics, withConfigOptions } 
 import { ProgressDisplay } from "./progress.js";
 import type { NodeRunner } from "../scheduler/node-runner.js";
 import { defaultThreads } from "../backends/threads/pool-runner.js";
-import { backendName, createRunner, slurmRunner } from "../backends/index.js";
+import { backendName, createRunner, poolRunner, slurmRunner } from "../backends/index.js";
 import type { SlurmRunner } from "../backends/slurm/slurm-runner.js";
-import { assertNever } from "../diagnostics/result.js";
+import { assertNever, ok } from "../diagnostics/result.js";
+import type { Result } from "../diagnostics/result.js";
 import { chooseKernel } from "../healpix/legendre-native.js";
 
 interface RunFlags extends ConfigFlags {
@@ -72,6 +73,15 @@ export interface RunTotals {
   readonly restored: number;
   readonly failed: number;
   readonly skipped: number;
+}
+
+/** The stage of the first of `nodes` in run order, as a list for a pool's preload (empty when it names no executor). */
+function firstStage(compiled: Compiled, nodes: ReadonlySet<number>): string[] {
+  let first = Number.POSITIVE_INFINITY;
+  for (const n of nodes) if (n < first) first = n;
+  const graph = compiled.pipeline.nodes;
+  const stage = Number.isFinite(first) ? graph.stages[graph.stageIndex[first] ?? -1]?.stage : undefined;
+  return stage !== undefined && compiled.pipeline.stageGraph.stages.get(stage.name)?.executor != null ? [stage.name] : [];
 }
 
 /** The numeric run options, checked. */
@@ -570,6 +580,19 @@ async function runChecked(words: readonly string[], given: RunFlags, io: CliIo):
   // taking the lock and opening the stores.
   const memo = await ExecutorMemo.open(cacheDir);
   const preparing = prepareContext(compiled, io, memo, true);
+  const pool = {
+    source: sourceFor(compiled, flags, overrides, io),
+    keepGoing: flags.keepGoing === true,
+    threads: limits.value.jobs,
+    ...(limits.value.nodeTimeoutMs === undefined ? {} : { nodeTimeoutMs: limits.value.nodeTimeoutMs }),
+    ...(limits.value.workerMemoryMb === undefined ? {} : { workerMemoryMb: limits.value.workerMemoryMb }),
+  };
+  // Forced nodes are sure to run: the worker threads start now, so that their start-up (about
+  // half a second each here) overlaps this thread preparing the executors and judging the
+  // nodes. Other runs start them once a node turns out stale (a no-op run starts none).
+  // Each thread also loads the executor of the stage that runs first, so its first node does not.
+  const early = backend.value === "threads" && selection.value.forced.size > 0 ? poolRunner({ ...pool, preload: firstStage(compiled, selection.value.forced) }) : undefined;
+  early?.warm();
   // Installed before the lock is taken, so no moment of holding it is left to the default
   // action of a signal (which would end the process on the spot).
   const interrupts = new Interrupts(limits.value.graceMs, io.stderr);
@@ -577,11 +600,14 @@ async function runChecked(words: readonly string[], given: RunFlags, io: CliIo):
   if (!lock.ok) {
     interrupts.uninstall();
     await preparing;
+    await early?.terminate();
     io.stderr(`error: ${lockFailureMessage(lock.error)}\n`);
     return EXIT_FAILED;
   }
   if (lock.value.tookOverFrom !== undefined) io.stderr(`note: ${lockTakeoverMessage(lock.value.tookOverFrom)}\n`);
   let engine: CacheEngine | undefined;
+  // Once the early pool is the run's runner, the run closes it; before that, an early exit must.
+  let handedOver = false;
   let snapshot: { key: string; outputs?: { paths: string[]; stamps: string[] } } | undefined;
   const h = await hasher();
   try {
@@ -610,26 +636,26 @@ async function runChecked(words: readonly string[], given: RunFlags, io: CliIo):
       return opened;
     };
     const runId = newRunId();
-    const made = createRunner(backend.value, {
-      source: sourceFor(compiled, flags, overrides, io),
-      context,
-      hasher: h,
-      runId,
-      cacheDir,
-      keepGoing: flags.keepGoing === true,
-      threads: limits.value.jobs,
-      ...(limits.value.nodeTimeoutMs === undefined ? {} : { nodeTimeoutMs: limits.value.nodeTimeoutMs }),
-      ...(limits.value.workerMemoryMb === undefined ? {} : { workerMemoryMb: limits.value.workerMemoryMb }),
-      ...(retries === undefined ? {} : { retries }),
-      onNote: (text) => io.stderr(`note: ${text}\n`),
-    });
+    const made: Result<NodeRunner, string> =
+      early !== undefined
+        ? ok(early)
+        : createRunner(backend.value, {
+            ...pool,
+            context,
+            hasher: h,
+            runId,
+            cacheDir,
+            ...(retries === undefined ? {} : { retries }),
+            onNote: (text) => io.stderr(`note: ${text}\n`),
+          });
     if (!made.ok) {
       io.stderr(`error: ${made.error}\n`);
       return EXIT_USAGE;
     }
     const runner = made.value;
+    handedOver = true;
     // Only when some node is sure to run (a run where every node is fresh starts no thread):
-    // the threads start while this thread judges the nodes.
+    // the threads start while this thread judges the nodes (already started, for threads).
     if (selection.value.forced.size > 0) runner.warm?.();
     // Only a memo, and the stores that quarantine a damaged one (a folder as executors.json)
     // open later: a failure to write it must not change the run's outcome.
@@ -654,6 +680,7 @@ async function runChecked(words: readonly string[], given: RunFlags, io: CliIo):
       // Only a shortcut for the next run: failing to write it changes nothing of this one.
       if (engine !== undefined && snapshot?.outputs !== undefined) await writeSnapshot(h, cacheDir, snapshot.key, snapshot.outputs).catch(() => undefined);
     } finally {
+      if (!handedOver) await early?.terminate();
       await lock.value.release();
       interrupts.uninstall();
     }

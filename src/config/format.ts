@@ -2,7 +2,7 @@
  * Printing a configuration for `cmbflow config`: YAML or JSON, a sub-tree (`--package`), and
  * origins per value (`--show-origin`).
  */
-import { Document, isScalar, isSeq, isMap, isPair } from "yaml";
+import { isMap, isPair, isScalar, isSeq, newDocument } from "./yaml-lib.js";
 import type { Node as YamlNode } from "yaml";
 import { error } from "../diagnostics/diagnostic.js";
 import type { Diagnostic } from "../diagnostics/diagnostic.js";
@@ -38,7 +38,7 @@ export function formatConfig(value: ConfigValue, format: ConfigFormat, options: 
     return `${JSON.stringify(leaves, null, 2)}\n`;
   }
   // Values reached through one whole-value interpolation share objects: print them in full, not as aliases.
-  const doc = new Document(value, { aliasDuplicateObjects: false });
+  const doc = newDocument(value, { aliasDuplicateObjects: false });
   if (origins !== undefined) annotate(doc.contents, base, origins);
   return doc.toString({ lineWidth: 0 });
 }

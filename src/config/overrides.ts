@@ -12,7 +12,7 @@
  * Values are YAML scalars or flow collections: `512`, `true`, `null`, `'quoted'`, `[30,44,70]`,
  * `{a: 1}`; anything else (`a b`, `x: y`) is taken as a string; an empty value is `""`.
  */
-import { isCollection, parseDocument } from "yaml";
+import { isCollection, parseDocument } from "./yaml-lib.js";
 import { error } from "../diagnostics/diagnostic.js";
 import type { Diagnostic } from "../diagnostics/diagnostic.js";
 import { err, ok } from "../diagnostics/result.js";

@@ -16,7 +16,8 @@
  * - `executors`: stage name → `"module#Export"`, binding executors outside the pipeline YAML.
  * An output asset may have `path_template_alt` (a string), the template used without per-sim context.
  */
-import { z } from "zod";
+import { createRequire } from "node:module";
+import type { z as Zod } from "zod";
 import type { $ZodRawIssue } from "zod/v4/core";
 import { dotted, isConfigList, isConfigObject } from "./node.js";
 import { closestMatches, didYouMean, editDistance } from "../diagnostics/suggest.js";
@@ -52,54 +53,69 @@ export const DEFAULT_DATASETS_ROOT = "./data";
 
 const NON_NEGATIVE_INT = "must be a non-negative integer";
 const SEED = "must be a whole number from 0 to 9007199254740991 (2^53 − 1)";
-const nonNegativeInt = z.int({ error: NON_NEGATIVE_INT }).min(0, { error: NON_NEGATIVE_INT });
+/**
+ * The zod schemas, built on first use. zod is loaded then, through require, rather than imported
+ * at the top: every worker thread imports this module (through cmbflow's entry, which a stage
+ * imports) but never validates a configuration, and loading zod took about 0.16 s per thread here.
+ */
+function buildSchemas(z: typeof Zod) {
+  const nonNegativeInt = z.int({ error: NON_NEGATIVE_INT }).min(0, { error: NON_NEGATIVE_INT });
 
-const executorRef = z.string().regex(/^[^#\s]+#[A-Za-z_$][\w$]*$/, { error: 'must be "module#Export" (a module path, "#", an export name)' });
-const assetOutSchema = z.looseObject({ handler: z.string(), path_template: z.string(), path_template_alt: z.string().optional() });
-const assetInSchema = z.strictObject({ stage: z.string(), orig_name: z.string().optional() });
-const stageSchema = z.looseObject({
-  assets_out: z.record(z.string(), assetOutSchema).optional(),
-  assets_in: z.record(z.string(), assetInSchema).optional(),
-  dir_name: z.string().optional(),
-  splits: z.array(z.string()).optional(),
-  make_stage_log: z.boolean().optional(),
-  epochs: z.union([z.array(z.int()), z.null()], { error: "must be a list of integers or null" }).optional(),
-  override_n_sims: z
-    .union([nonNegativeInt, z.array(nonNegativeInt), z.null()], {
-      error: "must be a non-negative integer, a list of non-negative integers, or null",
-    })
-    .optional(),
-  executor: executorRef.optional(),
-});
-const splitEntrySchema = z.looseObject({
-  n_sims: nonNegativeInt,
-  n_sims_cap: z.union([nonNegativeInt, z.null()], { error: "must be a non-negative integer or null" }).optional(),
-});
-const configSchema = z.looseObject({
-  pipeline: z.record(z.string(), stageSchema),
-  splits: z.looseObject({ name: z.string() }),
-  local_system: z.looseObject({ datasets_root: z.string(), assets_dir: z.string().optional() }).optional(),
-  file_system: z
-    .looseObject({
-      sim_folder_prefix: z.string(),
-      sim_str_num_digits: z.int({ error: "must be a positive integer" }).min(1, { error: "must be a positive integer" }),
-    })
-    .optional(),
-  // The base seed of every node's seed (seeds.ts): 0 … 2^53 − 1, so it survives as a double.
-  seed: z
-    .int({ error: SEED })
-    .min(0, { error: SEED })
-    .max(Number.MAX_SAFE_INTEGER, { error: SEED })
-    .optional(),
-  // Binds executors to stages without editing the pipeline YAML (stage → "module#Export").
-  executors: z.record(z.string(), executorRef).optional(),
-  cache: z
-    .strictObject({
-      enabled: z.boolean({ error: "must be true or false" }).optional(),
-      link: z.enum(["copy", "hardlink"], { error: 'must be "copy" or "hardlink"' }).optional(),
-    })
-    .optional(),
-});
+  const executorRef = z.string().regex(/^[^#\s]+#[A-Za-z_$][\w$]*$/, { error: 'must be "module#Export" (a module path, "#", an export name)' });
+  const assetOutSchema = z.looseObject({ handler: z.string(), path_template: z.string(), path_template_alt: z.string().optional() });
+  const assetInSchema = z.strictObject({ stage: z.string(), orig_name: z.string().optional() });
+  const stageSchema = z.looseObject({
+    assets_out: z.record(z.string(), assetOutSchema).optional(),
+    assets_in: z.record(z.string(), assetInSchema).optional(),
+    dir_name: z.string().optional(),
+    splits: z.array(z.string()).optional(),
+    make_stage_log: z.boolean().optional(),
+    epochs: z.union([z.array(z.int()), z.null()], { error: "must be a list of integers or null" }).optional(),
+    override_n_sims: z
+      .union([nonNegativeInt, z.array(nonNegativeInt), z.null()], {
+        error: "must be a non-negative integer, a list of non-negative integers, or null",
+      })
+      .optional(),
+    executor: executorRef.optional(),
+  });
+  const splitEntrySchema = z.looseObject({
+    n_sims: nonNegativeInt,
+    n_sims_cap: z.union([nonNegativeInt, z.null()], { error: "must be a non-negative integer or null" }).optional(),
+  });
+  const configSchema = z.looseObject({
+    pipeline: z.record(z.string(), stageSchema),
+    splits: z.looseObject({ name: z.string() }),
+    local_system: z.looseObject({ datasets_root: z.string(), assets_dir: z.string().optional() }).optional(),
+    file_system: z
+      .looseObject({
+        sim_folder_prefix: z.string(),
+        sim_str_num_digits: z.int({ error: "must be a positive integer" }).min(1, { error: "must be a positive integer" }),
+      })
+      .optional(),
+    // The base seed of every node's seed (seeds.ts): 0 … 2^53 − 1, so it survives as a double.
+    seed: z
+      .int({ error: SEED })
+      .min(0, { error: SEED })
+      .max(Number.MAX_SAFE_INTEGER, { error: SEED })
+      .optional(),
+    // Binds executors to stages without editing the pipeline YAML (stage → "module#Export").
+    executors: z.record(z.string(), executorRef).optional(),
+    cache: z
+      .strictObject({
+        enabled: z.boolean({ error: "must be true or false" }).optional(),
+        link: z.enum(["copy", "hardlink"], { error: 'must be "copy" or "hardlink"' }).optional(),
+      })
+      .optional(),
+  });
+  return { configSchema, splitEntrySchema };
+}
+
+let schemas: ReturnType<typeof buildSchemas> | undefined;
+
+function zodSchemas(): ReturnType<typeof buildSchemas> {
+  schemas ??= buildSchemas((createRequire(import.meta.url)("zod") as { z: typeof Zod }).z);
+  return schemas;
+}
 
 /** An output asset of a stage. */
 export interface AssetOutConfig {
@@ -207,6 +223,7 @@ export function withDefaults(
 /** Every problem in the resolved configuration (all of them, in no particular order). */
 export function validateConfig(config: ConfigObject): ValidationIssue[] {
   const issues: ValidationIssue[] = [];
+  const { configSchema, splitEntrySchema } = zodSchemas();
   const parsed = configSchema.safeParse(withEmptyStages(config), { error: fallbackMessage });
   if (!parsed.success) issues.push(...parsed.error.issues.flatMap((i) => fromZod(config, i.path, i)));
   const splits = config["splits"];

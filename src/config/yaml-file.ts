@@ -3,8 +3,8 @@
  * Syntax errors of the yaml library (tabs, duplicate keys, bad indentation, unclosed quotes)
  * become diagnostics at their line and column.
  */
-import { isAlias, isMap, isPair, isScalar, isSeq, LineCounter, parseDocument } from "yaml";
-import type { Document, Node as YamlNode, Scalar, YAMLError } from "yaml";
+import type { Document, LineCounter, Node as YamlNode, Scalar, YAMLError } from "yaml";
+import { isAlias, isMap, isPair, isScalar, isSeq, newLineCounter, parseDocument } from "./yaml-lib.js";
 import { error, warning } from "../diagnostics/diagnostic.js";
 import type { Diagnostic, SourceLocation } from "../diagnostics/diagnostic.js";
 import type { CNode, MapNode, ValueOrigin } from "./node.js";
@@ -43,7 +43,7 @@ export interface ParsedFile {
  * merge key carry the span of the anchored node.
  */
 export function parseConfigFile(path: string, text: string): ParsedFile {
-  const lines = new LineCounter();
+  const lines = newLineCounter();
   const doc = parseDocument(text, { lineCounter: lines, merge: true, prettyErrors: false, keepSourceTokens: false });
   const source = new SourceText(path, text, lines);
   // Bytes that are not UTF-8 were decoded as U+FFFD: a file saved in another encoding (or

@@ -34,11 +34,11 @@ interface Watched {
 /** The code files one thread loaded, each with its digest at load time and as it is now. */
 export class LoadedCode {
   readonly #files = new Map<string, Watched>();
-  readonly #hasher: Pick<Hasher, "digestFileSync" | "digestFdSync">;
+  readonly #hasher: Pick<Hasher, "digestFileSync" | "digestFdSync" | "digestBytes">;
   readonly #projectDir: string;
   readonly #packageRoot: string;
 
-  constructor(hasher: Pick<Hasher, "digestFileSync" | "digestFdSync">, projectDir: string, packageRoot: string) {
+  constructor(hasher: Pick<Hasher, "digestFileSync" | "digestFdSync" | "digestBytes">, projectDir: string, packageRoot: string) {
     this.#hasher = hasher;
     this.#projectDir = projectDir;
     this.#packageRoot = packageRoot;
@@ -49,7 +49,9 @@ export class LoadedCode {
    * each file not watched yet; returns the closure's files. Call right after the import.
    */
   watch(entries: readonly string[]): string[] {
-    const files = moduleClosure(entries, { packageRoot: this.#packageRoot });
+    // With a digest, import lists come from the memo by content (a worker is handed the main
+    // thread's), so unchanged files are not parsed again.
+    const files = moduleClosure(entries, { packageRoot: this.#packageRoot, digest: (bytes) => this.#hasher.digestBytes(bytes) });
     for (const file of files) {
       if (this.#files.has(file)) continue;
       const { digest, stamp } = this.#read(file);

@@ -18,7 +18,7 @@ import { createHash } from "node:crypto";
 import { existsSync, readFileSync } from "node:fs";
 import { cp, mkdir, readFile, rename, symlink, writeFile } from "node:fs/promises";
 import { dirname, join, relative, resolve } from "node:path";
-import { stringify } from "yaml";
+import { stringify } from "../config/yaml-lib.js";
 import type { LoadedConfig } from "../config/types.js";
 import { hasher } from "../cache/hash.js";
 import { moduleClosure, sourceName } from "../cache/module-graph.js";

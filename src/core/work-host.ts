@@ -32,6 +32,19 @@ export class WorkHost {
     this.#hasher = hasher;
   }
 
+  /**
+   * Loads and constructs a stage's executor ahead of its first unit (a thread started early, while
+   * the main thread still prepares, does this instead of idling). A failure is left for the
+   * stage's first unit to meet again and report.
+   */
+  async preload(stage: string): Promise<void> {
+    try {
+      await this.#context.stageRuntime(stage);
+    } catch {
+      // Reported by the first unit of the stage, which tries again.
+    }
+  }
+
   /** Runs one unit, measured (unit-usage.ts): the result carries its usage. */
   async run(task: WorkTask): Promise<WorkResult> {
     const { value, usage } = await measureUnit(() => this.#run(task));

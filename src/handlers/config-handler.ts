@@ -13,7 +13,7 @@
  */
 import { writeFile } from "node:fs/promises";
 
-import { LineCounter, parseDocument, stringify } from "yaml";
+import { newLineCounter, parseDocument, stringify } from "../config/yaml-lib.js";
 
 import { HandlerError } from "./handler.js";
 import type { AssetHandler, HandlerOptions } from "./handler.js";
@@ -46,7 +46,7 @@ export const Config: AssetHandler<ConfigData> = {
   name: "Config",
   async read(path: string, _options?: HandlerOptions): Promise<ConfigData> {
     const text = await readHandlerText(path);
-    const lineCounter = new LineCounter();
+    const lineCounter = newLineCounter();
     const doc = parseDocument(text, { lineCounter, prettyErrors: false });
     const first = doc.errors[0];
     if (first !== undefined) {

@@ -4,7 +4,7 @@
  */
 import { readdir, readFile } from "node:fs/promises";
 import { join } from "node:path";
-import { parse } from "yaml";
+import { parse } from "../config/yaml-lib.js";
 
 /** Run ids sort in time order (log-maker.ts `newRunId`); `.snapshots` and other dot folders are not runs. */
 const RUN_ID = /^[\w-]+$/;
@@ -70,13 +70,13 @@ export async function readRunConfig(runDir: string): Promise<{ readonly ok: true
   const file = join(runDir, "config_resolved.yaml");
   let resolved: unknown;
   try {
-    resolved = parse(await readFile(file, "utf8")) as unknown;
+    resolved = parse(await readFile(file, "utf8"));
   } catch (error) {
     return { ok: false, problem: `${file}: ${error instanceof Error ? error.message.split("\n")[0] ?? "" : String(error)}` };
   }
   let overrides: readonly string[] = [];
   try {
-    const parsed = parse(await readFile(join(runDir, "overrides.yaml"), "utf8")) as unknown;
+    const parsed = parse(await readFile(join(runDir, "overrides.yaml"), "utf8"));
     if (Array.isArray(parsed)) overrides = parsed.map(String);
   } catch {
     // Older run folders, or a damaged file: the overrides are only shown, never compared.

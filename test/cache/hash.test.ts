@@ -42,6 +42,23 @@ describe("hasher", () => {
     expect(stream.digest()).toBe(expected);
   });
 
+  it("gives each file its own digest when one read buffer serves many files, longer before shorter", async () => {
+    const h = await hasher();
+    // Sizes around the chunk and the small-file buffer, longest first: bytes a longer file left
+    // in a reused buffer must never reach a shorter file's digest.
+    const sizes = [STREAM_CHUNK_BYTES + 17, STREAM_CHUNK_BYTES, 70_000, 4097, 4096, 4095, 10, 1, 0];
+    const files = sizes.map((size, i) => {
+      const bytes = new Uint8Array(size);
+      randomFillSync(bytes);
+      const path = join(dir, `seq${String(i)}.bin`);
+      writeFileSync(path, bytes);
+      return { path, expected: { digest: h.digestBytes(bytes), size } };
+    });
+    for (const f of files) expect(h.digestFileSync(f.path)).toEqual(f.expected);
+    for (const f of files) expect(await h.streamFile(f.path)).toEqual(f.expected);
+    for (const f of [...files].reverse()) expect(h.digestFileSync(f.path)).toEqual(f.expected);
+  });
+
   it("keeps concurrent streams apart", async () => {
     const h = await hasher();
     const files = [0, 1, 2, 3].map((i) => {

@@ -2,7 +2,7 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "nod
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { moduleClosure, moduleImports, moduleSources, PACKAGE_ENTRY, sourceName } from "../../src/cache/module-graph.js";
+import { knownImportLists, moduleClosure, moduleImports, moduleSources, PACKAGE_ENTRY, rememberImportLists, sourceName } from "../../src/cache/module-graph.js";
 import { codePart } from "../../src/cache/code-part.js";
 import { hasher } from "../../src/cache/hash.js";
 import { REPO } from "../integration/project.js";
@@ -138,5 +138,16 @@ describe("the module graph", () => {
     const pkg = JSON.parse(readFileSync(join(REPO, "package.json"), "utf8")) as { name: string; exports: Record<string, { default: string }> };
     expect(pkg.name).toBe("cmbflow");
     expect(pkg.exports["."]?.default).toBe(`./${PACKAGE_ENTRY}`);
+  });
+
+  it("hands on every import list it knows, remembered or parsed with a digest, for worker threads", async () => {
+    const h = await hasher();
+    write({ "main.ts": 'import { a } from "./a.js";\nexport const x = a;\n', "a.ts": "export const a = 1;\n" });
+    moduleClosure([join(dir, "main.ts")], { digest: (bytes) => h.digestBytes(bytes) });
+    rememberImportLists({ ".js:0123456789abcdef": ["./remembered.js"] });
+    const known = knownImportLists();
+    expect(known[`.ts:${h.digestFileSync(join(dir, "main.ts")).digest}`]).toEqual(["./a.js"]);
+    expect(known[`.ts:${h.digestFileSync(join(dir, "a.ts")).digest}`]).toEqual([]);
+    expect(known[".js:0123456789abcdef"]).toEqual(["./remembered.js"]);
   });
 });

@@ -3,6 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { hasher } from "../../src/cache/hash.js";
+import { rememberImportLists } from "../../src/cache/module-graph.js";
 import { LoadedCode } from "../../src/core/loaded-code.js";
 
 describe("LoadedCode", () => {
@@ -48,5 +49,18 @@ describe("LoadedCode", () => {
       h.digestString(`export const word = "one";\n`),
       h.digestString(`export const word = "two";\n`),
     ]);
+  });
+
+  it("takes a file's imports from the lists known by its content, as a worker handed the main thread's lists does, instead of parsing it", async () => {
+    const h = await hasher();
+    // A list that parsing would never give for this content: seeing "./extra.js" followed shows
+    // the list came from the memo (a worker then starts no esbuild for an unchanged stage).
+    const text = `export const only = 1;\n`;
+    writeFileSync(join(dir, "lonely.ts"), text);
+    writeFileSync(join(dir, "extra.ts"), `export const extra = 2;\n`);
+    expect(new LoadedCode(h, dir, "/nonexistent-package").watch([join(dir, "lonely.ts")])).toEqual([join(dir, "lonely.ts")]);
+    writeFileSync(join(dir, "twin.ts"), text + " ");
+    rememberImportLists({ [`.ts:${h.digestString(text + " ")}`]: ["./extra.js"] });
+    expect(new LoadedCode(h, dir, "/nonexistent-package").watch([join(dir, "twin.ts")]).sort()).toEqual([join(dir, "extra.ts"), join(dir, "twin.ts")]);
   });
 });

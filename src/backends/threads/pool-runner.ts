@@ -7,6 +7,7 @@ import { availableParallelism } from "node:os";
 import { existsSync } from "node:fs";
 import { join } from "node:path";
 import type { Piscina } from "piscina";
+import { knownImportLists } from "../../cache/module-graph.js";
 import { PACKAGE_ROOT } from "../../core/executor-loader.js";
 import type { NodeRunner, WorkResult, WorkTask } from "../../scheduler/node-runner.js";
 import type { PipelineSource, PoolMessage, WorkerData } from "../pipeline-source.js";
@@ -22,6 +23,8 @@ export interface PoolOptions {
   readonly workerMemoryMb?: number;
   /** --keep-going: a failed unit does not hold back the queued ones. */
   readonly keepGoing?: boolean;
+  /** Stages whose executors each thread loads as it starts (the stage that runs first). */
+  readonly preload?: readonly string[];
 }
 
 /** The compiled worker entry: workers always run cmbflow's dist/, also when the main thread runs its sources (tests). */
@@ -78,7 +81,13 @@ export class PoolRunner implements NodeRunner {
           minThreads: this.#eager ? this.parallelism : 1,
           maxThreads: this.parallelism,
           idleTimeout: Number.POSITIVE_INFINITY,
-          workerData: { source: this.#options.source, holdBack: this.#holdBack, keepGoing: this.#options.keepGoing === true } satisfies WorkerData,
+          workerData: {
+            source: this.#options.source,
+            holdBack: this.#holdBack,
+            keepGoing: this.#options.keepGoing === true,
+            importLists: knownImportLists(),
+            ...(this.#options.preload === undefined ? {} : { preload: this.#options.preload }),
+          } satisfies WorkerData,
         ...(this.#options.workerMemoryMb === undefined ? {} : { resourceLimits: { maxOldGenerationSizeMb: this.#options.workerMemoryMb } }),
       });
       // A worker that dies with no unit of its own (e.g. one started to replace a dead worker
