@@ -124,6 +124,15 @@ async function readLock(path: string): Promise<string | undefined> {
   }
 }
 
+/**
+ * This host's name as it can stand in a file name (letters, digits, `.`, `-`, `_`): temporary
+ * files carry it beside their writer's pid, because a pid means something only on the host
+ * whose process it is (several hosts write in one shared folder under Slurm).
+ */
+export function hostLabel(): string {
+  return hostname().replace(/[^\w.-]/g, "_").slice(0, 64) || "host";
+}
+
 /** Whether a process with this pid exists on this host. EPERM means it exists but belongs to another user. */
 export function isAlive(pid: number): boolean {
   try {

@@ -21,6 +21,7 @@ import type { Result } from "../diagnostics/result.js";
 import type { Hasher } from "./hash.js";
 import { isNotAFile } from "./hash.js";
 import { kindOf, putAsideUnlessFile } from "./cache-damage.js";
+import { hostLabel } from "./lock.js";
 
 /** How `restore` puts a file in place: an independent copy (reflink when possible) or a hard link to the object. */
 export type LinkMode = "copy" | "hardlink";
@@ -111,8 +112,9 @@ async function removeQuietly(path: string): Promise<void> {
   }
 }
 
+/** `<pid>-<random>@<host>.tmp`: a sweep judges the pid only on the host that names it (see output-transaction.ts). */
 function tempName(): string {
-  return `${String(process.pid)}-${Math.random().toString(36).slice(2)}.tmp`;
+  return `${String(process.pid)}-${Math.random().toString(36).slice(2)}@${hostLabel()}.tmp`;
 }
 
 /** The content-addressed store (see the module comment). */

@@ -8,20 +8,32 @@ import { mkdirSync, renameSync } from "node:fs";
 import { readdir, rm } from "node:fs/promises";
 import { basename, dirname, join } from "node:path";
 import { threadId } from "node:worker_threads";
-import { isAlive } from "../cache/lock.js";
+import { hostLabel, isAlive } from "../cache/lock.js";
 
 let counter = 0;
 
-/** The name of a temporary file for `base`: hidden, and marked with the writing process's pid so it can be swept. */
-export function tempName(base: string, tag: string): string {
-  return `.${base}.cmbflow-${tag}.tmp`;
+/**
+ * The name of a temporary file for `base`: hidden, and marked with the writing process's pid
+ * and host (`tag` is `<pid>-...`, `@<host>` is added) so it can be swept: the pid is judged
+ * only on that host.
+ */
+export function tempName(base: string, tag: string, host: string = hostLabel()): string {
+  return `.${base}.cmbflow-${tag}@${host}.tmp`;
 }
 
-/** A temporary file of an output (`.name.cmbflow-<pid>-<thread>-<n>.tmp`) or of a restore (`.name.cmbflow-restore-<pid>-<random>.tmp`). */
-const TEMPORARY = /^\.(.+)\.cmbflow-(?:restore-)?(\d+)-[0-9a-z-]+\.tmp$/;
+/**
+ * A temporary file of an output (`.name.cmbflow-<pid>-<thread>-<n>@<host>.tmp`) or of a restore
+ * (`.name.cmbflow-restore-<pid>-<random>@<host>.tmp`); one an older cmbflow wrote has no host.
+ */
+const TEMPORARY = /^\.(.+)\.cmbflow-(?:restore-)?(\d+)-[0-9a-z-]+(?:@([\w.-]+))?\.tmp$/;
 
-/** Removes the temporary files in `dir` for which `remove(outputName, pid)` holds; returns how many. */
-async function sweepFolder(dir: string, remove: (name: string, pid: number) => boolean): Promise<number> {
+/** Whether a temporary's host is this one (a name without a host was written before names had one: taken as this host's, as then). */
+function here(host: string | undefined): boolean {
+  return host === undefined || host === hostLabel();
+}
+
+/** Removes the temporary files in `dir` for which `remove(outputName, pid, host)` holds; returns how many. */
+async function sweepFolder(dir: string, remove: (name: string, pid: number, host: string | undefined) => boolean): Promise<number> {
   let entries: string[];
   try {
     entries = await readdir(dir);
@@ -31,7 +43,7 @@ async function sweepFolder(dir: string, remove: (name: string, pid: number) => b
   let removed = 0;
   for (const entry of entries) {
     const match = TEMPORARY.exec(entry);
-    if (match === null || !remove(match[1] ?? "", Number(match[2]))) continue;
+    if (match === null || !remove(match[1] ?? "", Number(match[2]), match[3])) continue;
     await rm(join(dir, entry), { force: true });
     removed++;
   }
@@ -50,17 +62,20 @@ export async function sweepTemporaries(finalPaths: readonly string[], pid: numbe
     byDir.set(dirname(path), names);
   }
   let removed = 0;
-  for (const [dir, names] of byDir) removed += await sweepFolder(dir, (name, owner) => owner === pid && names.has(name));
+  for (const [dir, names] of byDir) removed += await sweepFolder(dir, (name, owner, host) => owner === pid && here(host) && names.has(name));
   return removed;
 }
 
 /**
- * Removes temporary files in `dir` left by processes that no longer exist — a run killed with
- * SIGKILL, or a crash, cannot remove its own. Returns how many were removed.
+ * Removes temporary files in `dir` left by processes of this host that no longer exist — a run
+ * killed with SIGKILL, or a crash, cannot remove its own. Another host's are left: its pids
+ * say nothing here (a Slurm task on another node may be writing them now). Returns how many
+ * were removed.
  */
 export async function sweepDeadTemporaries(dir: string): Promise<number> {
   const alive = new Map<number, boolean>();
-  return sweepFolder(dir, (_name, pid) => {
+  return sweepFolder(dir, (_name, pid, host) => {
+    if (!here(host)) return false;
     let exists = alive.get(pid);
     if (exists === undefined) {
       exists = pid === process.pid || isAlive(pid);

@@ -3,6 +3,7 @@ import { mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
+import { hostLabel } from "../../src/cache/lock.js";
 import { DeadTemporarySweeper, sweepDeadTemporaries, sweepTemporaries, tempName } from "../../src/core/output-transaction.js";
 
 /** The pid of a process that has exited (and been reaped). */
@@ -37,6 +38,22 @@ describe("temporaries of dead processes", () => {
     ]);
     expect(await sweepDeadTemporaries(dir)).toBe(2);
     expect(readdirSync(dir).sort()).toEqual([".out.txt.cmbflow-notapid.tmp", tempName("out.txt", `${String(living)}-1-8`), tempName("out.txt", `${String(process.pid)}-2-9`), "out.txt"].sort());
+  });
+
+  it("judges a pid only on the host the temporary names: another host's are left, a name without a host (an older cmbflow's) is this host's", async () => {
+    const dead = String(deadPid());
+    const other = [tempName("out.txt", `${dead}-1-7`, "node07"), `.map.fits.cmbflow-restore-${dead}-k3x9q@node07.tmp`];
+    const legacy = [`.out.txt.cmbflow-${dead}-1-8.tmp`, `.map.fits.cmbflow-restore-${dead}-q1.tmp`];
+    const own = tempName("out.txt", `${dead}-1-9`);
+    expect(own).toBe(`.out.txt.cmbflow-${dead}-1-9@${hostLabel()}.tmp`);
+    const dir = folder([...other, ...legacy, own]);
+    expect(await sweepDeadTemporaries(dir)).toBe(3);
+    expect(readdirSync(dir).sort()).toEqual([...other].sort());
+    // Nor does this process sweep another host's as its own, whatever pid they name.
+    const mine = String(process.pid);
+    const dir2 = folder([tempName("a.txt", `${mine}-1-1`, "node07"), tempName("a.txt", `${mine}-1-2`)]);
+    expect(await sweepTemporaries([join(dir2, "a.txt")])).toBe(1);
+    expect(readdirSync(dir2)).toEqual([tempName("a.txt", `${mine}-1-1`, "node07")]);
   });
 
   it("leaves a Slurm result file and its temporary alone, whatever pid the name holds: the coordinator removes those", async () => {
