@@ -4,7 +4,7 @@
  * retries, hold-back, and re-attaching to an earlier coordinator's job. The real cluster is
  * exercised by test/integration/slurm.test.ts.
  */
-import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { basename, dirname, join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
@@ -502,6 +502,38 @@ describe("SlurmRunner re-attaching", () => {
     const edited = runner(cluster, { runId: "run-3", source: { configDir: "/cfg", configName: "config", overrides: ["scenario.nside=32"], projectDir: "/p", workDir: "/p", env: {} } }, cacheDir);
     expect((await edited.run(task("make", 0))).ok).toBe(true);
     expect(cluster.calls.sbatch).toBe(2);
+  });
+});
+
+describe("SlurmRunner and an older cmbflow's journal", () => {
+  it("does not re-attach to a job journalled without result paths (its results are elsewhere): submits its units again and cancels the job at close", async () => {
+    const project = mkdtempSync(join(tmpdir(), "cmbflow-slurm-oldjournal-"));
+    dirs.push(project);
+    const cacheDir = join(project, "cache");
+    const cluster = new FakeCluster();
+    cluster.onSubmit = (job) => {
+      job.states.set(0, { state: "RUNNING", reason: "None" });
+    };
+    const first = runner(cluster, {}, cacheDir);
+    void first.run(task("make", 0)).catch(() => undefined);
+    while (cluster.jobs.length === 0) await new Promise((res) => setTimeout(res, 5));
+    await new Promise((res) => setTimeout(res, 50));
+    // The journal as an older cmbflow wrote it: no result paths.
+    const journal = join(cacheDir, "slurm", "journal", "run-1.jsonl");
+    const entry = JSON.parse(readFileSync(journal, "utf8").trim()) as Record<string, unknown>;
+    expect(entry["results"]).toEqual([[cluster.jobs[0]?.manifest.results[0]?.[0]]]);
+    delete entry["results"];
+    writeFileSync(journal, `${JSON.stringify(entry)}\n`);
+    const notes: string[] = [];
+    cluster.onSubmit = async (job) => {
+      for (const i of job.states.keys()) await cluster.finish(job, i);
+    };
+    const second = runner(cluster, { runId: "run-2", onNote: (t) => notes.push(t) }, cacheDir);
+    expect((await second.run(task("make", 0))).ok).toBe(true);
+    expect(cluster.calls.sbatch).toBe(2);
+    expect(notes).toContain("1 Slurm job(s) journalled by an older cmbflow are not re-attached to (their result files are not where this version looks): their units are submitted again");
+    await second.close();
+    expect(cluster.cancelled).toEqual([[`${cluster.jobs[0]?.id ?? ""}_0`]]);
   });
 });
 

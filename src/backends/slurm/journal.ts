@@ -17,6 +17,12 @@ export interface JournalEntry {
   readonly log: string;
   /** Per array index, the keys of its units (see SlurmRunner: unit and configuration); a unit's result file follows from its key's unit and configuration. */
   readonly keys: readonly (readonly string[])[];
+  /**
+   * Per array index, the result file of each unit (same shape as `keys`): where the job writes
+   * them. Absent from an older cmbflow's journal, whose jobs wrote them elsewhere: such an
+   * entry is not re-attached to (its units' results would never be found where this one looks).
+   */
+  readonly results?: readonly (readonly string[])[];
 }
 
 /** The journal folder of a cache. */

@@ -149,7 +149,7 @@ export class SlurmRunner implements NodeRunner {
   /** Whether sacct has the run's jobs; undefined until asked. */
   #sacct: boolean | undefined;
   /** Earlier coordinators' journalled units, by key; read on first use. */
-  #leftBehind: Promise<{ files: readonly string[]; byKey: Map<string, { entry: JournalEntry; index: number; unit: number }>; live: Set<string> }> | undefined;
+  #leftBehind: Promise<{ files: readonly string[]; byKey: Map<string, { entry: JournalEntry; index: number; unit: number; path: string }>; live: Set<string> }> | undefined;
   readonly #attached = new Map<string, Submission>();
   /** Units handed ahead and not asked for yet, by key. */
   readonly #ahead = new Map<string, Unit>();
@@ -217,7 +217,7 @@ export class SlurmRunner implements NodeRunner {
   async #admitAhead(units: readonly Unit[]): Promise<void> {
     const left = await (this.#leftBehind ??= this.#readLeftBehind());
     for (const u of units) {
-      if (left.byKey.has(u.key)) u.sent = true;
+      if (left.byKey.get(u.key)?.path === u.path) u.sent = true;
       if (this.#held || u.sent) this.#drop(u, "");
       else if (!u.dropped) this.#enqueue(u, AHEAD_GROUP);
     }
@@ -351,7 +351,7 @@ export class SlurmRunner implements NodeRunner {
   async #place(unit: Unit): Promise<void> {
     const left = await (this.#leftBehind ??= this.#readLeftBehind());
     const earlier = left.byKey.get(unit.key);
-    if (earlier !== undefined) {
+    if (earlier !== undefined && earlier.path === unit.path) {
       const done = await readUnitResult(unit.path);
       if (done !== undefined) {
         this.#observe(unit.task.stage, done.durationMs);
@@ -573,7 +573,7 @@ export class SlurmRunner implements NodeRunner {
     const sub = newSubmission(this.#o.runId, jobId, log);
     for (const [i, b] of batches.entries()) sub.units.set(i, new Map(b.map((u, k) => [k, u])));
     this.#submissions.push(sub);
-    await this.#journal.append({ runId: this.#o.runId, jobId, log, keys: batches.map((b) => b.map((u) => u.key)) });
+    await this.#journal.append({ runId: this.#o.runId, jobId, log, keys: batches.map((b) => b.map((u) => u.key)), results: batches.map((b) => b.map((u) => u.path)) });
     // Held back while sbatch ran: the new tasks wait in the queue, so they are cancelled too.
     if (this.#held) void this.#cancel(this.#terminated ? "all" : "pending").catch(() => undefined);
     this.#poll();
@@ -842,10 +842,20 @@ export class SlurmRunner implements NodeRunner {
     if (ids.length > 0) await this.#commands.run("scancel", ids);
   }
 
-  async #readLeftBehind(): Promise<{ files: readonly string[]; byKey: Map<string, { entry: JournalEntry; index: number; unit: number }>; live: Set<string> }> {
+  async #readLeftBehind(): Promise<{ files: readonly string[]; byKey: Map<string, { entry: JournalEntry; index: number; unit: number; path: string }>; live: Set<string> }> {
     const { files, entries } = await this.#journal.leftBehind();
-    const byKey = new Map<string, { entry: JournalEntry; index: number; unit: number }>();
-    for (const entry of entries) for (const [index, keys] of entry.keys.entries()) for (const [unit, key] of keys.entries()) byKey.set(key, { entry, index, unit });
+    const byKey = new Map<string, { entry: JournalEntry; index: number; unit: number; path: string }>();
+    let older = 0;
+    for (const entry of entries) {
+      // An older cmbflow's job writes its results where this one does not look: its units are
+      // submitted again, and the job, if still running, is cancelled at close as a stray.
+      if (entry.results === undefined) {
+        older++;
+        continue;
+      }
+      for (const [index, keys] of entry.keys.entries()) for (const [unit, key] of keys.entries()) byKey.set(key, { entry, index, unit, path: entry.results[index]?.[unit] ?? "" });
+    }
+    if (older > 0) this.#o.onNote?.(`${String(older)} Slurm job(s) journalled by an older cmbflow are not re-attached to (their result files are not where this version looks): their units are submitted again`);
     const live = new Set<string>();
     if (entries.length > 0) {
       const names = [...new Set(entries.map((e) => e.runId))].join(",");
