@@ -89,6 +89,7 @@ splits:
     out: {handler: PlainText, path_template: "{root}/{dataset}/{stage}/{split}/{sim}/out.txt"}
   dir_name: First
   executor: stages/chain.ts#First
+  sleep_ms: 0
 second:
   assets_out:
     out: {handler: PlainText, path_template: "{root}/{dataset}/{stage}/{split}/{sim}/out.txt"}
@@ -98,10 +99,17 @@ second:
   executor: stages/chain.ts#Second
 `,
   "stages/chain.ts": `import { existsSync } from "node:fs";
-import { BaseStageExecutor, type NodeContext } from "cmbflow";
+import { setTimeout as sleep } from "node:timers/promises";
+import { BaseStageExecutor, type Cfg, type NodeContext } from "cmbflow";
 
 export class First extends BaseStageExecutor {
+  readonly #sleep: number;
+  constructor(cfg: Cfg, stage: string) {
+    super(cfg, stage);
+    this.#sleep = cfg.number(\`pipeline.\${stage}.sleep_ms\`);
+  }
   async processSim(ctx: NodeContext): Promise<void> {
+    await sleep(this.#sleep);
     if (existsSync("fail-sim" + String(ctx.partition.sim).padStart(4, "0"))) throw new Error("told to fail");
     await ctx.output<string>("out").write(\`first \${String(ctx.partition.sim)}\\n\`);
   }
@@ -228,6 +236,32 @@ describe.skipIf(!cluster.ok)(`the Slurm backend on a real cluster${skipWhy}`, ()
       expect(totals(second.stdout)).toMatchObject({ ran: 2, fresh: 6, failed: 0 });
       expect(readFileSync(join(project.dir, "data", "chain", "Second", "Train", "sim0001", "out.txt"), "utf8")).toBe("FIRST 1\n");
       expect(project.run(["status"]).code).toBe(0);
+    } finally {
+      project.cleanup();
+    }
+  }, 240_000);
+
+  it("a coordinator killed while its chains run, started again, re-attaches to both stages' units and records them, reading what they read", async () => {
+    const project = makeProject(CHAIN_FILES);
+    try {
+      const args = ["--backend", "slurm", "--json", "pipeline.first.sleep_ms=1500", ...POLL];
+      const first = start(project.dir, args);
+      await until(() => slurmRuns(project.dir).length > 0);
+      const firstId = slurmRuns(project.dir)[0] ?? "";
+      await until(() => [...queue(firstId).values()].includes("RUNNING"));
+      first.kill("SIGKILL");
+      await first.done;
+      const job = [...queue(firstId).keys()][0]?.split("_")[0] ?? "";
+      expect(job).not.toBe("");
+      const second = project.run(["run", ...args], {}, 200_000);
+      expect(second.code, second.stderr).toBe(0);
+      expect(second.stderr).toContain(`note: re-attached to Slurm job ${job} of run ${firstId} (its coordinator stopped): its units are not submitted again`);
+      // Nothing submitted again: the second stage's units were in the first coordinator's tasks.
+      expect(slurmRuns(project.dir).filter((r) => r !== firstId)).toEqual([]);
+      expect(totals(second.stdout)).toMatchObject({ ran: 8, fresh: 0, failed: 0 });
+      for (const sim of [0, 1, 2, 3]) expect(readFileSync(join(project.dir, "data", "chain", "Second", "Train", `sim000${String(sim)}`, "out.txt"), "utf8")).toBe(`FIRST ${String(sim)}\n`);
+      expect(project.run(["status", "pipeline.first.sleep_ms=1500"]).code).toBe(0);
+      expect(resultFilesInData(project.dir)).toEqual([]);
     } finally {
       project.cleanup();
     }
