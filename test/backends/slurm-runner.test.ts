@@ -624,23 +624,69 @@ describe("SlurmRunner work handed ahead", () => {
     expect(cluster.cancelled).toEqual([[`${cluster.jobs[0]?.id ?? ""}_0`]]);
   });
 
-  it("does not hand ahead a unit whose upstream was sent in an earlier gathering or needs other resources; withdraw vouches only for units never sent", async () => {
+  it("a unit whose upstream went in an earlier job follows it from a task that waits for that job's end and reads its result first; the file outlives its release until then", async () => {
+    const cluster = new FakeCluster();
+    cluster.onSubmit = (job) => {
+      job.states.set(0, { state: "RUNNING", reason: "None" });
+    };
+    const r = runner(cluster);
+    r.ahead([{ task: task("a", 0), after: [] }]);
+    const a0 = r.run(task("a", 0));
+    while (cluster.jobs.length === 0) await new Promise((res) => setTimeout(res, 5));
+    r.ahead([{ task: task("b", 0), after: [task("a", 0)] }]);
+    while (cluster.jobs.length < 2) await new Promise((res) => setTimeout(res, 5));
+    const [first, second] = cluster.jobs;
+    if (first === undefined || second === undefined) throw new Error("no jobs");
+    const upstream = first.manifest.results[0]?.[0] ?? "";
+    expect(cluster.scripts[1]).toContain(`#SBATCH --dependency=afterany:${first.id}\n`);
+    expect(second.manifest.needs).toEqual([[[upstream]]]);
+    expect(second.manifest.after).toEqual([[[]]]);
+    await cluster.finish(first, 0);
+    expect((await a0).ok).toBe(true);
+    // Recorded and released: the file stays while b, in the other task, has yet to read it.
+    await r.release(task("a", 0));
+    expect(existsSync(upstream)).toBe(true);
+    const b0 = r.run(task("b", 0));
+    await cluster.finish(second, 0);
+    expect((await b0).ok).toBe(true);
+    await new Promise((res) => setTimeout(res, 20));
+    expect(existsSync(upstream)).toBe(false);
+    expect(cluster.calls.sbatch).toBe(2);
+    await r.close();
+  });
+
+  it("a unit whose upstream in an earlier job was recorded (released) before it was gathered waits for nothing and reads no result file of it", async () => {
     const cluster = new FakeCluster();
     cluster.onSubmit = async (job) => {
       for (const i of job.states.keys()) await cluster.finish(job, i);
     };
-    const r = runner(cluster, { resourcesOf: (stage) => (stage === "c" ? { cpus: 8 } : { cpus: 2 }) });
+    const r = runner(cluster);
     r.ahead([{ task: task("a", 0), after: [] }]);
     expect((await r.run(task("a", 0))).ok).toBe(true);
-    // a went in the gathering before: b cannot follow it in a task.
+    await r.release(task("a", 0));
     r.ahead([{ task: task("b", 0), after: [task("a", 0)] }]);
+    expect((await r.run(task("b", 0))).ok).toBe(true);
+    expect(cluster.jobs[1]?.manifest.needs).toEqual([[[]]]);
+    expect(cluster.scripts[1]).not.toContain("--dependency");
+    await r.close();
+  });
+
+  it("does not hand ahead a unit that needs other resources than its upstream in the gathering, nor one whose upstream failed; withdraw vouches only for units never sent", async () => {
+    const cluster = new FakeCluster();
+    cluster.onSubmit = async (job) => {
+      for (const i of job.states.keys()) await cluster.finish(job, i, (t) => (t.partition.sim === 2 ? { ok: false, message: "cursed", logs: [], lateReads: [] } : ok()));
+    };
+    const r = runner(cluster, { resourcesOf: (stage) => (stage === "c" ? { cpus: 8 } : { cpus: 2 }) });
     r.ahead([{ task: task("a", 1), after: [] }, { task: task("c", 1), after: [task("a", 1)] }]);
     expect((await r.run(task("a", 1))).ok).toBe(true);
+    r.ahead([{ task: task("a", 2), after: [] }]);
+    expect((await r.run(task("a", 2))).ok).toBe(false);
+    r.ahead([{ task: task("b", 2), after: [task("a", 2)] }]);
+    await new Promise((res) => setTimeout(res, 30));
     expect(cluster.jobs.map((j) => j.manifest.tasks.flat().map((u) => u.stage))).toEqual([["a"], ["a"]]);
-    expect(r.withdraw(task("b", 0))).toBe(true);
+    expect(r.withdraw(task("c", 1))).toBe(true);
+    expect(r.withdraw(task("b", 2))).toBe(true);
     expect(r.withdraw(task("a", 1))).toBe(false);
-    expect((await r.run(task("c", 1))).ok).toBe(true);
-    expect(cluster.jobs.map((j) => j.manifest.tasks.flat().map((u) => u.stage))).toEqual([["a"], ["a"], ["c"]]);
     await r.close();
   });
 });

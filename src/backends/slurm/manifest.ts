@@ -36,6 +36,11 @@ export interface SlurmManifest {
    * to follow (see SlurmRunner): it runs only if each of them succeeded there.
    */
   readonly after?: readonly (readonly (readonly number[])[])[];
+  /**
+   * Per array index, per unit, the result files of its upstream units in other tasks (their
+   * jobs ended before this task started): it runs only if each is there and succeeded.
+   */
+  readonly needs?: readonly (readonly (readonly string[])[])[];
 }
 
 /** Where a unit ran: the Slurm job, array index and host, for provenance and messages. */

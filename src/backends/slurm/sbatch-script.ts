@@ -21,6 +21,8 @@ export interface ScriptSpec {
   readonly command: readonly string[];
   /** A comment line naming what the job runs (stage, nodes). */
   readonly title: string;
+  /** Jobs whose end the tasks wait for (`--dependency=afterany:...`): units of theirs are read first. */
+  readonly afterJobs?: readonly string[];
 }
 
 /** The `--array` value, e.g. `0-11%4`. */
@@ -46,6 +48,7 @@ export function sbatchScript(spec: ScriptSpec): string {
     ...(r.partition === undefined ? [] : [`#SBATCH --partition=${r.partition}`]),
     ...(r.account === undefined ? [] : [`#SBATCH --account=${r.account}`]),
     ...(r.qos === undefined ? [] : [`#SBATCH --qos=${r.qos}`]),
+    ...(spec.afterJobs === undefined || spec.afterJobs.length === 0 ? [] : [`#SBATCH --dependency=afterany:${spec.afterJobs.join(":")}`]),
     ...(r.extra ?? []).map((arg) => `#SBATCH ${arg}`),
     `exec ${spec.command.map(shellQuote).join(" ")} "$SLURM_ARRAY_TASK_ID"`,
     "",

@@ -15,11 +15,14 @@
  * units are recorded is packed into the same array task as those units, after them, so a
  * simulation's chain of stages runs in one task with one start, not one submission, queue
  * wait and process start per stage. Units are packed by whole chains (the units linked by
- * `after`); one whose upstream is not in the same gathering, or needs other resources, is not
- * handed ahead but submitted when asked for. The task runs a unit only when the units it
- * follows succeeded there, and its result carries their outputs' digests (RanWith.after), so
- * the coordinator records it only if it read what its fingerprint says. A unit never asked
- * for (its upstream failed, or the run stopped) is cancelled with its task at `close`.
+ * `after`). An upstream unit submitted earlier, in another job, is followed from another
+ * task: its job waits for that job's end (`--dependency=afterany`), and reads the upstream's
+ * result file (kept until then) before it runs the unit. One whose upstream is neither, or
+ * needs other resources than its upstream in the same task, is not handed ahead but
+ * submitted when asked for. The task runs a unit only when the units it follows succeeded,
+ * and its result carries their outputs' digests (RanWith.after), so the coordinator records
+ * it only if it read what its fingerprint says. A unit never asked for (its upstream failed,
+ * or the run stopped) is cancelled with its task at `close`.
  *
  * Status: result files are looked for every `poll_min_ms` (local reads, about one per
  * running task), and Slurm is asked once per cycle (all jobs carry the run id as their name),
@@ -89,6 +92,16 @@ interface Unit {
   dropped: boolean;
   /** Sent to Slurm, or left to an earlier coordinator's job: it may run. */
   sent: boolean;
+  /** The array job it was submitted in, once sbatch answered. */
+  job: string | undefined;
+  /** Units in other tasks that read its result file (see `needs`): until they are done with it, a release keeps it. */
+  readers: number;
+  /** The scheduler released it while readers remained: the file goes when the last is done. */
+  releaseWanted: boolean;
+  /** The scheduler released it (recorded, or failed): a unit following it later needs no result file of it. */
+  released: boolean;
+  /** Units of other tasks whose result files this one reads before it runs (its upstream there). */
+  readonly holds: Unit[];
 }
 
 interface Submission {
@@ -153,6 +166,8 @@ export class SlurmRunner implements NodeRunner {
   readonly #attached = new Map<string, Submission>();
   /** Units handed ahead and not asked for yet, by key. */
   readonly #ahead = new Map<string, Unit>();
+  /** Units this runner submitted, by key (a later gathering's units may follow them from another task). */
+  readonly #sentUnits = new Map<string, Unit>();
 
   constructor(options: SlurmRunnerOptions) {
     this.#o = options;
@@ -245,10 +260,16 @@ export class SlurmRunner implements NodeRunner {
       after,
       dropped: false,
       sent: false,
+      job: undefined,
+      readers: 0,
+      releaseWanted: false,
+      released: false,
+      holds: [],
       settle: (s) => {
         if (unit.settled) return;
         unit.settled = true;
         unit.outcome = s;
+        this.#letGo(unit);
         if (unit.claimed) this.#answer(unit, s);
       },
     };
@@ -401,19 +422,19 @@ export class SlurmRunner implements NodeRunner {
     this.#pending.delete(AHEAD_GROUP);
     const chains = this.#chains(ahead);
     // Sent from here on (before any await, so `withdraw` never vouches for a unit about to go).
-    for (const group of chains) for (const chain of group) for (const u of chain) u.sent = true;
+    for (const group of chains) for (const chain of group.chains) for (const u of chain) u.sent = true;
     const groups = [...this.#pending.values()];
     this.#pending.clear();
     const max = await this.#arrayLimit();
-    const packs: { stage: string; batches: Unit[][] }[] = [];
+    const packs: { stage: string; batches: Unit[][]; after: readonly string[] }[] = [];
     for (const units of groups) {
       const stage = units[0]?.task.stage ?? "";
       const size = await this.#batchSize(stage, units.length);
       const batches: Unit[][] = [];
       for (let i = 0; i < units.length; i += size) batches.push(units.slice(i, i + size));
-      packs.push({ stage, batches });
+      packs.push({ stage, batches, after: [] });
     }
-    for (const group of chains) {
+    for (const { chains: group, jobs } of chains) {
       const stage = group[0]?.[0]?.task.stage ?? "";
       const size = await this.#batchSize(stage, group.reduce((n, c) => n + c.length, 0));
       // Whole chains per task: a unit and the units it follows always share one.
@@ -427,11 +448,11 @@ export class SlurmRunner implements NodeRunner {
         }
       }
       if (batch.length > 0) batches.push(batch);
-      packs.push({ stage, batches });
+      packs.push({ stage, batches, after: jobs });
     }
-    for (const { stage, batches } of packs) {
+    for (const { stage, batches, after } of packs) {
       for (let i = 0; i < batches.length; i += max) {
-        await this.#submit(stage, batches.slice(i, i + max)).catch((caught: unknown) => {
+        await this.#submit(stage, batches.slice(i, i + max), after).catch((caught: unknown) => {
           const message = caught instanceof Error ? caught.message : String(caught);
           for (const b of batches.slice(i, i + max)) for (const u of b) u.settle({ kind: "lost", message });
         });
@@ -442,29 +463,53 @@ export class SlurmRunner implements NodeRunner {
   /**
    * The units handed ahead in one gathering, as chains (the units linked by `after`, in the
    * order handed, which has each unit after those it follows), grouped by the resources their
-   * stages ask for. A unit whose upstream is not in the gathering (submitted before, or
-   * dropped) or asks for other resources than it cannot follow it in a task: it is dropped, to
-   * be submitted when asked for, and so are the units that follow it.
+   * stages ask for and the jobs they wait for. A unit follows an upstream unit of the same
+   * gathering in the same task (same resources); one submitted before, in another job, it
+   * follows from its own task, which starts once that job ended (`--dependency=afterany`) and
+   * reads the upstream's result file first. A unit whose upstream is neither (dropped, failed,
+   * or not submitted yet) is dropped, to be submitted when asked for, and so are the units
+   * that follow it.
    */
-  #chains(units: readonly Unit[]): Unit[][][] {
+  #chains(units: readonly Unit[]): { chains: Unit[][]; jobs: string[] }[] {
     const kept = new Map<string, { unit: Unit; resources: string; root: Unit[] }>();
     const order: Unit[][] = [];
+    /** Per chain, the jobs its units wait for. */
+    const waits = new Map<Unit[], Set<string>>();
     for (const unit of units) {
       if (unit.dropped) continue;
       const resources = JSON.stringify(this.#o.resourcesOf(unit.task.stage));
-      const ups = (unit.after ?? []).map((k) => kept.get(k));
-      if (ups.some((u) => u === undefined || u.resources !== resources)) {
+      const ups: { unit: Unit; resources: string; root: Unit[] }[] = [];
+      const elsewhere: Unit[] = [];
+      let follows = true;
+      for (const key of unit.after ?? []) {
+        const here = kept.get(key);
+        if (here !== undefined) {
+          if (here.resources !== resources) follows = false;
+          ups.push(here);
+          continue;
+        }
+        const up = this.#sentUnits.get(key);
+        const failed = up?.settled === true && (up.outcome?.kind !== "result" || !up.outcome.result.ok);
+        if (up === undefined || up.dropped || up.job === undefined || failed) follows = false;
+        // Recorded since it was handed: read like any recorded input (checked when this unit is recorded).
+        else if (up.released) continue;
+        else elsewhere.push(up);
+      }
+      if (!follows) {
         this.#drop(unit, "");
         continue;
       }
       // Union of the chains it joins: the first one takes the others' units, in order.
-      const joined = [...new Set(ups.map((u) => this.#chainOf(kept, u?.unit.key ?? "")))];
+      const joined = [...new Set(ups.map((u) => this.#chainOf(kept, u.unit.key)))];
       let chain = joined[0];
       if (chain === undefined) {
         chain = [];
         order.push(chain);
+        waits.set(chain, new Set());
       }
+      const jobs = waits.get(chain) ?? new Set<string>();
       for (const other of joined.slice(1)) {
+        for (const job of waits.get(other) ?? []) jobs.add(job);
         chain.push(...other);
         other.length = 0;
         for (const u of chain) {
@@ -472,21 +517,30 @@ export class SlurmRunner implements NodeRunner {
           if (entry !== undefined) entry.root = chain;
         }
       }
+      for (const up of elsewhere) {
+        // An upstream still running: this task starts after its job ends.
+        if (!up.settled && up.job !== undefined) jobs.add(up.job);
+        up.readers++;
+        unit.holds.push(up);
+      }
+      waits.set(chain, jobs);
       chain.push(unit);
       kept.set(unit.key, { unit, resources, root: chain });
     }
-    const byResources = new Map<string, Unit[][]>();
+    const groups = new Map<string, { chains: Unit[][]; jobs: string[] }>();
     const position = new Map(units.map((u, i) => [u, i]));
     for (const chain of order) {
       if (chain.length === 0) continue;
       // Merged chains keep their units in the order handed, so each still follows its upstream.
       chain.sort((a, b) => (position.get(a) ?? 0) - (position.get(b) ?? 0));
       const resources = kept.get(chain[0]?.key ?? "")?.resources ?? "";
-      let list = byResources.get(resources);
-      if (list === undefined) byResources.set(resources, (list = []));
-      list.push(chain);
+      const jobs = [...(waits.get(chain) ?? [])].sort();
+      const key = `${resources}\u0000${jobs.join(",")}`;
+      let group = groups.get(key);
+      if (group === undefined) groups.set(key, (group = { chains: [], jobs }));
+      group.chains.push(chain);
     }
-    return [...byResources.values()];
+    return [...groups.values()];
   }
 
   #chainOf(kept: ReadonlyMap<string, { root: Unit[] }>, key: string): Unit[] {
@@ -545,7 +599,7 @@ export class SlurmRunner implements NodeRunner {
     return this.#maxArraySize;
   }
 
-  async #submit(stage: string, batches: readonly Unit[][]): Promise<void> {
+  async #submit(stage: string, batches: readonly Unit[][], afterJobs: readonly string[] = []): Promise<void> {
     const seq = ++this.#seq;
     // Named for every stage it runs (chains handed ahead hold several), the first giving the resources.
     const stages = [...new Set(batches.flatMap((b) => b.map((u) => u.task.stage)))];
@@ -562,16 +616,24 @@ export class SlurmRunner implements NodeRunner {
     const source = { ...this.#o.source, env: { ...this.#o.source.env } };
     const after = batches.map((b) => {
       const at = new Map(b.map((u, k) => [u.key, k]));
-      return b.map((u) => (u.after ?? []).map((key) => at.get(key) ?? -1));
+      // Upstream units of other tasks are in `needs`, read from their result files.
+      return b.map((u) => (u.after ?? []).flatMap((key) => { const k = at.get(key); return k === undefined ? [] : [k]; }));
     });
-    await writeManifest(manifest, { format: 3, runId: this.#o.runId, source, tasks: batches.map((b) => b.map((u) => u.task)), results: batches.map((b) => b.map((u) => u.path)), after });
+    const needs = batches.map((b) => b.map((u) => u.holds.map((up) => up.path)));
+    await writeManifest(manifest, { format: 3, runId: this.#o.runId, source, tasks: batches.map((b) => b.map((u) => u.task)), results: batches.map((b) => b.map((u) => u.path)), after, needs });
     const nodes = batches.reduce((a, b) => a + b.length, 0);
-    await writeFile(script, this.scriptFor(stage, batches.length, manifest, log, `${String(nodes)} units of stage${stages.length === 1 ? "" : "s"} ${stages.join(", ")}`));
+    await writeFile(script, this.scriptFor(stage, batches.length, manifest, log, `${String(nodes)} units of stage${stages.length === 1 ? "" : "s"} ${stages.join(", ")}`, afterJobs));
     const out = await this.#commands.run("sbatch", ["--parsable", script]);
     const jobId = out.stdout.trim().split(";")[0] ?? "";
     if (out.code !== 0 || !/^\d+$/.test(jobId)) throw new Error(`sbatch refused the job of stage ${stage} (${script}): ${(out.stderr || out.stdout).trim()}`);
     const sub = newSubmission(this.#o.runId, jobId, log);
     for (const [i, b] of batches.entries()) sub.units.set(i, new Map(b.map((u, k) => [k, u])));
+    for (const b of batches) {
+      for (const u of b) {
+        u.job = jobId;
+        this.#sentUnits.set(u.key, u);
+      }
+    }
     this.#submissions.push(sub);
     await this.#journal.append({ runId: this.#o.runId, jobId, log, keys: batches.map((b) => b.map((u) => u.key)), results: batches.map((b) => b.map((u) => u.path)) });
     // Held back while sbatch ran: the new tasks wait in the queue, so they are cancelled too.
@@ -580,7 +642,7 @@ export class SlurmRunner implements NodeRunner {
   }
 
   /** The batch script of `tasks` array tasks of `stage` (also what `--dry-run` prints). */
-  scriptFor(stage: string, tasks: number, manifest: string, log: string, title: string): string {
+  scriptFor(stage: string, tasks: number, manifest: string, log: string, title: string, afterJobs: readonly string[] = []): string {
     const command = this.#o.workerCommand?.(manifest) ?? [process.execPath, join(PACKAGE_ROOT, "bin", "cmbflow.js"), "worker", "--manifest", manifest, "--task"];
     return sbatchScript({
       jobName: this.#o.runId,
@@ -589,6 +651,7 @@ export class SlurmRunner implements NodeRunner {
       log,
       workDir: this.#o.source.workDir,
       resources: this.#o.resourcesOf(stage),
+      ...(afterJobs.length === 0 ? {} : { afterJobs }),
       command,
       title,
     });
@@ -727,7 +790,22 @@ export class SlurmRunner implements NodeRunner {
    * (a submission removes the file at its units' paths first).
    */
   async release(task: WorkTask): Promise<void> {
+    const unit = this.#sentUnits.get(this.#keyOf(task));
+    if (unit !== undefined) unit.released = true;
+    if (unit !== undefined && unit.readers > 0) {
+      // A unit of another task reads this file before it runs (its upstream's outputs, as written).
+      unit.releaseWanted = true;
+      return;
+    }
     await rm(this.#resultPath(task), { force: true }).catch(() => undefined);
+  }
+
+  /** A unit is done with the result files of its upstream in other tasks: those released meanwhile go. */
+  #letGo(unit: Unit): void {
+    for (const up of unit.holds.splice(0)) {
+      up.readers--;
+      if (up.readers === 0 && up.releaseWanted) void rm(up.path, { force: true }).catch(() => undefined);
+    }
   }
 
   #resultPath(task: WorkTask): string {

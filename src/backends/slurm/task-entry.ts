@@ -42,13 +42,15 @@ export async function runManifestTask(file: string, task: number, say: (text: st
       continue;
     }
     const t0 = performance.now();
-    const ups = (manifest.after?.[task]?.[k] ?? []).map((i) => ({ unit: units[i], result: done[i] }));
+    const ups: { name: string; result: WorkResult | undefined }[] = (manifest.after?.[task]?.[k] ?? []).map((i) => ({ name: units[i]?.nodeId ?? "a unit", result: done[i] }));
+    // Upstream units of other tasks, whose jobs ended before this task started: their result files.
+    for (const need of manifest.needs?.[task]?.[k] ?? []) ups.push({ name: need, result: (await readUnitResult(need).catch(() => undefined))?.result });
     const failed = ups.find((u) => u.result?.ok !== true);
     // A unit handed ahead reads what the units before it wrote: when one of them failed, it is
     // not run (the coordinator, which records neither, asks for it again only after a rerun).
     const result: WorkResult =
       failed !== undefined
-        ? { ok: false, notStarted: true, message: `not run: ${failed.unit?.nodeId ?? "a unit"} before it in this task did not succeed`, logs: [], lateReads: [] }
+        ? { ok: false, notStarted: true, message: `not run: ${failed.name} before it did not succeed (or its result is gone)`, logs: [], lateReads: [] }
         : withAfter(await host.run(unit), ups.flatMap((u) => (u.result?.ok === true ? u.result.outputs.map((o) => ({ path: o.path, digest: o.digest })) : [])));
     done[k] = result;
     const written: UnitResult = { result, durationMs: performance.now() - t0, ranOn };
