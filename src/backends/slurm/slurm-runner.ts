@@ -202,7 +202,7 @@ export class SlurmRunner implements NodeRunner {
           return;
         }
         // Left where it was dropped (a lost task's units): nothing waits on it there.
-        early.settled = true;
+        this.#retire(early);
       }
       const unit = this.#unit(task, undefined);
       unit.deliver = deliver;
@@ -295,7 +295,7 @@ export class SlurmRunner implements NodeRunner {
   #drop(unit: Unit, message: string): void {
     unit.dropped = true;
     if (!unit.claimed) return;
-    unit.settled = true;
+    this.#retire(unit);
     const again = this.#unit(unit.task, undefined);
     again.deliver = unit.deliver;
     if (message === "") this.#placeCaught(again);
@@ -366,6 +366,8 @@ export class SlurmRunner implements NodeRunner {
     }
     this.#ahead.clear();
     if (stop.length > 0) await this.#commands.run("scancel", stop);
+    // Result files kept for readers that will not read them now (cancelled above, or never sent).
+    for (const u of this.#sentUnits.values()) if (u.releaseWanted) await rm(u.path, { force: true }).catch(() => undefined);
   }
 
   /** Takes a unit: its result from an earlier coordinator's job, that job if it still runs, or a new submission. */
@@ -800,6 +802,12 @@ export class SlurmRunner implements NodeRunner {
     await rm(this.#resultPath(task), { force: true }).catch(() => undefined);
   }
 
+  /** A unit replaced by another placement of its task: nothing waits on it, and it reads no more. */
+  #retire(unit: Unit): void {
+    unit.settled = true;
+    this.#letGo(unit);
+  }
+
   /** A unit is done with the result files of its upstream in other tasks: those released meanwhile go. */
   #letGo(unit: Unit): void {
     for (const up of unit.holds.splice(0)) {
@@ -850,7 +858,7 @@ export class SlurmRunner implements NodeRunner {
         const again = this.#unit(u.task, undefined);
         again.deliver = u.deliver;
         again.attempts = u.attempts + 1;
-        u.settled = true;
+        this.#retire(u);
         this.#enqueue(again);
       }
     }
