@@ -3,6 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { loadConfig } from "../../src/config/index.js";
+import type { ConfigObject } from "../../src/config/types.js";
 import { ValidatedConfigs } from "../../src/config/validated-memo.js";
 
 const CONFIG = `pipeline:
@@ -25,7 +26,7 @@ describe("the memo of validated configurations", () => {
   });
   afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
-  const load = (overrides: string[], knownValid?: (r: never) => boolean) =>
+  const load = (overrides: string[], knownValid?: (resolved: ConfigObject) => boolean) =>
     loadConfig({ configDir: join(dir, "cfg"), configName: "config", overrides, env: {}, ...(knownValid === undefined ? {} : { knownValid }) });
 
   it("remembers a configuration that passed, across instances, and not one that differs", () => {
