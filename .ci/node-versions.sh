@@ -4,7 +4,8 @@
 # temporary folder. The subset is what differs between Node versions: the numerics and both
 # Legendre kernels (the N-API addon built against the machine's Node must load in the others; the
 # WebAssembly kernels and their SIMD), the scheduler and its worker-thread pool, and the CLI end to
-# end through worker threads (crash.test.ts: a run interrupted and resumed), and the worker
+# end through worker threads (crash.test.ts: a run interrupted and resumed; early-workers.test.ts:
+# threads that finish starting before piscina parks them in Atomics.wait), and the worker
 # heap-limit cases of test/integration/scheduler.test.ts (Node 22 and 24 abort the whole process
 # when a worker starts with a 1 or 2 MiB heap, so `run` refuses --worker-memory below 4).
 # The rest (config, cache, FITS, figures) is plain TypeScript over
@@ -19,6 +20,7 @@ FILES=(
   test/scheduler
   test/cli/kernel.test.ts
   test/integration/crash.test.ts
+  test/integration/early-workers.test.ts
 )
 for major in 22 24; do
   prefix="$(mktemp -d)/node${major}"

@@ -8,6 +8,7 @@ import { fileURLToPath } from "node:url";
 import type { Command } from "commander";
 import { InvalidArgumentError } from "commander";
 import { loadConfig } from "../config/index.js";
+import { ValidatedConfigs } from "../config/validated-memo.js";
 import type { LoadedConfig } from "../config/types.js";
 import type { Diagnostic } from "../diagnostics/diagnostic.js";
 import { compileHost } from "../core/host.js";
@@ -64,11 +65,15 @@ export function printDiagnostics(diagnostics: readonly Diagnostic[], io: CliIo):
 export function loadForCommand(overrides: readonly string[], flags: ConfigFlags, io: CliIo, notes = false): LoadedConfig | undefined {
   const { dir, note } = configDirFor(flags, io);
   if (note !== undefined) io.stderr(`note: ${note}\n`);
-  const loaded = loadConfig({ configDir: dir, configName: flags.configName, overrides, env: io.env });
+  // Configurations that passed validation before are not checked again (config/validated-memo.ts).
+  const validated = ValidatedConfigs.open(resolve(io.cwd, "cache"));
+  const loaded = loadConfig({ configDir: dir, configName: flags.configName, overrides, env: io.env, knownValid: (resolved) => validated.has(resolved) });
   if (!loaded.ok) {
     printDiagnostics(loaded.error, io);
     return undefined;
   }
+  validated.add(loaded.value.resolved);
+  validated.save();
   printDiagnostics(loaded.value.warnings.filter((d) => notes || d.severity !== "note"), io);
   return loaded.value;
 }

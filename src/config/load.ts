@@ -82,7 +82,8 @@ export function loadConfig(options: LoadOptions, io: ConfigIo = nodeConfigIo): R
 
   const { value: resolved, filled } = withDefaults(interpolation.resolved, env);
   const filledKeys = new Set(filled.map(pathKey));
-  for (const issue of validateConfig(resolved)) {
+  const known = errors.length === 0 && options.knownValid?.(resolved) === true;
+  for (const issue of known ? [] : validateConfig(resolved)) {
     if (dependsOnFailure(issue.path, interpolation.failed)) continue;
     errors.push(toDiagnostic(issue, root, composition.sources));
   }

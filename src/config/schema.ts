@@ -16,7 +16,9 @@
  * - `executors`: stage name → `"module#Export"`, binding executors outside the pipeline YAML.
  * An output asset may have `path_template_alt` (a string), the template used without per-sim context.
  */
+import { readFileSync, statSync } from "node:fs";
 import { createRequire } from "node:module";
+import { fileURLToPath } from "node:url";
 import type { z as Zod } from "zod";
 import type { $ZodRawIssue } from "zod/v4/core";
 import { dotted, isConfigList, isConfigObject } from "./node.js";
@@ -111,6 +113,17 @@ function buildSchemas(z: typeof Zod) {
 }
 
 let schemas: ReturnType<typeof buildSchemas> | undefined;
+
+/**
+ * What validation depends on besides the configuration: this compiled module (its stamp) and
+ * the zod it loads (its version). A memo of validated configurations keys on it.
+ */
+export function validatorStamp(): string {
+  const here = statSync(fileURLToPath(import.meta.url), { bigint: true });
+  const require = createRequire(import.meta.url);
+  const zod = JSON.parse(readFileSync(require.resolve("zod/package.json"), "utf8")) as { version?: unknown };
+  return `${String(here.ino)}:${String(here.size)}:${String(here.mtimeNs)}:${String(here.ctimeNs)}:zod ${String(zod.version)}`;
+}
 
 function zodSchemas(): ReturnType<typeof buildSchemas> {
   schemas ??= buildSchemas((createRequire(import.meta.url)("zod") as { z: typeof Zod }).z);

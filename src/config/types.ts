@@ -35,6 +35,11 @@ export interface LoadOptions {
   readonly env?: Readonly<Record<string, string | undefined>>;
   /** The instant every `${now:...}` formats; default the moment of loading. */
   readonly now?: Date;
+  /**
+   * True for a resolved configuration known to have passed validation before (a memo, see
+   * validated-memo.ts): it is not checked again. Called only when nothing else failed.
+   */
+  readonly knownValid?: (resolved: ConfigObject) => boolean;
 }
 
 /**

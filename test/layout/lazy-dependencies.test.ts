@@ -3,15 +3,17 @@
  * `cmbflow`), so a dependency the entry loads at module level is paid once per thread, before
  * the thread's first node. Dependencies only the main thread uses (zod, to validate the
  * configuration) are loaded on first use instead; this checks, on the compiled build, that
- * importing the entry leaves them unloaded and that using them still works.
+ * importing the entry leaves them unloaded and that using them still works. A configuration
+ * validated once is not validated again (config/validated-memo.ts), so the CLI itself loads zod
+ * only for a configuration it has not seen pass.
  */
 import { spawnSync } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { REPO } from "../integration/project.js";
+import { makeProject, REPO } from "../integration/project.js";
 
 /** Packages the entry must not load at import. */
 const LAZY = ["zod", "yaml"] as const;
@@ -35,12 +37,13 @@ Module._load = function (request, parent, isMain) { const out = original.apply(t
   });
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-  const loaded = (script: string): string[] => {
+  const loaded = (script: string, argv: readonly string[] = ["--input-type=module", "-e", script], cwd?: string): string[] => {
     const log = join(dir, `log-${String(Math.random()).slice(2)}.txt`);
     writeFileSync(log, "");
-    const r = spawnSync(process.execPath, ["--import", pathToFileURL(join(dir, "record.mjs")).href, "--input-type=module", "-e", script], {
+    const r = spawnSync(process.execPath, ["--import", pathToFileURL(join(dir, "record.mjs")).href, ...argv], {
       encoding: "utf8",
-      env: { ...process.env, LOAD_LOG: log },
+      env: { ...process.env, LOAD_LOG: log, NO_COLOR: "1" },
+      ...(cwd === undefined ? {} : { cwd }),
     });
     expect(r.stderr).toBe("");
     expect(r.status).toBe(0);
@@ -61,5 +64,20 @@ const issues = validateConfig({ pipeline: { a: { dir_name: 3 } }, splits: { name
 if (!issues.some((i) => i.message.includes("must be a string"))) throw new Error(JSON.stringify(issues));`,
     );
     expect(files.some((f) => f.includes("/node_modules/zod/"))).toBe(true);
+  });
+
+  it("a command over a configuration validated before does not load zod to check it again", () => {
+    const project = makeProject({}, { defaultCfg: true });
+    try {
+      mkdirSync(join(project.dir, "cache"));
+      const dag = (): string[] => loaded("", [join(REPO, "bin", "cmbflow.js"), "dag"], project.dir);
+      expect(dag().some((f) => f.includes("/node_modules/zod/"))).toBe(true);
+      expect(dag().filter((f) => f.includes("/node_modules/zod/"))).toEqual([]);
+      // Another configuration is checked again.
+      const other = loaded("", [join(REPO, "bin", "cmbflow.js"), "dag", "splits=1-1"], project.dir);
+      expect(other.some((f) => f.includes("/node_modules/zod/"))).toBe(true);
+    } finally {
+      project.cleanup();
+    }
   });
 });
