@@ -671,6 +671,29 @@ describe("SlurmRunner work handed ahead", () => {
     await r.close();
   });
 
+  it("a unit handed ahead whose submission sbatch refused is submitted afresh when asked for; a unit asked for fails with sbatch's message", async () => {
+    const cluster = new FakeCluster();
+    let refuse = true;
+    const run = cluster.run.bind(cluster);
+    cluster.run = async (tool, args) => {
+      if (tool === "sbatch" && refuse) {
+        refuse = false;
+        cluster.calls.sbatch++;
+        return { code: 1, stdout: "", stderr: "sbatch: error: Job dependency problem" };
+      }
+      return run(tool, args);
+    };
+    cluster.onSubmit = async (job) => {
+      for (const i of job.states.keys()) await cluster.finish(job, i);
+    };
+    const r = runner(cluster);
+    r.ahead(ahead([0]));
+    await expect(r.run(task("a", 0))).rejects.toThrow(/^sbatch refused the job of stage a \(\S+\): sbatch: error: Job dependency problem$/);
+    expect(await r.run(task("b", 0))).toMatchObject({ ok: true });
+    expect(cluster.jobs.map((j) => j.manifest.tasks.flat().map((u) => u.stage))).toEqual([["b"]]);
+    await r.close();
+  });
+
   it("does not hand ahead a unit that needs other resources than its upstream in the gathering, nor one whose upstream failed; withdraw vouches only for units never sent", async () => {
     const cluster = new FakeCluster();
     cluster.onSubmit = async (job) => {

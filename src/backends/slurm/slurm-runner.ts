@@ -456,7 +456,16 @@ export class SlurmRunner implements NodeRunner {
       for (let i = 0; i < batches.length; i += max) {
         await this.#submit(stage, batches.slice(i, i + max), after).catch((caught: unknown) => {
           const message = caught instanceof Error ? caught.message : String(caught);
-          for (const b of batches.slice(i, i + max)) for (const u of b) u.settle({ kind: "lost", message });
+          for (const b of batches.slice(i, i + max)) {
+            for (const u of b) {
+              // Handed ahead and not asked for yet: asked for, it is submitted then, alone (the
+              // refusal may have been of this submission's --dependency on a job Slurm forgot).
+              if (u.after !== undefined && !u.claimed) {
+                this.#letGo(u);
+                this.#drop(u, "");
+              } else u.settle({ kind: "lost", message });
+            }
+          }
         });
       }
     }
