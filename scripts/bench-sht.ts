@@ -7,7 +7,9 @@
  * For each nside (lmax = 3·nside − 1) it draws alm (seeded, C_l = 1/(l+10)²), synthesises the map
  * with our alm2map, writes both to a temporary directory, then times, best of `repeats` runs after
  * one warm-up: alm2map, map2alm (iter 0) and anafast (iter 3; half the repeats), and the polarised
- * alm2map and map2alm (iter 0) of (T, E, B) ↔ (I, Q, U) (E, B drawn with seeds 2, 3) — ours
+ * alm2map and map2alm (iter 0) of (T, E, B) ↔ (I, Q, U) (E, B drawn with seeds 2, 3), and alm2map
+ * and map2alm (iter 0) again with ours writing into one output array kept across calls ("out
+ * reused", against healpy's usual call: it tells the transform from first-touching a fresh array) — ours
  * single-threaded in this process, healpy in /usr/bin/python3 with OMP_NUM_THREADS=1 (timed inside
  * Python with time.perf_counter on the same files). healpy runs once before and once after ours
  * and keeps its best, so a burst of load on the machine does not favour either side. Prints a
@@ -43,7 +45,7 @@ interface Row {
   readonly healpy: Timing;
 }
 
-const OPS = ["alm2map", "map2alm (iter 0)", "anafast (iter 3)", "alm2map pol", "map2alm pol (iter 0)"] as const;
+const OPS = ["alm2map", "map2alm (iter 0)", "anafast (iter 3)", "alm2map pol", "map2alm pol (iter 0)", "alm2map (out reused)", "map2alm (iter 0; out reused)"] as const;
 type Op = (typeof OPS)[number];
 
 function arg(name: string, fallback: string): string {
@@ -98,6 +100,8 @@ run = {
     "anafast (iter 3)": lambda: best(lambda: hp.anafast(m, lmax=lmax, iter=3), max(1, repeats // 2)),
     "alm2map pol": lambda: best(lambda: hp.alm2map(alms, nside, lmax=lmax, pol=True), repeats),
     "map2alm pol (iter 0)": lambda: best(lambda: hp.map2alm(maps, lmax=lmax, iter=0, pol=True), repeats),
+    "alm2map (out reused)": lambda: best(lambda: hp.alm2map(alm, nside, lmax=lmax), repeats),
+    "map2alm (iter 0; out reused)": lambda: best(lambda: hp.map2alm(m, lmax=lmax, iter=0), repeats),
 }
 out = {op: run[op]() for op in ops}
 out["healpy"] = hp.__version__
@@ -124,6 +128,8 @@ function main(): number {
     const map = alm2map(alm, nside);
     const alms = [alm, synalm(cl, lmax, new RandomState(2)), synalm(cl, lmax, new RandomState(3))] as const;
     const maps = alm2mapPol(alms, nside);
+    const mapOut = new Float64Array(map.length);
+    const almOut = new Float64Array(alm.length);
     const dir = mkdtempSync(join(tmpdir(), "bench-sht-"));
     try {
       writeFileSync(join(dir, "alm.f64"), new Uint8Array(alm.buffer, alm.byteOffset, alm.byteLength));
@@ -155,6 +161,11 @@ function main(): number {
         "anafast (iter 3)": () => anafast(map, undefined, { lmax, iter: 3 }),
         "alm2map pol": () => alm2mapPol(alms, nside, { lmax }),
         "map2alm pol (iter 0)": () => map2almPol(maps, { lmax, iter: 0 }),
+        // Ours into one output array kept across calls (healpy's row is its usual call): a fresh
+        // array is first-touched page by page, which costs ~3 ms per MB on this VM, while numpy
+        // gets the previous result's memory back from glibc as soon as it is dropped.
+        "alm2map (out reused)": () => alm2map(alm, nside, { lmax, out: mapOut }),
+        "map2alm (iter 0; out reused)": () => map2alm(map, { lmax, iter: 0, out: almOut }),
       };
       const ours: Record<string, Record<string, Timing>> = {};
       for (const [name, spec] of kernelList) {
