@@ -323,6 +323,15 @@ async function printSbatchScripts(plan: readonly PlannedNode[], runner: SlurmRun
     io.stdout(`\n# ---- sbatch script for stage ${stage}: ${String(nodes)} node(s) in ${String(tasks)} array task(s) ----\n`);
     io.stdout(runner.scriptFor(stage, tasks, join(sub, "manifest.bin"), join(sub, "logs", "%A_%a.log"), `${String(nodes)} nodes of stage ${stage}`));
   }
+  // Which nodes travel with their upstream is decided as nodes become ready, so a dry run cannot
+  // list the jobs exactly; it says how a run departs from one script per stage.
+  if (counts.size > 1) {
+    io.stdout(
+      "\n# ---- a run may submit fewer jobs than the scripts above: a node whose dependencies are handed to Slurm\n" +
+        "# ---- goes with them (a simulation's chain of stages in one array task, or a job submitted with\n" +
+        "# ---- --dependency=afterany on its upstream's), with its own stage's resources where they differ\n",
+    );
+  }
 }
 
 /** The project's cache folder. */

@@ -95,6 +95,8 @@ describe("backend flags", () => {
     expect(result.stdout).toContain("# ---- sbatch script for stage make_noise: 27 node(s) in 7 array task(s) ----\n#!/bin/sh\n# cmbflow: 27 nodes of stage make_noise\n#SBATCH --job-name=RUN_ID\n#SBATCH --array=0-6%2\n");
     expect(result.stdout).toMatch(/#SBATCH --cpus-per-task=2\n#SBATCH --mem=2G\nexec \S+ \S+cmbflow\.js worker --manifest \S+\/cache\/slurm\/RUN_ID\/\d{4}-make_noise\/manifest\.bin --task "\$SLURM_ARRAY_TASK_ID"\n/);
     expect(result.stdout).toContain("# ---- sbatch script for stage ps_setup: 1 node(s) in 1 array task(s) ----\n");
+    // A run hands dependents ahead with their upstream (chains, --dependency), which the scripts per stage do not show.
+    expect(result.stdout).toMatch(/# ---- a run may submit fewer jobs than the scripts above: .*\n# ---- goes with them \(a simulation's chain of stages in one array task, or a job submitted with\n# ---- --dependency=afterany on its upstream's\)/);
   });
 
   it("a bad slurm: setting is one message naming the key", async () => {
