@@ -119,11 +119,17 @@ let schemas: ReturnType<typeof buildSchemas> | undefined;
  * the zod it loads (its version). A memo of validated configurations keys on it.
  */
 export function validatorStamp(): string {
-  const here = statSync(fileURLToPath(import.meta.url), { bigint: true });
-  const require = createRequire(import.meta.url);
-  const zod = JSON.parse(readFileSync(require.resolve("zod/package.json"), "utf8")) as { version?: unknown };
-  return `${String(here.ino)}:${String(here.size)}:${String(here.mtimeNs)}:${String(here.ctimeNs)}:zod ${String(zod.version)}`;
+  // Once per process: the validator that runs is the one loaded, whatever happens to the files later.
+  if (stamp === undefined) {
+    const here = statSync(fileURLToPath(import.meta.url), { bigint: true });
+    const require = createRequire(import.meta.url);
+    const zod = JSON.parse(readFileSync(require.resolve("zod/package.json"), "utf8")) as { version?: unknown };
+    stamp = `${String(here.ino)}:${String(here.size)}:${String(here.mtimeNs)}:${String(here.ctimeNs)}:zod ${String(zod.version)}`;
+  }
+  return stamp;
 }
+
+let stamp: string | undefined;
 
 function zodSchemas(): ReturnType<typeof buildSchemas> {
   schemas ??= buildSchemas((createRequire(import.meta.url)("zod") as { z: typeof Zod }).z);

@@ -21,6 +21,8 @@ const VERSION = 1;
 /** Keys kept: the newest, enough for the sweeps and override sets a project moves between. */
 const LIMIT = 200;
 
+const keys = new WeakMap<ConfigObject, string>();
+
 /** The validated configurations of one project. */
 export class ValidatedConfigs {
   readonly #file: string;
@@ -44,9 +46,14 @@ export class ValidatedConfigs {
     return new ValidatedConfigs(file, []);
   }
 
-  /** The key of a resolved configuration. */
+  /** The key of a resolved configuration (made once per configuration object: `has` and `add` both ask). */
   static key(resolved: ConfigObject): string {
-    return createHash("sha1").update(validatorStamp()).update("\0").update(canonicalJson(resolved)).digest("hex");
+    let key = keys.get(resolved);
+    if (key === undefined) {
+      key = createHash("sha1").update(validatorStamp()).update("\0").update(canonicalJson(resolved)).digest("hex");
+      keys.set(resolved, key);
+    }
+    return key;
   }
 
   /** True when this resolved configuration passed validation before. */
