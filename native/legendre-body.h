@@ -237,8 +237,9 @@ static void synthBatchImpl(uint8_t *base, int m, int lmax, int nlanes, size_t xp
         }
       });
       if (allSignificant(s)) {
-        // Half a block at a time: NB sets of sums for all NV vectors would not fit the registers.
-        const int NH = NV / 2 > 0 ? NV / 2 : 1;
+        // NH vectors at a time: NB sets of sums for all NV vectors would not fit the registers
+        // (half a block for two sets, a quarter for four; each sum keeps its order over l).
+        const int NH = NV / NB > 0 ? NV / NB : 1;
         const int l1 = l, j1 = j, bi1 = bi;
         for (int h = 0; h < NV; h += NH) {
           V v0[NH], v1[NH], x[NH];
@@ -337,6 +338,13 @@ static void synth2Impl(uint8_t *base, int m, int lmax, int nlanes, size_t xp, si
                        size_t e2o, size_t nrmo, size_t bjo, size_t bfo, size_t ao, size_t astride, size_t fo,
                        size_t fstride, size_t soff, size_t fset, int &liveOut) {
   synthBatchImpl<2>(base, m, lmax, nlanes, xp, vp, kp, dp, e2o, nrmo, bjo, bfo, ao, astride, fo, fstride, soff, fset,
+                    liveOut);
+}
+
+static void synth4Impl(uint8_t *base, int m, int lmax, int nlanes, size_t xp, size_t vp, size_t kp, size_t dp,
+                       size_t e2o, size_t nrmo, size_t bjo, size_t bfo, size_t ao, size_t astride, size_t fo,
+                       size_t fstride, size_t soff, size_t fset, int &liveOut) {
+  synthBatchImpl<4>(base, m, lmax, nlanes, xp, vp, kp, dp, e2o, nrmo, bjo, bfo, ao, astride, fo, fstride, soff, fset,
                     liveOut);
 }
 
@@ -484,9 +492,9 @@ static void analyzeBatchImpl(uint8_t *base, int m, int lmax, int nlanes, size_t 
       }
     });
     if (allSignificant(s)) {
-      // Half a block at a time, as in synthBatchImpl: the sums of each half are added to the
-      // column in the same lane order as analyzeImpl's, so the first half runs first.
-      const int NH = NV / 2 > 0 ? NV / 2 : 1;
+      // NH vectors at a time, as in synthBatchImpl: each column sum still takes the vectors in
+      // analyzeImpl's order (vector 0 first), so the groups run in order.
+      const int NH = NV / NB > 0 ? NV / NB : 1;
       const int l1 = l, j1 = j, bi1 = bi;
       for (int h = 0; h < NV; h += NH) {
         V v0[NH], v1[NH], x[NH];
@@ -557,6 +565,13 @@ static void analyze2Impl(uint8_t *base, int m, int lmax, int nlanes, size_t xp, 
                          size_t e2o, size_t nrmo, size_t bjo, size_t bfo, size_t po, size_t pstride, size_t fo,
                          size_t fstride, size_t soff, size_t fset, int &liveOut) {
   analyzeBatchImpl<2>(base, m, lmax, nlanes, xp, vp, kp, dp, e2o, nrmo, bjo, bfo, po, pstride, fo, fstride, soff, fset,
+                      liveOut);
+}
+
+static void analyze4Impl(uint8_t *base, int m, int lmax, int nlanes, size_t xp, size_t vp, size_t kp, size_t dp,
+                         size_t e2o, size_t nrmo, size_t bjo, size_t bfo, size_t po, size_t pstride, size_t fo,
+                         size_t fstride, size_t soff, size_t fset, int &liveOut) {
+  analyzeBatchImpl<4>(base, m, lmax, nlanes, xp, vp, kp, dp, e2o, nrmo, bjo, bfo, po, pstride, fo, fstride, soff, fset,
                       liveOut);
 }
 

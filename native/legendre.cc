@@ -211,12 +211,17 @@ struct Isa {
   FinishFn finish;
   BatchFn synth2;
   BatchFn analyze2;
+  BatchFn synth4;
+  BatchFn analyze4;
 };
 
 const Isa ISAS[] = {
-    {"avx512f", isa_avx512::W, isa_avx512::synthImpl, isa_avx512::analyzeImpl, isa_avx512::finishImpl, isa_avx512::synth2Impl, isa_avx512::analyze2Impl},
-    {"avx2", isa_avx2::W, isa_avx2::synthImpl, isa_avx2::analyzeImpl, isa_avx2::finishImpl, isa_avx2::synth2Impl, isa_avx2::analyze2Impl},
-    {"sse2", isa_sse2::W, isa_sse2::synthImpl, isa_sse2::analyzeImpl, isa_sse2::finishImpl, isa_sse2::synth2Impl, isa_sse2::analyze2Impl},
+    {"avx512f", isa_avx512::W, isa_avx512::synthImpl, isa_avx512::analyzeImpl, isa_avx512::finishImpl, isa_avx512::synth2Impl, isa_avx512::analyze2Impl,
+     isa_avx512::synth4Impl, isa_avx512::analyze4Impl},
+    {"avx2", isa_avx2::W, isa_avx2::synthImpl, isa_avx2::analyzeImpl, isa_avx2::finishImpl, isa_avx2::synth2Impl, isa_avx2::analyze2Impl,
+     isa_avx2::synth4Impl, isa_avx2::analyze4Impl},
+    {"sse2", isa_sse2::W, isa_sse2::synthImpl, isa_sse2::analyzeImpl, isa_sse2::finishImpl, isa_sse2::synth2Impl, isa_sse2::analyze2Impl,
+     isa_sse2::synth4Impl, isa_sse2::analyze4Impl},
 };
 
 bool supported(int i) {
@@ -336,24 +341,28 @@ napi_value sweep(napi_env env, napi_callback_info info, bool synthesis) {
 
 napi_value JsSynth(napi_env env, napi_callback_info info) { return sweep(env, info, true); }
 
-// Two sets in one pass; the arguments of sweep() plus a stride between the sets' columns (or
-// column sums) after the column offset, and one between their F sets at the end.
-napi_value batch(napi_env env, napi_callback_info info, bool synthesis) {
+// `sets` (2 or 4) sets in one pass; the arguments of sweep() plus a stride between the sets'
+// columns (or column sums) after the column offset, and one between their F sets at the end.
+napi_value batch(napi_env env, napi_callback_info info, bool synthesis, int sets) {
   uint8_t *base;
   size_t bytes;
   int64_t a[17];
   if (!args(env, info, 17, &base, &bytes, a)) return nullptr;
   const Isa &isa = isaOf(env, info);
   int live = 0;
-  (synthesis ? isa.synth2 : isa.analyze2)(base, (int)a[0], (int)a[1], (int)a[2], a[3], a[4], a[5], a[6], a[7], a[8],
-                                          a[9], a[10], a[11], a[12], a[13], a[14], a[15], a[16], live);
+  const BatchFn fn = sets == 4 ? (synthesis ? isa.synth4 : isa.analyze4) : (synthesis ? isa.synth2 : isa.analyze2);
+  fn(base, (int)a[0], (int)a[1], (int)a[2], a[3], a[4], a[5], a[6], a[7], a[8], a[9], a[10], a[11], a[12], a[13],
+     a[14], a[15], a[16], live);
   return intValue(env, live);
 }
 
 // synth2(buffer, m, lmax, lanes, x, v, k, dead, e2, nrm, bj, bf, a, astride, f, fstride, soff, fset)
-napi_value JsSynth2(napi_env env, napi_callback_info info) { return batch(env, info, true); }
+napi_value JsSynth2(napi_env env, napi_callback_info info) { return batch(env, info, true, 2); }
 // analyze2(buffer, m, lmax, lanes, x, v, k, dead, e2, nrm, bj, bf, p, pstride, f, fstride, soff, fset)
-napi_value JsAnalyze2(napi_env env, napi_callback_info info) { return batch(env, info, false); }
+napi_value JsAnalyze2(napi_env env, napi_callback_info info) { return batch(env, info, false, 2); }
+// synth4, analyze4: the same for four sets, each `astride` / `fset` after the previous one.
+napi_value JsSynth4(napi_env env, napi_callback_info info) { return batch(env, info, true, 4); }
+napi_value JsAnalyze4(napi_env env, napi_callback_info info) { return batch(env, info, false, 4); }
 napi_value JsAnalyze(napi_env env, napi_callback_info info) { return sweep(env, info, false); }
 
 // Exports: the scalar table functions at the top level; per instruction set this CPU runs, an
@@ -375,6 +384,8 @@ napi_value Init(napi_env env, napi_value exports) {
         {"synth", nullptr, JsSynth, nullptr, nullptr, nullptr, napi_enumerable, data},
         {"synth2", nullptr, JsSynth2, nullptr, nullptr, nullptr, napi_enumerable, data},
         {"analyze2", nullptr, JsAnalyze2, nullptr, nullptr, nullptr, napi_enumerable, data},
+        {"synth4", nullptr, JsSynth4, nullptr, nullptr, nullptr, napi_enumerable, data},
+        {"analyze4", nullptr, JsAnalyze4, nullptr, nullptr, nullptr, napi_enumerable, data},
         {"analyze", nullptr, JsAnalyze, nullptr, nullptr, nullptr, napi_enumerable, data},
         {"finish", nullptr, JsFinish, nullptr, nullptr, nullptr, napi_enumerable, data},
         {"width", nullptr, nullptr, nullptr, nullptr, intValue(env, ISAS[i].width), napi_enumerable, nullptr},

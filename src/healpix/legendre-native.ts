@@ -30,6 +30,10 @@ export interface NativeIsaKernel {
   readonly synth2?: NativeBatchSweep;
   /** analyze for two F sets into two column-sum regions in one pass (likewise). */
   readonly analyze2?: NativeBatchSweep;
+  /** synth2 for four sets (absent from addons built before it). */
+  readonly synth4?: NativeBatchSweep;
+  /** analyze2 for four sets (likewise). */
+  readonly analyze4?: NativeBatchSweep;
   readonly analyze: NativeSweep;
   readonly finish: (buf: ArrayBuffer, m: number, lmax: number, p: number, a: number, nrm: number) => void;
   /** Doubles per vector. */
@@ -58,8 +62,8 @@ type NativeSweep = (
 ) => number;
 
 /**
- * {@link NativeSweep} for two sets: set 1's column (analysis: column sums) `astride` bytes after
- * `column`, its F `fset` bytes after `f`.
+ * {@link NativeSweep} for two or four sets: set b's column (analysis: column sums) b·`astride`
+ * bytes after `column`, its F b·`fset` bytes after `f`.
  */
 type NativeBatchSweep = (
   buf: ArrayBuffer, m: number, lmax: number, lanes: number,

@@ -39,10 +39,14 @@ interface KernelExports {
   readonly advanceMM: (m: number, n: number, s: number, v: number, k: number) => void;
   readonly synth: KernelFn;
   readonly analyze: KernelFn;
-  /** Two coefficient sets, one pass (native only); see {@link LegendreKernel.synthPair}. */
+  /** Two coefficient sets, one pass (native only); see {@link LegendreKernel.synthSets}. */
   readonly synth2?: BatchFn | undefined;
-  /** Two F sets, one pass (native only); see {@link LegendreKernel.analyzePair}. */
+  /** Two F sets, one pass (native only); see {@link LegendreKernel.analyzeSets}. */
   readonly analyze2?: BatchFn | undefined;
+  /** Four coefficient sets, one pass (native only). */
+  readonly synth4?: BatchFn | undefined;
+  /** Four F sets, one pass (native only). */
+  readonly analyze4?: BatchFn | undefined;
 }
 
 type BatchFn = (
@@ -103,6 +107,8 @@ function nativeExports(addon: NativeAddon, kernel: NativeIsaKernel, memory: Nati
       kernel.analyze(memory.buffer, m, lmax, nblk * LANES_PER_BLOCK, x, v, k, d, e2, nrm, bj, bf, p, f, fstride, soff),
     synth2: batch(kernel.synth2, memory),
     analyze2: batch(kernel.analyze2, memory),
+    synth4: batch(kernel.synth4, memory),
+    analyze4: batch(kernel.analyze4, memory),
   };
 }
 
@@ -181,12 +187,14 @@ export class LegendreKernel {
   #lim = 0;
   #bj = 0;
   #bf = 0;
+  // Per set (at least two, so spin 2's pair always has its own): the a_lm column, its prescaled
+  // copy and the analysis column sums, each set's region a fixed stride after the previous one.
   #col = 0;
   #cols = 0;
-  #col2 = 0;
-  #cols2 = 0;
+  #colStride = 0;
   #part = 0;
-  #part2 = 0;
+  #partStride = 0;
+  #regions = 0;
   #ws = 0;
   #f = 0;
   /** Bytes of one F set (see layout()). */
@@ -250,13 +258,16 @@ export class LegendreKernel {
     this.#lim = take(8 * (lmax + 6));
     this.#bj = take(4 * (lmax + 8));
     this.#bf = take(8 * (lmax + 8));
+    const regions = Math.max(2, sets);
     this.#col = take(16 * (lmax + 2));
     this.#cols = take(2 * odd);
-    this.#col2 = take(16 * (lmax + 2));
-    this.#cols2 = take(2 * odd);
+    this.#colStride = at - this.#col;
+    for (let b = 1; b < regions; b++) take(this.#colStride);
     const partBytes = Math.max(2 * odd, this.#partPerL * (lmax + 2));
     this.#part = take(partBytes);
-    this.#part2 = take(partBytes);
+    this.#partStride = at - this.#part;
+    for (let b = 1; b < regions; b++) take(partBytes);
+    this.#regions = regions;
     this.#ws = take(512);
     this.#fSet = 32 * padded * TILE * Math.ceil((mmax + 1) / TILE);
     this.#f = take(sets * this.#fSet);
@@ -264,7 +275,7 @@ export class LegendreKernel {
     if (this.#f64.buffer !== this.#memory.buffer) this.#f64 = new Float64Array(this.#memory.buffer);
     // Regions move with lane count and lmax, so per-lmax tables are rebuilt on every layout.
     this.#k.lmaxTables(lmax, this.#inv4, this.#sq4, this.#isq);
-    this.#f64.fill(0, this.#part >> 3, (this.#part2 + partBytes) >> 3);
+    this.#f64.fill(0, this.#part >> 3, (this.#part + regions * this.#partStride) >> 3);
     this.#k.configure(odd);
     this.#lanes = padded;
     this.#lmax = lmax;
@@ -360,54 +371,83 @@ export class LegendreKernel {
     );
   }
 
-  /** Double index of the second a_lm column, set 1's in {@link synthPair}. */
+  /** Double index of the second a_lm column, set 1's in {@link synthSets}. */
   get colIndex2(): number {
-    return this.#col2 >> 3;
+    return this.colIndexOf(1);
+  }
+
+  /** Double index of set `set`'s a_lm column for {@link synthSets} (set 0's is {@link colIndex}). */
+  colIndexOf(set: number): number {
+    if (!(set >= 0 && set < this.#regions)) throw new RangeError(`Internal error: no column for set ${String(set)} in this layout`);
+    return (this.#col + set * this.#colStride) >> 3;
   }
 
   /**
-   * Synthesis for order m of two fields at once: the columns at {@link colIndex} and
-   * {@link colIndex2} into F sets 0 and 1 (layout() with two sets). The native kernel shares one
-   * recurrence between them (one pass instead of two); the WebAssembly kernel runs {@link synth}
-   * twice. Results equal two synth calls. Returns false when every lane is dead from m + 1 on.
+   * Synthesis for order m of `sets` (2 or 4; layout() with as many) fields at once: the columns
+   * at colIndexOf(0 … sets − 1) into F sets 0 … sets − 1. The native kernel shares one recurrence
+   * between them (one pass instead of `sets`); the WebAssembly kernel runs {@link synth} per set.
+   * Results equal `sets` synth calls. Returns false when every lane is dead from m + 1 on.
+   * Transforms use two sets (spin 2's Q and U); scripts/bench-batch.ts measured four no faster per
+   * set than two, and the batched analysis slower than one pass per set.
    */
+  synthSets(m: number, sets: 2 | 4): boolean {
+    const k = this.#k;
+    const fn = sets === 4 ? k.synth4 : k.synth2;
+    if (fn === undefined) {
+      let live = this.synth(m, 0);
+      const n = 2 * (this.#lmax + 1 - m);
+      for (let b = 1; b < sets; b++) {
+        const col = this.colIndexOf(b);
+        this.#f64.copyWithin(this.#col >> 3, col, col + n);
+        live = this.synth(m, b) || live;
+      }
+      return live;
+    }
+    for (let b = 0; b < sets; b++) {
+      const at = b * this.#colStride;
+      k.prescale(m, this.#lmax, this.#col + at, this.#cols + at, this.#nrm);
+    }
+    return 0 < fn(
+      m, this.#lmax, this.#lanes / LANES_PER_BLOCK, this.#x, this.#v, this.#kexp, this.#dead,
+      this.#e2, this.#nrm, this.#bj, this.#bf, this.#cols, this.#colStride,
+      this.#fAt(m, 0), 32 * TILE, 16 * TILE, this.#fSet,
+    );
+  }
+
+  /** {@link synthSets} for two fields (spin 2's Q and U). */
   synthPair(m: number): boolean {
-    const k = this.#k;
-    if (k.synth2 === undefined) {
-      const live0 = this.synth(m, 0);
-      const col = this.#col >> 3, col2 = this.#col2 >> 3;
-      this.#f64.copyWithin(col, col2, col2 + 2 * (this.#lmax + 1 - m));
-      return this.synth(m, 1) || live0;
-    }
-    k.prescale(m, this.#lmax, this.#col, this.#cols, this.#nrm);
-    k.prescale(m, this.#lmax, this.#col2, this.#cols2, this.#nrm);
-    return 0 < k.synth2(
-      m, this.#lmax, this.#lanes / LANES_PER_BLOCK, this.#x, this.#v, this.#kexp, this.#dead,
-      this.#e2, this.#nrm, this.#bj, this.#bf, this.#cols, this.#cols2 - this.#cols,
-      this.#fAt(m, 0), 32 * TILE, 16 * TILE, this.#fSet,
-    );
+    return this.synthSets(m, 2);
   }
 
   /**
-   * Analysis for order m of F sets 0 and 1 at once, adding into the output alm region at the
-   * columns `colStart0` and `colStart1` (doubles): one shared recurrence on the native kernel, two
-   * {@link analyze} calls on the WebAssembly kernel; results equal two analyze calls. Returns
-   * false when every lane is dead from m + 1 on.
+   * Analysis for order m of F sets 0 … colStarts.length − 1 (2 or 4) at once, set b adding into
+   * the output alm region at the column `colStarts[b]` (doubles): one shared recurrence on the
+   * native kernel, one {@link analyze} call per set on the WebAssembly kernel; results equal
+   * those calls. Returns false when every lane is dead from m + 1 on.
    */
-  analyzePair(m: number, colStart0: number, colStart1: number): boolean {
+  analyzeSets(m: number, colStarts: readonly number[]): boolean {
     const k = this.#k;
-    if (k.analyze2 === undefined) {
-      const live0 = this.analyze(m, colStart0, 0);
-      return this.analyze(m, colStart1, 1) || live0;
+    const sets = colStarts.length;
+    const fn = sets === 4 ? k.analyze4 : sets === 2 ? k.analyze2 : undefined;
+    if (fn === undefined) {
+      let live = false;
+      colStarts.forEach((col, b) => {
+        live = this.analyze(m, col, b) || live;
+      });
+      return live;
     }
-    const live = k.analyze2(
+    const live = fn(
       m, this.#lmax, this.#lanes / LANES_PER_BLOCK, this.#x, this.#v, this.#kexp, this.#dead,
-      this.#e2, this.#nrm, this.#bj, this.#bf, this.#part, this.#part2 - this.#part,
+      this.#e2, this.#nrm, this.#bj, this.#bf, this.#part, this.#partStride,
       this.#fAt(m, 0), 32 * TILE, 16 * TILE, this.#fSet,
     );
-    k.finish(m, this.#lmax, this.#part, 8 * colStart0, this.#nrm);
-    k.finish(m, this.#lmax, this.#part2, 8 * colStart1, this.#nrm);
+    colStarts.forEach((col, b) => k.finish(m, this.#lmax, this.#part + b * this.#partStride, 8 * col, this.#nrm));
     return live > 0;
+  }
+
+  /** {@link analyzeSets} for two F sets (spin 2's Q and U). */
+  analyzePair(m: number, colStart0: number, colStart1: number): boolean {
+    return this.analyzeSets(m, [colStart0, colStart1]);
   }
 
   /**

@@ -27,9 +27,10 @@
  * times a ring factor 1/s², 1 or x/s². The exact identity x λ_l = ε_{l+1} λ_{l+1} + ε_l λ_{l−1}
  * folds the three into one, s²·(field sum) = Σ_l w_l λ_l over l ≤ lmax + 2, so synthesis needs
  * one kernel sum per field and m (Q, U) and analysis one per field on Z/s² (Z = Q̂, Û), whose
- * shifted sums give the other two. Q and U have a kernel F set each and go through the kernel as a
- * pair (synthPair, analyzePair): the native kernel shares one λ recurrence between them; the
- * WebAssembly kernel, whose hot loops have no registers to spare, runs two passes.
+ * shifted sums give the other two. Q and U have a kernel F set each. Synthesis puts them through
+ * the kernel as a pair (synthPair): the native kernel shares one λ recurrence between them; the
+ * WebAssembly kernel, whose hot loops have no registers to spare, runs two passes. Analysis runs
+ * one pass per field, which measured faster (see analyzeSpin2Add).
  * Near the poles the 1/s² form cancels: by ~1/s² for m ≤ 1 and less for small m ≥ 2 (2.2e-11
  * relative error at nside 512 with white alm). Rings with s² < {@link WIGNER_S2} therefore take
  * the Wigner d recurrence in l for m < {@link WIGNER_M} (scalar, O(lmax) per ring and m, no 1/s²).
@@ -533,9 +534,13 @@ function analyzeSpin2Add(
       }
     }
     wignerAnalysis(lmax, mmax, pairs, from, count, kernel, wt, low);
+    // One pass per field: scripts/bench-batch.ts measured the native one-pass pair (analyzeSets)
+    // 8–12% slower than two passes at nside 128–512, as it loads and stores every column sum once
+    // per set and group of vectors, where a single pass keeps them in registers.
     legendreSweep(kernel, mmax, (m) => {
       const colStart = 2 * ((m * (2 * lk + 1 - m)) / 2 + m);
-      return kernel.analyzePair(m, colStart, sizeK + colStart);
+      const liveQ = kernel.analyze(m, colStart, 0);
+      return kernel.analyze(m, sizeK + colStart, 1) || liveQ;
     });
   }
   combineSpin2(kernel.f64, lmax, mmax, sizeK, low, almE, almB, fresh);

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { LegendreKernel } from "../../src/healpix/legendre.js";
+import { loadNativeAddon, nativeIsas } from "../../src/healpix/legendre-native.js";
 import { kernelCases } from "./kernels.js";
 
 /** A few ring pairs spread from pole to equator. */
@@ -51,6 +52,62 @@ function synthesize(spec: NonNullable<ReturnType<typeof kernelCases>[number]["sp
   return seeds.map((_, set) => readF(k, set));
 }
 
+type Spec = NonNullable<ReturnType<typeof kernelCases>[number]["spec"]>;
+
+/** synthSets(m, sets) gives each set's F exactly as that column synthesised alone. */
+function checkSynthSets(spec: Spec, sets: 2 | 4): void {
+  const seeds = [1, 2, 5, 7].slice(0, sets);
+  const alone = synthesize(spec, seeds);
+  const k = new LegendreKernel(spec);
+  const { cos, sin } = geometry(LANES);
+  k.layout(LANES, LMAX, MMAX, 0, sets);
+  k.setLanes(cos, sin, 0, LANES);
+  for (let m = 0; m <= Math.max(...MS); m++) {
+    k.beginM(m);
+    seeds.forEach((seed, set) => k.f64.set(column(m, LMAX, seed + m), k.colIndexOf(set)));
+    k.synthSets(m, sets);
+  }
+  seeds.forEach((_, set) => expect(readF(k, set)).toEqual(alone[set]));
+  expect(new Set(alone.map((f) => f.join())).size).toBe(sets);
+}
+
+/** analyzeSets(m, columns) adds into each set's alm region exactly what one analyze call per set adds. */
+function checkAnalyzeSets(spec: Spec, sets: 2 | 4): void {
+  const run = (batched: boolean): number[] => {
+    const k = new LegendreKernel(spec);
+    const { cos, sin } = geometry(LANES);
+    const almDoubles = 2 * ((MMAX + 1) * (2 * LMAX + 2 - MMAX)) / 2;
+    k.layout(LANES, LMAX, MMAX, 8 * sets * almDoubles, sets);
+    k.f64.fill(0, 0, sets * almDoubles);
+    k.setLanes(cos, sin, 0, LANES);
+    for (let set = 0; set < sets; set++) {
+      for (let lane = 0; lane < LANES; lane++) {
+        for (const south of [false, true]) {
+          for (let m = 0; m <= MMAX; m++) {
+            const at = k.entry(lane, south, m, set);
+            k.f64[at] = Math.cos(lane + 0.1 * m + (south ? 0.5 : 0) + set);
+            k.f64[at + 1] = Math.sin(lane * 0.3 - m - 2 * set);
+          }
+        }
+      }
+    }
+    for (let m = 0; m <= MMAX; m++) {
+      k.beginM(m);
+      const col = 2 * ((m * (2 * LMAX + 1 - m)) / 2 + m);
+      const cols = Array.from({ length: sets }, (_, b) => b * almDoubles + col);
+      if (!batched) cols.forEach((c, b) => k.analyze(m, c, b));
+      else if (sets === 2) k.analyzePair(m, cols[0]!, cols[1]!);
+      else k.analyzeSets(m, cols);
+    }
+    return Array.from(k.f64.subarray(0, sets * almDoubles));
+  };
+  const each = run(false);
+  expect(run(true)).toEqual(each);
+  const size = each.length / sets;
+  const regions = Array.from({ length: sets }, (_, b) => each.slice(b * size, (b + 1) * size).join());
+  expect(new Set(regions).size).toBe(sets);
+}
+
 describe.each(kernelCases())("$name kernel: F sets", (kc) => {
   const suite = kc.skip === undefined ? describe : describe.skip;
   suite(kc.skip ?? "", () => {
@@ -63,7 +120,11 @@ describe.each(kernelCases())("$name kernel: F sets", (kc) => {
       expect(q).not.toEqual(u);
     });
 
-    it("synthesises two fields in one synthPair call exactly as two synth calls (native: one shared pass)", () => {
+    it.each([2, 4] as const)("synthesises %i fields in one synthSets call exactly as one synth call each (native: one shared pass)", (sets) => {
+      checkSynthSets(kc.spec!, sets);
+    });
+
+    it("synthPair is synthSets with the second column at colIndex2", () => {
       const [q, u] = synthesize(kc.spec!, [1, 2]);
       const k = new LegendreKernel(kc.spec);
       const { cos, sin } = geometry(LANES);
@@ -79,39 +140,8 @@ describe.each(kernelCases())("$name kernel: F sets", (kc) => {
       expect(readF(k, 1)).toEqual(u);
     });
 
-    it("analyses two F sets in one analyzePair call exactly as two analyze calls (native: one shared pass)", () => {
-      const run = (pair: boolean): number[] => {
-        const k = new LegendreKernel(kc.spec);
-        const { cos, sin } = geometry(LANES);
-        const almDoubles = 2 * ((MMAX + 1) * (2 * LMAX + 2 - MMAX)) / 2;
-        k.layout(LANES, LMAX, MMAX, 8 * 2 * almDoubles, 2);
-        k.f64.fill(0, 0, 2 * almDoubles);
-        k.setLanes(cos, sin, 0, LANES);
-        for (let set = 0; set < 2; set++) {
-          for (let lane = 0; lane < LANES; lane++) {
-            for (const south of [false, true]) {
-              for (let m = 0; m <= MMAX; m++) {
-                const at = k.entry(lane, south, m, set);
-                k.f64[at] = Math.cos(lane + 0.1 * m + (south ? 0.5 : 0) + set);
-                k.f64[at + 1] = Math.sin(lane * 0.3 - m - 2 * set);
-              }
-            }
-          }
-        }
-        for (let m = 0; m <= MMAX; m++) {
-          k.beginM(m);
-          const col = 2 * ((m * (2 * LMAX + 1 - m)) / 2 + m);
-          if (pair) k.analyzePair(m, col, almDoubles + col);
-          else {
-            k.analyze(m, col, 0);
-            k.analyze(m, almDoubles + col, 1);
-          }
-        }
-        return Array.from(k.f64.subarray(0, 2 * almDoubles));
-      };
-      const two = run(false);
-      expect(run(true)).toEqual(two);
-      expect(two.slice(0, two.length / 2)).not.toEqual(two.slice(two.length / 2));
+    it.each([2, 4] as const)("analyses %i F sets in one analyzeSets call exactly as one analyze call each (native: one shared pass)", (sets) => {
+      checkAnalyzeSets(kc.spec!, sets);
     });
 
     it("analyses F set 1 into its own alm region, equal to the same F in set 0 alone", () => {
@@ -148,5 +178,21 @@ describe.each(kernelCases())("$name kernel: F sets", (kc) => {
       expect(run(2, 0)).toEqual(alone);
       expect(alone.some((v) => v !== 0)).toBe(true);
     });
+  });
+});
+
+// The suites above run the fastest instruction set; the batched passes are compiled per set, so
+// every one this CPU runs is checked here, and each must have its own one-pass entries.
+const addon = loadNativeAddon();
+describe.skipIf(!addon.ok)("native batched passes on every instruction set this CPU runs", () => {
+  it.each(nativeIsas())("%s: synth2/4 and analyze2/4 are one-pass entries equal to per-set calls", (isa) => {
+    if (!addon.ok) return;
+    const variant = addon.addon[isa]!;
+    for (const fn of [variant.synth2, variant.synth4, variant.analyze2, variant.analyze4]) expect(fn).toBeTypeOf("function");
+    const spec: Spec = { kind: "native", addon: addon.addon, isa };
+    for (const sets of [2, 4] as const) {
+      checkSynthSets(spec, sets);
+      checkAnalyzeSets(spec, sets);
+    }
   });
 });
