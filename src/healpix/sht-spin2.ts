@@ -40,6 +40,7 @@ import { ringFft } from "./fft.js";
 import { legendreKernel, releaseLegendreKernel } from "./legendre.js";
 import type { LegendreKernel } from "./legendre.js";
 import { checkNside } from "./nside.js";
+import { scratchF64 } from "./scratch.js";
 import { isUnseen } from "./stats.js";
 import {
   alm2map, checkMapLength, KEEP_KERNEL_BYTES, lanesPerChunk, legendreSweep, map2alm, nsideOfMap, ringPairs,
@@ -678,8 +679,8 @@ export function map2almPol(maps: Triple<FloatMap>, options: Map2AlmPolOptions = 
   const pairs = ringPairs(nside);
   analyzeSpin2Add(maps[1], maps[2], lmax, mmax, pairs, e, b, true);
   if (iter > 0) {
-    const rq = new Float64Array(maps[1].length);
-    const ru = new Float64Array(maps[1].length);
+    const rq = scratchF64("map2almPol.q", maps[1].length);
+    const ru = scratchF64("map2almPol.u", maps[1].length);
     for (let it = 0; it < iter; it++) {
       synthesizeSpin2(e, b, lmax, mmax, pairs, rq, ru);
       for (let p = 0; p < rq.length; p++) {

@@ -39,6 +39,7 @@ import { LANES_PER_BLOCK, legendreKernel, releaseLegendreKernel } from "./legend
 import type { LegendreKernel } from "./legendre.js";
 import { checkNside, UNSEEN } from "./nside.js";
 import { ringInfo } from "./rings.js";
+import { scratchF64 } from "./scratch.js";
 
 /** A RING-ordered map: double or single precision. */
 export type FloatMap = Float64Array | Float32Array;
@@ -277,7 +278,7 @@ export function map2alm(map: FloatMap, options: Map2AlmOptions = {}): Float64Arr
   const pairs = ringPairs(nside);
   analyzeAdd(map, lmax, mmax, pairs, alm, true);
   if (iter > 0) {
-    const residual = new Float64Array(map.length);
+    const residual = scratchF64("map2alm.residual", map.length);
     for (let it = 0; it < iter; it++) {
       synthesize(alm, lmax, mmax, pairs, residual);
       for (let i = 0; i < residual.length; i++) {

@@ -14,9 +14,11 @@
  * alm2map(a, nside, lmax). No pixel window (healpy's pixwin=False default). The returned alm, when
  * asked for, are the beam-smoothed ones, as healpy's `alm=True`.
  */
+import { almSize } from "./alm.js";
 import { almxfl, gaussBeam, gaussBeamPol } from "./beams.js";
 import { checkNside } from "./nside.js";
 import { RandomState } from "./rng.js";
+import { scratchF64 } from "./scratch.js";
 import { alm2map } from "./sht.js";
 import type { FloatMap } from "./sht.js";
 import { alm2mapPol } from "./sht-spin2.js";
@@ -68,10 +70,13 @@ export function synfast(cl: ArrayLike<number>, nside: number, options: SynfastOp
   const fwhm = options.fwhm ?? 0;
   if (!(Number.isFinite(fwhm) && fwhm >= 0)) throw new RangeError(`fwhm must be a finite non-negative angle in radians, got ${String(fwhm)}`);
   const rng = options.rng ?? new RandomState(options.seed ?? Math.floor(Math.random() * 2 ** 32));
-  const alm = synalm(cl, lmax, rng);
+  // The a_lm stay internal unless asked for, so they go into this thread's kept array.
+  const wantAlm = options.alm === true;
+  const size = 2 * almSize(lmax);
+  const alm = synalm(cl, lmax, rng, wantAlm ? new Float64Array(size) : scratchF64("synfast.alm", size));
   if (fwhm > 0) almxfl(alm, gaussBeam(fwhm, lmax), lmax, alm);
   const map = alm2map(alm, nside, { lmax, dtype: options.dtype ?? "float64" });
-  return options.alm === true ? { map, alm } : map;
+  return wantAlm ? { map, alm } : map;
 }
 
 /** Options of {@link synfastPol}. */
