@@ -41,6 +41,9 @@ after:
   "stages/work.ts": `import { setTimeout as sleep } from "node:timers/promises";
 import { BaseStageExecutor, type Cfg, type NodeContext } from "cmbflow";
 
+// A module that never finishes loading (an endless loop at its top level), when asked to.
+if (process.env["CMBFLOW_TEST_HANG_AT_LOAD"] === "1") for (;;) Math.sqrt(2);
+
 /** Writes its output first, then misbehaves as configured: exits, hangs, runs out of memory or sleeps. */
 export class Work extends BaseStageExecutor {
   readonly #exit: number;
@@ -162,6 +165,20 @@ describe("the parallel scheduler", () => {
     expect(result.stderr).not.toContain("timed out");
     expect(result.code).toBe(0);
     expect(totals(result.stdout).ran).toBe(3);
+  });
+
+  it("fails by --node-timeout a node whose stage module hangs as it loads, also in a forced run whose threads start early", () => {
+    // The executor memo knows the stage, so the main thread does not load its module; the
+    // threads do. A thread started early must not load it before its first unit (out of the
+    // timeout's reach): the run would wait for ever.
+    expect(project.run(["run", "--json"]).code).toBe(0);
+    const hung = project.run(
+      ["run", "--force-all", "--node-timeout", "3", "-j", "1", "--until", "work", "--sims", "Train:0-0", "--json"],
+      { CMBFLOW_TEST_HANG_AT_LOAD: "1" },
+      60_000,
+    );
+    expect(hung.stderr).toContain("failed at node work[split=Train,sim=0]: timed out after 3 s (--node-timeout); its worker was stopped");
+    expect(hung.code).toBe(1);
   });
 
   it("names the flag and value at fault", () => {

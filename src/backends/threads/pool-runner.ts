@@ -23,7 +23,10 @@ export interface PoolOptions {
   readonly workerMemoryMb?: number;
   /** --keep-going: a failed unit does not hold back the queued ones. */
   readonly keepGoing?: boolean;
-  /** Stages whose executors each thread loads as it starts (the stage that runs first). */
+  /**
+   * Stages whose executors each thread loads as it starts (the stage that runs first). Ignored
+   * with a node timeout (see the constructor).
+   */
   readonly preload?: readonly string[];
 }
 
@@ -51,7 +54,11 @@ export class PoolRunner implements NodeRunner {
 
   constructor(options: PoolOptions) {
     if (!existsSync(WORKER_FILE)) throw new Error(`the worker entry ${WORKER_FILE} is missing: run npm run build`);
-    this.#options = options;
+    // A node timeout counts from a unit's start, and a thread reports ready only after its
+    // preload: a stage module that hangs as it loads would hang every thread before any unit
+    // started, out of the timeout's reach. With a timeout the module loads in the first unit.
+    const { preload, ...rest } = options;
+    this.#options = options.nodeTimeoutMs === undefined && preload !== undefined ? { ...rest, preload } : rest;
     this.parallelism = Math.max(1, options.threads ?? defaultThreads());
     // One unit waits per worker besides the running one, so a worker never idles while the
     // main thread records the last node; once the run stops, waiting units are held back.
