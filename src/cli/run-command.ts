@@ -586,7 +586,7 @@ async function runChecked(words: readonly string[], given: RunFlags, io: CliIo):
   }
 
   // Loading the executors (a project's TypeScript is compiled off the main thread) overlaps
-  // taking the lock and opening the stores.
+  // starting the early pool's threads.
   const memo = await ExecutorMemo.open(cacheDir);
   const preparing = prepareContext(compiled, io, memo, true);
   const pool = {
@@ -602,13 +602,24 @@ async function runChecked(words: readonly string[], given: RunFlags, io: CliIo):
   // Each thread also loads the executor of the stage that runs first, so its first node does not.
   const early = backend.value === "threads" && selection.value.forced.size > 0 ? poolRunner({ ...pool, preload: firstStage(compiled, selection.value.forced) }) : undefined;
   early?.warm();
+  // The executors load and are constructed on this thread: that is the project's code. Until
+  // they are in, no signal handler is installed, so a signal has its default action and ends the
+  // process on the spot. A handler could not run while a stage module or constructor spins, and
+  // would only keep Ctrl-C from ending such a run; nothing is held or written yet.
+  const context = await preparing.catch(async (caught: unknown) => {
+    await early?.terminate();
+    throw caught;
+  });
+  if (context === undefined) {
+    await early?.terminate();
+    return EXIT_USAGE;
+  }
   // Installed before the lock is taken, so no moment of holding it is left to the default
-  // action of a signal (which would end the process on the spot).
+  // action of a signal.
   const interrupts = new Interrupts(limits.value.graceMs, io.stderr);
   const lock = await acquireLock(cacheDir);
   if (!lock.ok) {
     interrupts.uninstall();
-    await preparing;
     await early?.terminate();
     io.stderr(`error: ${lockFailureMessage(lock.error)}\n`);
     return EXIT_FAILED;
@@ -620,11 +631,9 @@ async function runChecked(words: readonly string[], given: RunFlags, io: CliIo):
   let snapshot: { key: string; outputs?: { paths: string[]; stamps: string[] } } | undefined;
   const h = await hasher();
   try {
-    // Why the stores are opened only after the executors are in (and not while they load): a run
-    // of the whole pipeline first tries its freshness snapshot, keyed by the stages' code and
-    // parameters, which needs no store at all when it holds.
-    const context = await preparing;
-    if (context === undefined) return EXIT_USAGE;
+    // Why the stores are opened only after the executors are in: a run of the whole pipeline
+    // first tries its freshness snapshot, keyed by the stages' code and parameters, which needs
+    // no store at all when it holds.
     if (selection.value.nodes === undefined && selection.value.forced.size === 0 && settings.enabled) {
       snapshot = { key: snapshotKey(h, { ...context.snapshotKeyParts(h), workDir: io.cwd, build: buildStamp(h, PACKAGE_ROOT) }) };
     }

@@ -290,6 +290,28 @@ describe("Ctrl-C", () => {
     expect(existsSync(lock)).toBe(false);
   }, 60_000);
 
+  it("ends at once on Ctrl-C while a stage module it loads hangs, holding no lock", async () => {
+    // A configuration the executor memo does not know, so the main thread loads the module.
+    const child = spawn(process.execPath, [join(REPO, "bin", "cmbflow.js"), "run", "pipeline.work.sleep_ms=7"], {
+      cwd: project.dir,
+      env: { PATH: process.env["PATH"] ?? "", HOME: process.env["HOME"] ?? "", NO_COLOR: "1", CMBFLOW_TEST_HANG_AT_LOAD: "1" },
+      stdio: ["ignore", "ignore", "ignore"],
+    });
+    const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.on("exit", (code, signal) => resolve({ code, signal })));
+    await new Promise((r) => setTimeout(r, 3000)); // well into the endless loop
+    const t0 = Date.now();
+    child.kill("SIGINT");
+    const timer = setTimeout(() => child.kill("SIGKILL"), 10_000);
+    const { signal } = await exited;
+    clearTimeout(timer);
+    expect(signal).toBe("SIGINT");
+    expect(Date.now() - t0).toBeLessThan(5000);
+    expect(existsSync(join(project.dir, "cache", "lock"))).toBe(false);
+    const next = project.run(["run", "pipeline.work.sleep_ms=7", "--json"]);
+    expect(next.code).toBe(0);
+    expect(next.stderr).not.toContain("took over");
+  }, 60_000);
+
   it("finishes and records the run when whoever reads its output goes away (EPIPE)", async () => {
     const child = spawn(process.execPath, [join(REPO, "bin", "cmbflow.js"), "run", "--force-all", "-j", "2"], {
       cwd: project.dir,
