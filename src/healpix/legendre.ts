@@ -195,6 +195,8 @@ export class LegendreKernel {
   #part = 0;
   #partStride = 0;
   #regions = 0;
+  /** F sets laid out (layout()'s `sets`). */
+  #sets = 0;
   #ws = 0;
   #f = 0;
   /** Bytes of one F set (see layout()). */
@@ -268,6 +270,7 @@ export class LegendreKernel {
     this.#partStride = at - this.#part;
     for (let b = 1; b < regions; b++) take(partBytes);
     this.#regions = regions;
+    this.#sets = sets;
     this.#ws = take(512);
     this.#fSet = 32 * padded * TILE * Math.ceil((mmax + 1) / TILE);
     this.#f = take(sets * this.#fSet);
@@ -391,6 +394,7 @@ export class LegendreKernel {
    * set than two, and the batched analysis slower than one pass per set.
    */
   synthSets(m: number, sets: 2 | 4): boolean {
+    this.#checkSets(sets);
     const k = this.#k;
     const fn = sets === 4 ? k.synth4 : k.synth2;
     if (fn === undefined) {
@@ -428,6 +432,7 @@ export class LegendreKernel {
   analyzeSets(m: number, colStarts: readonly number[]): boolean {
     const k = this.#k;
     const sets = colStarts.length;
+    this.#checkSets(sets);
     const fn = sets === 4 ? k.analyze4 : sets === 2 ? k.analyze2 : undefined;
     if (fn === undefined) {
       let live = false;
@@ -443,6 +448,11 @@ export class LegendreKernel {
     );
     colStarts.forEach((col, b) => k.finish(m, this.#lmax, this.#part + b * this.#partStride, 8 * col, this.#nrm));
     return live > 0;
+  }
+
+  /** A batched call over more F sets than layout() made would write past them. */
+  #checkSets(sets: number): void {
+    if (sets > this.#sets) throw new RangeError(`Internal error: ${String(sets)} sets in one pass, but the layout has ${String(this.#sets)}`);
   }
 
   /** {@link analyzeSets} for two F sets (spin 2's Q and U). */

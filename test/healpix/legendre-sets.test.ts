@@ -124,6 +124,16 @@ describe.each(kernelCases())("$name kernel: F sets", (kc) => {
       checkSynthSets(kc.spec!, sets);
     });
 
+    it("refuses a batched pass over more sets than the layout made, before touching memory", () => {
+      const k = new LegendreKernel(kc.spec);
+      const { cos, sin } = geometry(LANES);
+      k.layout(LANES, LMAX, MMAX, 0, 2);
+      k.setLanes(cos, sin, 0, LANES);
+      k.beginM(0);
+      expect(() => k.synthSets(0, 4)).toThrow("4 sets in one pass, but the layout has 2");
+      expect(() => k.analyzeSets(0, [0, 0, 0, 0])).toThrow("4 sets in one pass, but the layout has 2");
+    });
+
     it("synthPair is synthSets with the second column at colIndex2", () => {
       const [q, u] = synthesize(kc.spec!, [1, 2]);
       const k = new LegendreKernel(kc.spec);
