@@ -312,6 +312,31 @@ describe("Ctrl-C", () => {
     expect(next.stderr).not.toContain("took over");
   }, 60_000);
 
+  it("on SIGTERM while its threads hang in their start, ends without waiting out the grace period", async () => {
+    // The executor memo knows the stage: the main thread does not load its module, and a forced
+    // run's threads, started early, hang loading it (no --node-timeout to bound them).
+    expect(project.run(["run", "--json"]).code).toBe(0);
+    const child = spawn(process.execPath, [join(REPO, "bin", "cmbflow.js"), "run", "--force-all", "-j", "2"], {
+      cwd: project.dir,
+      env: { PATH: process.env["PATH"] ?? "", HOME: process.env["HOME"] ?? "", NO_COLOR: "1", CMBFLOW_TEST_HANG_AT_LOAD: "1" },
+      stdio: ["ignore", "ignore", "pipe"],
+    });
+    let stderr = "";
+    child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
+    const exited = new Promise<number | null>((resolve) => child.on("close", (code) => resolve(code)));
+    await until(() => existsSync(join(project.dir, "cache", "lock")));
+    await new Promise((r) => setTimeout(r, 2000)); // the units are queued behind the hung threads
+    const t0 = Date.now();
+    child.kill("SIGTERM");
+    const timer = setTimeout(() => child.kill("SIGKILL"), 40_000);
+    const code = await exited;
+    clearTimeout(timer);
+    expect(Date.now() - t0, stderr).toBeLessThan(15_000);
+    expect(code, stderr).toBe(143);
+    expect(stderr).toMatch(/interrupted: 0 ran, 16 skipped in /);
+    expect(existsSync(join(project.dir, "cache", "lock"))).toBe(false);
+  }, 60_000);
+
   it("finishes and records the run when whoever reads its output goes away (EPIPE)", async () => {
     const child = spawn(process.execPath, [join(REPO, "bin", "cmbflow.js"), "run", "--force-all", "-j", "2"], {
       cwd: project.dir,

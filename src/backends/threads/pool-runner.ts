@@ -49,6 +49,11 @@ export class PoolRunner implements NodeRunner {
   readonly #broken = new AbortController();
   #brokenBy: unknown;
   readonly #holdBack = new SharedArrayBuffer(4);
+  /**
+   * Units handed to the pool and not finished, each with its start stamp (0 until a worker
+   * claims it, −1 once withdrawn by {@link holdBack}) and what withdraws it.
+   */
+  readonly #units = new Set<{ readonly startedAt: BigInt64Array; readonly withdraw: AbortController }>();
   /** Set by {@link warm}: start every thread at once instead of as units arrive. */
   #eager = false;
 
@@ -123,21 +128,36 @@ export class PoolRunner implements NodeRunner {
     // The worker stamps the unit's start here, so a unit stopped while it still waited in the
     // queue is reported as not started, not as a failed node.
     const startedAt = timeout?.startedAt ?? new SharedArrayBuffer(8);
+    const unit = { startedAt: new BigInt64Array(startedAt), withdraw: new AbortController() };
+    this.#units.add(unit);
     try {
       const message: PoolMessage = { task, startedAt };
-      return await (await this.#started()).run(message, { signal: AbortSignal.any(signals) });
+      return await (await this.#started()).run(message, { signal: AbortSignal.any([...signals, unit.withdraw.signal]) });
     } catch (caught) {
-      if (this.#terminate.signal.aborted && Atomics.load(new BigInt64Array(startedAt), 0) === 0n) {
+      if (unit.withdraw.signal.aborted) return { ok: false, notStarted: true, message: "not started: the run stopped", logs: [], lateReads: [] };
+      if (this.#terminate.signal.aborted && Atomics.load(unit.startedAt, 0) === 0n) {
         return { ok: false, notStarted: true, message: "not started: the run was stopped", logs: [], lateReads: [] };
       }
       throw new Error(this.#lostMessage(caught, timeout?.signal), { cause: caught });
     } finally {
+      this.#units.delete(unit);
       timeout?.clear();
     }
   }
 
+  /**
+   * Queued units will not start: a worker that takes one declines it, and every unit no worker
+   * has claimed yet is withdrawn from the pool at once. Without the withdrawal a stopped run
+   * waited for a worker to come and decline each, which for threads stuck in their start (a
+   * stage module that never finishes loading) meant the whole grace period. The claim is one
+   * compare-and-swap on the unit's start stamp on either side, so a unit is either run or
+   * withdrawn, never both.
+   */
   holdBack(): void {
     Atomics.store(new Int32Array(this.#holdBack), 0, 1);
+    for (const unit of this.#units) {
+      if (Atomics.compareExchange(unit.startedAt, 0, 0n, -1n) === 0n) unit.withdraw.abort();
+    }
   }
 
   async terminate(): Promise<void> {
@@ -147,7 +167,12 @@ export class PoolRunner implements NodeRunner {
 
   async close(): Promise<void> {
     if (this.#terminate.signal.aborted) return;
-    await (await this.#pool)?.close();
+    const pool = await this.#pool;
+    // With no unit in flight there is nothing to let finish: the threads are stopped. piscina's
+    // close() would also wait for a thread still starting, which for one stuck loading a stage
+    // module is for ever.
+    if (this.#units.size === 0) await pool?.destroy();
+    else await pool?.close();
   }
 
   /** Why a unit could not finish, in the user's terms. */
@@ -179,6 +204,7 @@ function startedTimeout(ms: number): { readonly signal: AbortSignal; readonly st
   let timer: NodeJS.Timeout | undefined;
   const check = (): void => {
     const t0 = Number(Atomics.load(start, 0));
+    if (t0 < 0) return; // withdrawn (see PoolRunner.holdBack): it will not start
     const left = t0 === 0 ? Math.min(ms, 1000) : t0 + ms - Date.now();
     if (t0 !== 0 && left <= 0) controller.abort();
     else timer = setTimeout(check, left);

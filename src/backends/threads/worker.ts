@@ -35,7 +35,10 @@ export default async function run({ task, startedAt }: PoolMessage): Promise<Wor
   if (Atomics.load(held, 0) !== 0) return { ok: false, notStarted: true, message: "not started: the run stopped", logs: [], lateReads: [] };
   // The node timeout counts from here: a worker's own start (configuration, plugins, compiling
   // the pipeline) is not the node's time, and on a loaded machine it alone can pass a short timeout.
-  Atomics.store(new BigInt64Array(startedAt), 0, BigInt(Date.now()));
+  // The stamp also claims the unit: one the main thread withdrew first (−1) is not run.
+  if (Atomics.compareExchange(new BigInt64Array(startedAt), 0, 0n, BigInt(Date.now())) !== 0n) {
+    return { ok: false, notStarted: true, message: "not started: the run stopped", logs: [], lateReads: [] };
+  }
   const result = await ready.run(task);
   // Without --keep-going a failure stops the run: hold back queued units at once, before the
   // main thread hears of it (this thread would otherwise take the next one first).
