@@ -130,11 +130,18 @@ export class PoolRunner implements NodeRunner {
     const startedAt = timeout?.startedAt ?? new SharedArrayBuffer(8);
     const unit = { startedAt: new BigInt64Array(startedAt), withdraw: new AbortController() };
     this.#units.add(unit);
+    const withdrawn = new Promise<"withdrawn">((resolve) => unit.withdraw.signal.addEventListener("abort", () => resolve("withdrawn"), { once: true }));
     try {
       const message: PoolMessage = { task, startedAt };
-      return await (await this.#started()).run(message, { signal: AbortSignal.any([...signals, unit.withdraw.signal]) });
+      // A withdrawn unit is not aborted in the pool: piscina would stop the thread it was just
+      // handed to and start another. It stays queued (a thread that takes it declines it) until
+      // the pool is closed, which drops it.
+      const running = (await this.#started()).run(message, { signal: AbortSignal.any(signals) });
+      const first = await Promise.race([running, withdrawn]);
+      if (first !== "withdrawn") return first;
+      running.catch(() => undefined);
+      return { ok: false, notStarted: true, message: "not started: the run stopped", logs: [], lateReads: [] };
     } catch (caught) {
-      if (unit.withdraw.signal.aborted) return { ok: false, notStarted: true, message: "not started: the run stopped", logs: [], lateReads: [] };
       if (this.#terminate.signal.aborted && Atomics.load(unit.startedAt, 0) === 0n) {
         return { ok: false, notStarted: true, message: "not started: the run was stopped", logs: [], lateReads: [] };
       }
