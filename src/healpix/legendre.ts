@@ -194,7 +194,6 @@ export class LegendreKernel {
   #colStride = 0;
   #part = 0;
   #partStride = 0;
-  #regions = 0;
   /** F sets laid out (layout()'s `sets`). */
   #sets = 0;
   #ws = 0;
@@ -269,7 +268,6 @@ export class LegendreKernel {
     this.#part = take(partBytes);
     this.#partStride = at - this.#part;
     for (let b = 1; b < regions; b++) take(partBytes);
-    this.#regions = regions;
     this.#sets = sets;
     this.#ws = take(512);
     this.#fSet = 32 * padded * TILE * Math.ceil((mmax + 1) / TILE);
@@ -381,7 +379,7 @@ export class LegendreKernel {
 
   /** Double index of set `set`'s a_lm column for {@link synthSets} (set 0's is {@link colIndex}). */
   colIndexOf(set: number): number {
-    if (!(set >= 0 && set < this.#regions)) throw new RangeError(`Internal error: no column for set ${String(set)} in this layout`);
+    if (!(set >= 0 && set < Math.max(2, this.#sets))) throw new RangeError(`Internal error: no column for set ${String(set)} in this layout`);
     return (this.#col + set * this.#colStride) >> 3;
   }
 
@@ -455,10 +453,6 @@ export class LegendreKernel {
     if (sets > this.#sets) throw new RangeError(`Internal error: ${String(sets)} sets in one pass, but the layout has ${String(this.#sets)}`);
   }
 
-  /** {@link analyzeSets} for two F sets (spin 2's Q and U). */
-  analyzePair(m: number, colStart0: number, colStart1: number): boolean {
-    return this.analyzeSets(m, [colStart0, colStart1]);
-  }
 
   /**
    * Analysis for order m: reads F(·, m) of F set `set` and adds Σ_lanes λ_lm·(N ± S) for

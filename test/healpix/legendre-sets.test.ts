@@ -95,9 +95,8 @@ function checkAnalyzeSets(spec: Spec, sets: 2 | 4): void {
       k.beginM(m);
       const col = 2 * ((m * (2 * LMAX + 1 - m)) / 2 + m);
       const cols = Array.from({ length: sets }, (_, b) => b * almDoubles + col);
-      if (!batched) cols.forEach((c, b) => k.analyze(m, c, b));
-      else if (sets === 2) k.analyzePair(m, cols[0]!, cols[1]!);
-      else k.analyzeSets(m, cols);
+      if (batched) k.analyzeSets(m, cols);
+      else cols.forEach((c, b) => k.analyze(m, c, b));
     }
     return Array.from(k.f64.subarray(0, sets * almDoubles));
   };
