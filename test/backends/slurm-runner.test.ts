@@ -458,21 +458,28 @@ describe("SlurmRunner stopping", () => {
   });
 });
 
+/**
+ * A coordinator (run-1) that submitted `make` units of `sims` as one job, whose first task is
+ * running, and then "died": its promises are never awaited. Its journal is written.
+ */
+async function deadCoordinator(prefix: string, sims: readonly number[]): Promise<{ cluster: FakeCluster; cacheDir: string }> {
+  const project = mkdtempSync(join(tmpdir(), prefix));
+  dirs.push(project);
+  const cacheDir = join(project, "cache");
+  const cluster = new FakeCluster();
+  cluster.onSubmit = (job) => {
+    job.states.set(0, { state: "RUNNING", reason: "None" });
+  };
+  const first = runner(cluster, {}, cacheDir);
+  for (const sim of sims) void first.run(task("make", sim)).catch(() => undefined);
+  while (cluster.jobs.length === 0) await new Promise((res) => setTimeout(res, 5));
+  await new Promise((res) => setTimeout(res, 50));
+  return { cluster, cacheDir };
+}
+
 describe("SlurmRunner re-attaching", () => {
   it("a new coordinator waits on the job a dead one submitted for the same units instead of submitting them again", async () => {
-    const project = mkdtempSync(join(tmpdir(), "cmbflow-slurm-attach-"));
-    dirs.push(project);
-    const cacheDir = join(project, "cache");
-    const cluster = new FakeCluster();
-    cluster.onSubmit = (job) => {
-      job.states.set(0, { state: "RUNNING", reason: "None" });
-    };
-    const first = runner(cluster, {}, cacheDir);
-    // The first coordinator submits and then "dies": its promises are never awaited.
-    void first.run(task("make", 0)).catch(() => undefined);
-    void first.run(task("make", 1)).catch(() => undefined);
-    while (cluster.jobs.length === 0) await new Promise((res) => setTimeout(res, 5));
-    await new Promise((res) => setTimeout(res, 50));
+    const { cluster, cacheDir } = await deadCoordinator("cmbflow-slurm-attach-", [0, 1]);
     const notes: string[] = [];
     const second = runner(cluster, { runId: "run-2", onNote: (t) => notes.push(t) }, cacheDir);
     const job = cluster.jobs[0];
@@ -507,17 +514,7 @@ describe("SlurmRunner re-attaching", () => {
 
 describe("SlurmRunner and an older cmbflow's journal", () => {
   it("does not re-attach to a job journalled without result paths (its results are elsewhere): submits its units again and cancels the job at close", async () => {
-    const project = mkdtempSync(join(tmpdir(), "cmbflow-slurm-oldjournal-"));
-    dirs.push(project);
-    const cacheDir = join(project, "cache");
-    const cluster = new FakeCluster();
-    cluster.onSubmit = (job) => {
-      job.states.set(0, { state: "RUNNING", reason: "None" });
-    };
-    const first = runner(cluster, {}, cacheDir);
-    void first.run(task("make", 0)).catch(() => undefined);
-    while (cluster.jobs.length === 0) await new Promise((res) => setTimeout(res, 5));
-    await new Promise((res) => setTimeout(res, 50));
+    const { cluster, cacheDir } = await deadCoordinator("cmbflow-slurm-oldjournal-", [0]);
     // The journal as an older cmbflow wrote it: no result paths.
     const journal = join(cacheDir, "slurm", "journal", "run-1.jsonl");
     const entry = JSON.parse(readFileSync(journal, "utf8").trim()) as Record<string, unknown>;
